@@ -1,0 +1,37 @@
+"""Builds the Runtime a CLI command runs with: settings, and the in-process sandbox when asked."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Any
+
+from component.config import get_settings
+from component.runtime import Runtime
+
+
+@dataclass
+class CliRuntime:
+    runtime: Runtime
+    #: The connection to use when none was given (the sandbox's demo connection).
+    default_connection: dict[str, Any] | None = None
+
+
+def add_target_options(parser: argparse.ArgumentParser) -> None:
+    """``--sandbox``: run against the in-process sandbox with its demo organisation."""
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="run against the built-in Xero and WhatsApp sandbox (no credentials needed)",
+    )
+
+
+def build(args: argparse.Namespace) -> CliRuntime:
+    settings = get_settings()
+    if getattr(args, "sandbox", False):
+        from component.sandbox.embedded import embedded
+
+        sandbox = embedded(settings)
+        runtime = Runtime(settings=sandbox.settings, transport=sandbox.transport, clock=sandbox.clock)
+        return CliRuntime(runtime, sandbox.demo_connection)
+    return CliRuntime(Runtime(settings=settings))

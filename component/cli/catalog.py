@@ -1,0 +1,129 @@
+"""``actions``, ``describe``, ``manifest`` and ``lint``: what the component offers."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser("actions", help="list every action")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(handler=cmd_actions)
+
+    p = commands.add_parser("describe", help="show an action's inputs and example output")
+    p.add_argument("key", help="action, data source or trigger key")
+    p.add_argument("--json", action="store_true", help="print the manifest entry as JSON")
+    p.set_defaults(handler=cmd_describe)
+
+    p = commands.add_parser("manifest", help="print the component manifest (JSON) for a flow builder")
+    p.set_defaults(handler=cmd_manifest)
+
+    p = commands.add_parser("lint", help="validate every spec file, handler and example")
+    p.add_argument("--write-schema", action="store_true", help="regenerate spec/*.schema.json")
+    p.set_defaults(handler=cmd_lint)
+
+
+def cmd_actions(args: argparse.Namespace) -> int:
+    from component.cli.output import emit
+    from component.registry import Registry
+
+    registry = Registry.load()
+    rows = [
+        {
+            "key": loaded.spec.key,
+            "label": loaded.spec.label,
+            "group": loaded.spec.group,
+            "kind": "declarative" if loaded.spec.request is not None else "handler",
+            "description": loaded.spec.description,
+        }
+        for loaded in sorted(registry.actions.values(), key=lambda a: (a.spec.group or "", a.spec.key))
+    ]
+    if args.json:
+        emit(rows)
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} actions", title_justify="left")
+    for column in ("key", "label", "group", "kind"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["key"], row["label"], row["group"] or "", row["kind"])
+    Console().print(table)
+    return 0
+
+
+def _entry(key: str) -> dict[str, Any]:
+    from component import errors
+    from component.manifest import build_manifest
+    from component.registry import Registry, _suggest
+
+    manifest = build_manifest(Registry.load())
+    for section in ("actions", "dataSources", "triggers"):
+        for entry in manifest[section]:
+            if entry["key"] == key:
+                return {"section": section, **entry}
+    keys = [e["key"] for s in ("actions", "dataSources", "triggers") for e in manifest[s]]
+    raise errors.UnknownKeyError("action, data source or trigger", key, _suggest(key, keys))
+
+
+def cmd_describe(args: argparse.Namespace) -> int:
+    entry = _entry(args.key)
+    if args.json:
+        from component.cli.output import emit
+
+        emit(entry)
+        return 0
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{entry['display']['label']}[/bold]  key: {entry['key']}  ({entry['section']})")
+    if entry["display"]["description"]:
+        console.print(entry["display"]["description"])
+    table = Table(show_lines=False)
+    for column in ("input", "label", "type", "required", "default"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("comments", overflow="fold", ratio=1)
+    for spec in entry["inputs"]:
+        kind = spec["type"] + (f" ({spec['collection']})" if spec["collection"] else "")
+        if spec["dataSource"]:
+            kind += f" ← {spec['dataSource']}"
+        default = "" if spec["default"] is None else json.dumps(spec["default"])
+        table.add_row(
+            spec["key"], spec["label"], kind, "yes" if spec["required"] else "", default, spec["comments"] or ""
+        )
+    console.print(table)
+    if entry.get("examplePayload") is not None:
+        console.print("Example output:")
+        console.print_json(json.dumps(entry["examplePayload"]))
+    return 0
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    from component.cli.output import emit
+    from component.manifest import build_manifest
+    from component.registry import Registry
+
+    emit(build_manifest(Registry.load()))
+    return 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from component.cli.output import emit
+    from component.lint import lint_registry
+    from component.registry import Registry
+    from component.spec import schema_files
+
+    registry = Registry.load()  # raises SpecError listing every file problem
+    schema_dir = Path(registry.root) / "spec"
+    if args.write_schema:
+        schema_files.write(schema_dir)
+    summary = lint_registry(registry, schema_dir)
+    emit(summary)
+    return 0

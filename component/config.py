@@ -1,0 +1,107 @@
+"""Configuration: environment variables (and an optional ``.env``), read once.
+
+Field names are the environment variable names in lower case, so ``XERO_API_URL`` is
+``settings.xero_api_url``: one name everywhere. CLI flags override by building a copy with
+``settings.model_copy(update=...)``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Host used for the in-process sandbox. ``.invalid`` can never resolve, so a request that
+#: escapes the in-process transport fails loudly instead of reaching a real service.
+SANDBOX_BASE = "http://sandbox.invalid"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # Where state lives (SQLite store, 0600).
+    xero_wa_home: Path = Path(".xero-wa")
+    # Fernet key (or passphrase) for token columns; without it tokens are stored in plain text.
+    xero_wa_secret_key: SecretStr | None = None
+    # Inline connection value (JSON) used when --connection/--connection-value are absent.
+    xero_wa_connection_value: SecretStr | None = None
+    # Comma-separated API keys accepted by the JSON service.
+    xero_wa_api_keys: SecretStr | None = None
+    xero_wa_log_level: str = "INFO"
+
+    # Base URLs: the same code targets Xero/Meta, the sandbox or a mock by changing these.
+    xero_api_url: str = "https://api.xero.com/api.xro/2.0"
+    xero_identity_url: str = "https://identity.xero.com"
+    xero_login_url: str = "https://login.xero.com"
+    xero_connections_url: str = "https://api.xero.com/connections"
+    whatsapp_api_url: str = "https://graph.facebook.com"
+    whatsapp_api_version: str = "v23.0"
+
+    # HTTP behaviour.
+    http_timeout_seconds: float = Field(default=30.0, gt=0)
+    token_refresh_margin_seconds: float = Field(default=60.0, ge=0)
+
+    # Xero limits (per tenant); the daily budget is configurable because plans differ.
+    xero_daily_call_budget: int = Field(default=5000, gt=0)
+    xero_minute_call_limit: int = Field(default=60, gt=0)
+    xero_concurrent_limit: int = Field(default=5, gt=0)
+
+    # WhatsApp pacing.
+    whatsapp_messages_per_second: float = Field(default=80.0, gt=0)
+    whatsapp_pair_interval_seconds: float = Field(default=6.0, ge=0)
+
+    # Phone numbers: region used when a number has no country code and the org has none.
+    default_phone_region: str | None = None
+
+    @field_validator("xero_api_url", "xero_identity_url", "xero_login_url", "xero_connections_url",
+                     "whatsapp_api_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def xero_token_url(self) -> str:
+        return f"{self.xero_identity_url}/connect/token"
+
+    @property
+    def xero_revocation_url(self) -> str:
+        return f"{self.xero_identity_url}/connect/revocation"
+
+    @property
+    def xero_authorize_url(self) -> str:
+        return f"{self.xero_login_url}/identity/connect/authorize"
+
+    @property
+    def whatsapp_base(self) -> str:
+        return f"{self.whatsapp_api_url}/{self.whatsapp_api_version}"
+
+    @property
+    def store_path(self) -> Path:
+        return self.xero_wa_home / "state.db"
+
+    def api_keys(self) -> list[str]:
+        raw = self.xero_wa_api_keys.get_secret_value() if self.xero_wa_api_keys else ""
+        return [k.strip() for k in raw.split(",") if k.strip()]
+
+    def for_sandbox(self, base: str = SANDBOX_BASE) -> Settings:
+        """A copy whose every service URL points at the sandbox served at ``base``."""
+        base = base.rstrip("/")
+        return self.model_copy(
+            update={
+                "xero_api_url": f"{base}/api.xro/2.0",
+                "xero_identity_url": base,
+                "xero_login_url": base,
+                "xero_connections_url": f"{base}/connections",
+                "whatsapp_api_url": base,
+            }
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings()

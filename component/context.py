@@ -1,0 +1,60 @@
+"""What a handler receives: cleaned inputs, the session, and the process's services.
+
+Handlers are small: they read ``ctx.inputs``, call ``ctx.xero`` (or ``ctx.whatsapp``), and
+return the data. Shared logic belongs in ``component/``, not in handler files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from component import errors
+from component.inputs import Source
+from component.runtime import Runtime
+from component.sessions import Session
+from component.spec.models import ActionSpec, DataSourceSpec, TriggerSpec
+
+if TYPE_CHECKING:
+    from component.executor import Executor
+    from component.xero.client import XeroClient
+
+
+@dataclass
+class ActionContext:
+    runtime: Runtime
+    spec: ActionSpec | DataSourceSpec | TriggerSpec
+    inputs: dict[str, Any]
+    session: Session | None
+    executor: Executor
+    source: Source = "api"
+    #: Facts a handler wants reported beside its data (e.g. calls used); not part of ``data``.
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Any:
+        return self.runtime.settings
+
+    @property
+    def clock(self) -> Any:
+        return self.runtime.clock
+
+    def require_session(self, family: str) -> Session:
+        if self.session is None or self.session.family != family:
+            raise errors.ConnectionError(
+                f"{self.spec.key} needs a {family} connection",
+                reconnect=f"run `xero-wa connect {family}` or pass --connection-value",
+            )
+        return self.session
+
+    @cached_property
+    def xero(self) -> XeroClient:
+        from component.xero.client import XeroClient
+
+        return XeroClient(self.runtime, self.require_session("xero"))
+
+    async def invoke(self, key: str, inputs: dict[str, Any] | None = None) -> Any:
+        """Run another action with this context's session; returns its ``data``."""
+        result = await self.executor.invoke(key, inputs or {}, session=self.session, source=self.source)
+        return result["data"]

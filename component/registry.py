@@ -1,0 +1,224 @@
+"""The registry: every connection, action, trigger and data source, loaded and cross-checked.
+
+Loading validates each file against its model, then checks what no single file can: unique keys,
+handlers that exist, placeholders that name inputs, picklists that name real data sources,
+connection families that exist. All problems are reported together, each with file and line.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from component.errors import SpecError, UnknownKeyError
+from component.spec import handlers
+from component.spec.loader import Loaded, discover, load_component, load_file, spec_root
+from component.spec.models import (
+    ActionSpec,
+    ComponentSpec,
+    ConnectionSpec,
+    DataSourceSpec,
+    InputSpec,
+    TriggerSpec,
+)
+from component.spec.templates import references, template_problems
+
+M = TypeVar("M", bound=BaseModel)
+
+CONNECTION_INPUT_COMMENT = "The connection to use."
+
+
+@dataclass
+class Registry:
+    root: Path
+    component: ComponentSpec
+    actions: dict[str, Loaded[ActionSpec]] = field(default_factory=dict)
+    triggers: dict[str, Loaded[TriggerSpec]] = field(default_factory=dict)
+    datasources: dict[str, Loaded[DataSourceSpec]] = field(default_factory=dict)
+    connections: dict[str, Loaded[ConnectionSpec]] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------- loading
+    @classmethod
+    def load(cls, root: Path | None = None) -> Registry:
+        """Load and check every spec under ``root``; one SpecError lists all problems."""
+        root = (root or spec_root()).resolve()
+        problems: list[str] = []
+        try:
+            component = load_component(root)
+        except SpecError as exc:
+            raise SpecError(exc.problems) from None
+        registry = cls(root=root, component=component)
+        tables: dict[type[BaseModel], dict[str, Any]] = {
+            ActionSpec: registry.actions,
+            TriggerSpec: registry.triggers,
+            DataSourceSpec: registry.datasources,
+            ConnectionSpec: registry.connections,
+        }
+        for path, model in discover(root):
+            try:
+                loaded = load_file(path, model, root)
+            except SpecError as exc:
+                problems.extend(exc.problems)
+                continue
+            table = tables[model]
+            key = loaded.spec.key  # type: ignore[attr-defined]
+            if key in table:
+                other = table[key].display
+                problems.append(f"{loaded.display}:1: key {key!r} is already used by {other}")
+                continue
+            table[key] = loaded
+        problems.extend(registry._cross_check())
+        if problems:
+            raise SpecError(problems)
+        return registry
+
+    def _cross_check(self) -> list[str]:
+        problems: list[str] = []
+        families = {c.spec.family for c in self.connections.values()}
+        for loaded in [*self.actions.values(), *self.triggers.values(), *self.datasources.values()]:
+            spec = loaded.spec
+            if spec.connection is not None and spec.connection not in families:
+                problems.append(
+                    f"{loaded.where(('connection',))}: no connection of family {spec.connection!r}"
+                )
+            problems.extend(self._check_inputs(loaded, spec.inputs))
+            ref = getattr(spec, "handler", None)
+            if ref is not None:
+                problem = handlers.check(loaded.path, ref)
+                if problem:
+                    problems.append(f"{loaded.where(('handler',))}: {problem}")
+        for loaded_action in self.actions.values():
+            problems.extend(self._check_request(loaded_action))
+        for loaded_conn in self.connections.values():
+            problems.extend(self._check_inputs(loaded_conn, loaded_conn.spec.inputs))
+            problem = handlers.check(loaded_conn.path, loaded_conn.spec.handler)
+            if problem:
+                problems.append(f"{loaded_conn.where(('handler',))}: {problem}")
+        return problems
+
+    def _check_inputs(self, loaded: Loaded[Any], inputs: list[InputSpec]) -> list[str]:
+        problems = []
+        for index, spec in enumerate(inputs):
+            if spec.data_source is not None and spec.data_source not in self.datasources:
+                near = _suggest(spec.data_source, self.datasources)
+                problems.append(
+                    f"{loaded.where(('inputs', index, 'dataSource'))}: inputs.{index}.dataSource: "
+                    f"no data source {spec.data_source!r}{_hint(near)}"
+                )
+            for conn_key in spec.connections or []:
+                if conn_key not in self.connections:
+                    problems.append(
+                        f"{loaded.where(('inputs', index, 'connections'))}: inputs.{index}.connections: "
+                        f"no connection {conn_key!r}"
+                    )
+        return problems
+
+    def _check_request(self, loaded: Loaded[ActionSpec]) -> list[str]:
+        request = loaded.spec.request
+        if request is None:
+            return []
+        keys = {i.key for i in loaded.spec.inputs}
+        problems = []
+        parts: list[tuple[str, Iterable[str]]] = [
+            ("path", request.path_placeholders()),
+            ("query", references(request.query)),
+            ("headers", references(request.headers)),
+            ("body", references(request.body)),
+        ]
+        for part, refs in parts:
+            for ref in refs:
+                if ref not in keys:
+                    problems.append(
+                        f"{loaded.where(('request', part))}: request.{part}: placeholder "
+                        f"{ref!r} names no input{_hint(_suggest(ref, keys))}"
+                    )
+        for part in ("query", "headers", "body"):
+            for problem in template_problems(getattr(request, part)):
+                problems.append(f"{loaded.where(('request', part))}: request.{part}: {problem}")
+        if request.body_input is not None:
+            spec = loaded.spec.input(request.body_input)
+            if spec is None or spec.type != "data":
+                problems.append(
+                    f"{loaded.where(('request', 'bodyInput'))}: request.bodyInput: "
+                    f"{request.body_input!r} must name a data input"
+                )
+        if request.pagination is not None:
+            for attr, yaml_name in (("page_input", "pageInput"), ("fetch_all_input", "fetchAllInput")):
+                name = getattr(request.pagination, attr)
+                if name is not None and name not in keys:
+                    problems.append(
+                        f"{loaded.where(('request', 'pagination', yaml_name))}: "
+                        f"request.pagination.{yaml_name}: {name!r} names no input"
+                    )
+        return problems
+
+    # ----------------------------------------------------------------- lookups
+    def action(self, key: str) -> Loaded[ActionSpec]:
+        return _lookup(self.actions, key, "action")
+
+    def trigger(self, key: str) -> Loaded[TriggerSpec]:
+        return _lookup(self.triggers, key, "trigger")
+
+    def datasource(self, key: str) -> Loaded[DataSourceSpec]:
+        return _lookup(self.datasources, key, "data source")
+
+    def connection(self, key: str) -> Loaded[ConnectionSpec]:
+        return _lookup(self.connections, key, "connection type")
+
+    def family_connections(self, family: str) -> list[str]:
+        return [k for k, c in self.connections.items() if c.spec.family == family]
+
+    def connection_input(self, spec: ActionSpec | TriggerSpec | DataSourceSpec) -> InputSpec | None:
+        """The input that carries the connection: declared, or implied by ``connection: family``.
+
+        The implied one is ``xeroConnection`` / ``whatsappConnection``, as in the reference
+        component, so forty specs need not repeat the same four lines.
+        """
+        declared = next((i for i in spec.inputs if i.type == "connection"), None)
+        if declared is not None or spec.connection is None:
+            return declared
+        return InputSpec.model_validate(
+            {
+                "key": f"{spec.connection}Connection",
+                "label": "Connection",
+                "type": "connection",
+                "required": True,
+                "comments": CONNECTION_INPUT_COMMENT,
+                "connections": self.family_connections(spec.connection),
+            }
+        )
+
+    def all_inputs(self, spec: ActionSpec | TriggerSpec | DataSourceSpec) -> list[InputSpec]:
+        """Inputs as a form shows them: declared ones, then the implied connection input."""
+        conn = self.connection_input(spec)
+        if conn is None or conn in spec.inputs:
+            return list(spec.inputs)
+        return [*spec.inputs, conn]
+
+    def handler(self, loaded: Loaded[Any]) -> Callable[..., Any]:
+        return handlers.load(loaded.path, loaded.spec.handler, self.root)
+
+
+def _lookup(table: dict[str, Loaded[M]], key: str, kind: str) -> Loaded[M]:
+    try:
+        return table[key]
+    except KeyError:
+        raise UnknownKeyError(kind, key, _suggest(key, table)) from None
+
+
+def _suggest(key: str, choices: Iterable[str]) -> list[str]:
+    pool = list(choices)
+    close = difflib.get_close_matches(key, pool, n=3, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in pool}
+        close = [lowered[c] for c in difflib.get_close_matches(key.lower(), list(lowered), n=3, cutoff=0.5)]
+    return close
+
+
+def _hint(suggestions: list[str]) -> str:
+    return f"; did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""

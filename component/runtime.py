@@ -1,0 +1,73 @@
+"""Process-wide services shared by every invocation: settings, registry, clock, HTTP, store.
+
+One ``Runtime`` per process (a CLI run, the HTTP service, a test). It owns the single
+``httpx.AsyncClient`` of the process; a transport can be injected (the in-process sandbox, an
+``httpx.MockTransport``) so the same code runs against Xero, the sandbox or a mock.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from component.clock import SYSTEM_CLOCK, Clock
+from component.config import Settings, get_settings
+from component.registry import Registry
+
+if TYPE_CHECKING:
+    from component.storage.store import Store
+
+USER_AGENT = "xero-wa/0.1 (+https://github.com/xero-wa)"
+
+
+@dataclass
+class Runtime:
+    settings: Settings = field(default_factory=get_settings)
+    registry: Registry = field(default_factory=Registry.load)
+    clock: Clock = SYSTEM_CLOCK
+    transport: httpx.AsyncBaseTransport | None = None
+    #: Objects created on first use and shared for the runtime's life (limiters, pacers, caches).
+    shared: dict[str, Any] = field(default_factory=dict)
+    _http: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
+    _store: Store | None = field(default=None, init=False, repr=False)
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The one AsyncClient of this process (created lazily)."""
+        if self._http is None:
+            self._http = httpx.AsyncClient(
+                transport=self.transport,
+                timeout=httpx.Timeout(self.settings.http_timeout_seconds),
+                headers={"User-Agent": USER_AGENT},
+                follow_redirects=False,
+            )
+        return self._http
+
+    @property
+    def store(self) -> Store:
+        """The SQLite store in ``XERO_WA_HOME`` (opened lazily, migrated on open)."""
+        if self._store is None:
+            from component.storage.store import Store
+
+            self._store = Store.open(self.settings.store_path)
+        return self._store
+
+    def shared_object(self, name: str, factory: Any) -> Any:
+        """Get or create a process-wide object by name (e.g. the per-tenant Xero limiter)."""
+        if name not in self.shared:
+            self.shared[name] = factory()
+        return self.shared[name]
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+logger = logging.getLogger("xero_wa")

@@ -1,0 +1,151 @@
+"""Connections at run time: from a value or a stored name to an authenticated ``Session``.
+
+A connection reaches an invocation in one of three forms:
+
+- an inline value ``{"type": "xeroToken", "accessToken": "...", "tenantId": "..."}``;
+- the name of a connection stored by ``xero-wa connect`` (``--connection NAME``);
+- nothing, in which case ``XERO_WA_CONNECTION_VALUE`` or the only stored connection of the
+  action's family is used.
+
+The connection spec's handler (``open``) turns cleaned values into a ``Session``: an
+``httpx.Auth`` that signs requests, plus the tenant for Xero. Sessions are cached per runtime so
+a thousand invocations do not authenticate a thousand times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import httpx
+
+from component import errors
+from component.inputs import clean
+from component.runtime import Runtime
+
+StoredOrInline = str | Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Session:
+    """An authenticated connection ready for requests. ``values`` hold secrets: never print."""
+
+    key: str
+    family: str
+    auth: httpx.Auth
+    values: Mapping[str, Any] = field(repr=False)
+    tenant_id: str | None = None
+    #: Stored connection name, when it came from the store.
+    name: str | None = None
+    #: Whether the tenant header must be sent (client-credentials tokens are bound to one org).
+    needs_tenant_header: bool = True
+
+    def with_tenant(self, tenant_id: str) -> Session:
+        """The same connection aimed at another of its tenants (e.g. a webhook event's)."""
+        return replace(self, tenant_id=tenant_id)
+
+    def describe(self) -> str:
+        """A safe one-line description for messages: never includes secret values."""
+        who = f"connection {self.name!r}" if self.name else f"inline {self.key} connection"
+        return f"{who} (tenant {self.tenant_id})" if self.tenant_id else who
+
+
+@dataclass
+class ConnectionContext:
+    """What a connection handler's ``open`` receives."""
+
+    runtime: Runtime
+    spec_key: str
+    name: str | None = None
+
+
+def _fingerprint(value: Mapping[str, Any]) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def open_value(runtime: Runtime, value: Mapping[str, Any], *, name: str | None = None) -> Session:
+    """Open an inline connection value (cached per runtime by a hash of its content)."""
+    cache: dict[str, Session] = runtime.shared_object("sessions", dict)
+    fingerprint = _fingerprint({"name": name, **value})
+    cached = cache.get(fingerprint)
+    if cached is not None:
+        return cached
+    type_key = value.get("type")
+    if not isinstance(type_key, str) or not type_key:
+        known = ", ".join(runtime.registry.connections)
+        raise errors.InputError.single("connection.type", f"is required; one of {known}")
+    loaded = runtime.registry.connection(type_key)
+    raw = {k: v for k, v in value.items() if k != "type"}
+    values = clean(loaded.spec.inputs, raw, context=f"connection {type_key}")
+    opener = runtime.registry.handler(loaded)
+    session: Session = await opener(ConnectionContext(runtime, type_key, name), values)
+    cache[fingerprint] = session
+    return session
+
+
+def parse_value(text: str, *, source: str) -> dict[str, Any]:
+    """Parse a JSON connection value (from ``--connection-value`` or the environment)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise errors.InputError.single(
+            source, f"invalid JSON at line {exc.lineno} column {exc.colno} (position {exc.pos}): {exc.msg}"
+        ) from None
+    if not isinstance(value, dict):
+        raise errors.InputError.single(source, "expected a JSON object with a 'type' field")
+    return value
+
+
+async def resolve(runtime: Runtime, connection: StoredOrInline | None, family: str) -> Session:
+    """Find the connection for an invocation of a ``family`` action (see module docstring)."""
+    if isinstance(connection, Mapping):
+        session = await open_value(runtime, connection)
+    elif isinstance(connection, str):
+        session = await _open_stored(runtime, connection)
+    else:
+        session = await _default(runtime, family)
+    if session.family != family:
+        raise errors.InputError.single(
+            "connection", f"a {session.key} connection cannot run a {family} action"
+        )
+    return session
+
+
+async def _default(runtime: Runtime, family: str) -> Session:
+    env_value = runtime.settings.xero_wa_connection_value
+    if env_value is not None:
+        value = parse_value(env_value.get_secret_value(), source="XERO_WA_CONNECTION_VALUE")
+        type_key = value.get("type")
+        if type_key in runtime.registry.connections and runtime.registry.connection(str(type_key)).spec.family == family:
+            return await open_value(runtime, value)
+    stored = _stored_names(runtime, family)
+    if len(stored) == 1:
+        return await _open_stored(runtime, stored[0])
+    if len(stored) > 1:
+        raise errors.ConnectionError(
+            f"several {family} connections are stored ({', '.join(stored)}); choose one",
+            reconnect="pass --connection NAME",
+        )
+    raise errors.ConnectionError(
+        f"no {family} connection given",
+        reconnect=f"run `xero-wa connect {family}`, pass --connection-value JSON, or use --sandbox",
+    )
+
+
+def _stored_names(runtime: Runtime, family: str) -> list[str]:
+    if not runtime.settings.store_path.exists():
+        return []
+    return runtime.store.connections.names(family=family)
+
+
+async def _open_stored(runtime: Runtime, name: str) -> Session:
+    record = runtime.store.connections.get(name) if runtime.settings.store_path.exists() else None
+    if record is None:
+        raise errors.ConnectionError(
+            f"no stored connection named {name!r}", reconnect=f"run `xero-wa connect xero --name {name}`"
+        )
+    return await open_value(runtime, {"type": record.type, **record.values}, name=name)

@@ -1,0 +1,148 @@
+"""Reads YAML spec files into models, with errors that name the file and line.
+
+The kind of a spec follows from its folder: ``actions/`` holds ActionSpecs, ``triggers/``
+TriggerSpecs, ``datasources/`` DataSourceSpecs and ``connections/`` ConnectionSpecs. YAML is
+parsed once into nodes so that a pydantic error location (``inputs.2.type``) can be turned back
+into the line it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from component.errors import SpecError
+from component.spec.models import (
+    ActionSpec,
+    ComponentSpec,
+    ConnectionSpec,
+    DataSourceSpec,
+    TriggerSpec,
+)
+
+FOLDERS: dict[str, type[BaseModel]] = {
+    "actions": ActionSpec,
+    "triggers": TriggerSpec,
+    "datasources": DataSourceSpec,
+    "connections": ConnectionSpec,
+}
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Loaded(Generic[M]):
+    """A validated spec and the file it came from (handlers are resolved beside it)."""
+
+    spec: M
+    path: Path
+    #: The path as shown in messages (relative to the spec root).
+    display: str
+    lines: dict[tuple[str | int, ...], int]
+
+    def where(self, loc: tuple[str | int, ...]) -> str:
+        """``file:line`` of the deepest part of ``loc`` present in the file."""
+        return f"{self.display}:{self.line_of(loc) or 1}"
+
+    def line_of(self, loc: tuple[str | int, ...]) -> int | None:
+        return _line_for(self.lines, loc)
+
+
+def spec_root() -> Path:
+    """Where the spec folders live: bundled inside the wheel, else the source checkout."""
+    package = Path(__file__).resolve().parent.parent
+    bundled = package / "_bundled"
+    return bundled if bundled.is_dir() else package.parent
+
+
+def discover(root: Path) -> list[tuple[Path, type[BaseModel]]]:
+    """Every YAML file under the four spec folders, sorted for stable output."""
+    found: list[tuple[Path, type[BaseModel]]] = []
+    for folder, model in FOLDERS.items():
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for path in sorted([*base.rglob("*.yaml"), *base.rglob("*.yml")]):
+            found.append((path, model))
+    return found
+
+
+def load_file(path: Path, model: type[M], root: Path | None = None) -> Loaded[M]:
+    """Parse and validate one file; raises SpecError listing every problem with file:line."""
+    shown = _display(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError([f"{shown}: cannot read file: {exc}"]) from None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader (C or pure Python)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{shown}:{mark.line + 1}" if mark is not None else shown
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecError([f"{where}: YAML syntax error: {problem}"]) from None
+    if not isinstance(data, dict):
+        raise SpecError([f"{shown}:1: expected a mapping at the top level"])
+    lines: dict[tuple[str | int, ...], int] = {}
+    if node is not None:
+        _index_lines(node, (), lines)
+    try:
+        spec = model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            line = _line_for(lines, loc)
+            field = ".".join(str(p) for p in loc) or "(top level)"
+            problems.append(f"{shown}:{line or 1}: {field}: {err['msg']}")
+        raise SpecError(problems) from None
+    return Loaded(spec=spec, path=path, display=shown, lines=lines)
+
+
+def load_component(root: Path) -> ComponentSpec:
+    path = root / "component.yaml"
+    return load_file(path, ComponentSpec, root).spec
+
+
+def _display(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(path.relative_to(root))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def _index_lines(node: yaml.Node, prefix: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]) -> None:
+    out[prefix] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            out[(*prefix, key)] = key_node.start_mark.line + 1
+            _index_lines(value_node, (*prefix, key), out)
+            out[(*prefix, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index_lines(item, (*prefix, index), out)
+
+
+def _line_for(lines: dict[tuple[str | int, ...], int], loc: tuple[Any, ...]) -> int | None:
+    """The line of the deepest part of ``loc`` that exists in the file."""
+    # Pydantic may insert model names into union locations; keep only real path parts.
+    parts = tuple(p for p in loc if isinstance(p, int) or p in _all_keys(lines))
+    for end in range(len(parts), -1, -1):
+        line = lines.get(parts[:end])
+        if line is not None:
+            return line
+    return None
+
+
+def _all_keys(lines: dict[tuple[str | int, ...], int]) -> set[str | int]:
+    return {part for key in lines for part in key}

@@ -1,0 +1,82 @@
+"""The SQLite store: one file in ``XERO_WA_HOME``, WAL mode, mode 0600.
+
+It holds connections and token sets, the webhook event queue, the reminder outbox, message
+statuses and small caches. Repositories (``store.connections``, ...) each own their tables and
+use ``store.transaction()``; ``BEGIN IMMEDIATE`` takes the write lock up front, which is what
+makes token refresh single-flight across processes. Keep SQL inside repositories so another
+database can replace SQLite behind the same methods.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from component.storage.connections import ConnectionsRepo
+from component.storage.schema import MIGRATIONS
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class Store:
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self._lock = threading.RLock()
+        self.connections = ConnectionsRepo(self)
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """Open (creating with mode 0600 if needed) and migrate the store at ``path``."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.exists():
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+        os.chmod(path, 0o600)
+        conn = sqlite3.connect(
+            path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        store = cls(conn, path)
+        store._migrate()
+        for suffix in ("-wal", "-shm"):
+            side = Path(f"{path}{suffix}")
+            if side.exists():
+                os.chmod(side, 0o600)
+        return store
+
+    @contextmanager
+    def transaction(self, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
+        """A transaction; ``immediate`` takes the database write lock at BEGIN."""
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self.transaction() as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS _migrations (id TEXT PRIMARY KEY)")
+            done = {row["id"] for row in conn.execute("SELECT id FROM _migrations")}
+            for migration_id, sql in MIGRATIONS:
+                if migration_id in done:
+                    continue
+                for statement in sql.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute("INSERT INTO _migrations (id) VALUES (?)", (migration_id,))
+
+    def close(self) -> None:
+        self.conn.close()
