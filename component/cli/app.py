@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from component.config import get_settings
@@ -13,8 +13,11 @@ from component.runtime import Runtime
 @dataclass
 class CliRuntime:
     runtime: Runtime
-    #: The connection to use when none was given (the sandbox's demo connection).
-    default_connection: dict[str, Any] | None = None
+    #: Connection value per family to use when none was given (the sandbox's demo connections).
+    default_connections: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def default_for(self, family: str | None) -> dict[str, Any] | None:
+        return self.default_connections.get(family) if family else None
 
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:
@@ -33,5 +36,5 @@ def build(args: argparse.Namespace) -> CliRuntime:
 
         sandbox = embedded(settings)
         runtime = Runtime(settings=sandbox.settings, transport=sandbox.transport, clock=sandbox.clock)
-        return CliRuntime(runtime, sandbox.demo_connection)
+        return CliRuntime(runtime, sandbox.demo_connections)
     return CliRuntime(Runtime(settings=settings))

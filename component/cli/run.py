@@ -51,7 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.connection_value:
         connection = parse_value(args.connection_value, source="--connection-value")
     if connection is None:
-        connection = built.default_connection
+        connection = built.default_for(prepared.loaded.spec.connection)
 
     async def invoke() -> dict[str, Any]:
         try:
