@@ -1,0 +1,1 @@
+"""Sandbox: in-process ASGI emulators of Xero and the WhatsApp Cloud API."""
