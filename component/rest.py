@@ -17,6 +17,7 @@ from component.context import ActionContext
 from component.spec.models import Pagination, ResponseSpec, RestRequest
 from component.spec.templates import TemplateError, query_text, render, render_path
 from component.values import Binary
+from component.xero.errors import json_body
 
 
 async def execute(ctx: ActionContext, request: RestRequest) -> Any:
@@ -87,7 +88,7 @@ async def _fetch_all(
     page = 1
     while True:
         params[pagination.page_param] = str(page)
-        body = (await _send(ctx, request, call)).json()
+        body = json_body(await _send(ctx, request, call), f"{ctx.spec.key} page {page}")
         page_items = body.get(pagination.items) if isinstance(body, dict) else None
         if not isinstance(page_items, list):
             raise errors.UpstreamError(
@@ -119,7 +120,7 @@ def _select(response: httpx.Response, spec: ResponseSpec) -> Any:
         return response.text
     if response.status_code == 204 or not response.content:
         return None
-    return _select_body(response.json(), spec)
+    return _select_body(json_body(response, f"{response.request.method} {response.url.path}"), spec)
 
 
 def _select_body(body: Any, spec: ResponseSpec) -> Any:

@@ -16,7 +16,7 @@ import httpx
 from component import errors
 from component.runtime import Runtime
 from component.sessions import Session
-from component.xero.errors import error_for, transport_error
+from component.xero.errors import error_for, json_body, transport_error
 
 Service = Literal["api", "connections"]
 WRITE_METHODS = frozenset({"PUT", "POST"})
@@ -94,4 +94,4 @@ class XeroClient:
 
     async def get_json(self, path: str, params: Mapping[str, str] | None = None, **kw: Any) -> Any:
         response = await self.request("GET", path, params=params, **kw)
-        return response.json()
+        return json_body(response, kw.get("what") or f"GET {path}")

@@ -108,6 +108,18 @@ def error_for(response: httpx.Response, what: str) -> errors.XeroWaError:
     )
 
 
+def json_body(response: httpx.Response, what: str) -> Any:
+    """The decoded JSON of a successful answer; a body that is not JSON is Xero's fault, not ours."""
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        kind = response.headers.get("Content-Type", "no content type")
+        raise errors.UpstreamError(
+            f"Xero answered {what} with a body that is not JSON ({kind})",
+            errors.UpstreamInfo(SERVICE, response.status_code, None, []),
+        ) from None
+
+
 def transport_error(exc: httpx.TransportError, what: str) -> errors.UpstreamError:
     """A request that never got an answer (DNS, connect, reset, timeout)."""
     kind = type(exc).__name__
