@@ -57,8 +57,13 @@ class Settings(BaseSettings):
     # Phone numbers: region used when a number has no country code and the org has none.
     default_phone_region: str | None = None
 
-    @field_validator("xero_api_url", "xero_identity_url", "xero_login_url", "xero_connections_url",
-                     "whatsapp_api_url")
+    @field_validator(
+        "xero_api_url",
+        "xero_identity_url",
+        "xero_login_url",
+        "xero_connections_url",
+        "whatsapp_api_url",
+    )
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")

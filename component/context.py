@@ -56,5 +56,7 @@ class ActionContext:
 
     async def invoke(self, key: str, inputs: dict[str, Any] | None = None) -> Any:
         """Run another action with this context's session; returns its ``data``."""
-        result = await self.executor.invoke(key, inputs or {}, session=self.session, source=self.source)
+        result = await self.executor.invoke(
+            key, inputs or {}, session=self.session, source=self.source
+        )
         return result["data"]

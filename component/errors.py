@@ -108,7 +108,7 @@ class SpecError(XeroWaError):
         super().__init__(message, details={"problems": problems})
 
 
-class ConnectionError(XeroWaError):  # noqa: A001 - the design names it; always use errors.ConnectionError
+class ConnectionError(XeroWaError):
     """The connection is missing, unusable or needs the user to authorise again.
 
     ``reconnect`` is the command (or route) that fixes it, so the message can say exactly what to do.

@@ -78,8 +78,12 @@ class Executor:
         prepared = self._prepared.get(cache_key)
         if prepared is None:
             registry = self.runtime.registry
-            loaded: Loaded[Any] = registry.action(key) if kind == "action" else registry.datasource(key)
-            prepared = Prepared(loaded, InputSet(loaded.spec.inputs), registry.connection_input(loaded.spec))
+            loaded: Loaded[Any] = (
+                registry.action(key) if kind == "action" else registry.datasource(key)
+            )
+            prepared = Prepared(
+                loaded, InputSet(loaded.spec.inputs), registry.connection_input(loaded.spec)
+            )
             self._prepared[cache_key] = prepared
         return prepared
 

@@ -111,7 +111,11 @@ def input_schema(inputs: Iterable[InputSpec]) -> dict[str, Any]:
         properties[spec.key] = prop
         if spec.required and spec.default is None:
             required.append(spec.key)
-    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
     if required:
         schema["required"] = required
     return schema
@@ -127,10 +131,14 @@ class InputSet:
         checked = [s for s in self.inputs if s.type != "data"]  # coercion fully checks data
         schema = input_schema(checked)
         schema.pop("required", None)  # "is required" is reported by clean, after defaults
-        self._validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        self._validator = Draft202012Validator(
+            schema, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
         self._checked = [s.key for s in checked]
 
-    def clean(self, raw: Mapping[str, Any], *, source: Source = "api", context: str = "") -> dict[str, Any]:
+    def clean(
+        self, raw: Mapping[str, Any], *, source: Source = "api", context: str = ""
+    ) -> dict[str, Any]:
         """Defaults → coercion → JSON Schema validation. Returns typed values for every input."""
         problems = [self._unknown(name) for name in raw if name not in self.by_key]
         values: dict[str, Any] = {}
@@ -200,7 +208,8 @@ def coerce(spec: InputSpec, value: Any, source: Source) -> Any:
         return [_coerce_scalar(spec, item, source) for item in items]
     if spec.collection == "keyvaluelist":
         return [
-            {"key": key, "value": _coerce_scalar(spec, item, source)} for key, item in _as_pairs(value)
+            {"key": key, "value": _coerce_scalar(spec, item, source)}
+            for key, item in _as_pairs(value)
         ]
     return _coerce_scalar(spec, value, source)
 
@@ -337,7 +346,9 @@ def _data(value: Any, source: Source) -> Binary:
             return _read_file(value[1:])
         match = _DATA_URL.match(value)
         if match:
-            return Binary(_b64(match.group("data")), match.group("type") or "application/octet-stream")
+            return Binary(
+                _b64(match.group("data")), match.group("type") or "application/octet-stream"
+            )
         return Binary(_b64(value))
     raise _Bad(f"expected base64 text, a data: URL or @path, got {type(value).__name__}")
 
@@ -346,7 +357,9 @@ def _b64(text: str) -> bytes:
     try:
         return base64.b64decode("".join(text.split()), validate=True)
     except (binascii.Error, ValueError):
-        raise _Bad("expected base64 text (or @path from the command line); the value is not valid base64") from None
+        raise _Bad(
+            "expected base64 text (or @path from the command line); the value is not valid base64"
+        ) from None
 
 
 def _read_file(path_text: str) -> Binary:
@@ -385,7 +398,9 @@ def _as_pairs(value: Any) -> list[tuple[str, Any]]:
             key, _, val = item.partition("=")
             pairs.append((key.strip(), val))
         else:
-            raise _Bad(f"item {index}: expected KEY=VALUE or {{'key': ..., 'value': ...}}, got {item!r}")
+            raise _Bad(
+                f"item {index}: expected KEY=VALUE or {{'key': ..., 'value': ...}}, got {item!r}"
+            )
     return pairs
 
 

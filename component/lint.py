@@ -43,9 +43,13 @@ def _check_handler(registry: Registry, loaded: Any) -> list[str]:
     try:
         function = registry.handler(loaded)
     except Exception as exc:
-        return [f"{loaded.where(('handler',))}: handler cannot be imported: {type(exc).__name__}: {exc}"]
+        return [
+            f"{loaded.where(('handler',))}: handler cannot be imported: {type(exc).__name__}: {exc}"
+        ]
     if not inspect.iscoroutinefunction(function):
-        return [f"{loaded.where(('handler',))}: handler {loaded.spec.handler} must be an async function"]
+        return [
+            f"{loaded.where(('handler',))}: handler {loaded.spec.handler} must be an async function"
+        ]
     return []
 
 
@@ -60,5 +64,7 @@ def _check_defaults(loaded: Any) -> list[str]:
             single.clean({spec.key: spec.default})
         except errors.InputError as exc:
             reason = exc.problems[0].reason
-            problems.append(f"{loaded.where(('inputs', index, 'default'))}: inputs.{index}.default: {reason}")
+            problems.append(
+                f"{loaded.where(('inputs', index, 'default'))}: inputs.{index}.default: {reason}"
+            )
     return problems

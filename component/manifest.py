@@ -36,7 +36,9 @@ def input_entry(spec: InputSpec) -> dict[str, Any]:
     }
 
 
-def _invocable(registry: Registry, spec: ActionSpec | TriggerSpec | DataSourceSpec) -> dict[str, Any]:
+def _invocable(
+    registry: Registry, spec: ActionSpec | TriggerSpec | DataSourceSpec
+) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "key": spec.key,
         "display": {"label": spec.label, "description": spec.description},

@@ -80,7 +80,12 @@ class Registry:
     def _cross_check(self) -> list[str]:
         problems: list[str] = []
         families = {c.spec.family for c in self.connections.values()}
-        for loaded in [*self.actions.values(), *self.triggers.values(), *self.datasources.values()]:
+        invocables: list[Loaded[Any]] = [
+            *self.actions.values(),
+            *self.triggers.values(),
+            *self.datasources.values(),
+        ]
+        for loaded in invocables:
             spec = loaded.spec
             if spec.connection is not None and spec.connection not in families:
                 problems.append(
@@ -148,7 +153,10 @@ class Registry:
                     f"{request.body_input!r} must name a data input"
                 )
         if request.pagination is not None:
-            for attr, yaml_name in (("page_input", "pageInput"), ("fetch_all_input", "fetchAllInput")):
+            for attr, yaml_name in (
+                ("page_input", "pageInput"),
+                ("fetch_all_input", "fetchAllInput"),
+            ):
                 name = getattr(request.pagination, attr)
                 if name is not None and name not in keys:
                     problems.append(
@@ -216,7 +224,10 @@ def _suggest(key: str, choices: Iterable[str]) -> list[str]:
     close = difflib.get_close_matches(key, pool, n=3, cutoff=0.6)
     if not close:
         lowered = {c.lower(): c for c in pool}
-        close = [lowered[c] for c in difflib.get_close_matches(key.lower(), list(lowered), n=3, cutoff=0.5)]
+        close = [
+            lowered[c]
+            for c in difflib.get_close_matches(key.lower(), list(lowered), n=3, cutoff=0.5)
+        ]
     return close
 
 

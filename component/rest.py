@@ -24,9 +24,15 @@ async def execute(ctx: ActionContext, request: RestRequest) -> Any:
     try:
         call = _build(ctx, request)
     except TemplateError as exc:
-        raise errors.InputError.single(exc.field, exc.reason, context=f"action {ctx.spec.key}") from None
+        raise errors.InputError.single(
+            exc.field, exc.reason, context=f"action {ctx.spec.key}"
+        ) from None
     pagination = request.pagination
-    if pagination is not None and pagination.fetch_all_input and ctx.inputs.get(pagination.fetch_all_input):
+    if (
+        pagination is not None
+        and pagination.fetch_all_input
+        and ctx.inputs.get(pagination.fetch_all_input)
+    ):
         return await _fetch_all(ctx, request, pagination, call)
     if pagination is not None and pagination.page_input:
         page = ctx.inputs.get(pagination.page_input)
@@ -60,8 +66,12 @@ def _build(ctx: ActionContext, request: RestRequest) -> dict[str, Any]:
 
 async def _send(ctx: ActionContext, request: RestRequest, call: dict[str, Any]) -> httpx.Response:
     if ctx.spec.connection != "xero":
-        raise errors.SpecError([f"{ctx.spec.key}: declarative requests are only supported for Xero actions"])
-    accept = {"binary": "*/*", "text": "text/plain, */*"}.get(request.response.type, "application/json")
+        raise errors.SpecError(
+            [f"{ctx.spec.key}: declarative requests are only supported for Xero actions"]
+        )
+    accept = {"binary": "*/*", "text": "text/plain, */*"}.get(
+        request.response.type, "application/json"
+    )
     if request.response.type == "binary" and "Accept" in call["headers"]:
         accept = call["headers"].pop("Accept")
     return await ctx.xero.request(
@@ -144,6 +154,6 @@ def _file_name(response: httpx.Response) -> str | None:
     for part in disposition.split(";"):
         name, _, value = part.strip().partition("=")
         if name.lower() == "filename" and value:
-            return value.strip('"')
+            return str(value).strip('"')
     last = response.url.path.rsplit("/", 1)[-1]
     return last or None

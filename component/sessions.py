@@ -67,7 +67,9 @@ def _fingerprint(value: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-async def open_value(runtime: Runtime, value: Mapping[str, Any], *, name: str | None = None) -> Session:
+async def open_value(
+    runtime: Runtime, value: Mapping[str, Any], *, name: str | None = None
+) -> Session:
     """Open an inline connection value (cached per runtime by a hash of its content)."""
     cache: dict[str, Session] = runtime.shared_object("sessions", dict)
     fingerprint = _fingerprint({"name": name, **value})
@@ -93,7 +95,8 @@ def parse_value(text: str, *, source: str) -> dict[str, Any]:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise errors.InputError.single(
-            source, f"invalid JSON at line {exc.lineno} column {exc.colno} (position {exc.pos}): {exc.msg}"
+            source,
+            f"invalid JSON at line {exc.lineno} column {exc.colno} (position {exc.pos}): {exc.msg}",
         ) from None
     if not isinstance(value, dict):
         raise errors.InputError.single(source, "expected a JSON object with a 'type' field")
@@ -120,7 +123,10 @@ async def _default(runtime: Runtime, family: str) -> Session:
     if env_value is not None:
         value = parse_value(env_value.get_secret_value(), source="XERO_WA_CONNECTION_VALUE")
         type_key = value.get("type")
-        if type_key in runtime.registry.connections and runtime.registry.connection(str(type_key)).spec.family == family:
+        if (
+            type_key in runtime.registry.connections
+            and runtime.registry.connection(str(type_key)).spec.family == family
+        ):
             return await open_value(runtime, value)
     stored = _stored_names(runtime, family)
     if len(stored) == 1:
@@ -146,6 +152,7 @@ async def _open_stored(runtime: Runtime, name: str) -> Session:
     record = runtime.store.connections.get(name) if runtime.settings.store_path.exists() else None
     if record is None:
         raise errors.ConnectionError(
-            f"no stored connection named {name!r}", reconnect=f"run `xero-wa connect xero --name {name}`"
+            f"no stored connection named {name!r}",
+            reconnect=f"run `xero-wa connect xero --name {name}`",
         )
     return await open_value(runtime, {"type": record.type, **record.values}, name=name)

@@ -26,7 +26,9 @@ def page(n: int, count: int, size: int = 1000) -> dict[str, Any]:
 
 
 @pytest.mark.anyio
-async def test_get_invoice_sends_exactly_one_request(executor: Executor, httpx_mock: HTTPXMock) -> None:
+async def test_get_invoice_sends_exactly_one_request(
+    executor: Executor, httpx_mock: HTTPXMock
+) -> None:
     httpx_mock.add_response(
         method="GET",
         url=f"{API}/Invoices/3b5e8c1d-7f2a",
@@ -34,7 +36,9 @@ async def test_get_invoice_sends_exactly_one_request(executor: Executor, httpx_m
         json={"Invoices": [{"InvoiceID": "3b5e8c1d-7f2a", "InvoiceNumber": "INV-0142"}]},
     )
     result = await executor.invoke("getInvoice", {"invoiceId": "3b5e8c1d-7f2a"}, TOKEN_CONNECTION)
-    assert result == {"data": {"Invoices": [{"InvoiceID": "3b5e8c1d-7f2a", "InvoiceNumber": "INV-0142"}]}}
+    assert result == {
+        "data": {"Invoices": [{"InvoiceID": "3b5e8c1d-7f2a", "InvoiceNumber": "INV-0142"}]}
+    }
     (request,) = httpx_mock.get_requests()
     assert "Idempotency-Key" not in request.headers  # reads carry none
 
@@ -46,7 +50,11 @@ async def test_list_invoices_one_page_with_where_and_modified_after(
     httpx_mock.add_response(
         method="GET",
         url=httpx.URL(f"{API}/Invoices", params={"where": 'Status=="AUTHORISED"', "page": "3"}),
-        match_headers={**BEARER, "Xero-tenant-Id": "tenant-1", "If-Modified-Since": "2026-06-01T00:00:00"},
+        match_headers={
+            **BEARER,
+            "Xero-tenant-Id": "tenant-1",
+            "If-Modified-Since": "2026-06-01T00:00:00",
+        },
         json=page(3, 5, 100),
     )
     inputs = {"where": 'Status=="AUTHORISED"', "page": "3", "modifiedAfter": "2026-06-01"}
@@ -66,7 +74,9 @@ async def test_fetch_all_follows_page_count_with_no_extra_call(
             match_headers={**BEARER, "Xero-tenant-Id": "tenant-1"},
             json=page(n, 3),
         )
-    result = await executor.invoke("listInvoices", {"fetchAll": "true", "page": "7"}, TOKEN_CONNECTION)
+    result = await executor.invoke(
+        "listInvoices", {"fetchAll": "true", "page": "7"}, TOKEN_CONNECTION
+    )
     ids = [i["InvoiceID"] for i in result["data"]["Invoices"]]
     assert ids == ["inv-1-0", "inv-1-1", "inv-2-0", "inv-2-1", "inv-3-0", "inv-3-1"]
     assert [r.url.params["page"] for r in httpx_mock.get_requests()] == ["1", "2", "3"]
@@ -86,8 +96,17 @@ async def test_fetch_all_without_pagination_block_stops_at_a_short_page(
 async def test_list_connections_calls_the_tenant_list_without_tenant_header(
     executor: Executor, httpx_mock: HTTPXMock
 ) -> None:
-    tenants = [{"id": "c1", "tenantId": "tenant-1", "tenantName": "Priya Textiles", "tenantType": "ORGANISATION"}]
-    httpx_mock.add_response(method="GET", url="https://api.xero.com/connections", match_headers=BEARER, json=tenants)
+    tenants = [
+        {
+            "id": "c1",
+            "tenantId": "tenant-1",
+            "tenantName": "Priya Textiles",
+            "tenantType": "ORGANISATION",
+        }
+    ]
+    httpx_mock.add_response(
+        method="GET", url="https://api.xero.com/connections", match_headers=BEARER, json=tenants
+    )
     connection = {"type": "xeroToken", "accessToken": "test-access-token"}
     assert await executor.invoke("listConnections", {}, connection) == {"data": tenants}
     (request,) = httpx_mock.get_requests()
@@ -95,17 +114,23 @@ async def test_list_connections_calls_the_tenant_list_without_tenant_header(
 
 
 @pytest.mark.anyio
-async def test_base_urls_come_from_configuration(registry: Any, settings: Any, httpx_mock: HTTPXMock) -> None:
+async def test_base_urls_come_from_configuration(
+    registry: Any, settings: Any, httpx_mock: HTTPXMock
+) -> None:
     from component.runtime import Runtime
 
     runtime = Runtime(settings=settings.for_sandbox("http://127.0.0.1:8765"), registry=registry)
-    httpx_mock.add_response(url="http://127.0.0.1:8765/api.xro/2.0/Invoices/x", json={"Invoices": []})
+    httpx_mock.add_response(
+        url="http://127.0.0.1:8765/api.xro/2.0/Invoices/x", json={"Invoices": []}
+    )
     await Executor(runtime).invoke("getInvoice", {"invoiceId": "x"}, TOKEN_CONNECTION)
     await runtime.aclose()
 
 
 @pytest.mark.anyio
-async def test_input_errors_come_before_any_request(executor: Executor, httpx_mock: HTTPXMock) -> None:
+async def test_input_errors_come_before_any_request(
+    executor: Executor, httpx_mock: HTTPXMock
+) -> None:
     with pytest.raises(errors.InputError) as info:
         await executor.invoke("getInvoice", {"invoiceID": "x"}, TOKEN_CONNECTION)
     assert [(p.field, p.reason) for p in info.value.problems] == [
@@ -126,9 +151,13 @@ async def test_connection_value_is_validated_and_needs_a_type(executor: Executor
 
 
 @pytest.mark.anyio
-async def test_connection_may_arrive_as_the_connection_input(executor: Executor, httpx_mock: HTTPXMock) -> None:
+async def test_connection_may_arrive_as_the_connection_input(
+    executor: Executor, httpx_mock: HTTPXMock
+) -> None:
     httpx_mock.add_response(json={"Invoices": []})
-    result = await executor.invoke("getInvoice", {"invoiceId": "x", "xeroConnection": TOKEN_CONNECTION})
+    result = await executor.invoke(
+        "getInvoice", {"invoiceId": "x", "xeroConnection": TOKEN_CONNECTION}
+    )
     assert result == {"data": {"Invoices": []}}
 
 
@@ -166,14 +195,30 @@ async def test_no_connection_says_how_to_get_one(executor: Executor) -> None:
         ),
         (
             401,
-            {"Title": "Unauthorized", "Status": 401, "Detail": "TokenExpired: token expired at 07/14/2026"},
+            {
+                "Title": "Unauthorized",
+                "Status": 401,
+                "Detail": "TokenExpired: token expired at 07/14/2026",
+            },
             {},
             errors.ConnectionError,
             "TokenExpired",
         ),
-        (403, {"Title": "Forbidden", "Status": 403, "Detail": "AuthenticationUnsuccessful"}, {}, errors.ConnectionError, "tenant id is wrong"),
+        (
+            403,
+            {"Title": "Forbidden", "Status": 403, "Detail": "AuthenticationUnsuccessful"},
+            {},
+            errors.ConnectionError,
+            "tenant id is wrong",
+        ),
         (404, None, {}, errors.UpstreamError, "found nothing"),
-        (429, None, {"X-Rate-Limit-Problem": "day", "Retry-After": "3600"}, errors.RateLimited, "day rate limit"),
+        (
+            429,
+            None,
+            {"X-Rate-Limit-Problem": "day", "Retry-After": "3600"},
+            errors.RateLimited,
+            "day rate limit",
+        ),
         (503, None, {}, errors.UpstreamError, "HTTP 503"),
     ],
 )
@@ -195,20 +240,31 @@ async def test_xero_errors_map_to_the_error_tree(
 
 
 @pytest.mark.anyio
-async def test_network_failure_is_a_retryable_upstream_error(executor: Executor, httpx_mock: HTTPXMock) -> None:
+async def test_network_failure_is_a_retryable_upstream_error(
+    executor: Executor, httpx_mock: HTTPXMock
+) -> None:
     httpx_mock.add_exception(httpx.ConnectError("connection refused"))
     with pytest.raises(errors.UpstreamError) as info:
         await executor.invoke("getInvoice", {"invoiceId": "x"}, TOKEN_CONNECTION)
     assert info.value.retryable
-    assert info.value.message == "could not reach Xero for getInvoice (GET /Invoices/x) (ConnectError)"
+    assert (
+        info.value.message == "could not reach Xero for getInvoice (GET /Invoices/x) (ConnectError)"
+    )
 
 
 @pytest.mark.anyio
-async def test_a_body_that_is_not_json_is_an_upstream_error(executor: Executor, httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_response(content=b"<html>maintenance</html>", headers={"Content-Type": "text/html"})
+async def test_a_body_that_is_not_json_is_an_upstream_error(
+    executor: Executor, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(
+        content=b"<html>maintenance</html>", headers={"Content-Type": "text/html"}
+    )
     with pytest.raises(errors.UpstreamError) as info:
         await executor.invoke("getInvoice", {"invoiceId": "x"}, TOKEN_CONNECTION)
-    assert info.value.message == "Xero answered GET /api.xro/2.0/Invoices/x with a body that is not JSON (text/html)"
+    assert (
+        info.value.message
+        == "Xero answered GET /api.xro/2.0/Invoices/x with a body that is not JSON (text/html)"
+    )
 
 
 @pytest.mark.anyio
@@ -220,11 +276,18 @@ async def test_a_handler_bug_becomes_an_internal_error_with_a_reference(
 
     registry = executor.runtime.registry
     real = registry.handler
-    monkeypatch.setattr(registry, "handler", lambda loaded: crash if loaded.spec.key == "listConnections" else real(loaded))
+    monkeypatch.setattr(
+        registry,
+        "handler",
+        lambda loaded: crash if loaded.spec.key == "listConnections" else real(loaded),
+    )
     connection = {"type": "xeroToken", "accessToken": "test-access-token"}
     with pytest.raises(errors.InternalError) as info:
         await executor.invoke("listConnections", {}, connection)
     reference = info.value.details["reference"]
-    assert info.value.message == f"action listConnections failed unexpectedly (KeyError); reference {reference}"
+    assert (
+        info.value.message
+        == f"action listConnections failed unexpectedly (KeyError); reference {reference}"
+    )
     assert reference in caplog.text
     assert "Traceback" in caplog.text

@@ -92,7 +92,10 @@ def test_one_error_lists_every_bad_field_with_defaults_applied() -> None:
         ("page", "'0' does not match '^[1-9][0-9]*$'"),
     ]
     assert str(info.value).startswith("5 invalid inputs:")
-    assert info.value.details["fields"][0] == {"field": "pgae", "reason": "unknown input; did you mean page?"}
+    assert info.value.details["fields"][0] == {
+        "field": "pgae",
+        "reason": "unknown input; did you mean page?",
+    }
 
 
 def test_defaults_fill_missing_and_empty_values() -> None:
@@ -131,13 +134,17 @@ def test_data_from_base64_data_url_object_and_file(tmp_path: Path) -> None:
     raw = b"%PDF-1.7 demo"
     encoded = base64.b64encode(raw).decode()
     assert clean_one(data, encoded) == Binary(raw)
-    assert clean_one(data, f"data:application/pdf;base64,{encoded}") == Binary(raw, "application/pdf")
-    assert clean_one(data, {"base64": encoded, "contentType": "application/pdf", "fileName": "a.pdf"}) == Binary(
-        raw, "application/pdf", "a.pdf"
+    assert clean_one(data, f"data:application/pdf;base64,{encoded}") == Binary(
+        raw, "application/pdf"
     )
+    assert clean_one(
+        data, {"base64": encoded, "contentType": "application/pdf", "fileName": "a.pdf"}
+    ) == Binary(raw, "application/pdf", "a.pdf")
     path = tmp_path / "INV-0142.pdf"
     path.write_bytes(raw)
-    assert clean_one(data, f"@{path}", source="cli") == Binary(raw, "application/pdf", "INV-0142.pdf")
+    assert clean_one(data, f"@{path}", source="cli") == Binary(
+        raw, "application/pdf", "INV-0142.pdf"
+    )
 
 
 def test_file_paths_are_refused_from_the_api_and_bad_base64_is_named(tmp_path: Path) -> None:
@@ -155,7 +162,10 @@ def test_file_paths_are_refused_from_the_api_and_bad_base64_is_named(tmp_path: P
 
 def test_cli_pairs_make_collections_and_refuse_repeats() -> None:
     inputs = [spec(key="where"), spec(key="ids", collection="valuelist")]
-    assert from_cli_pairs(inputs, ["where=A==1", "ids=a", "ids=b"]) == {"where": "A==1", "ids": ["a", "b"]}
+    assert from_cli_pairs(inputs, ["where=A==1", "ids=a", "ids=b"]) == {
+        "where": "A==1",
+        "ids": ["a", "b"],
+    }
     with pytest.raises(InputError) as info:
         from_cli_pairs(inputs, ["where=a", "where=b", "oops"])
     assert [p.field for p in info.value.problems] == ["where", "oops"]
@@ -170,6 +180,10 @@ def test_input_schema_describes_forms() -> None:
         ]
     )
     assert schema["required"] == ["invoiceId"]
-    assert schema["properties"]["fetchAll"] == {"type": "boolean", "title": "fetchAll", "default": False}
+    assert schema["properties"]["fetchAll"] == {
+        "type": "boolean",
+        "title": "fetchAll",
+        "default": False,
+    }
     assert "conn" not in schema["properties"]
     assert schema["additionalProperties"] is False

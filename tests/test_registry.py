@@ -102,7 +102,12 @@ def test_implied_connection_input_matches_the_reference(registry: Registry) -> N
     spec = registry.action("getInvoice").spec
     conn = registry.connection_input(spec)
     assert conn is not None
-    assert (conn.key, conn.label, conn.type, conn.required) == ("xeroConnection", "Connection", "connection", True)
+    assert (conn.key, conn.label, conn.type, conn.required) == (
+        "xeroConnection",
+        "Connection",
+        "connection",
+        True,
+    )
     assert "xeroToken" in (conn.connections or [])
     assert [i.key for i in registry.all_inputs(spec)] == ["invoiceId", "xeroConnection"]
 

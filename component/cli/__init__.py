@@ -42,7 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
     except KeyboardInterrupt:
-        print(json.dumps({"error": {"code": "interrupted", "message": "interrupted"}}), file=sys.stderr)
+        print(
+            json.dumps({"error": {"code": "interrupted", "message": "interrupted"}}),
+            file=sys.stderr,
+        )
         return 130
     except BaseException as exc:  # every failure becomes a JSON error and an exit code
         if isinstance(exc, SystemExit):

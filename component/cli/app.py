@@ -35,6 +35,8 @@ def build(args: argparse.Namespace) -> CliRuntime:
         from component.sandbox.embedded import embedded
 
         sandbox = embedded(settings)
-        runtime = Runtime(settings=sandbox.settings, transport=sandbox.transport, clock=sandbox.clock)
+        runtime = Runtime(
+            settings=sandbox.settings, transport=sandbox.transport, clock=sandbox.clock
+        )
         return CliRuntime(runtime, sandbox.demo_connections)
     return CliRuntime(Runtime(settings=settings))

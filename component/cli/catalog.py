@@ -16,7 +16,9 @@ def register(commands: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the manifest entry as JSON")
     p.set_defaults(handler=cmd_describe)
 
-    p = commands.add_parser("manifest", help="print the component manifest (JSON) for a flow builder")
+    p = commands.add_parser(
+        "manifest", help="print the component manifest (JSON) for a flow builder"
+    )
     p.set_defaults(handler=cmd_manifest)
 
     p = commands.add_parser("lint", help="validate every spec file, handler and example")
@@ -37,7 +39,9 @@ def cmd_actions(args: argparse.Namespace) -> int:
             "kind": "declarative" if loaded.spec.request is not None else "handler",
             "description": loaded.spec.description,
         }
-        for loaded in sorted(registry.actions.values(), key=lambda a: (a.spec.group or "", a.spec.key))
+        for loaded in sorted(
+            registry.actions.values(), key=lambda a: (a.spec.group or "", a.spec.key)
+        )
     ]
     if args.json:
         emit(rows)
@@ -81,7 +85,9 @@ def cmd_describe(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     console = Console()
-    console.print(f"[bold]{entry['display']['label']}[/bold]  key: {entry['key']}  ({entry['section']})")
+    console.print(
+        f"[bold]{entry['display']['label']}[/bold]  key: {entry['key']}  ({entry['section']})"
+    )
     if entry["display"]["description"]:
         console.print(entry["display"]["description"])
     table = Table(show_lines=False)
@@ -94,7 +100,12 @@ def cmd_describe(args: argparse.Namespace) -> int:
             kind += f" ← {spec['dataSource']}"
         default = "" if spec["default"] is None else json.dumps(spec["default"])
         table.add_row(
-            spec["key"], spec["label"], kind, "yes" if spec["required"] else "", default, spec["comments"] or ""
+            spec["key"],
+            spec["label"],
+            kind,
+            "yes" if spec["required"] else "",
+            default,
+            spec["comments"] or "",
         )
     console.print(table)
     if entry.get("examplePayload") is not None:

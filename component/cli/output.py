@@ -34,6 +34,8 @@ def report_failure(exc: BaseException, *, debug: bool) -> int:
 def configure_logging(*, debug: bool) -> None:
     """Logs go to stderr; stdout is reserved for results."""
     level = logging.DEBUG if debug else logging.WARNING
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
     if not debug:
         logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -14,19 +14,29 @@ def register(commands: Any) -> None:
     p = commands.add_parser("run", help="run one action and print its JSON result")
     p.add_argument("key", help="action key, e.g. listInvoices (see `xero-wa actions`)")
     p.add_argument(
-        "--input", "-i", dest="inputs", action="append", default=[], metavar="NAME=VALUE",
+        "--input",
+        "-i",
+        dest="inputs",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="an input value; repeat for several inputs or for list inputs",
     )
     p.add_argument("--inputs-file", metavar="FILE", help="a JSON object of inputs; '-' reads stdin")
     who = p.add_mutually_exclusive_group()
-    who.add_argument("--connection", metavar="NAME", help="a connection stored by `xero-wa connect`")
     who.add_argument(
-        "--connection-value", metavar="JSON",
+        "--connection", metavar="NAME", help="a connection stored by `xero-wa connect`"
+    )
+    who.add_argument(
+        "--connection-value",
+        metavar="JSON",
         help='an inline connection, e.g. {"type":"xeroToken","accessToken":"...","tenantId":"..."} '
         "(default: $XERO_WA_CONNECTION_VALUE)",
     )
     p.add_argument("--datasource", action="store_true", help="KEY is a data source (picklist)")
-    p.add_argument("--output", "-o", metavar="FILE", help="write a binary result (PDF, attachment) to FILE")
+    p.add_argument(
+        "--output", "-o", metavar="FILE", help="write a binary result (PDF, attachment) to FILE"
+    )
     add_target_options(p)
     p.set_defaults(handler=cmd_run)
 
@@ -36,14 +46,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from component.cli import app
     from component.cli.output import emit
-    from component.executor import Executor
+    from component.executor import Executor, Kind
     from component.inputs import from_cli_pairs
     from component.sessions import parse_value
 
     built = app.build(args)
     runtime = built.runtime
     executor = Executor(runtime)
-    kind = "dataSource" if args.datasource else "action"
+    kind: Kind = "dataSource" if args.datasource else "action"
     prepared = executor.prepare(args.key, kind)
     raw = _inputs_file(args.inputs_file) if args.inputs_file else {}
     raw.update(from_cli_pairs(prepared.loaded.spec.inputs, args.inputs))
@@ -75,15 +85,20 @@ def _inputs_file(name: str) -> dict[str, Any]:
     try:
         text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
     except OSError as exc:
-        raise errors.InputError.single("--inputs-file", f"cannot read {source}: {exc.strerror or exc}") from None
+        raise errors.InputError.single(
+            "--inputs-file", f"cannot read {source}: {exc.strerror or exc}"
+        ) from None
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise errors.InputError.single(
-            "--inputs-file", f"{source}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+            "--inputs-file",
+            f"{source}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
         ) from None
     if not isinstance(value, dict):
-        raise errors.InputError.single("--inputs-file", f"{source}: expected a JSON object of inputs")
+        raise errors.InputError.single(
+            "--inputs-file", f"{source}: expected a JSON object of inputs"
+        )
     return value
 
 
@@ -96,5 +111,12 @@ def _save(data: Any, path: Path) -> Any:
     try:
         path.write_bytes(data.data)
     except OSError as exc:
-        raise errors.InputError.single("--output", f"cannot write {path}: {exc.strerror or exc}") from None
-    return {"savedTo": str(path), "contentType": data.content_type, "size": len(data.data), "fileName": data.file_name}
+        raise errors.InputError.single(
+            "--output", f"cannot write {path}: {exc.strerror or exc}"
+        ) from None
+    return {
+        "savedTo": str(path),
+        "contentType": data.content_type,
+        "size": len(data.data),
+        "fileName": data.file_name,
+    }

@@ -8,6 +8,7 @@ into the line it came from.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -55,7 +56,10 @@ class Loaded(Generic[M]):
 
 
 def spec_root() -> Path:
-    """Where the spec folders live: bundled inside the wheel, else the source checkout."""
+    """Where the spec folders live: ``XERO_WA_SPEC_ROOT``, else bundled in the wheel, else the checkout."""
+    override = os.environ.get("XERO_WA_SPEC_ROOT")
+    if override:
+        return Path(override)
     package = Path(__file__).resolve().parent.parent
     bundled = package / "_bundled"
     return bundled if bundled.is_dir() else package.parent
@@ -120,7 +124,9 @@ def _display(path: Path, root: Path | None) -> str:
     return str(path)
 
 
-def _index_lines(node: yaml.Node, prefix: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]) -> None:
+def _index_lines(
+    node: yaml.Node, prefix: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]
+) -> None:
     out[prefix] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:

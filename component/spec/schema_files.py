@@ -37,7 +37,8 @@ def stale(directory: Path) -> list[str]:
     return [
         name
         for name, text in wanted.items()
-        if not (directory / name).is_file() or (directory / name).read_text(encoding="utf-8") != text
+        if not (directory / name).is_file()
+        or (directory / name).read_text(encoding="utf-8") != text
     ]
 
 

@@ -72,7 +72,9 @@ def template_problems(template: Any) -> list[str]:
                 problems.append(f"unknown conversion as={conv!r}; use one of {list(CONVERSIONS)}")
             return problems
         merge = template.get("$merge")
-        if merge is not None and not (isinstance(merge, list) and all(isinstance(m, str) for m in merge)):
+        if merge is not None and not (
+            isinstance(merge, list) and all(isinstance(m, str) for m in merge)
+        ):
             problems.append("$merge takes a list of input keys")
         for key, value in template.items():
             if key != "$merge":
@@ -150,7 +152,13 @@ def convert(field: str, value: Any, conversion: str | None) -> Any:
     if conversion is None:
         return value
     if conversion == "string":
-        return value if isinstance(value, str) else json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+        return (
+            value
+            if isinstance(value, str)
+            else json.dumps(value)
+            if isinstance(value, (dict, list))
+            else str(value)
+        )
     if conversion in ("number", "integer"):
         return _to_number(field, value, integer=conversion == "integer")
     if conversion == "boolean":
@@ -165,7 +173,9 @@ def convert(field: str, value: Any, conversion: str | None) -> Any:
             try:
                 return json.loads(value)
             except json.JSONDecodeError as exc:
-                raise TemplateError(field, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+                raise TemplateError(
+                    field, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+                ) from exc
         return value
     if conversion == "date":
         return _to_datetime(field, value).date().isoformat()
@@ -191,7 +201,11 @@ def _to_number(field: str, value: Any, *, integer: bool) -> int | float:
         if number != number.to_integral_value():
             raise TemplateError(field, f"expected a whole number, got {value!r}")
         return int(number)
-    return int(number) if number == number.to_integral_value() and "." not in str(value) else float(number)
+    return (
+        int(number)
+        if number == number.to_integral_value() and "." not in str(value)
+        else float(number)
+    )
 
 
 def _to_datetime(field: str, value: Any) -> datetime:
@@ -205,7 +219,8 @@ def _to_datetime(field: str, value: Any) -> datetime:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             raise TemplateError(
-                field, f"expected a date or timestamp like 2026-07-01 or 2026-07-01T09:30:00, got {text!r}"
+                field,
+                f"expected a date or timestamp like 2026-07-01 or 2026-07-01T09:30:00, got {text!r}",
             ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 

@@ -45,7 +45,7 @@ class XeroClient:
         tenant: bool = True,
         accept: str = "application/json",
         idempotency_key: str | None = None,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - an HTTP timeout, not a cancel scope
         what: str | None = None,
     ) -> httpx.Response:
         """Send one logical Xero call; raises the mapped error on a non-2xx answer."""

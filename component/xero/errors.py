@@ -46,7 +46,16 @@ def validation_messages(body: Any) -> list[str]:
 
 
 def _element_label(element: dict[str, Any], index: int) -> str:
-    for key in ("InvoiceNumber", "Name", "Code", "InvoiceID", "ContactID", "PaymentID", "AccountID", "ItemID"):
+    for key in (
+        "InvoiceNumber",
+        "Name",
+        "Code",
+        "InvoiceID",
+        "ContactID",
+        "PaymentID",
+        "AccountID",
+        "ItemID",
+    ):
         value = element.get(key)
         if value and value != "00000000-0000-0000-0000-000000000000":
             return f"element {index} ({value})"
@@ -77,7 +86,8 @@ def error_for(response: httpx.Response, what: str) -> errors.XeroWaError:
                 errors.UpstreamInfo(SERVICE, status, _code(body), messages),
             )
         return errors.UpstreamError(
-            f"Xero rejected {what}: {detail}", errors.UpstreamInfo(SERVICE, status, _code(body), [detail])
+            f"Xero rejected {what}: {detail}",
+            errors.UpstreamInfo(SERVICE, status, _code(body), [detail]),
         )
     if status == 401:
         return errors.ConnectionError(
@@ -92,7 +102,8 @@ def error_for(response: httpx.Response, what: str) -> errors.XeroWaError:
         )
     if status == 404:
         return errors.UpstreamError(
-            f"Xero found nothing for {what} (404)", errors.UpstreamInfo(SERVICE, status, None, [detail])
+            f"Xero found nothing for {what} (404)",
+            errors.UpstreamInfo(SERVICE, status, None, [detail]),
         )
     if status == 429:
         problem = response.headers.get("X-Rate-Limit-Problem", "unknown")
@@ -100,7 +111,9 @@ def error_for(response: httpx.Response, what: str) -> errors.XeroWaError:
         when = f"; retry after {wait:g} s" if wait is not None else ""
         return errors.RateLimited(
             f"Xero's {problem} rate limit was reached for {what}{when}",
-            errors.UpstreamInfo(SERVICE, status, problem, [], retryable=problem != "day", retry_after=wait),
+            errors.UpstreamInfo(
+                SERVICE, status, problem, [], retryable=problem != "day", retry_after=wait
+            ),
         )
     return errors.UpstreamError(
         f"Xero failed {what} with HTTP {status} ({detail})",
@@ -131,7 +144,15 @@ def transport_error(exc: httpx.TransportError, what: str) -> errors.UpstreamErro
 
 def _detail(body: Any) -> str | None:
     if isinstance(body, dict):
-        for key in ("Detail", "Message", "detail", "message", "error_description", "error", "Title"):
+        for key in (
+            "Detail",
+            "Message",
+            "detail",
+            "message",
+            "error_description",
+            "error",
+            "Title",
+        ):
             value = body.get(key)
             if isinstance(value, str) and value:
                 return value

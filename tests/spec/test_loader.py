@@ -58,7 +58,9 @@ def test_request_and_handler_are_exclusive(tmp_path: Path) -> None:
 
 
 def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
-    assert problems(tmp_path, "- a\n- b\n") == ["actions/broken.yaml:1: expected a mapping at the top level"]
+    assert problems(tmp_path, "- a\n- b\n") == [
+        "actions/broken.yaml:1: expected a mapping at the top level"
+    ]
 
 
 def test_invalid_constraints_are_rejected(tmp_path: Path) -> None:
@@ -67,7 +69,9 @@ def test_invalid_constraints_are_rejected(tmp_path: Path) -> None:
         "inputs:\n  - key: id\n    label: Id\n    constraints:\n      minLength: -1\n"
     )
     (problem,) = problems(tmp_path, text)
-    assert problem.startswith("actions/broken.yaml:9: inputs.0.constraints: Value error, not a valid JSON Schema")
+    assert problem.startswith(
+        "actions/broken.yaml:9: inputs.0.constraints: Value error, not a valid JSON Schema"
+    )
 
 
 def test_valid_spec_loads_with_camel_case_fields(tmp_path: Path) -> None:

@@ -106,7 +106,12 @@ def test_missing_path_value_is_an_error_naming_the_input() -> None:
 
 
 def test_references_and_problems_for_lint() -> None:
-    template = {"A": "$one", "B": {"$input": "two", "as": "number"}, "$merge": ["three"], "C": ["$four"]}
+    template = {
+        "A": "$one",
+        "B": {"$input": "two", "as": "number"},
+        "$merge": ["three"],
+        "C": ["$four"],
+    }
     assert sorted(references(template)) == ["four", "one", "three", "two"]
     assert template_problems({"$input": "x", "as": "money"}) == [
         "unknown conversion as='money'; use one of "

@@ -1,0 +1,88 @@
+"""``actions``, ``describe``, ``manifest``, ``lint`` as a user runs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_actions_json_lists_keys_and_kinds(cli: Any) -> None:
+    result = cli("actions", "--json")
+    assert result.code == 0
+    rows = {row["key"]: row for row in result.json}
+    assert rows["listInvoices"]["kind"] == "declarative"
+    assert rows["listConnections"]["kind"] == "handler"
+
+
+def test_actions_table_for_people(cli: Any) -> None:
+    result = cli("actions")
+    assert result.code == 0
+    assert "listInvoices" in result.out
+    assert "List Invoices" in result.out
+
+
+def test_describe_shows_the_reference_inputs(cli: Any) -> None:
+    result = cli("describe", "listInvoices")
+    assert result.code == 0
+    for name in ("fetchAll", "modifiedAfter", "page", "where", "xeroConnection"):
+        assert name in result.out
+    as_json = cli("describe", "listInvoices", "--json").json
+    assert [i["key"] for i in as_json["inputs"]] == [
+        "fetchAll",
+        "modifiedAfter",
+        "page",
+        "where",
+        "xeroConnection",
+    ]
+
+
+def test_describe_unknown_key_suggests_close_ones(cli: Any) -> None:
+    result = cli("describe", "listInvoice")
+    assert result.code == 2
+    assert result.error["code"] == "unknown_key"
+    assert "listInvoices" in result.error["details"]["suggestions"]
+    assert "Traceback" not in result.err
+
+
+def test_manifest_is_json(cli: Any) -> None:
+    result = cli("manifest")
+    assert result.code == 0
+    assert result.json["key"] == "xeroWhatsApp"
+
+
+def test_lint_passes_on_the_shipped_specs(cli: Any) -> None:
+    result = cli("lint")
+    assert result.code == 0, result.err
+    assert result.json["ok"] is True
+
+
+def test_lint_names_file_and_line_of_a_broken_spec(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "specs"
+    (root / "actions").mkdir(parents=True)
+    (root / "component.yaml").write_text((ROOT / "component.yaml").read_text())
+    (root / "actions" / "bad.yaml").write_text(
+        "key: bad\nlabel: Bad\nrequest:\n  method: GET\n  path: /X\n  qurey: {}\n"
+    )
+    monkeypatch.setenv("XERO_WA_SPEC_ROOT", str(root))
+    result = cli("lint")
+    assert result.code == 3
+    assert result.error["code"] == "spec_error"
+    assert result.error["details"]["problems"] == [
+        "actions/bad.yaml:6: request.qurey: Extra inputs are not permitted"
+    ]
+    assert "Traceback" not in result.err
+
+
+def test_help_lists_commands_without_loading_specs(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XERO_WA_SPEC_ROOT", "/nonexistent")
+    with pytest.raises(SystemExit) as info:
+        cli("--help")
+    assert info.value.code == 0
