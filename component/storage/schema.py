@@ -22,4 +22,44 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0002_oauth_token_sets",
+        """
+        CREATE TABLE token_sets (
+            -- one OAuth token set per stored connection, refreshed in place
+            connection             TEXT PRIMARY KEY
+                                   REFERENCES connections(name) ON DELETE CASCADE,
+            grant_type             TEXT NOT NULL,
+            -- token columns hold Fernet tokens when XERO_WA_SECRET_KEY is set
+            access_token           TEXT,
+            expires_at             TEXT,
+            refresh_token          TEXT,
+            scope                  TEXT,
+            -- the refresh token rotated away by the last refresh (Xero accepts it 30 minutes)
+            previous_refresh_token TEXT,
+            rotated_at             TEXT,
+            -- set before a refresh request is sent, cleared when its answer is stored
+            inflight_refresh_token TEXT,
+            inflight_started_at    TEXT,
+            inflight_owner         TEXT,
+            status                 TEXT NOT NULL DEFAULT 'active',
+            status_reason          TEXT,
+            tenant_id              TEXT,
+            tenant_name            TEXT,
+            tenants_json           TEXT NOT NULL DEFAULT '[]',
+            generation             INTEGER NOT NULL DEFAULT 0,
+            updated_at             TEXT NOT NULL
+        );
+        CREATE TABLE secret_meta (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE oauth_pending (
+            -- sha256 of the OAuth state, so the table alone cannot answer a callback
+            state_hash TEXT PRIMARY KEY,
+            payload    TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """,
+    ),
 ]
