@@ -1,0 +1,254 @@
+"""Configuration of the WhatsApp Cloud API emulator.
+
+Every default is what Meta does (or the closest documented number), so a client tested against the
+defaults meets the same behaviour in production; tests tighten or loosen them instead of patching
+code. Credentials are published demo values: the sandbox never holds a real secret.
+
+Two choices deserve a note because Meta's behaviour is asynchronous where a naive emulator would be
+synchronous:
+
+- ``undeliverable_failure`` (131026, recipient not on WhatsApp) defaults to ``"webhook"``: the Cloud
+  API has no "is this number on WhatsApp" check; ``POST /messages`` answers 200 ``accepted`` and the
+  failure arrives later as a ``failed`` status carrying error 131026 (Meta's error-code page lists
+  131026 among webhook errors; maintainers of the .NET Cloud API SDK confirm "the webhook will
+  return an error if the message cannot be delivered to a phone number without WhatsApp",
+  gabrieldwight/Whatsapp-Business-Cloud-Api-Net#156).
+- ``window_failure`` (131047, free-form message outside the 24-hour window) defaults to
+  ``"webhook"`` too: Meta accepts the request and rejects it asynchronously with a ``failed`` status
+  (observed in production, e.g. fabrahaingo/joel#314: "Meta accepts synchronously, then rejects
+  async via the status webhook"). ``"sync"`` gives the 400 error body instead, for clients that
+  want to test that path.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+TemplateStatus = Literal["APPROVED", "PENDING", "REJECTED"]
+HeaderFormat = Literal["NONE", "TEXT", "DOCUMENT", "IMAGE"]
+FailureMode = Literal["webhook", "sync"]
+
+_VERSION = re.compile(r"^v\d{1,2}\.\d$")
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BodyParam(_Model):
+    """One body variable. ``kind`` documents the intended parameter type (text, currency,
+    date_time) for listings and examples; like Meta, sends are not rejected for using another
+    type in the slot, only for a malformed parameter object."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: Literal["text", "currency", "date_time"] = "text"
+    example: str = "example"
+
+
+class UrlButton(_Model):
+    """A URL button; with ``dynamic_suffix`` the send must supply the ``{{1}}`` suffix."""
+
+    text: str = "View invoice"
+    url: str = "https://in.xero.com/{{1}}"
+    dynamic_suffix: bool = True
+    example_suffix: str = "iNv0142aBcD"
+
+    @model_validator(mode="after")
+    def _suffix_placeholder(self) -> UrlButton:
+        if self.dynamic_suffix and not self.url.endswith("{{1}}"):
+            raise ValueError("a dynamic URL button's url must end with {{1}}")
+        return self
+
+
+class TemplateConfig(_Model):
+    """A message template as registered on the WhatsApp Business Account.
+
+    Each language in ``languages`` is a separate translation (Meta lists them as separate
+    templates with their own ids). ``named_parameters`` makes it a NAMED template: every body
+    parameter must then carry ``parameter_name``.
+    """
+
+    name: str = Field(pattern=r"^[a-z0-9_]{1,512}$")
+    languages: list[str] = Field(default_factory=lambda: ["en", "en_US"], min_length=1)
+    status: TemplateStatus = "APPROVED"
+    category: Literal["UTILITY", "MARKETING", "AUTHENTICATION"] = "UTILITY"
+    header_format: HeaderFormat = "NONE"
+    header_text: str | None = None
+    body_text: str
+    body_params: list[BodyParam] = Field(default_factory=list)
+    named_parameters: bool = False
+    footer_text: str | None = None
+    url_button: UrlButton | None = None
+
+    @property
+    def param_count(self) -> int:
+        return len(self.body_params)
+
+    @model_validator(mode="after")
+    def _placeholders_match(self) -> TemplateConfig:
+        found = _PLACEHOLDER.findall(self.body_text)
+        if self.named_parameters:
+            expected = [p.name for p in self.body_params]
+        else:
+            expected = [str(i) for i in range(1, len(self.body_params) + 1)]
+        if sorted(set(found)) != sorted(expected):
+            raise ValueError(
+                f"template {self.name}: body_text placeholders {found} do not match {expected}"
+            )
+        if self.header_format == "TEXT" and not self.header_text:
+            raise ValueError(f"template {self.name}: a TEXT header needs header_text")
+        return self
+
+
+class StatusTiming(_Model):
+    """When statuses happen after a message is accepted (seconds) and how often it is read."""
+
+    sent_after_seconds: float = Field(default=1.0, ge=0)
+    delivered_after_seconds: float = Field(default=3.0, ge=0)
+    read_after_seconds: float = Field(default=30.0, ge=0)
+    read_probability: float = Field(default=0.7, ge=0, le=1)
+    #: Meta delivers some statuses twice; receivers must dedupe on (wamid, status).
+    duplicate_probability: float = Field(default=0.0, ge=0, le=1)
+    #: A failure (131026, 131047, 131053) is reported this long after acceptance.
+    failed_after_seconds: float = Field(default=1.0, ge=0)
+
+
+class WhatsAppConfig(_Model):
+    """The business phone number, its account, its templates, and the emulator's behaviour."""
+
+    access_token: str = "sandbox-whatsapp-access-token"  # noqa: S105 - published demo value
+    phone_number_id: str = "106540352242922"
+    business_account_id: str = "419561257915477"
+    app_secret: str = "sandbox-whatsapp-app-secret"  # noqa: S105 - published demo value
+    verify_token: str = "sandbox-whatsapp-verify-token"  # noqa: S105 - published demo value
+    #: Graph API versions served; with ``accept_other_versions`` any vNN.N is served too.
+    api_versions: list[str] = Field(default_factory=lambda: ["v23.0"], min_length=1)
+    accept_other_versions: bool = True
+    #: The business number; its country code is what Meta prepends to a ``to`` without ``+``.
+    display_phone_number: str = "+91 22 6150 0000"
+    verified_name: str = "Demo Company (IN)"
+
+    #: Messages per second per business number (Meta default 80; up to 1,000 when upgraded).
+    throughput_per_second: int = Field(default=80, gt=0)
+    #: Pair rate: one message per ``pair_interval_seconds`` to one recipient, bursts of
+    #: ``pair_burst`` borrowed from future quota (Meta: "about 1 message every 6 seconds").
+    pair_interval_seconds: float = Field(default=6.0, ge=0)
+    pair_burst: int = Field(default=1, ge=1)
+
+    templates: list[TemplateConfig] = Field(default_factory=lambda: default_templates())
+
+    #: Recipients (digits, no ``+``) that are not on WhatsApp; ``not_on_whatsapp_pattern`` is a
+    #: regular expression matched against the digits as well. Invalid numbers (for example a
+    #: wrongly prepended country code) are undeliverable when ``invalid_numbers_undeliverable``.
+    not_on_whatsapp: set[str] = Field(default_factory=lambda: {"919999900000"})
+    not_on_whatsapp_pattern: str | None = None
+    invalid_numbers_undeliverable: bool = True
+    undeliverable_failure: FailureMode = "webhook"
+    window_failure: FailureMode = "webhook"
+    #: Test numbers only may receive messages (131030) when this list is set (digits, no ``+``).
+    allowed_recipients: list[str] | None = None
+
+    status_timing: StatusTiming = Field(default_factory=StatusTiming)
+    #: Where status and inbound-message webhooks are POSTed; ``None`` records them only.
+    webhook_url: str | None = None
+    #: Meta retries a webhook for up to 7 days.
+    webhook_max_age_seconds: float = Field(default=7 * 86_400, gt=0)
+    #: Seeds read/duplicate decisions and generated ids, so runs replay exactly.
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _check(self) -> WhatsAppConfig:
+        for version in self.api_versions:
+            if not _VERSION.match(version):
+                raise ValueError(f"api version {version!r} is not of the form vNN.N")
+        if self.not_on_whatsapp_pattern is not None:
+            re.compile(self.not_on_whatsapp_pattern)
+        return self
+
+    def template(self, name: str) -> TemplateConfig | None:
+        return next((t for t in self.templates if t.name == name), None)
+
+
+def _reminder_params() -> list[BodyParam]:
+    return [
+        BodyParam(name="party_name", example="Priya Textiles"),
+        BodyParam(name="invoice_number", example="INV-0142"),
+        BodyParam(name="amount", kind="currency", example="₹48,500.00"),
+        BodyParam(name="due_date", kind="date_time", example="7 July 2026"),
+        BodyParam(name="days_overdue", example="7"),
+    ]
+
+
+def default_templates() -> list[TemplateConfig]:
+    """The templates the product sends, registered and APPROVED in en and en_US, plus one
+    PENDING template (sending it provokes 132001)."""
+    return [
+        TemplateConfig(
+            name="payment_reminder",
+            header_format="DOCUMENT",
+            body_text=(
+                "Hello {{1}}, invoice {{2}} for {{3}} was due on {{4}} and is now {{5}} days "
+                "overdue. Please pay at your earliest convenience."
+            ),
+            body_params=_reminder_params(),
+            footer_text="Reply STOP to opt out",
+            url_button=UrlButton(text="View and pay"),
+        ),
+        TemplateConfig(
+            name="payment_reminder_final",
+            body_text=(
+                "Final reminder, {{1}}: invoice {{2}} for {{3}} was due on {{4}} and is {{5}} "
+                "days overdue. Please pay today to avoid further action."
+            ),
+            body_params=_reminder_params(),
+            footer_text="Reply STOP to opt out",
+            url_button=UrlButton(text="View and pay"),
+        ),
+        TemplateConfig(
+            name="payment_reminder_multi",
+            body_text="Hello {{1}}, you have {{2}} overdue invoices totalling {{3}}.",
+            body_params=[
+                BodyParam(name="party_name", example="Priya Textiles"),
+                BodyParam(name="invoice_count", example="3"),
+                BodyParam(name="total", kind="currency", example="₹1,20,000.00"),
+            ],
+            footer_text="Reply STOP to opt out",
+        ),
+        TemplateConfig(
+            name="invoice_new",
+            header_format="DOCUMENT",
+            body_text="Hello {{1}}, invoice {{2}} for {{3}} is due on {{4}}.",
+            body_params=[
+                BodyParam(name="party_name", example="Priya Textiles"),
+                BodyParam(name="invoice_number", example="INV-0142"),
+                BodyParam(name="amount", kind="currency", example="₹48,500.00"),
+                BodyParam(name="due_date", kind="date_time", example="7 July 2026"),
+            ],
+            url_button=UrlButton(text="View invoice"),
+        ),
+        TemplateConfig(
+            name="payment_received",
+            named_parameters=True,
+            body_text=(
+                "Thank you {{party_name}}: we received {{amount}} for invoice {{invoice_number}}."
+            ),
+            body_params=[
+                BodyParam(name="party_name", example="Priya Textiles"),
+                BodyParam(name="amount", kind="currency", example="₹48,500.00"),
+                BodyParam(name="invoice_number", example="INV-0142"),
+            ],
+        ),
+        TemplateConfig(
+            name="payment_reminder_v2",
+            status="PENDING",
+            body_text="Hi {{1}}, a gentle reminder about invoice {{2}}.",
+            body_params=[
+                BodyParam(name="party_name", example="Priya Textiles"),
+                BodyParam(name="invoice_number", example="INV-0142"),
+            ],
+        ),
+    ]
