@@ -128,7 +128,9 @@ class InputSet:
     def __init__(self, inputs: Iterable[InputSpec]) -> None:
         self.inputs = [spec for spec in inputs if spec.type != "connection"]
         self.by_key = {spec.key: spec for spec in self.inputs}
-        checked = [s for s in self.inputs if s.type != "data"]  # coercion fully checks data
+        # Coercion already guarantees each value's type (and fully checks data inputs), so the
+        # JSON Schema only has work to do for inputs with constraints or choices.
+        checked = [s for s in self.inputs if s.type != "data" and (s.constraints or s.choices)]
         schema = input_schema(checked)
         schema.pop("required", None)  # "is required" is reported by clean, after defaults
         self._validator = Draft202012Validator(
@@ -157,7 +159,10 @@ class InputSet:
                 problems.append(FieldProblem(spec.key, str(exc)))
                 values[spec.key] = None
         instance = {k: values[k] for k in self._checked if values[k] is not None}
-        errors = sorted(self._validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+        errors = []
+        if instance:
+            found = self._validator.iter_errors(instance)
+            errors = sorted(found, key=lambda e: list(e.absolute_path))
         for error in errors:
             path = _path_text(error.absolute_path) or "(inputs)"
             problems.append(FieldProblem(path, _plain(error.message, error.validator)))

@@ -62,16 +62,20 @@ class ConnectionContext:
     name: str | None = None
 
 
-def _fingerprint(value: Mapping[str, Any]) -> str:
-    text = json.dumps(value, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+def _fingerprint(value: Mapping[str, Any]) -> Any:
+    """A cache key for a connection value: the items themselves when flat, else a digest."""
+    try:
+        return frozenset(value.items())
+    except TypeError:  # nested (unhashable) values
+        text = json.dumps(value, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 async def open_value(
     runtime: Runtime, value: Mapping[str, Any], *, name: str | None = None
 ) -> Session:
     """Open an inline connection value (cached per runtime by a hash of its content)."""
-    cache: dict[str, Session] = runtime.shared_object("sessions", dict)
+    cache: dict[Any, Session] = runtime.shared_object("sessions", dict)
     fingerprint = _fingerprint({"name": name, **value})
     cached = cache.get(fingerprint)
     if cached is not None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from component.config import get_settings
-from component.runtime import Runtime
+if TYPE_CHECKING:  # imported lazily: command modules import this one while --help is built
+    from component.runtime import Runtime
 
 
 @dataclass
@@ -30,6 +30,9 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build(args: argparse.Namespace) -> CliRuntime:
+    from component.config import get_settings
+    from component.runtime import Runtime
+
     settings = get_settings()
     if getattr(args, "sandbox", False):
         from component.sandbox.embedded import embedded

@@ -86,3 +86,18 @@ def test_help_lists_commands_without_loading_specs(
     with pytest.raises(SystemExit) as info:
         cli("--help")
     assert info.value.code == 0
+
+
+def test_building_the_parser_imports_nothing_heavy() -> None:
+    """`xero-wa --help` must answer fast: command modules import heavy libraries lazily."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, component.cli; component.cli.build_parser(); "
+        "print(sorted(m for m in ('httpx', 'pydantic', 'starlette', 'rich', 'yaml') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
