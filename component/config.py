@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     xero_daily_call_budget: int = Field(default=5000, gt=0)
     xero_minute_call_limit: int = Field(default=60, gt=0)
     xero_concurrent_limit: int = Field(default=5, gt=0)
+    # Retries of a Xero call after a 5xx or network failure (jittered exponential backoff).
+    xero_max_retries: int = Field(default=3, ge=0)
+    xero_retry_base_delay_seconds: float = Field(default=0.5, ge=0)
 
     # WhatsApp pacing.
     whatsapp_messages_per_second: float = Field(default=80.0, gt=0)

@@ -231,7 +231,8 @@ async def test_xero_errors_map_to_the_error_tree(
     error: type[errors.XeroWaError],
     fragment: str,
 ) -> None:
-    httpx_mock.add_response(status_code=status, json=body, headers=headers)
+    # Reusable: the client retries a 503 (on the test's FakeClock) before giving up.
+    httpx_mock.add_response(status_code=status, json=body, headers=headers, is_reusable=True)
     with pytest.raises(error) as info:
         await executor.invoke("getInvoice", {"invoiceId": "x"}, TOKEN_CONNECTION)
     assert type(info.value) is error
@@ -243,7 +244,7 @@ async def test_xero_errors_map_to_the_error_tree(
 async def test_network_failure_is_a_retryable_upstream_error(
     executor: Executor, httpx_mock: HTTPXMock
 ) -> None:
-    httpx_mock.add_exception(httpx.ConnectError("connection refused"))
+    httpx_mock.add_exception(httpx.ConnectError("connection refused"), is_reusable=True)
     with pytest.raises(errors.UpstreamError) as info:
         await executor.invoke("getInvoice", {"invoiceId": "x"}, TOKEN_CONNECTION)
     assert info.value.retryable

@@ -5,6 +5,8 @@ A template is a plain JSON value. Three markers are replaced, never anything gue
 - ``"$invoiceId"``: the whole string is a reference; the input's *typed* value is inserted
   (a boolean stays a boolean, a list stays a list). ``"$$x"`` is the literal string ``"$x"``.
 - ``{"$input": "paymentAmount", "as": "number"}``: a reference with an explicit conversion.
+  ``"$input"`` may also be a list of keys: the first input that is present is used (a date given
+  either as ``date`` or as the reference component's ``dateString``).
 - ``{"$merge": ["fieldValues", "additionalFields"], ...}``: inside an object, the listed inputs
   (objects or key/value lists) are merged over the object's own keys.
 
@@ -47,7 +49,7 @@ def references(template: Any) -> Iterator[str]:
             yield match.group(1)
     elif isinstance(template, Mapping):
         if "$input" in template:
-            yield str(template["$input"])
+            yield from input_keys(template)
             return
         for key, value in template.items():
             if key == "$merge":
@@ -59,6 +61,12 @@ def references(template: Any) -> Iterator[str]:
             yield from references(item)
 
 
+def input_keys(template: Mapping[str, Any]) -> list[str]:
+    """The keys of a ``$input`` marker, in order of preference."""
+    keys = template["$input"]
+    return [str(k) for k in keys] if isinstance(keys, list) else [str(keys)]
+
+
 def template_problems(template: Any) -> list[str]:
     """Structural mistakes in a template (bad ``as``, malformed ``$input``/``$merge``)."""
     problems: list[str] = []
@@ -67,6 +75,11 @@ def template_problems(template: Any) -> list[str]:
             extra = set(template) - {"$input", "as"}
             if extra:
                 problems.append(f"unexpected keys beside $input: {sorted(extra)}")
+            keys = template["$input"]
+            if not (isinstance(keys, str) or (isinstance(keys, list) and keys)) or (
+                isinstance(keys, list) and not all(isinstance(k, str) for k in keys)
+            ):
+                problems.append("$input takes an input key or a non-empty list of input keys")
             conv = template.get("as")
             if conv is not None and conv not in CONVERSIONS:
                 problems.append(f"unknown conversion as={conv!r}; use one of {list(CONVERSIONS)}")
@@ -102,11 +115,11 @@ def _render(template: Any, values: Mapping[str, Any]) -> Any:
         return template
     if isinstance(template, Mapping):
         if "$input" in template:
-            key = str(template["$input"])
-            value = values.get(key)
-            if value is None:
-                return _ABSENT
-            return convert(key, value, template.get("as"))
+            for key in input_keys(template):
+                value = values.get(key)
+                if value is not None:
+                    return convert(key, value, template.get("as"))
+            return _ABSENT
         return _render_object(template, values)
     if isinstance(template, list):
         items = [_render(item, values) for item in template]

@@ -1,14 +1,20 @@
 """The shared Xero client: every Xero call of every action goes through ``XeroClient.request``.
 
-It adds what every call needs (Bearer via the session's auth, ``Xero-tenant-Id``, ``Accept``,
-an ``Idempotency-Key`` on writes) and turns failures into the error tree. Rate limiting and
-retries live in ``request`` too, so no action can bypass them.
+It adds what every call needs (Bearer via the session's auth, ``Xero-tenant-Id``, ``Accept``, an
+``Idempotency-Key`` on writes), paces the call through the tenant's limiter, retries what may be
+retried (``component.xero.retry``) and turns failures into the error tree. Because all of that
+lives in ``request``, no action, handler or data source can bypass the limits.
+
+The ``Idempotency-Key`` is made once per ``request`` call, before the retry loop: every attempt of
+one logical operation carries the same key, so Xero can recognise a retried create.
 """
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any, Literal
 
 import httpx
@@ -16,10 +22,20 @@ import httpx
 from component import errors
 from component.runtime import Runtime
 from component.sessions import Session
-from component.xero.errors import error_for, json_body, transport_error
+from component.xero.errors import (
+    day_limit_error,
+    error_for,
+    json_body,
+    rate_limit_error,
+    retry_after,
+    transport_error,
+)
+from component.xero.limiter import Limits, TenantLimiter
+from component.xero.retry import RetryPolicy, rate_limit_wait
 
 Service = Literal["api", "connections"]
 WRITE_METHODS = frozenset({"PUT", "POST"})
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class XeroClient:
@@ -42,33 +58,119 @@ class XeroClient:
         headers: Mapping[str, str] | None = None,
         json: Any = None,
         content: bytes | None = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
         tenant: bool = True,
         accept: str = "application/json",
         idempotency_key: str | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - an HTTP timeout, not a cancel scope
+        retry: RetryPolicy | None = None,
         what: str | None = None,
     ) -> httpx.Response:
-        """Send one logical Xero call; raises the mapped error on a non-2xx answer."""
+        """Send one logical Xero call (with its retries); raises the mapped error on failure."""
         method = method.upper()
-        url = self.url(path, service)
         what = what or f"{method} {path}"
-        send_headers = self._headers(method, headers, tenant, accept, idempotency_key)
-        try:
-            response = await self.runtime.http.request(
-                method,
-                url,
-                params=params,
-                headers=send_headers,
-                json=json,
-                content=content,
-                auth=self.session.auth,
-                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        send = {
+            "method": method,
+            "url": self.url(path, service),
+            "params": params,
+            "headers": self._headers(method, headers, tenant, accept, idempotency_key),
+            "json": json,
+            "content": content,
+            "data": data,
+            "files": files,
+            "auth": self.session.auth,
+            "timeout": timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        }
+        keyed = any(name.lower() == "idempotency-key" for name in send["headers"])
+        policy = retry or self.default_policy()
+        limiter = self.limiter() if service == "api" else None
+        failures = rate_waits = 0
+        while True:
+            try:
+                response = await self._attempt(limiter, send, what)
+            except httpx.TransportError as exc:
+                if failures < policy.retries and policy.may_retry_failure(method, keyed):
+                    await self._backoff(policy, failures)
+                    failures += 1
+                    continue
+                raise transport_error(exc, what) from None
+            if limiter is not None:
+                limiter.observe(response.headers)
+            if response.is_success:
+                return response
+            if response.status_code == 429:
+                if self._wait_out_429(response, limiter, policy, rate_waits, what):
+                    rate_waits += 1
+                    continue
+            elif failures < policy.retries and _retryable(response, policy, method, keyed):
+                await self._backoff(policy, failures)
+                failures += 1
+                continue
+            raise error_for(response, what)
+
+    def default_policy(self) -> RetryPolicy:
+        """Retries for ordinary action calls, as configured (``XERO_MAX_RETRIES``)."""
+        settings = self.runtime.settings
+        return RetryPolicy(
+            retries=settings.xero_max_retries,
+            base_delay=settings.xero_retry_base_delay_seconds,
+        )
+
+    async def _attempt(
+        self, limiter: TenantLimiter | None, send: dict[str, Any], what: str
+    ) -> httpx.Response:
+        if limiter is None:
+            return await self.runtime.http.request(**send)
+        async with limiter.slot(what):
+            return await self.runtime.http.request(**send)
+
+    def _wait_out_429(
+        self,
+        response: httpx.Response,
+        limiter: TenantLimiter | None,
+        policy: RetryPolicy,
+        rate_waits: int,
+        what: str,
+    ) -> bool:
+        """Arrange the wait a 429 asks for; False when it must not be waited out (then raise)."""
+        problem = response.headers.get("X-Rate-Limit-Problem", "unknown").strip().lower()
+        wait = retry_after(response)
+        if problem == "day":
+            if wait is None:
+                raise rate_limit_error(problem, None, what)
+            if limiter is not None:
+                limiter.block_day(wait)
+            resets_at = self.runtime.clock.now() + timedelta(seconds=wait)
+            budget = self.runtime.settings.xero_daily_call_budget
+            raise day_limit_error(what, wait, resets_at, by_xero=True, budget=budget)
+        seconds = rate_limit_wait(problem, wait)
+        if rate_waits >= policy.rate_limit_retries or seconds > policy.max_rate_limit_wait:
+            return False
+        if limiter is None:
+            # No tenant window to pause (identity endpoints): the next attempt waits itself.
+            limiter = self.limiter("connections")
+        limiter.pause(seconds)
+        return True
+
+    async def _backoff(self, policy: RetryPolicy, failures: int) -> None:
+        rng: random.Random = self.runtime.shared_object("xero.retry.random", random.Random)
+        await self.runtime.clock.sleep(policy.backoff(failures, rng))
+
+    def limiter(self, key: str | None = None) -> TenantLimiter:
+        """The process-wide limiter of this session's organisation (created on first use)."""
+        key = key or self.session.tenant_id or f"connection:{self.session.name or self.session.key}"
+        limiters: dict[str, TenantLimiter] = self.runtime.shared_object("xero.limiters", dict)
+        limiter = limiters.get(key)
+        if limiter is None:
+            settings = self.runtime.settings
+            limits = Limits(
+                concurrent=settings.xero_concurrent_limit,
+                per_minute=settings.xero_minute_call_limit,
+                per_day=settings.xero_daily_call_budget,
             )
-        except httpx.TransportError as exc:
-            raise transport_error(exc, what) from None
-        if response.is_success:
-            return response
-        raise error_for(response, what)
+            limiter = limiters[key] = TenantLimiter(self.runtime.clock, limits, key)
+        return limiter
 
     def _headers(
         self,
@@ -87,11 +189,20 @@ class XeroClient:
                 )
             headers["Xero-tenant-Id"] = self.session.tenant_id
         if method in WRITE_METHODS:
-            headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
+            headers[IDEMPOTENCY_HEADER] = idempotency_key or str(uuid.uuid4())
         if extra:
-            headers.update(extra)
+            lowered = {name.lower(): name for name in headers}
+            for name, value in extra.items():
+                headers.pop(lowered.get(name.lower(), name), None)
+                headers[name] = value
         return headers
 
     async def get_json(self, path: str, params: Mapping[str, str] | None = None, **kw: Any) -> Any:
         response = await self.request("GET", path, params=params, **kw)
         return json_body(response, kw.get("what") or f"GET {path}")
+
+
+def _retryable(response: httpx.Response, policy: RetryPolicy, method: str, keyed: bool) -> bool:
+    if policy.retry_all_errors:
+        return True
+    return response.status_code >= 500 and policy.may_retry_failure(method, keyed)

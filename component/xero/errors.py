@@ -9,6 +9,7 @@ outages. Every message is assembled from Xero's text plus our own words, never r
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -26,23 +27,35 @@ def _body(response: httpx.Response) -> Any:
 
 
 def validation_messages(body: Any) -> list[str]:
-    """Every ValidationErrors message, prefixed by the element it belongs to when known."""
+    """Every ValidationErrors message, each prefixed by the element (and nested part) it is on.
+
+    Xero puts messages on the element (``Elements[i].ValidationErrors``) and on nested parts
+    (``LineItems[j]``, ``Contact``, ``Addresses[k]``...); a user fixing a 40-line invoice needs
+    to know which line, so nested paths are kept: ``element 0 (INV-9).LineItems[2]: ...``.
+    """
     messages: list[str] = []
     if not isinstance(body, dict):
         return messages
     for index, element in enumerate(body.get("Elements") or []):
-        if not isinstance(element, dict):
-            continue
-        label = _element_label(element, index)
-        for problem in element.get("ValidationErrors") or []:
-            text = problem.get("Message") if isinstance(problem, dict) else None
-            if text:
-                messages.append(f"{label}: {text}")
-        for line_index, line in enumerate(element.get("LineItems") or []):
-            for problem in (line or {}).get("ValidationErrors") or []:
-                if isinstance(problem, dict) and problem.get("Message"):
-                    messages.append(f"{label}.LineItems[{line_index}]: {problem['Message']}")
+        if isinstance(element, dict):
+            _collect(element, _element_label(element, index), messages)
     return messages
+
+
+def _collect(node: dict[str, Any], where: str, out: list[str]) -> None:
+    for problem in node.get("ValidationErrors") or []:
+        text = problem.get("Message") if isinstance(problem, dict) else None
+        if text:
+            out.append(f"{where}: {text}")
+    for key, value in node.items():
+        if key in ("ValidationErrors", "Warnings"):
+            continue
+        if isinstance(value, dict):
+            _collect(value, f"{where}.{key}", out)
+        elif isinstance(value, list):
+            for position, item in enumerate(value):
+                if isinstance(item, dict):
+                    _collect(item, f"{where}.{key}[{position}]", out)
 
 
 def _element_label(element: dict[str, Any], index: int) -> str:
@@ -107,18 +120,48 @@ def error_for(response: httpx.Response, what: str) -> errors.XeroWaError:
         )
     if status == 429:
         problem = response.headers.get("X-Rate-Limit-Problem", "unknown")
-        wait = retry_after(response)
-        when = f"; retry after {wait:g} s" if wait is not None else ""
-        return errors.RateLimited(
-            f"Xero's {problem} rate limit was reached for {what}{when}",
-            errors.UpstreamInfo(
-                SERVICE, status, problem, [], retryable=problem != "day", retry_after=wait
-            ),
-        )
+        return rate_limit_error(problem, retry_after(response), what)
     return errors.UpstreamError(
         f"Xero failed {what} with HTTP {status} ({detail})",
         errors.UpstreamInfo(SERVICE, status, _code(body), [detail], retryable=status >= 500),
     )
+
+
+def rate_limit_error(problem: str, wait: float | None, what: str) -> errors.RateLimited:
+    """A 429 that will not be (or no longer is) waited out."""
+    when = f"; retry after {wait:g} s" if wait is not None else ""
+    return errors.RateLimited(
+        f"Xero's {problem} rate limit was reached for {what}{when}",
+        errors.UpstreamInfo(
+            SERVICE, 429, problem, [], retryable=problem != "day", retry_after=wait
+        ),
+    )
+
+
+def day_limit_error(
+    what: str, seconds: float, resets_at: datetime, *, by_xero: bool, budget: int
+) -> errors.RateLimited:
+    """The tenant's daily calls are used up: say when they come back, and do not wait.
+
+    ``by_xero`` tells whether Xero answered 429 ``day`` or our own budget (``budget`` calls per
+    rolling 24 hours, ``XERO_DAILY_CALL_BUDGET``) stopped the call before it was sent.
+    """
+    seconds = max(0.0, seconds)
+    whose = "Xero's day rate limit" if by_xero else f"the daily budget of {budget} Xero calls"
+    at = resets_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return errors.RateLimited(
+        f"{whose} for this organisation is used up, so {what} was not sent; "
+        f"it resets in {_duration(seconds)} (at {at})",
+        errors.UpstreamInfo(SERVICE, 429, "day", [], retryable=False, retry_after=seconds),
+    )
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(-(-seconds // 60))
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return f"{hours} h {minutes} min"
+    return f"{hours} h" if hours else f"{minutes} min"
 
 
 def json_body(response: httpx.Response, what: str) -> Any:

@@ -127,8 +127,12 @@ def test_inputs_file_errors_name_the_file(cli: Any, tmp_path: Path) -> None:
     assert "cannot read" in missing.error["message"]
 
 
-def test_upstream_errors_exit_5_and_never_echo_the_token(cli: Any, httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_response(status_code=503, text="down")
+def test_upstream_errors_exit_5_and_never_echo_the_token(
+    cli: Any, httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The CLI runs on the real clock: retry the 503 without backoff so the test never sleeps.
+    monkeypatch.setenv("XERO_RETRY_BASE_DELAY_SECONDS", "0")
+    httpx_mock.add_response(status_code=503, text="down", is_reusable=True)
     result = cli("run", "getInvoice", "-i", "invoiceId=1", "--connection-value", CONNECTION)
     assert result.code == 5
     assert result.error["details"]["retryable"] is True

@@ -124,3 +124,16 @@ def test_query_text_renders_typed_values() -> None:
     assert query_text(True) == "true"
     assert query_text(["a", "b"]) == "a,b"
     assert query_text(3) == "3"
+
+
+def test_input_list_takes_the_first_present_input() -> None:
+    """A date may come as ``date`` or as the reference component's ``dateString``."""
+    template = {"Date": {"$input": ["date", "dateString"], "as": "date"}}
+    assert render(template, {"dateString": "2021-05-27T00:00:00"}) == {"Date": "2021-05-27"}
+    both = {"date": "2026-07-01", "dateString": "2021-05-27T00:00:00"}
+    assert render(template, both) == {"Date": "2026-07-01"}
+    assert render(template, {}) is None
+    assert list(references(template)) == ["date", "dateString"]
+    assert template_problems({"$input": []}) == [
+        "$input takes an input key or a non-empty list of input keys"
+    ]
