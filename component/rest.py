@@ -18,6 +18,7 @@ from component.spec.models import Pagination, ResponseSpec, RestRequest
 from component.spec.templates import TemplateError, query_text, render, render_path
 from component.values import Binary
 from component.xero.errors import json_body
+from component.xero.paging import collect_pages, dig
 
 
 async def execute(ctx: ActionContext, request: RestRequest) -> Any:
@@ -93,29 +94,18 @@ async def _fetch_all(
 ) -> Any:
     params = call["params"]
     params[pagination.page_size_param] = str(pagination.page_size)
-    merged: Any = None
-    items: list[Any] = []
-    page = 1
-    while True:
+
+    async def fetch_page(page: int) -> Any:
         params[pagination.page_param] = str(page)
-        body = json_body(await _send(ctx, request, call), f"{ctx.spec.key} page {page}")
-        page_items = body.get(pagination.items) if isinstance(body, dict) else None
-        if not isinstance(page_items, list):
-            raise errors.UpstreamError(
-                f"{ctx.spec.key}: Xero's page {page} has no {pagination.items!r} list",
-                errors.UpstreamInfo("xero", 200),
-            )
-        items.extend(page_items)
-        if merged is None:
-            merged = body
-        page_count = _dig(body, pagination.page_count_field)
-        if isinstance(page_count, int):
-            if page >= page_count:
-                break
-        elif len(page_items) < pagination.page_size:
-            break
-        page += 1
-    merged[pagination.items] = items
+        return json_body(await _send(ctx, request, call), f"{ctx.spec.key} page {page}")
+
+    merged = await collect_pages(
+        fetch_page,
+        items=pagination.items,
+        page_size=pagination.page_size,
+        page_count_field=pagination.page_count_field,
+        what=ctx.spec.key,
+    )
     return _select_body(merged, request.response)
 
 
@@ -134,19 +124,7 @@ def _select(response: httpx.Response, spec: ResponseSpec) -> Any:
 
 
 def _select_body(body: Any, spec: ResponseSpec) -> Any:
-    return body if spec.select is None else _dig(body, spec.select)
-
-
-def _dig(body: Any, path: str) -> Any:
-    value = body
-    for part in path.split("."):
-        if isinstance(value, dict):
-            value = value.get(part)
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return None
-    return value
+    return body if spec.select is None else dig(body, spec.select)
 
 
 def _file_name(response: httpx.Response) -> str | None:
