@@ -186,6 +186,14 @@ class WebhookDeliverer:
         """Every attempt so far as typed records (for tests and emulators)."""
         return list(self._records)
 
+    def cancel_pending(self, kind_prefix: str) -> int:
+        """Drop queued deliveries whose kind starts with ``kind_prefix`` (one emulator's reset
+        must not lose the other's webhooks); returns how many were dropped."""
+        keep = [d for d in self._queue if not d.kind.startswith(kind_prefix)]
+        dropped = len(self._queue) - len(keep)
+        self._queue[:] = keep
+        return dropped
+
     def reset(self) -> None:
         """Forget queued deliveries and the attempt log (``POST /_sandbox/reset``)."""
         self._queue.clear()

@@ -1,7 +1,8 @@
 """WhatsApp Cloud API emulator: messages, media, templates, status and inbound webhooks.
 
-A composes it into the sandbox app with ``routes(world)`` (the Graph API paths) and
-``control_routes(world)`` (mounted under ``/_sandbox/whatsapp``).
+The sandbox app composes it with ``routes(world)`` (Meta's Graph API paths, mounted at the root)
+and ``control_routes(world)`` (mounted under ``/_sandbox/whatsapp``); ``WhatsAppWorld`` holds the
+state and shares the app's clock and :class:`~component.sandbox.delivery.WebhookDeliverer`.
 """
 
 from __future__ import annotations
@@ -14,12 +15,19 @@ from component.sandbox.whatsapp.config import (
     WhatsAppConfig,
     default_templates,
 )
+from component.sandbox.whatsapp.control import control_routes
+from component.sandbox.whatsapp.routes import routes
+from component.sandbox.whatsapp.world import SentMessage, WhatsAppWorld
 
 __all__ = [
     "BodyParam",
+    "SentMessage",
     "StatusTiming",
     "TemplateConfig",
     "UrlButton",
     "WhatsAppConfig",
+    "WhatsAppWorld",
+    "control_routes",
     "default_templates",
+    "routes",
 ]

@@ -143,10 +143,12 @@ class WhatsAppConfig(_Model):
 
     #: Recipients (digits, no ``+``) that are not on WhatsApp; ``not_on_whatsapp_pattern`` is a
     #: regular expression matched against the digits as well. Invalid numbers (for example a
-    #: wrongly prepended country code) are undeliverable when ``invalid_numbers_undeliverable``.
+    #: wrongly prepended country code) are undeliverable when ``invalid_numbers_undeliverable``,
+    #: and landlines (rarely on WhatsApp) when ``fixed_lines_undeliverable``.
     not_on_whatsapp: set[str] = Field(default_factory=lambda: {"919999900000"})
     not_on_whatsapp_pattern: str | None = None
     invalid_numbers_undeliverable: bool = True
+    fixed_lines_undeliverable: bool = True
     undeliverable_failure: FailureMode = "webhook"
     window_failure: FailureMode = "webhook"
     #: Test numbers only may receive messages (131030) when this list is set (digits, no ``+``).
