@@ -62,4 +62,43 @@ MIGRATIONS: list[tuple[str, str]] = [
         )
         """,
     ),
+    (
+        "0100_outbox",
+        """
+        CREATE TABLE outbox_messages (
+            key           TEXT PRIMARY KEY,  -- also sent as biz_opaque_callback_data
+            kind          TEXT NOT NULL,     -- reminder | alert | ...
+            tenant_id     TEXT NOT NULL,
+            contact_id    TEXT,
+            recipient     TEXT,
+            state         TEXT NOT NULL,     -- intent | sending | sent | failed | unknown
+            retry         INTEGER NOT NULL DEFAULT 1,
+            message_id    TEXT,
+            error_code    TEXT,
+            error_message TEXT,
+            attempts      INTEGER NOT NULL DEFAULT 0,
+            run_id        TEXT,
+            details_json  TEXT NOT NULL DEFAULT '{}',
+            created_at    TEXT NOT NULL,
+            updated_at    TEXT NOT NULL
+        );
+        CREATE INDEX outbox_messages_state ON outbox_messages (state);
+        CREATE TABLE outbox_items (
+            tenant_id   TEXT NOT NULL,
+            subject_id  TEXT NOT NULL,       -- e.g. the InvoiceID
+            stage       TEXT NOT NULL,       -- e.g. overdue_7, invoice_new
+            message_key TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            PRIMARY KEY (tenant_id, subject_id, stage)
+        );
+        CREATE INDEX outbox_items_message ON outbox_items (message_key);
+        CREATE TABLE outbox_stops (
+            tenant_id  TEXT NOT NULL,
+            subject_id TEXT NOT NULL,
+            reason     TEXT NOT NULL,
+            stopped_at TEXT NOT NULL,
+            PRIMARY KEY (tenant_id, subject_id)
+        )
+        """,
+    ),
 ]

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from component.storage.connections import ConnectionsRepo
+from component.storage.outbox import OutboxRepo
 from component.storage.schema import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 30_000
@@ -28,6 +29,7 @@ class Store:
         self.path = path
         self._lock = threading.RLock()
         self.connections = ConnectionsRepo(self)
+        self.outbox = OutboxRepo(self)
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -73,10 +75,23 @@ class Store:
             for migration_id, sql in MIGRATIONS:
                 if migration_id in done:
                     continue
-                for statement in sql.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+                for statement in _statements(sql):
+                    conn.execute(statement)
                 conn.execute("INSERT INTO _migrations (id) VALUES (?)", (migration_id,))
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration into statements; ``;`` inside comments or strings does not split."""
+    statements, current = [], ""
+    for piece in sql.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n\t;"):
+                statements.append(current)
+            current = ""
+    if current.strip(" \n\t;"):
+        statements.append(current)
+    return statements

@@ -1,0 +1,336 @@
+"""The outbox: each (tenant, subject, stage) is sent at most once, and none is missed.
+
+WhatsApp's /messages has no idempotency key, so exactly-once must come from here. A message may
+cover several items (one reminder for a contact's three overdue invoices), so there are two
+tables: ``outbox_messages`` (one row per WhatsApp message) and ``outbox_items`` (one row per
+(tenant, subject, stage), pointing at the message that carries it, unique).
+
+The life of a message, and what a crash at each point means on the next run::
+
+    claim()        → intent    nothing has left the process: a re-run may send it (misses none)
+    mark_sending() → sending   the HTTP call may have reached Meta: after a crash the outcome is
+                               unknown, so it is reported for review and never resent blindly
+    mark_sent()    → sent      done; its items are never sent again (no duplicate)
+    mark_failed()  → failed    Meta refused it; ``retry`` says whether a later run may try again
+                               (configuration and transient errors) or not (undeliverable)
+
+``resolve()`` settles an unknown message when its status webhook arrives (the outbox key travels
+as ``biz_opaque_callback_data``). ``stop_subject()`` records that a subject (an invoice) must
+get nothing more, e.g. because it was paid: a claim made after that skips it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from component.storage.store import Store
+
+#: States in which an item may be (re)claimed: nothing reached the customer.
+OPEN_STATES = ("intent",)
+FINAL_STATES = ("sent", "failed", "sending", "unknown", "cancelled")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing that must be delivered at most once: e.g. (tenant, invoice id, "overdue_7")."""
+
+    tenant_id: str
+    subject_id: str
+    stage: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The result of ``claim``: whether to send, and why each blocked item is blocked."""
+
+    granted: bool
+    blocked: dict[Item, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    key: str
+    kind: str
+    tenant_id: str
+    contact_id: str | None
+    recipient: str | None
+    state: str
+    retry: bool
+    message_id: str | None
+    error_code: str | None
+    error_message: str | None
+    attempts: int
+    run_id: str | None
+    details: dict[str, Any]
+    created_at: str
+    updated_at: str
+
+
+class OutboxRepo:
+    def __init__(self, store: Store, clock_now: Any = None) -> None:
+        self._store = store
+        self._now = clock_now or (lambda: datetime.now(UTC))
+
+    # ------------------------------------------------------------------ queries
+    def item_states(self, items: Iterable[Item]) -> dict[Item, str]:
+        """For items already in the outbox, the blocking reason or ``"open"``; others absent."""
+        out: dict[Item, str] = {}
+        conn = self._store.conn
+        for item in items:
+            reason = _item_reason(conn, item)
+            if reason is not None:
+                out[item] = reason
+        return out
+
+    def get(self, key: str) -> OutboxMessage | None:
+        row = self._store.conn.execute(
+            "SELECT * FROM outbox_messages WHERE key = ?", (key,)
+        ).fetchone()
+        return _message(row) if row else None
+
+    def messages(
+        self, *, state: str | None = None, run_id: str | None = None
+    ) -> list[OutboxMessage]:
+        sql, args = "SELECT * FROM outbox_messages WHERE 1=1", []
+        if state is not None:
+            sql += " AND state = ?"
+            args.append(state)
+        if run_id is not None:
+            sql += " AND run_id = ?"
+            args.append(run_id)
+        rows = self._store.conn.execute(sql + " ORDER BY created_at, key", args).fetchall()
+        return [_message(row) for row in rows]
+
+    def needs_review(self) -> list[OutboxMessage]:
+        """Messages whose outcome is unknown (a crash or timeout while sending)."""
+        rows = self._store.conn.execute(
+            "SELECT * FROM outbox_messages WHERE state IN ('sending', 'unknown') ORDER BY updated_at"
+        ).fetchall()
+        return [_message(row) for row in rows]
+
+    def items_of(self, key: str) -> list[Item]:
+        rows = self._store.conn.execute(
+            "SELECT tenant_id, subject_id, stage FROM outbox_items WHERE message_key = ? "
+            "ORDER BY subject_id, stage",
+            (key,),
+        ).fetchall()
+        return [Item(r["tenant_id"], r["subject_id"], r["stage"]) for r in rows]
+
+    # ------------------------------------------------------------------ transitions
+    def claim(
+        self,
+        key: str,
+        *,
+        kind: str,
+        items: list[Item],
+        contact_id: str | None = None,
+        recipient: str | None = None,
+        run_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> Claim:
+        """Record the intent to send ``key`` carrying ``items``; all or nothing.
+
+        Under the write lock, every item must be new, or linked to a message still in
+        ``intent`` or in ``failed`` with ``retry`` allowed; otherwise nothing is claimed and the
+        blocking reasons are returned so the caller can plan again without those items.
+        """
+        if not items:
+            raise ValueError("a message must carry at least one item")
+        tenant = items[0].tenant_id
+        now = self._stamp()
+        with self._store.transaction() as conn:
+            blocked = {}
+            for item in items:
+                reason = _item_reason(conn, item)
+                if reason not in (None, "open"):
+                    blocked[item] = reason
+            if blocked:
+                return Claim(False, blocked)
+            existing = conn.execute(
+                "SELECT state FROM outbox_messages WHERE key = ?", (key,)
+            ).fetchone()
+            if existing is not None and existing["state"] not in ("intent", "failed"):
+                return Claim(
+                    False, {item: f"message already {existing['state']}" for item in items}
+                )
+            if existing is None:
+                conn.execute(
+                    """INSERT INTO outbox_messages (key, kind, tenant_id, contact_id, recipient, state,
+                           retry, attempts, run_id, details_json, created_at, updated_at)
+                       VALUES (?, ?, ?, ?, ?, 'intent', 1, 0, ?, ?, ?, ?)""",
+                    (key, kind, tenant, contact_id, recipient, run_id, _json(details), now, now),
+                )
+            else:
+                conn.execute(
+                    """UPDATE outbox_messages SET state = 'intent', recipient = ?, run_id = ?,
+                           details_json = ?, updated_at = ? WHERE key = ?""",
+                    (recipient, run_id, _json(details), now, key),
+                )
+            previous = set()
+            for item in items:
+                row = conn.execute(
+                    "SELECT message_key FROM outbox_items WHERE tenant_id = ? AND subject_id = ? AND stage = ?",
+                    (item.tenant_id, item.subject_id, item.stage),
+                ).fetchone()
+                if row is not None and row["message_key"] != key:
+                    previous.add(row["message_key"])
+                conn.execute(
+                    """INSERT INTO outbox_items (tenant_id, subject_id, stage, message_key, created_at)
+                       VALUES (?, ?, ?, ?, ?)
+                       ON CONFLICT(tenant_id, subject_id, stage) DO UPDATE SET message_key = excluded.message_key""",
+                    (item.tenant_id, item.subject_id, item.stage, key, now),
+                )
+            for old in previous:  # an unsent message whose items all moved to this one
+                left = conn.execute(
+                    "SELECT 1 FROM outbox_items WHERE message_key = ?", (old,)
+                ).fetchone()
+                if left is None:
+                    conn.execute(
+                        "DELETE FROM outbox_messages WHERE key = ? AND state IN ('intent', 'failed')",
+                        (old,),
+                    )
+        return Claim(True)
+
+    def mark_sending(self, key: str) -> None:
+        """Committed right before the HTTP call: from here a crash means 'outcome unknown'."""
+        self._transition(key, ("intent",), "state = 'sending', attempts = attempts + 1")
+
+    def mark_sent(self, key: str, message_id: str) -> None:
+        self._transition(
+            key,
+            ("sending", "unknown"),
+            "state = 'sent', message_id = ?, error_code = NULL, error_message = NULL",
+            (message_id,),
+        )
+
+    def mark_failed(self, key: str, code: str, message: str, *, retry: bool) -> None:
+        """Meta refused the message (nothing delivered). ``retry``: may a later run try again?"""
+        self._transition(
+            key,
+            ("sending", "intent"),
+            "state = 'failed', retry = ?, error_code = ?, error_message = ?",
+            (1 if retry else 0, code, message),
+        )
+
+    def mark_unknown(self, key: str, message: str) -> None:
+        """The request may have reached Meta but no answer came back: hold for review."""
+        self._transition(key, ("sending",), "state = 'unknown', error_message = ?", (message,))
+
+    def resolve(self, key: str, message_id: str) -> bool:
+        """A status webhook proved an unknown message was sent; True when something changed."""
+        with self._store.transaction() as conn:
+            changed = conn.execute(
+                "UPDATE outbox_messages SET state = 'sent', message_id = ?, updated_at = ? "
+                "WHERE key = ? AND state IN ('sending', 'unknown', 'intent')",
+                (message_id, self._stamp(), key),
+            ).rowcount
+        return changed > 0
+
+    def release(self, key: str) -> None:
+        """Give up an ``intent`` that will not be sent after all (its items become free)."""
+        with self._store.transaction() as conn:
+            conn.execute("DELETE FROM outbox_items WHERE message_key = ?", (key,))
+            conn.execute("DELETE FROM outbox_messages WHERE key = ? AND state = 'intent'", (key,))
+
+    # ------------------------------------------------------------------ subjects
+    def stop_subject(self, tenant_id: str, subject_id: str, reason: str) -> None:
+        """Nothing more may be claimed for this subject (e.g. the invoice was paid)."""
+        with self._store.transaction() as conn:
+            conn.execute(
+                """INSERT INTO outbox_stops (tenant_id, subject_id, reason, stopped_at) VALUES (?, ?, ?, ?)
+                   ON CONFLICT(tenant_id, subject_id) DO UPDATE SET reason = excluded.reason,
+                       stopped_at = excluded.stopped_at""",
+                (tenant_id, subject_id, reason, self._stamp()),
+            )
+
+    def resume_subject(self, tenant_id: str, subject_id: str) -> None:
+        with self._store.transaction() as conn:
+            conn.execute(
+                "DELETE FROM outbox_stops WHERE tenant_id = ? AND subject_id = ?",
+                (tenant_id, subject_id),
+            )
+
+    def stop_reason(self, tenant_id: str, subject_id: str) -> str | None:
+        row = self._store.conn.execute(
+            "SELECT reason FROM outbox_stops WHERE tenant_id = ? AND subject_id = ?",
+            (tenant_id, subject_id),
+        ).fetchone()
+        return row["reason"] if row else None
+
+    # ------------------------------------------------------------------ helpers
+    def _transition(
+        self, key: str, allowed: tuple[str, ...], assignment: str, args: tuple[Any, ...] = ()
+    ) -> None:
+        marks = ",".join("?" for _ in allowed)
+        with self._store.transaction() as conn:
+            changed = conn.execute(
+                f"UPDATE outbox_messages SET {assignment}, updated_at = ? WHERE key = ? AND state IN ({marks})",  # noqa: S608 - fixed fragments
+                (*args, self._stamp(), key, *allowed),
+            ).rowcount
+            if changed == 0:
+                row = conn.execute(
+                    "SELECT state FROM outbox_messages WHERE key = ?", (key,)
+                ).fetchone()
+                state = row["state"] if row else "absent"
+                raise ValueError(f"outbox message {key!r} is {state}, expected one of {allowed}")
+
+    def _stamp(self) -> str:
+        now: datetime = self._now()
+        return now.astimezone(UTC).isoformat()
+
+
+def _item_reason(conn: sqlite3.Connection, item: Item) -> str | None:
+    """None when the item is new, "open" when it may be (re)claimed, else why it is blocked."""
+    stop = conn.execute(
+        "SELECT reason FROM outbox_stops WHERE tenant_id = ? AND subject_id = ?",
+        (item.tenant_id, item.subject_id),
+    ).fetchone()
+    if stop is not None:
+        return f"stopped: {stop['reason']}"
+    row = conn.execute(
+        """SELECT m.state, m.retry FROM outbox_items i JOIN outbox_messages m ON m.key = i.message_key
+           WHERE i.tenant_id = ? AND i.subject_id = ? AND i.stage = ?""",
+        (item.tenant_id, item.subject_id, item.stage),
+    ).fetchone()
+    if row is None:
+        return None
+    state = row["state"]
+    if state == "intent" or (state == "failed" and row["retry"]):
+        return "open"
+    return {
+        "sent": "already sent",
+        "sending": "outcome unknown (needs review)",
+        "unknown": "outcome unknown (needs review)",
+        "failed": "failed permanently",
+    }.get(state, state)
+
+
+def _json(value: dict[str, Any] | None) -> str:
+    return json.dumps(value or {}, sort_keys=True, default=str)
+
+
+def _message(row: sqlite3.Row) -> OutboxMessage:
+    return OutboxMessage(
+        key=row["key"],
+        kind=row["kind"],
+        tenant_id=row["tenant_id"],
+        contact_id=row["contact_id"],
+        recipient=row["recipient"],
+        state=row["state"],
+        retry=bool(row["retry"]),
+        message_id=row["message_id"],
+        error_code=row["error_code"],
+        error_message=row["error_message"],
+        attempts=row["attempts"],
+        run_id=row["run_id"],
+        details=json.loads(row["details_json"] or "{}"),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )

@@ -1,0 +1,106 @@
+"""The outbox: at most once per (tenant, subject, stage), none missed, unknown outcomes held."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from component.storage.outbox import Item
+from component.storage.store import Store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store.open(tmp_path / "state.db")
+
+
+A = Item("t1", "inv-a", "overdue_7")
+B = Item("t1", "inv-b", "overdue_7")
+C = Item("t1", "inv-c", "overdue_7")
+
+
+def test_claim_send_record_then_never_again(store: Store) -> None:
+    outbox = store.outbox
+    assert outbox.claim("m1", kind="reminder", items=[A, B], recipient="+919820012345").granted
+    outbox.mark_sending("m1")
+    outbox.mark_sent("m1", "wamid.1")
+    again = outbox.claim("m2", kind="reminder", items=[A])
+    assert not again.granted
+    assert again.blocked == {A: "already sent"}
+    assert outbox.get("m1").state == "sent"  # type: ignore[union-attr]
+    assert outbox.items_of("m1") == [A, B]
+
+
+def test_crash_after_intent_the_rerun_sends_it(store: Store, tmp_path: Path) -> None:
+    store.outbox.claim("m1", kind="reminder", items=[A])
+    store.close()  # the process dies before mark_sending
+    reopened = Store.open(tmp_path / "state.db")
+    assert reopened.outbox.item_states([A]) == {A: "open"}
+    assert reopened.outbox.claim("m1", kind="reminder", items=[A]).granted
+    reopened.outbox.mark_sending("m1")
+    reopened.outbox.mark_sent("m1", "wamid.9")
+    assert reopened.outbox.get("m1").attempts == 1  # type: ignore[union-attr]
+
+
+def test_crash_after_send_before_record_is_held_for_review(store: Store, tmp_path: Path) -> None:
+    store.outbox.claim("m1", kind="reminder", items=[A])
+    store.outbox.mark_sending("m1")
+    store.close()  # the process dies while the HTTP call is in flight
+    reopened = Store.open(tmp_path / "state.db")
+    claim = reopened.outbox.claim("m1", kind="reminder", items=[A])
+    assert not claim.granted
+    assert claim.blocked == {A: "outcome unknown (needs review)"}
+    assert [m.key for m in reopened.outbox.needs_review()] == ["m1"]
+    # the status webhook (callback data = key) later proves it was sent
+    assert reopened.outbox.resolve("m1", "wamid.late")
+    assert reopened.outbox.needs_review() == []
+    assert reopened.outbox.get("m1").message_id == "wamid.late"  # type: ignore[union-attr]
+
+
+def test_a_combined_message_replanned_after_a_crash_moves_its_items(store: Store) -> None:
+    outbox = store.outbox
+    outbox.claim("contact-1/v1", kind="reminder", items=[A, B])
+    # the next run also finds C overdue for the same contact: one message for all three
+    assert outbox.claim("contact-1/v2", kind="reminder", items=[A, B, C]).granted
+    assert outbox.get("contact-1/v1") is None
+    assert outbox.items_of("contact-1/v2") == [A, B, C]
+
+
+def test_claim_is_all_or_nothing(store: Store) -> None:
+    outbox = store.outbox
+    outbox.claim("m1", kind="reminder", items=[A])
+    outbox.mark_sending("m1")
+    outbox.mark_sent("m1", "wamid.1")
+    claim = outbox.claim("m2", kind="reminder", items=[A, B])
+    assert not claim.granted
+    assert outbox.item_states([B]) == {}  # B was not claimed by the refused call
+
+
+def test_failed_retryable_may_be_claimed_again_permanent_may_not(store: Store) -> None:
+    outbox = store.outbox
+    outbox.claim("m1", kind="reminder", items=[A])
+    outbox.mark_sending("m1")
+    outbox.mark_failed("m1", "132001", "template not approved", retry=True)
+    assert outbox.claim("m1", kind="reminder", items=[A]).granted
+    outbox.mark_sending("m1")
+    outbox.mark_failed("m1", "131026", "not on WhatsApp", retry=False)
+    assert outbox.claim("m1", kind="reminder", items=[A]).blocked == {A: "failed permanently"}
+    assert outbox.get("m1").attempts == 2  # type: ignore[union-attr]
+
+
+def test_a_stopped_subject_gets_nothing_more(store: Store) -> None:
+    outbox = store.outbox
+    outbox.stop_subject("t1", "inv-a", "paid")
+    assert outbox.claim("m1", kind="reminder", items=[A]).blocked == {A: "stopped: paid"}
+    outbox.resume_subject("t1", "inv-a")
+    assert outbox.claim("m1", kind="reminder", items=[A]).granted
+
+
+def test_transitions_refuse_impossible_moves(store: Store) -> None:
+    outbox = store.outbox
+    outbox.claim("m1", kind="reminder", items=[A])
+    with pytest.raises(ValueError, match="is intent, expected one of"):
+        outbox.mark_sent("m1", "wamid.1")
+    outbox.release("m1")
+    assert outbox.item_states([A]) == {}
