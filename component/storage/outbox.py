@@ -157,9 +157,7 @@ class OutboxRepo:
                 "SELECT state FROM outbox_messages WHERE key = ?", (key,)
             ).fetchone()
             if existing is not None and existing["state"] not in ("intent", "failed"):
-                return Claim(
-                    False, {item: f"message already {existing['state']}" for item in items}
-                )
+                return Claim(False, dict.fromkeys(items, f"message already {existing['state']}"))
             if existing is None:
                 conn.execute(
                     """INSERT INTO outbox_messages (key, kind, tenant_id, contact_id, recipient, state,
