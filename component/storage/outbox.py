@@ -299,7 +299,7 @@ def _item_reason(conn: sqlite3.Connection, item: Item) -> str | None:
     ).fetchone()
     if row is None:
         return None
-    state = row["state"]
+    state = str(row["state"])
     if state == "intent" or (state == "failed" and row["retry"]):
         return "open"
     return {
