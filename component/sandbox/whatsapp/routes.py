@@ -110,15 +110,18 @@ def routes(world: WhatsAppWorld) -> list[BaseRoute]:
             form = await request.form()
         except Exception as exc:  # malformed multipart: Meta answers 100, never 500
             raise GraphError(100, f"Could not parse multipart body: {type(exc).__name__}") from exc
-        if form.get("messaging_product") != "whatsapp":
-            raise GraphError(100, "The parameter messaging_product is required.")
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise GraphError(100, "The parameter file is required.")
-        declared = form.get("type")
-        mime = declared if isinstance(declared, str) and declared else upload.content_type
-        data = await upload.read()
-        media = world.media.add(data, mime or "", upload.filename, world.clock.now())
+        try:
+            if form.get("messaging_product") != "whatsapp":
+                raise GraphError(100, "The parameter messaging_product is required.")
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise GraphError(100, "The parameter file is required.")
+            declared = form.get("type")
+            mime = declared if isinstance(declared, str) and declared else upload.content_type
+            data = await upload.read()
+            media = world.media.add(data, mime or "", upload.filename, world.clock.now())
+        finally:
+            await form.close()  # uploads are spooled to temporary files
         return {"id": media.id}
 
     async def get_object(request: Request) -> dict[str, Any]:

@@ -1,18 +1,100 @@
-"""The WhatsApp emulator alone, as an ASGI app: for tests of a WhatsApp client that do not need
-the Xero half, and for this package's own tests. The full sandbox app is assembled elsewhere."""
+"""The WhatsApp emulator alone, in-process: for tests of WhatsApp clients and receivers that do not
+need the Xero half (the full sandbox app is assembled elsewhere).
+
+``standalone(clock, config)`` wires a world, a deliverer and a :class:`WebhookRecorder` (an ASGI
+webhook receiver that keeps what it got), so a test can send through ``httpx.ASGITransport``,
+move the clock, drain, and inspect the signed webhooks without a network.
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Mount
 
+from component.clock import Clock
+from component.sandbox.delivery import WebhookDeliverer
+from component.sandbox.whatsapp.config import WhatsAppConfig
 from component.sandbox.whatsapp.control import control_routes
 from component.sandbox.whatsapp.routes import routes
+from component.sandbox.whatsapp.webhooks import SIGNATURE_HEADER, verify
 from component.sandbox.whatsapp.world import WhatsAppWorld
 
 CONTROL_PREFIX = "/_sandbox/whatsapp"
+BASE_URL = "http://sandbox.invalid"
+RECEIVER_URL = "http://receiver.invalid/webhooks/whatsapp"
 
 
 def standalone_app(world: WhatsAppWorld) -> Starlette:
     """Graph routes at the root, control routes under ``/_sandbox/whatsapp``."""
     return Starlette(routes=[*routes(world), Mount(CONTROL_PREFIX, routes=control_routes(world))])
+
+
+@dataclass
+class Received:
+    body: bytes
+    headers: dict[str, str]
+    signature_ok: bool
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class WebhookRecorder:
+    """An ASGI webhook receiver: checks the signature like a real receiver should, keeps every
+    request, and answers with ``status_code`` (set it to 500 to watch the retries)."""
+
+    app_secret: str
+    status_code: int = 200
+    received: list[Received] = field(default_factory=list)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        request = Request(scope, receive)
+        body = await request.body()
+        ok = verify(self.app_secret, body, request.headers.get(SIGNATURE_HEADER))
+        self.received.append(Received(body, dict(request.headers), ok))
+        await Response(status_code=self.status_code if ok else 401)(scope, receive, send)
+
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self))
+
+    def statuses(self) -> list[dict[str, Any]]:
+        """Every ``statuses[]`` item received, in arrival order."""
+        out: list[dict[str, Any]] = []
+        for item in self.received:
+            for entry in item.json().get("entry", []):
+                for change in entry.get("changes", []):
+                    out.extend(change.get("value", {}).get("statuses", []))
+        return out
+
+
+@dataclass
+class Standalone:
+    world: WhatsAppWorld
+    app: Starlette
+    recorder: WebhookRecorder
+
+    def client(self, token: str | None = None) -> httpx.AsyncClient:
+        """An API client; ``token`` defaults to the configured access token."""
+        bearer = self.world.config.access_token if token is None else token
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        transport = httpx.ASGITransport(app=self.app)
+        return httpx.AsyncClient(transport=transport, base_url=BASE_URL, headers=headers)
+
+
+def standalone(clock: Clock, config: WhatsAppConfig | None = None) -> Standalone:
+    """World + app + deliverer whose webhooks go to a recorder (``webhook_url`` defaults to it)."""
+    cfg = config or WhatsAppConfig()
+    if cfg.webhook_url is None:
+        cfg = cfg.model_copy(update={"webhook_url": RECEIVER_URL})
+    recorder = WebhookRecorder(cfg.app_secret)
+    deliverer = WebhookDeliverer(clock, recorder.client)
+    world = WhatsAppWorld(clock, cfg, deliverer)
+    return Standalone(world, standalone_app(world), recorder)
