@@ -42,9 +42,25 @@ class Session:
     name: str | None = None
     #: Whether the tenant header must be sent (client-credentials tokens are bound to one org).
     needs_tenant_header: bool = True
+    #: Ids of every tenant the connection reaches, when known (cached from ``GET /connections``).
+    tenants: tuple[str, ...] | None = None
 
     def with_tenant(self, tenant_id: str) -> Session:
-        """The same connection aimed at another of its tenants (e.g. a webhook event's)."""
+        """The same connection aimed at another of its tenants (e.g. a webhook event's).
+
+        Selecting a tenant the connection is known not to reach is an error, raised here rather
+        than as Xero's 403 later; ``component.oauth.tenants.select_tenant`` re-lists the tenants
+        once before giving up, for organisations connected after the list was cached.
+        """
+        if self.tenants is not None:
+            match = next((t for t in self.tenants if t.casefold() == tenant_id.casefold()), None)
+            if match is None:
+                raise errors.ConnectionError(
+                    f"{self.describe()} does not reach the Xero organisation {tenant_id}",
+                    reconnect=f"authorise that organisation with `xero-wa connect xero --name "
+                    f"{self.name or 'NAME'}`",
+                )
+            tenant_id = match
         return replace(self, tenant_id=tenant_id)
 
     def describe(self) -> str:
@@ -91,6 +107,13 @@ async def open_value(
     session: Session = await opener(ConnectionContext(runtime, type_key, name), values)
     cache[fingerprint] = session
     return session
+
+
+def forget(runtime: Runtime, name: str) -> None:
+    """Drop cached sessions of stored connection ``name`` (after it is replaced or removed)."""
+    cache: dict[Any, Session] = runtime.shared_object("sessions", dict)
+    for key in [k for k, session in cache.items() if session.name == name]:
+        del cache[key]
 
 
 def parse_value(text: str, *, source: str) -> dict[str, Any]:
@@ -153,10 +176,15 @@ def _stored_names(runtime: Runtime, family: str) -> list[str]:
 
 
 async def _open_stored(runtime: Runtime, name: str) -> Session:
-    record = runtime.store.connections.get(name) if runtime.settings.store_path.exists() else None
+    from component.oauth.access import cipher
+
+    record = None
+    if runtime.settings.store_path.exists():
+        record = runtime.store.connections.get(name, cipher(runtime))
     if record is None:
         raise errors.ConnectionError(
             f"no stored connection named {name!r}",
-            reconnect=f"run `xero-wa connect xero --name {name}`",
+            reconnect=f"run `xero-wa connect xero --name {name}` (or `xero-wa connections` to "
+            "see the stored ones)",
         )
     return await open_value(runtime, {"type": record.type, **record.values}, name=name)

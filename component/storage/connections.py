@@ -1,4 +1,9 @@
-"""Stored connections: the values a user gave ``xero-wa connect``, by name."""
+"""Stored connections: the values a user gave ``xero-wa connect``, by name.
+
+The values (client secrets, WhatsApp tokens...) are stored as one JSON text sealed by the
+cipher: encrypted when ``XERO_WA_SECRET_KEY`` is set, plain otherwise. Names, types and families
+stay readable so connections can be listed without the key.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from component.storage.crypto import PLAIN, Cipher
+
 if TYPE_CHECKING:
+    import sqlite3
+
     from component.storage.store import Store
 
 
@@ -17,6 +26,17 @@ class StoredConnection:
     type: str
     family: str
     values: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ConnectionRow:
+    """What can be shown about a connection without decrypting anything."""
+
+    name: str
+    type: str
+    family: str
+    created_at: str
+    updated_at: str
 
 
 class ConnectionsRepo:
@@ -31,25 +51,49 @@ class ConnectionsRepo:
             args = (family,)
         return [row["name"] for row in self._store.conn.execute(sql + " ORDER BY name", args)]
 
-    def get(self, name: str) -> StoredConnection | None:
+    def rows(self) -> list[ConnectionRow]:
+        cursor = self._store.conn.execute(
+            "SELECT name, type, family, created_at, updated_at FROM connections ORDER BY name"
+        )
+        return [
+            ConnectionRow(r["name"], r["type"], r["family"], r["created_at"], r["updated_at"])
+            for r in cursor
+        ]
+
+    def get(self, name: str, cipher: Cipher = PLAIN) -> StoredConnection | None:
         row = self._store.conn.execute(
             "SELECT name, type, family, values_json FROM connections WHERE name = ?", (name,)
         ).fetchone()
         if row is None:
             return None
-        return StoredConnection(row["name"], row["type"], row["family"], json.loads(row["values_json"]))
+        text = cipher.open(row["values_json"], f"the settings of connection {name!r}")
+        return StoredConnection(row["name"], row["type"], row["family"], json.loads(text or "{}"))
 
-    def put(self, name: str, type_key: str, family: str, values: dict[str, Any]) -> None:
-        now = datetime.now(UTC).isoformat()
+    def put(
+        self, name: str, type_key: str, family: str, values: dict[str, Any], cipher: Cipher = PLAIN
+    ) -> None:
         with self._store.transaction() as conn:
-            conn.execute(
-                """INSERT INTO connections (name, type, family, values_json, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?)
-                   ON CONFLICT(name) DO UPDATE SET type = excluded.type, family = excluded.family,
-                       values_json = excluded.values_json, updated_at = excluded.updated_at""",
-                (name, type_key, family, json.dumps(values), now, now),
-            )
+            write_connection(conn, name, type_key, family, values, cipher)
 
     def delete(self, name: str) -> bool:
         with self._store.transaction() as conn:
             return conn.execute("DELETE FROM connections WHERE name = ?", (name,)).rowcount > 0
+
+
+def write_connection(
+    conn: sqlite3.Connection,
+    name: str,
+    type_key: str,
+    family: str,
+    values: dict[str, Any],
+    cipher: Cipher = PLAIN,
+) -> None:
+    """Insert or replace a connection inside the caller's transaction (e.g. with its tokens)."""
+    now = datetime.now(UTC).isoformat()
+    conn.execute(
+        """INSERT INTO connections (name, type, family, values_json, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT(name) DO UPDATE SET type = excluded.type, family = excluded.family,
+               values_json = excluded.values_json, updated_at = excluded.updated_at""",
+        (name, type_key, family, cipher.seal(json.dumps(values)), now, now),
+    )

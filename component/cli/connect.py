@@ -1,0 +1,250 @@
+"""``connect``, ``connections`` and ``disconnect``: making, listing and removing connections.
+
+Secrets are never taken from the command line (they would land in shell history and ``ps``):
+``XERO_CLIENT_SECRET``, ``WHATSAPP_ACCESS_TOKEN``, ``WHATSAPP_APP_SECRET`` and
+``WHATSAPP_VERIFY_TOKEN`` supply them, or a hidden prompt asks when a terminal is attached.
+Reconnecting a stored connection reuses its stored settings, so ``xero-wa connect xero --name
+NAME`` is all a connection that needs re-authorisation asks for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+XERO_TYPES = {False: "xeroOAuth2", True: "xeroClientCredentials"}
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser(
+        "connect", help="connect Xero (browser or custom connection) or WhatsApp"
+    )
+    p.add_argument("service", choices=("xero", "whatsapp"), help="what to connect")
+    p.add_argument("--name", help="name to store the connection under (default: the service)")
+    p.add_argument("--tenant", metavar="NAME_OR_ID", help="Xero organisation to use")
+    p.add_argument(
+        "--client-credentials",
+        action="store_true",
+        help="a Xero custom connection (client credentials, no browser)",
+    )
+    p.add_argument("--client-id", help="Xero app client id (default: $XERO_CLIENT_ID)")
+    p.add_argument("--scopes", help="space-separated Xero scopes (default: the spec's)")
+    p.add_argument("--redirect-uri", help="redirect URI registered on the Xero app")
+    p.add_argument("--no-browser", action="store_true", help="print the URL, do not open it")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for consent")
+    p.add_argument("--phone-number-id", help="WhatsApp sending phone number id")
+    p.add_argument("--business-account-id", help="WhatsApp Business Account id")
+    p.add_argument("--api-version", help="Graph API version (default v23.0)")
+    p.set_defaults(handler=cmd_connect)
+
+    p = commands.add_parser("connections", help="list stored connections (secrets masked)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(handler=cmd_connections)
+
+    p = commands.add_parser("disconnect", help="disconnect at Xero and forget a connection")
+    p.add_argument("name", help="stored connection name")
+    p.add_argument("--revoke", action="store_true", help="also revoke the refresh token")
+    p.add_argument("--local-only", action="store_true", help="forget it without telling Xero")
+    p.set_defaults(handler=cmd_disconnect)
+
+
+def cmd_connect(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from component.cli.output import emit
+    from component.config import get_settings
+    from component.runtime import Runtime
+
+    runtime = Runtime(settings=get_settings())
+
+    async def run() -> Any:
+        try:
+            if args.service == "whatsapp":
+                return _connect_whatsapp(runtime, args)
+            if args.client_credentials:
+                return await _connect_client_credentials(runtime, args)
+            return await _connect_xero(runtime, args)
+        finally:
+            await runtime.aclose()
+
+    connected = asyncio.run(run())
+    emit({"data": connected.to_json()})
+    return 0
+
+
+async def _connect_xero(runtime: Any, args: argparse.Namespace) -> Any:
+    from component.oauth.authorize import finish_authorization, start_authorization
+    from component.oauth.callback import CallbackListener, is_loopback
+
+    name = args.name or "xero"
+    values = _xero_values(runtime, args, name)
+    started = await start_authorization(runtime, name, values)
+    if is_loopback(started.redirect_uri):
+        async with CallbackListener(started.redirect_uri, started.state) as listener:
+            _show(started.url, open_browser=not args.no_browser)
+            params = await listener.wait(args.timeout)
+    else:
+        _show(started.url, open_browser=not args.no_browser)
+        params = _pasted_redirect()
+    return await finish_authorization(
+        runtime,
+        state=params.get("state", ""),
+        code=params.get("code"),
+        error=params.get("error"),
+        error_description=params.get("error_description"),
+        chooser=_prompt_tenant if sys.stdin.isatty() else None,
+    )
+
+
+async def _connect_client_credentials(runtime: Any, args: argparse.Namespace) -> Any:
+    from component.oauth.manage import connect_client_credentials
+
+    name = args.name or "xero"
+    return await connect_client_credentials(runtime, name, _xero_values(runtime, args, name))
+
+
+def _xero_values(runtime: Any, args: argparse.Namespace, name: str) -> dict[str, Any]:
+    """Flags and environment first, then the stored connection's values, then spec defaults."""
+    from component.oauth.manage import stored_values
+
+    type_key = XERO_TYPES[bool(args.client_credentials)]
+    values = stored_values(runtime, name, type_key) or {}
+    given = {
+        "clientId": args.client_id or os.environ.get("XERO_CLIENT_ID"),
+        "clientSecret": os.environ.get("XERO_CLIENT_SECRET"),
+        "scopes": args.scopes,
+    }
+    if not args.client_credentials:
+        given.update(tenant=args.tenant, redirectUri=args.redirect_uri)
+    values.update({k: v for k, v in given.items() if v})
+    if not values.get("clientId"):
+        values["clientId"] = _ask("Xero client id", "XERO_CLIENT_ID", "--client-id", secret=False)
+    if not values.get("clientSecret"):
+        values["clientSecret"] = _ask("Xero client secret", "XERO_CLIENT_SECRET", None)
+    return values
+
+
+def _connect_whatsapp(runtime: Any, args: argparse.Namespace) -> Any:
+    from component.oauth.manage import save_whatsapp, stored_values
+
+    name = args.name or "whatsapp"
+    values = stored_values(runtime, name, "whatsappCloud") or {}
+    given = {
+        "accessToken": os.environ.get("WHATSAPP_ACCESS_TOKEN"),
+        "appSecret": os.environ.get("WHATSAPP_APP_SECRET"),
+        "verifyToken": os.environ.get("WHATSAPP_VERIFY_TOKEN"),
+        "phoneNumberId": args.phone_number_id,
+        "businessAccountId": args.business_account_id,
+        "apiVersion": args.api_version,
+    }
+    values.update({k: v for k, v in given.items() if v})
+    if not values.get("accessToken"):
+        values["accessToken"] = _ask("WhatsApp access token", "WHATSAPP_ACCESS_TOKEN", None)
+    if not values.get("phoneNumberId"):
+        values["phoneNumberId"] = _ask(
+            "WhatsApp phone number id", None, "--phone-number-id", secret=False
+        )
+    return save_whatsapp(runtime, name, values)
+
+
+def _ask(label: str, env: str | None, flag: str | None, *, secret: bool = True) -> str:
+    """Prompt on a terminal; otherwise say exactly which variable or flag supplies the value."""
+    if not sys.stdin.isatty():
+        from component import errors
+
+        how = " or ".join(f"`{x}`" if x.startswith("-") else f"${x}" for x in (env, flag) if x)
+        raise errors.InputError.single(label, f"is required: set {how}")
+    if secret:
+        import getpass
+
+        return getpass.getpass(f"{label}: ").strip()
+    sys.stderr.write(f"{label}: ")
+    sys.stderr.flush()
+    return sys.stdin.readline().strip()
+
+
+def _show(url: str, *, open_browser: bool) -> None:
+    sys.stderr.write(f"Open this URL to authorise Xero:\n\n  {url}\n\nWaiting for Xero...\n")
+    sys.stderr.flush()
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+
+
+def _pasted_redirect() -> dict[str, str]:
+    """For a redirect URI this machine does not serve: the user pastes where Xero sent them."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    pasted = _ask("Paste the full URL Xero redirected your browser to", None, None, secret=False)
+    return dict(parse_qsl(urlsplit(pasted).query, keep_blank_values=True))
+
+
+async def _prompt_tenant(tenants: Any) -> Any:
+    import asyncio
+
+    from component import errors
+
+    sys.stderr.write("Several Xero organisations were authorised:\n")
+    for index, tenant in enumerate(tenants, 1):
+        sys.stderr.write(f"  {index}. {tenant.tenant_name} ({tenant.tenant_id})\n")
+    sys.stderr.write(f"Which one should this connection use [1-{len(tenants)}]? ")
+    sys.stderr.flush()
+    answer = (await asyncio.to_thread(sys.stdin.readline)).strip()
+    if not answer.isdigit() or not 1 <= int(answer) <= len(tenants):
+        raise errors.InputError.single("tenant", f"expected a number from 1 to {len(tenants)}")
+    return tenants[int(answer) - 1]
+
+
+def cmd_connections(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from component.cli.output import emit
+    from component.config import get_settings
+    from component.oauth.manage import list_connections
+    from component.runtime import Runtime
+
+    runtime = Runtime(settings=get_settings())
+    try:
+        rows = list_connections(runtime)
+    finally:
+        asyncio.run(runtime.aclose())
+    if args.json:
+        emit(rows)
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} connections", title_justify="left")
+    for column in ("name", "type", "status", "tenant", "access token expires"):
+        table.add_column(column)
+    for row in rows:
+        tenant = row.get("tenantName") or row.get("tenantId") or ""
+        status = row.get("status", "")
+        table.add_row(row["name"], row["type"], status, tenant, row.get("accessTokenExpiresAt", ""))
+    Console().print(table)
+    return 0
+
+
+def cmd_disconnect(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from component.cli.output import emit
+    from component.config import get_settings
+    from component.oauth.manage import disconnect
+    from component.runtime import Runtime
+
+    runtime = Runtime(settings=get_settings())
+
+    async def run() -> dict[str, Any]:
+        try:
+            return await disconnect(
+                runtime, args.name, revoke_token=args.revoke, local_only=args.local_only
+            )
+        finally:
+            await runtime.aclose()
+
+    emit({"data": asyncio.run(run())})
+    return 0

@@ -1,0 +1,99 @@
+"""The cross-process refresh mutex: one lock per connection, held across the token request.
+
+Why not hold ``BEGIN IMMEDIATE`` on the store itself across the request (the obvious design)?
+Because the token request takes a network round trip, and for that whole time every other writer
+of the store would wait; a writer on the event loop thread (webhook queue, outbox) would block
+the loop, so the token response could not even be read, and the wait would end only when
+SQLite's busy timeout failed that writer. So the lock lives in a tiny per-connection SQLite file
+beside the store (``locks/refresh-<hash>.lock``): ``BEGIN IMMEDIATE`` on it is the same
+OS-level lock SQLite uses for the store, it is released by the OS if the process dies, and it
+blocks nobody but other refreshers of the same connection. The store's own transactions stay a
+few milliseconds long. (With PostgreSQL the equivalent is ``pg_advisory_xact_lock``.)
+
+Waiting for the lock happens in a worker thread so the event loop keeps running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import sqlite3
+from pathlib import Path
+from types import TracebackType
+
+from component import errors
+
+
+def lock_path(home: Path, name: str) -> Path:
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:24]
+    return home / "locks" / f"refresh-{digest}.lock"
+
+
+def _acquire(path: Path, wait_seconds: float) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    conn = sqlite3.connect(
+        path, timeout=wait_seconds, isolation_level=None, check_same_thread=False
+    )
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _release(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute("ROLLBACK")
+    finally:
+        conn.close()
+
+
+class RefreshMutex:
+    """``async with RefreshMutex(home, name, wait)``: only one process refreshes ``name``."""
+
+    def __init__(self, home: Path, name: str, wait_seconds: float) -> None:
+        self.path = lock_path(home, name)
+        self.name = name
+        self.wait_seconds = wait_seconds
+        self._conn: sqlite3.Connection | None = None
+
+    async def __aenter__(self) -> RefreshMutex:
+        task = asyncio.ensure_future(asyncio.to_thread(_acquire, self.path, self.wait_seconds))
+        try:
+            self._conn = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            # The thread may still get the lock after we stop waiting: release it when it does.
+            task.add_done_callback(_release_if_acquired)
+            raise
+        except sqlite3.OperationalError as exc:
+            raise errors.ConnectionError(
+                f"waited {self.wait_seconds:g} s for another process to finish refreshing the "
+                f"tokens of connection {self.name!r} ({exc})",
+                reconnect="run the command again; if it keeps happening, look for a hung "
+                "xero-wa process",
+            ) from None
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            _release(conn)
+
+
+def _release_if_acquired(task: asyncio.Future[sqlite3.Connection]) -> None:
+    if not task.cancelled() and task.exception() is None:
+        _release(task.result())
+
+
+def forget(home: Path, name: str) -> None:
+    """Remove the lock file of a connection that no longer exists."""
+    lock_path(home, name).unlink(missing_ok=True)
