@@ -101,4 +101,32 @@ MIGRATIONS: list[tuple[str, str]] = [
         )
         """,
     ),
+    (
+        "0200_whatsapp_messages",
+        """
+        CREATE TABLE whatsapp_messages (
+            -- messages Meta accepted from us (wamid = Meta's message id)
+            wamid         TEXT PRIMARY KEY,
+            recipient     TEXT NOT NULL,      -- E.164 with +
+            kind          TEXT NOT NULL,      -- template, text
+            template      TEXT,
+            language      TEXT,
+            callback_data TEXT,               -- biz_opaque_callback_data
+            sent_at       TEXT NOT NULL
+        );
+        CREATE INDEX whatsapp_messages_callback ON whatsapp_messages (callback_data);
+        CREATE TABLE whatsapp_statuses (
+            -- one row per (wamid, status): webhook duplicates are recognised, not re-applied
+            wamid         TEXT NOT NULL,
+            status        TEXT NOT NULL,      -- sent, delivered, read, failed, played
+            timestamp     TEXT NOT NULL,      -- when Meta says it happened (UTC ISO-8601)
+            recipient     TEXT,               -- recipient_id: digits without +
+            errors_json   TEXT,
+            callback_data TEXT,
+            received_at   TEXT,
+            PRIMARY KEY (wamid, status)
+        );
+        CREATE INDEX whatsapp_statuses_callback ON whatsapp_statuses (callback_data)
+        """,
+    ),
 ]

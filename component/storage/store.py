@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from component.storage.connections import ConnectionsRepo
+from component.storage.messages import MessagesRepo
 from component.storage.outbox import OutboxRepo
 from component.storage.schema import MIGRATIONS
 
@@ -30,6 +31,7 @@ class Store:
         self._lock = threading.RLock()
         self.connections = ConnectionsRepo(self)
         self.outbox = OutboxRepo(self)
+        self.messages = MessagesRepo(self)
 
     @classmethod
     def open(cls, path: Path) -> Store:
