@@ -231,6 +231,13 @@ class WebhookDeliverer:
                 log.exception("webhook drain failed")
             await self._clock.sleep(poll_seconds)
 
+    def client(self) -> httpx.AsyncClient:
+        """The HTTP client webhooks go out on (made by the factory on first use); emulators
+        reuse it for their other outbound calls, such as Meta's subscription check."""
+        if self._client is None:
+            self._client = self._client_factory()
+        return self._client
+
     async def aclose(self) -> None:
         """Close the HTTP client made by the factory, if one was made."""
         if self._client is not None:
@@ -246,9 +253,7 @@ class WebhookDeliverer:
         error: str | None = None
         size = 0
         try:
-            if self._client is None:
-                self._client = self._client_factory()
-            response = await self._client.post(
+            response = await self.client().post(
                 delivery.url,
                 content=delivery.body,
                 headers=delivery.headers,

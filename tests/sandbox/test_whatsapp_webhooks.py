@@ -355,3 +355,16 @@ async def test_phone_number_object_describes_the_business_number(clock: FakeCloc
         response = await client.get(f"/v23.0/{PHONE_ID}")
     assert response.json()["display_phone_number"] == "+91 22 6150 0000"
     assert response.json()["id"] == PHONE_ID
+
+
+@pytest.mark.anyio
+async def test_subscription_check_like_the_app_dashboard(clock: FakeClock) -> None:
+    box = make(clock)
+    async with box.client() as client:
+        good = await client.post(f"{CONTROL}/webhook/verify")
+        wrong = await client.post(f"{CONTROL}/webhook/verify", json={"verify_token": "guess"})
+        bad = await client.post(f"{CONTROL}/webhook/verify", json={"verify_token": 5})
+    assert good.json() == {"ok": True, "status_code": 200, "challenge_echoed": True}
+    assert wrong.json()["ok"] is False
+    assert wrong.json()["status_code"] == 403
+    assert bad.status_code == 400

@@ -8,6 +8,7 @@ move the clock, drain, and inspect the signed webhooks without a network.
 
 from __future__ import annotations
 
+import hmac
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,15 +49,25 @@ class Received:
 
 @dataclass
 class WebhookRecorder:
-    """An ASGI webhook receiver: checks the signature like a real receiver should, keeps every
-    request, and answers with ``status_code`` (set it to 500 to watch the retries)."""
+    """An ASGI webhook receiver: answers Meta's subscription check, checks signatures like a real
+    receiver should, keeps every POST, and answers with ``status_code`` (set it to 500 to watch
+    the retries)."""
 
     app_secret: str
+    verify_token: str = ""
     status_code: int = 200
     received: list[Received] = field(default_factory=list)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         request = Request(scope, receive)
+        if request.method == "GET":
+            query = request.query_params
+            ok = query.get("hub.mode") == "subscribe" and hmac.compare_digest(
+                query.get("hub.verify_token", ""), self.verify_token
+            )
+            challenge = query.get("hub.challenge", "") if ok else ""
+            await Response(challenge, status_code=200 if ok else 403)(scope, receive, send)
+            return
         body = await request.body()
         ok = verify(self.app_secret, body, request.headers.get(SIGNATURE_HEADER))
         self.received.append(Received(body, dict(request.headers), ok))
@@ -94,7 +105,7 @@ def standalone(clock: Clock, config: WhatsAppConfig | None = None) -> Standalone
     cfg = config or WhatsAppConfig()
     if cfg.webhook_url is None:
         cfg = cfg.model_copy(update={"webhook_url": RECEIVER_URL})
-    recorder = WebhookRecorder(cfg.app_secret)
+    recorder = WebhookRecorder(cfg.app_secret, cfg.verify_token)
     deliverer = WebhookDeliverer(clock, recorder.client)
     world = WhatsAppWorld(clock, cfg, deliverer)
     return Standalone(world, standalone_app(world), recorder)
