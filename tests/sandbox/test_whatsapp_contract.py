@@ -174,7 +174,7 @@ def reminder(to: str = CUSTOMER) -> dict[str, Any]:
         "type": "template",
         "biz_opaque_callback_data": "reminder:INV-0142:1",
         "template": {
-            "name": "payment_reminder",
+            "name": "payment_reminder_pdf",
             "language": {"code": "en"},
             "components": [
                 {"type": "header", "parameters": [{"type": "document", "document": document}]},

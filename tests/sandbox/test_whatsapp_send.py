@@ -24,7 +24,7 @@ def reminder(to: str = CUSTOMER, **extra: Any) -> dict[str, Any]:
         "type": "template",
         "biz_opaque_callback_data": "reminder:INV-0142:1",
         "template": {
-            "name": "payment_reminder",
+            "name": "payment_reminder_pdf",
             "language": {"code": "en"},
             "components": [
                 {

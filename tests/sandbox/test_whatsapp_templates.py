@@ -85,7 +85,7 @@ def box(clock: FakeClock) -> Standalone:
 @pytest.mark.anyio
 @pytest.mark.parametrize("language", ["en", "en_US"])
 async def test_every_default_language_is_accepted(box: Standalone, language: str) -> None:
-    response = await post(box, send_body("payment_reminder", language, reminder_components()))
+    response = await post(box, send_body("payment_reminder_pdf", language, reminder_components()))
     assert response.status_code == 200
     [message] = box.world.message_list()
     assert message["template"]["rendered_body"].startswith("Hello Priya Textiles, invoice INV-0142")
@@ -124,14 +124,14 @@ async def test_rejected_template_is_132001(clock: FakeClock) -> None:
 async def test_body_parameter_count_mismatch_is_132000(box: Standalone, count: int) -> None:
     components = reminder_components()
     components[1]["parameters"] = [TEXT] * count
-    response = await post(box, send_body("payment_reminder", "en", components))
+    response = await post(box, send_body("payment_reminder_pdf", "en", components))
     assert code_of(response) == 132000
 
 
 @pytest.mark.anyio
 async def test_missing_body_component_is_132000(box: Standalone) -> None:
     components = [HEADER, BUTTON]
-    assert code_of(await post(box, send_body("payment_reminder", "en", components))) == 132000
+    assert code_of(await post(box, send_body("payment_reminder_pdf", "en", components))) == 132000
 
 
 @pytest.mark.anyio
@@ -149,7 +149,7 @@ async def test_missing_body_component_is_132000(box: Standalone) -> None:
 async def test_malformed_currency_is_132012(box: Standalone, currency: dict[str, Any]) -> None:
     components = reminder_components()
     components[1]["parameters"][2] = {"type": "currency", "currency": currency}
-    assert code_of(await post(box, send_body("payment_reminder", "en", components))) == 132012
+    assert code_of(await post(box, send_body("payment_reminder_pdf", "en", components))) == 132012
 
 
 @pytest.mark.anyio
@@ -157,14 +157,14 @@ async def test_malformed_currency_is_132012(box: Standalone, currency: dict[str,
 async def test_date_time_without_fallback_value_is_132012(box: Standalone, date_time: Any) -> None:
     components = reminder_components()
     components[1]["parameters"][3] = {"type": "date_time", "date_time": date_time}
-    assert code_of(await post(box, send_body("payment_reminder", "en", components))) == 132012
+    assert code_of(await post(box, send_body("payment_reminder_pdf", "en", components))) == 132012
 
 
 @pytest.mark.anyio
 async def test_untyped_slots_accept_any_parameter_type_like_meta(box: Standalone) -> None:
     components = reminder_components()
     components[1]["parameters"][2] = {"type": "text", "text": "₹48,500.00"}
-    assert code_of(await post(box, send_body("payment_reminder", "en", components))) == 200
+    assert code_of(await post(box, send_body("payment_reminder_pdf", "en", components))) == 200
 
 
 @pytest.mark.anyio
@@ -182,7 +182,7 @@ async def test_header_format_mismatch_is_132012(box: Standalone, header: Any) ->
     components = [c for c in components if c["type"] != "header"]
     if header is not None:
         components.insert(0, header)
-    response = await post(box, send_body("payment_reminder", "en", components))
+    response = await post(box, send_body("payment_reminder_pdf", "en", components))
     assert code_of(response) == 132012
     assert "expected DOCUMENT" in response.json()["error"]["error_data"]["details"]
 
@@ -201,7 +201,7 @@ async def test_text_parameter_with_newline_tab_or_five_spaces_is_132018(
 ) -> None:
     components = reminder_components()
     components[1]["parameters"][0] = {"type": "text", "text": bad}
-    assert code_of(await post(box, send_body("payment_reminder", "en", components))) == 132018
+    assert code_of(await post(box, send_body("payment_reminder_pdf", "en", components))) == 132018
 
 
 @pytest.mark.anyio
@@ -217,14 +217,14 @@ async def test_dynamic_url_button_without_suffix_is_131008(
     box: Standalone, buttons: list[dict[str, Any]]
 ) -> None:
     components = [c for c in reminder_components() if c["type"] != "button"] + buttons
-    assert code_of(await post(box, send_body("payment_reminder", "en", components))) == 131008
+    assert code_of(await post(box, send_body("payment_reminder_pdf", "en", components))) == 131008
 
 
 @pytest.mark.anyio
 async def test_integer_button_index_is_accepted(box: Standalone) -> None:
     components = reminder_components()
     components[2]["index"] = 0
-    assert code_of(await post(box, send_body("payment_reminder", "en", components))) == 200
+    assert code_of(await post(box, send_body("payment_reminder_pdf", "en", components))) == 200
 
 
 @pytest.mark.anyio
@@ -283,7 +283,7 @@ async def test_template_listing_has_metas_shape_and_filters(box: Standalone) -> 
         ("invoice_new", "en_US"),
         ("payment_received", "en"),
     }
-    reminder = next(r for r in rows if r["name"] == "payment_reminder" and r["language"] == "en")
+    reminder = next(r for r in rows if r["name"] == "payment_reminder_pdf" and r["language"] == "en")
     assert reminder["status"] == "APPROVED"
     assert reminder["category"] == "UTILITY"
     assert reminder["parameter_format"] == "POSITIONAL"

@@ -191,10 +191,22 @@ def default_templates() -> list[TemplateConfig]:
     return [
         TemplateConfig(
             name="payment_reminder",
-            header_format="DOCUMENT",
             body_text=(
                 "Hello {{1}}, invoice {{2}} for {{3}} was due on {{4}} and is now {{5}} days "
                 "overdue. Please pay at your earliest convenience."
+            ),
+            body_params=_reminder_params(),
+            footer_text="Reply STOP to opt out",
+            url_button=UrlButton(text="View and pay"),
+        ),
+        # Meta has no optional headers: a DOCUMENT header must always be sent, so the PDF variant
+        # is a template of its own, for policies that attach the invoice PDF.
+        TemplateConfig(
+            name="payment_reminder_pdf",
+            header_format="DOCUMENT",
+            body_text=(
+                "Hello {{1}}, invoice {{2}} for {{3}} was due on {{4}} and is now {{5}} days "
+                "overdue. The invoice is attached."
             ),
             body_params=_reminder_params(),
             footer_text="Reply STOP to opt out",
@@ -222,7 +234,6 @@ def default_templates() -> list[TemplateConfig]:
         ),
         TemplateConfig(
             name="invoice_new",
-            header_format="DOCUMENT",
             body_text="Hello {{1}}, invoice {{2}} for {{3}} is due on {{4}}.",
             body_params=[
                 BodyParam(name="party_name", example="Priya Textiles"),
