@@ -1,0 +1,54 @@
+"""``create_app(state)``: the one ASGI app serving Xero, WhatsApp and the control API.
+
+Paths are the real ones, so pointing a client at the sandbox changes only the host:
+
+- ``/identity/connect/authorize``, ``/connect/token``, ``/connect/revocation`` (Xero identity)
+- ``/connections`` (GET), ``/connections/{id}`` (DELETE)
+- ``/api.xro/2.0/...`` (Xero accounting)
+- ``/{version}/{phone-number-id}/...`` (WhatsApp Cloud API)
+- ``/_sandbox/...`` (control API)
+
+Middleware order, outermost first: call statistics, fault injection, then routing.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount
+from starlette.types import ASGIApp
+
+from component.sandbox import control
+from component.sandbox.state import SandboxState
+from component.sandbox.whatsapp import routes as whatsapp_routes
+from component.sandbox.xero import accounting, connections, identity
+
+
+class _Wrap:
+    """Adapts a ``middleware(app) -> app`` factory to Starlette's ``Middleware`` protocol."""
+
+    def __init__(self, app: ASGIApp, factory: object) -> None:
+        self._app = factory(app)  # type: ignore[operator]
+
+    async def __call__(self, scope: dict[str, object], receive: object, send: object) -> None:
+        await self._app(scope, receive, send)
+
+
+def create_app(state: SandboxState) -> Starlette:
+    xero = state.xero
+    routes = [
+        *identity.routes(xero),
+        *connections.routes(xero),
+        Mount("/api.xro/2.0", app=accounting.app(xero)),
+        Mount("/_sandbox", routes=control.routes(state)),
+        *whatsapp_routes(state.whatsapp),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(_Wrap, factory=state.calls.middleware),
+            Middleware(_Wrap, factory=state.faults.middleware),
+        ],
+    )
+    app.state.sandbox = state
+    return app

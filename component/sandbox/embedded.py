@@ -1,0 +1,91 @@
+"""The in-process sandbox behind ``--sandbox``: the app, an httpx transport into it, demo
+connections, and settings whose every base URL points at ``http://sandbox.invalid``.
+
+``.invalid`` never resolves, so a request that escapes the in-process transport fails loudly
+instead of reaching a real service. The demo organisation is seeded deterministically (same seed
+and today → same ids every run).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+
+from component.clock import Clock
+from component.config import SANDBOX_BASE, Settings
+from component.sandbox.app import create_app
+from component.sandbox.clock import SandboxClock
+from component.sandbox.config import SandboxConfig
+from component.sandbox.delivery import AttemptRecord
+from component.sandbox.faults import SandboxTransport
+from component.sandbox.state import SandboxState, build_sandbox
+
+#: Scopes of the demo Xero token: everything the component's actions use.
+DEMO_SCOPES = frozenset(
+    {
+        "openid",
+        "profile",
+        "email",
+        "offline_access",
+        "accounting.transactions",
+        "accounting.invoices",
+        "accounting.payments",
+        "accounting.contacts",
+        "accounting.settings",
+        "accounting.attachments",
+    }
+)
+
+
+@dataclass
+class EmbeddedSandbox:
+    settings: Settings
+    transport: SandboxTransport
+    clock: SandboxClock
+    state: SandboxState
+    app: Starlette
+    demo_connections: dict[str, dict[str, Any]]
+
+    async def drain(self) -> list[AttemptRecord]:
+        """Deliver every webhook that is due now (Xero and WhatsApp)."""
+        return await self.state.deliverer.drain()
+
+
+def demo_connections(state: SandboxState) -> dict[str, dict[str, Any]]:
+    """Connection values per family for the sandbox's demo organisation and phone number."""
+    xero = state.xero
+    tenant = xero.demo_tenant_id
+    tokens = xero.tokens.mint(state.config.xero.client_id, list(xero.orgs), DEMO_SCOPES)
+    wa = state.config.whatsapp
+    return {
+        "xero": {"type": "xeroToken", "accessToken": tokens["access_token"], "tenantId": tenant},
+        "whatsapp": {
+            "type": "whatsappCloud",
+            "accessToken": wa.access_token,
+            "phoneNumberId": wa.phone_number_id,
+            "businessAccountId": wa.business_account_id,
+            "appSecret": wa.app_secret,
+            "verifyToken": wa.verify_token,
+            "apiVersion": wa.api_versions[0],
+        },
+    }
+
+
+def embedded(
+    settings: Settings, *, clock: Clock | None = None, config: SandboxConfig | None = None
+) -> EmbeddedSandbox:
+    """A seeded sandbox wired for in-process use by a Runtime (``--sandbox``, tests)."""
+    config = config if config is not None else SandboxConfig()
+    config.base_url = SANDBOX_BASE
+    state = build_sandbox(clock=clock, config=config)
+    app = create_app(state)
+    return EmbeddedSandbox(
+        settings=settings.for_sandbox(SANDBOX_BASE),
+        transport=SandboxTransport(app=app),
+        clock=state.clock,
+        state=state,
+        app=app,
+        demo_connections=demo_connections(state),
+    )
