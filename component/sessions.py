@@ -78,10 +78,33 @@ class ConnectionContext:
     name: str | None = None
 
 
+class _ValueKey:
+    """A connection value as a cache key: compared by content, shown as ``***``.
+
+    The key holds secrets (client secrets, tokens), and ``runtime.shared`` is part of the
+    runtime's ``repr``; this keeps them out of any log line or traceback that prints it.
+    """
+
+    __slots__ = ("_hash", "_items")
+
+    def __init__(self, items: frozenset[tuple[str, Any]]) -> None:
+        self._items = items
+        self._hash = hash(items)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ValueKey) and self._items == other._items
+
+    def __repr__(self) -> str:
+        return "_ValueKey(***)"
+
+
 def _fingerprint(value: Mapping[str, Any]) -> Any:
     """A cache key for a connection value: the items themselves when flat, else a digest."""
     try:
-        return frozenset(value.items())
+        return _ValueKey(frozenset(value.items()))
     except TypeError:  # nested (unhashable) values
         text = json.dumps(value, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,223 @@
+"""``xero-wa connect / connections / disconnect`` end to end, with a scripted browser."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import urllib.error
+import urllib.request
+import webbrowser
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import pytest
+from conftest import CliOutcome
+from oauth_fixtures import (
+    BASIC,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    CONNECTIONS_URL,
+    REVOKE_URL,
+    TOKEN_URL,
+    form,
+    token_body,
+)
+from pytest_httpx import HTTPXMock
+
+Run = Callable[..., CliOutcome]
+TENANTS = [
+    {"id": "conn-1", "tenantId": "tenant-1", "tenantName": "Acme Ltd"},
+    {"id": "conn-2", "tenantId": "tenant-2", "tenantName": "Globex"},
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+class Browser:
+    """Stands in for the user's browser: follows Xero's consent straight back to the callback."""
+
+    def __init__(self, *, forged_first: bool = False, error: str | None = None) -> None:
+        self.opened: list[str] = []
+        self.statuses: list[int] = []
+        self.failures: list[BaseException] = []
+        self.forged_first = forged_first
+        self.error = error
+
+    def open(self, url: str) -> bool:
+        self.opened.append(url)
+        threading.Thread(target=self._visit, args=(url,), daemon=True).start()
+        return True
+
+    def _visit(self, url: str) -> None:
+        query = dict(parse_qsl(urlsplit(url).query))
+        back = {"error": self.error} if self.error else {"code": "the-code"}
+        try:
+            if self.forged_first:
+                self._get(f"{query['redirect_uri']}?{urlencode({'code': 'x', 'state': 'forged'})}")
+            self._get(f"{query['redirect_uri']}?{urlencode({**back, 'state': query['state']})}")
+        except BaseException as exc:  # reported by the test, not lost in the thread
+            self.failures.append(exc)
+
+    def _get(self, target: str) -> None:
+        try:
+            with urllib.request.urlopen(target, timeout=10) as answer:  # noqa: S310 - localhost
+                self.statuses.append(answer.status)
+        except urllib.error.HTTPError as exc:
+            self.statuses.append(exc.code)
+
+
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch) -> Browser:
+    fake = Browser()
+    monkeypatch.setattr(webbrowser, "open", fake.open)
+    return fake
+
+
+@pytest.fixture
+def app_env(monkeypatch: pytest.MonkeyPatch, cli_home: Path) -> None:
+    monkeypatch.setenv("XERO_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("XERO_CLIENT_SECRET", CLIENT_SECRET)
+
+
+def xero_consents(httpx_mock: HTTPXMock, n: int = 0) -> None:
+    httpx_mock.add_response(method="POST", url=TOKEN_URL, json=token_body(n))
+    httpx_mock.add_response(method="GET", url=CONNECTIONS_URL, json=TENANTS)
+
+
+def connect(xero_wa: Run, *extra: str) -> CliOutcome:
+    redirect = f"http://127.0.0.1:{free_port()}/callback"
+    return xero_wa("connect", "xero", "--name", "acme", "--redirect-uri", redirect, *extra)
+
+
+def test_connect_xero_runs_the_browser_flow_and_stores_the_connection(
+    xero_wa: Run, app_env: None, browser: Browser, httpx_mock: HTTPXMock
+) -> None:
+    browser.forged_first = True
+    xero_consents(httpx_mock)
+    result = connect(xero_wa, "--tenant", "globex")
+    assert result.code == 0, result.err
+    assert result.json["data"]["tenantName"] == "Globex"
+    assert result.json["data"]["name"] == "acme"
+    assert browser.failures == []
+    assert browser.statuses == [400, 200]  # the forged callback neither finished nor broke it
+    assert browser.opened[0] in result.err  # the URL is printed too, for a remote terminal
+    [request] = httpx_mock.get_requests(url=TOKEN_URL)
+    assert request.headers["Authorization"] == BASIC
+    assert form(request)["code"] == "the-code"
+
+    listed = xero_wa("connections", "--json")
+    [row] = listed.json
+    assert row["values"]["clientSecret"] == "***"
+    assert row["values"]["clientId"] == CLIENT_ID
+    assert (row["status"], row["tenantName"], row["type"]) == ("active", "Globex", "xeroOAuth2")
+    for text in (result.out, result.err, listed.out, listed.err):
+        assert CLIENT_SECRET not in text
+        assert "RT0" not in text
+        assert "AT0" not in text
+
+
+def test_reconnecting_reuses_the_stored_settings(
+    xero_wa: Run,
+    app_env: None,
+    browser: Browser,
+    httpx_mock: HTTPXMock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    xero_consents(httpx_mock)
+    assert connect(xero_wa, "--tenant", "Acme Ltd").code == 0
+    monkeypatch.delenv("XERO_CLIENT_ID")
+    monkeypatch.delenv("XERO_CLIENT_SECRET")
+    xero_consents(httpx_mock, 1)
+    again = connect(xero_wa)
+    assert again.code == 0, again.err
+    assert again.json["data"]["tenantName"] == "Acme Ltd"  # the stored tenant choice is kept
+    second = httpx_mock.get_requests(url=TOKEN_URL)[1]
+    assert second.headers["Authorization"] == BASIC
+
+
+def test_a_refused_consent_exits_4_with_the_command_to_retry(
+    xero_wa: Run, app_env: None, browser: Browser
+) -> None:
+    browser.error = "access_denied"
+    result = connect(xero_wa)
+    assert result.code == 4
+    assert "access_denied" in result.error["message"]
+    assert "xero-wa connect xero --name acme" in result.error["message"]
+
+
+def test_without_a_terminal_a_missing_secret_names_the_variable(xero_wa: Run) -> None:
+    result = xero_wa("connect", "xero", "--client-id", CLIENT_ID)
+    assert result.code == 2
+    assert "$XERO_CLIENT_SECRET" in result.error["message"]
+
+
+def test_connect_client_credentials(xero_wa: Run, app_env: None, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(method="POST", url=TOKEN_URL, json=token_body(0, refresh=False))
+    httpx_mock.add_response(method="GET", url=CONNECTIONS_URL, json=TENANTS[:1])
+    result = xero_wa("connect", "xero", "--client-credentials", "--name", "custom")
+    assert result.code == 0, result.err
+    assert result.json["data"]["type"] == "xeroClientCredentials"
+    assert form(httpx_mock.get_requests(url=TOKEN_URL)[0])["grant_type"] == "client_credentials"
+
+
+def test_connect_whatsapp_from_the_environment(
+    xero_wa: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHATSAPP_ACCESS_TOKEN", "EAAG-whatsapp-token")
+    monkeypatch.setenv("WHATSAPP_APP_SECRET", "meta-app-secret")
+    monkeypatch.setenv("WHATSAPP_VERIFY_TOKEN", "verify-me")
+    result = xero_wa(
+        "connect", "whatsapp", "--phone-number-id", "1065", "--business-account-id", "1022"
+    )
+    assert result.code == 0, result.err
+    [row] = xero_wa("connections", "--json").json
+    assert row["name"] == "whatsapp"
+    assert row["family"] == "whatsapp"
+    assert row["values"] == {
+        "accessToken": "***",
+        "phoneNumberId": "1065",
+        "businessAccountId": "1022",
+        "appSecret": "***",
+        "verifyToken": "***",
+        "apiVersion": "v23.0",
+    }
+
+
+def test_disconnect_removes_the_tenant_at_xero_then_forgets_it(
+    xero_wa: Run, app_env: None, browser: Browser, httpx_mock: HTTPXMock, cli_home: Path
+) -> None:
+    xero_consents(httpx_mock)
+    assert connect(xero_wa, "--tenant", "Globex").code == 0
+    httpx_mock.add_response(
+        method="DELETE",
+        url=f"{CONNECTIONS_URL}/conn-2",
+        match_headers={"Authorization": "Bearer AT0"},
+        status_code=204,
+    )
+    httpx_mock.add_response(method="POST", url=REVOKE_URL, status_code=200)
+    result = xero_wa("disconnect", "acme", "--revoke")
+    assert result.code == 0, result.err
+    assert result.json["data"] == {
+        "name": "acme",
+        "type": "xeroOAuth2",
+        "disconnectedTenant": "tenant-2",
+        "revoked": True,
+        "forgotten": True,
+    }
+    [revocation] = httpx_mock.get_requests(url=REVOKE_URL)
+    assert form(revocation) == {"token": "RT0"}
+    assert revocation.headers["Authorization"] == BASIC
+    assert xero_wa("connections", "--json").json == []
+    assert list((cli_home / "locks").glob("*")) == []
+
+
+def test_disconnect_of_an_unknown_name_is_an_input_error(xero_wa: Run) -> None:
+    result = xero_wa("disconnect", "nope")
+    assert result.code == 2
+    assert "no stored connection named 'nope'" in result.error["message"]
