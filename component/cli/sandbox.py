@@ -1,0 +1,222 @@
+"""``xero-wa sandbox ...``: run the Xero + WhatsApp sandbox on a port and drive a running one.
+
+``serve`` prints one JSON line first (URLs as environment variables, demo credentials, tenants)
+and then serves. The other commands talk to a running sandbox's ``/_sandbox/`` control API at
+``--url`` (default ``$XERO_WA_SANDBOX_URL`` or ``http://127.0.0.1:8765``) and print its JSON answer.
+Only the standard library is imported here; the sandbox loads when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+DEFAULT_PORT = 8765
+
+
+def _default_url() -> str:
+    return os.environ.get("XERO_WA_SANDBOX_URL", f"http://127.0.0.1:{DEFAULT_PORT}")
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("sandbox", help="run or control the Xero + WhatsApp sandbox")
+    sub = parser.add_subparsers(dest="sandbox_command", metavar="SANDBOX_COMMAND")
+
+    def show_help(_args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    parser.set_defaults(handler=show_help)
+
+    p = sub.add_parser("serve", help="serve the sandbox on a port (prints a JSON line first)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    _data_options(p)
+    p.add_argument("--xero-webhook-url", help="POST Xero webhooks here")
+    p.add_argument("--whatsapp-webhook-url", help="POST WhatsApp webhooks here")
+    for flag, help_text in (
+        ("--client-id", "Xero client id"),
+        ("--client-secret", "Xero client secret"),
+        ("--webhook-key", "Xero webhook signing key"),
+        ("--whatsapp-token", "WhatsApp access token"),
+        ("--app-secret", "Meta app secret"),
+        ("--verify-token", "WhatsApp webhook verify token"),
+        ("--phone-number-id", "WhatsApp phone number id"),
+        ("--business-account-id", "WhatsApp business account id"),
+    ):
+        p.add_argument(flag, help=f"override the demo {help_text}")
+    p.add_argument("--per-minute", type=int, help="Xero calls per minute per tenant (60)")
+    p.add_argument("--per-day", type=int, help="Xero calls per day per tenant (5000)")
+    p.add_argument("--concurrent", type=int, help="Xero calls in flight per tenant (5)")
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("info", help="show a running sandbox's credentials and tenants")
+    _url(p)
+    p.set_defaults(handler=lambda a: _control(a, "GET", "/"))
+
+    p = sub.add_parser("seed", help="regenerate the demo organisations")
+    _url(p)
+    _data_options(p)
+    p.set_defaults(handler=cmd_seed)
+
+    p = sub.add_parser("advance", help="move sandbox time forward and deliver due webhooks")
+    p.add_argument("seconds", type=float)
+    _url(p)
+    p.set_defaults(handler=lambda a: _control(a, "POST", "/clock/advance", {"seconds": a.seconds}))
+
+    for name, path, help_text in (
+        ("stats", "/stats", "call counts, token grants, limiter state"),
+        ("messages", "/whatsapp/messages", "WhatsApp messages the product sent"),
+        ("deliveries", "/webhooks/deliveries", "webhook delivery attempts"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        _url(p)
+        p.set_defaults(handler=lambda a, path=path: _control(a, "GET", path))
+
+    p = sub.add_parser("intent-check", help="run Xero's Intent-to-Receive check against a URL")
+    p.add_argument("target", help="the webhook receiver URL to check")
+    _url(p)
+    p.set_defaults(handler=cmd_intent_check)
+
+    p = sub.add_parser("faults", help="show or change fault injection")
+    _url(p)
+    for flag in (
+        "error-500-rate",
+        "error-503-rate",
+        "slow-rate",
+        "slow-seconds",
+        "reset-rate",
+        "rate-limit-rate",
+    ):
+        p.add_argument(f"--{flag}", type=float)
+    p.add_argument("--seed", type=int)
+    p.set_defaults(handler=cmd_faults)
+
+
+def _url(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--url",
+        default=None,
+        help=f"sandbox base URL (default $XERO_WA_SANDBOX_URL or http://127.0.0.1:{DEFAULT_PORT})",
+    )
+
+
+def _data_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, help="demo data seed (42)")
+    p.add_argument("--today", help="date due dates are relative to (YYYY-MM-DD; default today)")
+    p.add_argument("--invoices", type=int, help="invoices in the main demo organisation")
+    p.add_argument("--contacts", type=int, help="contacts in the main demo organisation")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from component import errors
+    from component.sandbox.config import SandboxConfig
+    from component.sandbox.serve import serve
+
+    config = SandboxConfig()
+    demo, main_org = config.demo, config.demo.tenants[0]
+    try:
+        if args.seed is not None:
+            demo.seed = args.seed
+        if args.today:
+            demo.today = date.fromisoformat(args.today)
+    except ValueError:
+        raise errors.InputError.single("--today", "must be a date YYYY-MM-DD") from None
+    if args.invoices is not None:
+        main_org.invoices = max(0, args.invoices)
+    if args.contacts is not None:
+        main_org.contacts = max(0, args.contacts)
+    overrides: list[tuple[Any, str, Any]] = [
+        (config.xero, "webhook_url", args.xero_webhook_url),
+        (config.xero, "client_id", args.client_id),
+        (config.xero, "client_secret", args.client_secret),
+        (config.xero, "webhook_key", args.webhook_key),
+        (config.whatsapp, "webhook_url", args.whatsapp_webhook_url),
+        (config.whatsapp, "access_token", args.whatsapp_token),
+        (config.whatsapp, "app_secret", args.app_secret),
+        (config.whatsapp, "verify_token", args.verify_token),
+        (config.whatsapp, "phone_number_id", args.phone_number_id),
+        (config.whatsapp, "business_account_id", args.business_account_id),
+        (config.limits, "per_minute", args.per_minute),
+        (config.limits, "per_day", args.per_day),
+        (config.limits, "concurrent", args.concurrent),
+    ]
+    for model, attr, value in overrides:
+        if value is not None:
+            setattr(model, attr, value)
+    try:
+        serve(config, args.host, args.port)
+    except OSError as exc:
+        raise errors.InputError.single("--port", f"cannot listen: {exc.strerror}") from None
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    body = {
+        k: v
+        for k, v in (
+            ("seed", args.seed),
+            ("today", args.today),
+            ("invoices", args.invoices),
+            ("contacts", args.contacts),
+        )
+        if v is not None
+    }
+    return _control(args, "POST", "/seed", body)
+
+
+def cmd_intent_check(args: argparse.Namespace) -> int:
+    return _control(args, "POST", "/xero/intent-check", {"url": args.target})
+
+
+def cmd_faults(args: argparse.Namespace) -> int:
+    names = (
+        "error_500_rate",
+        "error_503_rate",
+        "slow_rate",
+        "slow_seconds",
+        "reset_rate",
+        "rate_limit_rate",
+        "seed",
+    )
+    body = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+    return _control(args, "PUT" if body else "GET", "/faults", body or None)
+
+
+def _control(
+    args: argparse.Namespace, method: str, path: str, body: dict[str, Any] | None = None
+) -> int:
+    import httpx
+
+    from component import errors
+    from component.cli.output import emit
+
+    base = (args.url or _default_url()).rstrip("/")
+    try:
+        response = httpx.request(method, f"{base}/_sandbox{path}", json=body, timeout=60.0)
+    except httpx.HTTPError as exc:
+        raise errors.UpstreamError(
+            f"cannot reach the sandbox at {base} ({type(exc).__name__}); "
+            "start it with `xero-wa sandbox serve`",
+            errors.UpstreamInfo("sandbox", retryable=True),
+        ) from None
+    try:
+        data = response.json()
+    except ValueError:
+        data = {"status": response.status_code, "body": response.text}
+    if response.status_code >= 400:
+        raise errors.UpstreamError(
+            f"sandbox answered {response.status_code} to {method} {path}",
+            errors.UpstreamInfo(
+                "sandbox",
+                response.status_code,
+                messages=[str(data.get("error", data))] if isinstance(data, dict) else [],
+            ),
+        )
+    emit(data)
+    if path == "/xero/intent-check" and isinstance(data, dict) and not data.get("passed"):
+        return 1
+    return 0

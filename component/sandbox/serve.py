@@ -1,0 +1,117 @@
+"""``xero-wa sandbox serve``: the sandbox on a port, for any HTTP client.
+
+The first line on stdout is one JSON object (flushed before the server starts) so a script can
+read it and configure itself: ``url``, ``env`` (the variables that point ``xero-wa`` and
+``xero-wa serve`` at this sandbox, plus the credential variables ``xero-wa connect`` reads),
+``credentials`` and the demo ``tenants``. Webhook deliveries run in the background on the
+system clock; ``POST /_sandbox/clock/advance`` moves sandbox time forward.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import socket
+import sys
+from typing import Any, TextIO
+
+from component.sandbox.app import create_app
+from component.sandbox.config import SandboxConfig
+from component.sandbox.faults import SimulatedReset
+from component.sandbox.state import SandboxState, build_sandbox
+
+
+def public_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104 - a comparison
+
+
+def banner(state: SandboxState) -> dict[str, Any]:
+    """What a client needs to use this sandbox: URLs as environment variables and credentials."""
+    cfg = state.config
+    base = cfg.base_url.rstrip("/")
+    wa = cfg.whatsapp
+    credentials = {
+        "xero_client_id": cfg.xero.client_id,
+        "xero_client_secret": cfg.xero.client_secret,
+        "xero_webhook_key": cfg.xero.webhook_key,
+        "whatsapp_access_token": wa.access_token,
+        "whatsapp_app_secret": wa.app_secret,
+        "whatsapp_verify_token": wa.verify_token,
+        "whatsapp_phone_number_id": wa.phone_number_id,
+        "whatsapp_business_account_id": wa.business_account_id,
+    }
+    env = {
+        "XERO_API_URL": f"{base}/api.xro/2.0",
+        "XERO_IDENTITY_URL": base,
+        "XERO_LOGIN_URL": base,
+        "XERO_CONNECTIONS_URL": f"{base}/connections",
+        "WHATSAPP_API_URL": base,
+        "WHATSAPP_API_VERSION": wa.api_versions[0],
+        "XERO_CLIENT_ID": cfg.xero.client_id,
+        "XERO_CLIENT_SECRET": cfg.xero.client_secret,
+        "XERO_WEBHOOK_KEY": cfg.xero.webhook_key,
+        "WHATSAPP_ACCESS_TOKEN": wa.access_token,
+        "WHATSAPP_APP_SECRET": wa.app_secret,
+        "WHATSAPP_VERIFY_TOKEN": wa.verify_token,
+        "WHATSAPP_PHONE_NUMBER_ID": wa.phone_number_id,
+        "WHATSAPP_BUSINESS_ACCOUNT_ID": wa.business_account_id,
+    }
+    tenants = [{"tenantId": o.tenant_id, "tenantName": o.name} for o in state.xero.orgs.values()]
+    return {
+        "url": base,
+        "control": f"{base}/_sandbox",
+        "env": env,
+        "credentials": credentials,
+        "tenants": tenants,
+        "today": state.xero.today.isoformat() if state.xero.today else None,
+    }
+
+
+class _DropSimulatedResets(logging.Filter):
+    """A reset is the point of the fault; uvicorn's traceback for it is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, SimulatedReset)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(
+    config: SandboxConfig, host: str = "127.0.0.1", port: int = 8765, out: TextIO | None = None
+) -> None:
+    """Bind, print the banner line, then serve until interrupted (port 0 picks a free port)."""
+    sock = bind(host, port)
+    actual = sock.getsockname()[1]
+    config.base_url = f"http://{public_host(host)}:{actual}"
+    state = build_sandbox(config=config)
+    stream = out or sys.stdout
+    stream.write(json.dumps(banner(state)) + "\n")
+    stream.flush()
+    asyncio.run(_run(state, sock))
+
+
+async def _run(state: SandboxState, sock: socket.socket) -> None:
+    import uvicorn
+
+    logging.getLogger("uvicorn.error").addFilter(_DropSimulatedResets())
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(state), log_level="warning", access_log=False, lifespan="off")
+    )
+    deliveries = asyncio.create_task(state.deliverer.run_forever())
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        deliveries.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await deliveries
+        await state.deliverer.aclose()
