@@ -18,6 +18,7 @@ from component.spec.models import ActionSpec, DataSourceSpec, TriggerSpec
 
 if TYPE_CHECKING:
     from component.executor import Executor
+    from component.whatsapp.client import WhatsAppClient
     from component.xero.client import XeroClient
 
 
@@ -53,6 +54,12 @@ class ActionContext:
         from component.xero.client import XeroClient
 
         return XeroClient(self.runtime, self.require_session("xero"))
+
+    @cached_property
+    def whatsapp(self) -> WhatsAppClient:
+        from component.whatsapp.client import WhatsAppClient
+
+        return WhatsAppClient(self.runtime, self.require_session("whatsapp"))
 
     async def invoke(self, key: str, inputs: dict[str, Any] | None = None) -> Any:
         """Run another action with this context's session; returns its ``data``."""

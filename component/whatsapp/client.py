@@ -1,0 +1,337 @@
+"""The WhatsApp Cloud API client: every WhatsApp call of every action goes through it.
+
+Sends are the dangerous calls: ``POST /messages`` has no idempotency key, so a request whose
+answer is lost may have produced a message, and sending it again may message a customer twice.
+The rules, per send:
+
+1. wait on the number's pacer (throughput cap + per-recipient pair rate);
+2. 130429 (throughput): slow every send down for one window, then try again (bounded);
+3. 131056 (pair rate): delay only this recipient, then try again (bounded);
+4. Meta answered with a transient error (131000, 131016, 1, 2, 4, 80007, 5xx with a Graph
+   body), or no connection could be made at all: jittered backoff, then try again (bounded);
+5. the request left but no answer came (read timeout, reset, a 5xx from something that is not
+   Graph, a 200 without a message id): ``SendOutcomeUnknown``. Never resent here; the caller's
+   outbox and the status webhook decide.
+
+``to`` must already be E.164 with "+": without it Meta prepends the BUSINESS number's country
+code, which is how reminders end up at wrong "+91" numbers. Use ``component.phones`` first.
+
+Every accepted message is recorded in the store (wamid, recipient, template, callback data) so
+``getWhatsAppMessageStatus`` and the status webhook can tie statuses back to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from component import errors
+from component.runtime import Runtime
+from component.sessions import Session
+from component.values import Binary
+from component.whatsapp import errors as wa_errors
+from component.whatsapp.errors import Subject, meta_code
+from component.whatsapp.pacer import WhatsAppPacer, pacer_for
+
+log = logging.getLogger("xero_wa.whatsapp")
+
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+#: Transport failures that prove the request never reached Meta: no connection was made.
+UNREACHED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+PACED_CODES = frozenset({130429, 131056})
+
+
+@dataclass(frozen=True)
+class SendPolicy:
+    """Bounds of the automatic retries of one send (see the module docstring)."""
+
+    throughput_retries: int = 5
+    pair_retries: int = 3
+    failure_retries: int = 3
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+
+    def backoff(self, failures: int, rng: random.Random) -> float:
+        """Equal-jitter exponential backoff: half fixed, half random, never zero."""
+        ceiling = min(self.max_delay, self.base_delay * 2.0**failures)
+        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """An accepted message. Accepted is not delivered: statuses arrive by webhook."""
+
+    message_id: str
+    wa_id: str
+    to: str
+    message_status: str
+    response: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass
+class _Tries:
+    throughput: int = 0
+    pair: int = 0
+    failures: int = 0
+
+
+class WhatsAppClient:
+    def __init__(
+        self, runtime: Runtime, session: Session, *, policy: SendPolicy | None = None
+    ) -> None:
+        self.runtime = runtime
+        self.session = session
+        self.policy = policy or SendPolicy()
+        values = session.values
+        self.phone_number_id = _required(values, "phoneNumberId", session)
+        waba = values.get("businessAccountId")
+        self.business_account_id = str(waba) if waba else None
+        version = values.get("apiVersion") or runtime.settings.whatsapp_api_version
+        self.base = f"{runtime.settings.whatsapp_api_url}/{version}"
+
+    @property
+    def pacer(self) -> WhatsAppPacer:
+        return pacer_for(self.runtime, self.phone_number_id)
+
+    # ------------------------------------------------------------------ sends
+    async def send_template(
+        self,
+        to: str,
+        name: str,
+        language: str,
+        components: list[dict[str, Any]],
+        *,
+        callback_data: str | None = None,
+    ) -> SendResult:
+        """Send an approved template (the only kind allowed outside the 24-hour window)."""
+        template: dict[str, Any] = {"name": name, "language": {"code": language}}
+        if components:
+            template["components"] = components
+        payload = self._envelope(to, "template", callback_data)
+        payload["template"] = template
+        subject = Subject(f"template '{name}' ({language}) to {to}", to, name, language)
+        return await self._send(payload, subject)
+
+    async def send_text(
+        self,
+        to: str,
+        body: str,
+        *,
+        preview_url: bool = False,
+        callback_data: str | None = None,
+    ) -> SendResult:
+        """Send free-form text: only within 24 hours of the customer's last message (131047)."""
+        payload = self._envelope(to, "text", callback_data)
+        payload["text"] = {"preview_url": preview_url, "body": body}
+        return await self._send(payload, Subject(f"text message to {to}", to))
+
+    def _envelope(self, to: str, kind: str, callback_data: str | None) -> dict[str, Any]:
+        if not E164.match(to):
+            raise errors.InputError.single(
+                "to",
+                f"{to!r} is not an E.164 number with a leading + (e.g. +919820012345); without "
+                "the + WhatsApp would prepend the business number's country code",
+            )
+        payload: dict[str, Any] = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": to,
+            "type": kind,
+        }
+        if callback_data is not None:
+            payload["biz_opaque_callback_data"] = callback_data
+        return payload
+
+    async def _send(self, payload: dict[str, Any], subject: Subject) -> SendResult:
+        url = f"{self.base}/{self.phone_number_id}/messages"
+        to = str(payload["to"])
+        tries = _Tries()
+        while True:
+            ticket = await self.pacer.acquire(to)
+            try:
+                response = await self.runtime.http.post(url, json=payload, auth=self.session.auth)
+            except UNREACHED as exc:
+                self.pacer.release(ticket)
+                if tries.failures < self.policy.failure_retries:
+                    await self._backoff(tries)
+                    continue
+                raise wa_errors.unreached(exc, subject) from None
+            except httpx.TransportError as exc:
+                raise wa_errors.outcome_unknown(
+                    subject, f"{type(exc).__name__} after sending"
+                ) from None
+            if response.is_success:
+                return self._accepted(response, payload, subject)
+            error = self._refusal(response, subject)
+            if not isinstance(error, wa_errors.SendOutcomeUnknown):
+                self.pacer.release(ticket)  # Meta refused it: nothing reached the recipient
+            if await self._should_retry(error, to, tries):
+                continue
+            raise error
+
+    def _refusal(self, response: httpx.Response, subject: Subject) -> errors.XeroWaError:
+        if response.status_code >= 500 and wa_errors.parse_graph_error(response) is None:
+            return wa_errors.outcome_unknown(
+                subject, f"HTTP {response.status_code} without a WhatsApp error body"
+            )
+        return wa_errors.error_for(response, subject, pair_wait=self.pacer.pair_interval)
+
+    async def _should_retry(self, error: errors.XeroWaError, to: str, tries: _Tries) -> bool:
+        """Arrange the wait for a retryable refusal; False when it must be raised."""
+        code = meta_code(error)
+        policy = self.policy
+        if code == 130429 and tries.throughput < policy.throughput_retries:
+            tries.throughput += 1
+            self.pacer.slow_down()
+            log.info("130429 throughput limit: slowing all sends down (retry %d)", tries.throughput)
+            return True
+        if code == 131056 and tries.pair < policy.pair_retries:
+            tries.pair += 1
+            wait = self.pacer.back_off(to, self.pacer.pair_interval * tries.pair)
+            log.info("131056 pair rate limit: next send to this recipient in %.1f s", wait)
+            return True
+        if code in PACED_CODES or isinstance(error, wa_errors.SendOutcomeUnknown):
+            return False  # paced retries used up, or the message may exist
+        retryable = isinstance(error, errors.UpstreamError) and error.retryable
+        if retryable and tries.failures < policy.failure_retries:
+            await self._backoff(tries)
+            return True
+        return False
+
+    def _accepted(
+        self, response: httpx.Response, payload: dict[str, Any], subject: Subject
+    ) -> SendResult:
+        try:
+            body = response.json()
+            message = body["messages"][0]
+            contact = (body.get("contacts") or [{}])[0]
+            result = SendResult(
+                message_id=str(message["id"]),
+                wa_id=str(contact.get("wa_id") or payload["to"].lstrip("+")),
+                to=str(payload["to"]),
+                message_status=str(message.get("message_status") or "accepted"),
+                response=body,
+            )
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            raise wa_errors.outcome_unknown(
+                subject, f"HTTP {response.status_code} without a message id"
+            ) from None
+        self._record(result, payload)
+        return result
+
+    def _record(self, result: SendResult, payload: dict[str, Any]) -> None:
+        """Remember the send; a store failure must not turn a sent message into an error."""
+        template = payload.get("template") or {}
+        try:
+            self.runtime.store.messages.record_sent(
+                result.message_id,
+                result.to,
+                kind=str(payload["type"]),
+                template=template.get("name"),
+                language=(template.get("language") or {}).get("code"),
+                callback_data=payload.get("biz_opaque_callback_data"),
+                sent_at=self.runtime.clock.now(),
+            )
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("message %s sent but not recorded: %s", result.message_id, exc)
+
+    async def _backoff(self, tries: _Tries) -> None:
+        rng: random.Random = self.runtime.shared_object("whatsapp.retry.random", random.Random)
+        await self.runtime.clock.sleep(self.policy.backoff(tries.failures, rng))
+        tries.failures += 1
+
+    # ------------------------------------------------------------------ other calls
+    async def upload_media(self, data: Binary) -> str:
+        """Upload a file (an invoice PDF for a template header); returns the media id.
+
+        A repeated upload only leaves an unused media object, so any transport failure is retried.
+        """
+        content_type = data.content_type or "application/octet-stream"
+        filename = data.file_name or "file"
+        subject = Subject(f"upload of {filename} ({content_type})")
+        response = await self._call(
+            "POST",
+            f"{self.base}/{self.phone_number_id}/media",
+            subject,
+            data={"messaging_product": "whatsapp", "type": content_type},
+            files={"file": (filename, data.data, content_type)},
+        )
+        media_id = _json(response, subject).get("id")
+        if not media_id:
+            raise errors.UpstreamError(
+                f"WhatsApp answered the {subject.what} without a media id",
+                errors.UpstreamInfo(wa_errors.SERVICE, response.status_code),
+            )
+        return str(media_id)
+
+    async def list_templates(self) -> list[dict[str, Any]]:
+        """Every message template of the business account (all pages), for configuration checks."""
+        if not self.business_account_id:
+            raise errors.ConnectionError(
+                "the whatsappCloud connection has no businessAccountId, needed to list templates",
+                reconnect="add businessAccountId (WhatsApp Manager, account settings)",
+            )
+        url = f"{self.base}/{self.business_account_id}/message_templates"
+        subject = Subject("listing message templates")
+        templates: list[dict[str, Any]] = []
+        params = {"limit": "100"}
+        while True:
+            body = _json(await self._call("GET", url, subject, params=params), subject)
+            templates.extend(body.get("data") or [])
+            paging = body.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after:
+                return templates
+            params = {"limit": "100", "after": str(after)}
+
+    async def _call(self, method: str, url: str, subject: Subject, **kw: Any) -> httpx.Response:
+        """A call that may be repeated safely: transport failures and transient errors retried."""
+        tries = _Tries()
+        while True:
+            try:
+                response = await self.runtime.http.request(
+                    method, url, auth=self.session.auth, **kw
+                )
+            except httpx.TransportError as exc:
+                if tries.failures < self.policy.failure_retries:
+                    await self._backoff(tries)
+                    continue
+                raise wa_errors.call_failed(exc, subject) from None
+            if response.is_success:
+                return response
+            error = wa_errors.error_for(response, subject)
+            retryable = isinstance(error, errors.UpstreamError) and error.retryable
+            if retryable and tries.failures < self.policy.failure_retries:
+                await self._backoff(tries)
+                continue
+            raise error
+
+
+def _json(response: httpx.Response, subject: Subject) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise errors.UpstreamError(
+            f"WhatsApp answered {subject.what} with a body that is not a JSON object",
+            errors.UpstreamInfo(wa_errors.SERVICE, response.status_code),
+        )
+    return body
+
+
+def _required(values: Mapping[str, Any], key: str, session: Session) -> str:
+    value = values.get(key)
+    if not value:
+        raise errors.ConnectionError(
+            f"{session.describe()} has no {key}",
+            reconnect=f"add {key} to the whatsappCloud connection",
+        )
+    return str(value)

@@ -1,0 +1,195 @@
+"""Pacing of WhatsApp sends: under the number's throughput cap and the per-recipient pair rate.
+
+Meta refuses sends above a business number's throughput (80 messages/s by default: 130429) and
+more than about one message every 6 s to the same recipient (131056). Meta's counting window is
+not documented; the sandbox counts accepted sends in a sliding one-second window. The pacer
+satisfies any such window with a margin:
+
+- spacing: consecutive admissions are at least ``1/rate`` apart, so a burst leaves smoothly
+  instead of in clumps that a per-second counter would catch;
+- window: at most ``rate`` admissions in any ``1 s + guard``. Requests reach Meta a little later
+  than they are admitted, by varying amounts; the guard (50 ms) absorbs that jitter, so Meta's
+  one-second window can never see more than ``rate``. Steady throughput is ``rate / 1.05``
+  (about 0.95 of the cap), bursts of ``rate`` go out at full speed;
+- pairs: a recipient's next send is admitted ``pair_interval`` (+ guard) after its previous one.
+  A recipient waiting for its pair slot waits outside the global gate, so it never holds up
+  sends to other recipients.
+
+Feedback: ``slow_down`` (after 130429) stops every send for one window; ``back_off`` (after
+131056) delays only that recipient. One pacer per business number per process (Meta counts per
+number); several processes sending from one number must split the rate between them.
+
+All waits use the runtime's Clock. Only the caller at the head of the gate sleeps, so a FakeClock
+advances by exactly the time the schedule needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from component.clock import Clock
+
+if TYPE_CHECKING:
+    from component.runtime import Runtime
+
+WINDOW_SECONDS = 1.0
+WINDOW_GUARD_SECONDS = 0.05
+PAIR_GUARD_SECONDS = 0.05
+_EPSILON = 1e-9
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """One admission: ``release`` it when Meta did not take the message (refused, unreached)."""
+
+    recipient: str
+    admitted_at: float
+    waited: float
+    pair_until: float | None
+    previous_pair_until: float | None
+
+
+@dataclass
+class PacerStats:
+    """What the pacer did, for benchmarks, logs and tests."""
+
+    admitted: int = 0
+    waited_seconds: float = 0.0
+    slowdowns: int = 0
+    pair_backoffs: int = 0
+    longest_wait: float = 0.0
+
+
+class WhatsAppPacer:
+    """Admission control for the sends of one business number."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        rate: float,
+        pair_interval: float,
+        *,
+        window_guard: float = WINDOW_GUARD_SECONDS,
+        pair_guard: float = PAIR_GUARD_SECONDS,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self._clock = clock
+        self.rate = rate
+        self.spacing = 1.0 / rate
+        self.capacity = max(1, int(rate * WINDOW_SECONDS))
+        self.window = WINDOW_SECONDS + window_guard
+        self.pair_interval = pair_interval + pair_guard if pair_interval > 0 else 0.0
+        self._gate = asyncio.Lock()
+        self._admitted: deque[float] = deque()
+        self._last: float | None = None
+        self._paused_until = 0.0
+        self._pair_next: dict[str, float] = {}
+        self._pair_expiry: deque[tuple[float, str]] = deque()
+        self.stats = PacerStats()
+
+    async def acquire(self, recipient: str) -> Ticket:
+        """Wait until a send to ``recipient`` may go out; the ticket says when and how long."""
+        start = self._clock.monotonic()
+        while True:
+            pair_wait = self._pair_wait(recipient, self._clock.monotonic())
+            if pair_wait > _EPSILON:
+                await self._sleep(pair_wait)
+                continue
+            async with self._gate:
+                now = await self._wait_global()
+                if self._pair_wait(recipient, now) > _EPSILON:
+                    continue  # backed off while we queued: wait outside the gate again
+                previous = self._pair_next.get(recipient)
+                until = self._admit(recipient, now)
+                return Ticket(recipient, now, now - start, until, previous)
+
+    def release(self, ticket: Ticket) -> None:
+        """Meta did not accept the send: its recipient's pair slot is free again.
+
+        The global slot stays used: giving it back could only make the next burst denser.
+        """
+        if ticket.pair_until is None or self._pair_next.get(ticket.recipient) != ticket.pair_until:
+            return  # no pair pacing, or a later admission or back-off owns the slot now
+        if ticket.previous_pair_until is None:
+            self._pair_next.pop(ticket.recipient, None)
+        else:
+            self._pair_next[ticket.recipient] = ticket.previous_pair_until
+
+    def slow_down(self, seconds: float | None = None) -> None:
+        """Meta said 130429: nobody sends for ``seconds`` (default: one full window)."""
+        until = self._clock.monotonic() + (self.window if seconds is None else seconds)
+        self._paused_until = max(self._paused_until, until)
+        self.stats.slowdowns += 1
+
+    def back_off(self, recipient: str, seconds: float | None = None) -> float:
+        """Meta said 131056: delay only ``recipient`` (default: one pair interval); returns it."""
+        wait = self.pair_interval if seconds is None else seconds
+        until = self._clock.monotonic() + wait
+        if until > self._pair_next.get(recipient, float("-inf")):
+            self._pair_next[recipient] = until
+            self._pair_expiry.append((until, recipient))
+        self.stats.pair_backoffs += 1
+        return wait
+
+    # ------------------------------------------------------------------ internals
+    async def _wait_global(self) -> float:
+        """Sleep (holding the gate) until the global schedule admits one more; returns now."""
+        while True:
+            now = self._clock.monotonic()
+            wait = self._global_wait(now)
+            if wait <= _EPSILON:
+                return now
+            await self._sleep(wait)
+
+    def _global_wait(self, now: float) -> float:
+        horizon = now - self.window + _EPSILON
+        while self._admitted and self._admitted[0] <= horizon:
+            self._admitted.popleft()
+        waits = [self._paused_until - now]
+        if self._last is not None:
+            waits.append(self._last + self.spacing - now)
+        if len(self._admitted) >= self.capacity:
+            waits.append(self._admitted[0] + self.window - now)
+        return max(waits)
+
+    def _pair_wait(self, recipient: str, now: float) -> float:
+        return self._pair_next.get(recipient, float("-inf")) - now
+
+    def _admit(self, recipient: str, now: float) -> float | None:
+        self._admitted.append(now)
+        self._last = now
+        self.stats.admitted += 1
+        while self._pair_expiry and self._pair_expiry[0][0] <= now:
+            _, old = self._pair_expiry.popleft()
+            if self._pair_next.get(old, now) <= now:
+                self._pair_next.pop(old, None)
+        if self.pair_interval <= 0:
+            return None
+        until = now + self.pair_interval
+        self._pair_next[recipient] = until
+        self._pair_expiry.append((until, recipient))
+        return until
+
+    async def _sleep(self, seconds: float) -> None:
+        self.stats.waited_seconds += seconds
+        self.stats.longest_wait = max(self.stats.longest_wait, seconds)
+        await self._clock.sleep(seconds)
+
+
+def pacer_for(runtime: Runtime, phone_number_id: str) -> WhatsAppPacer:
+    """The process-wide pacer of one business number, configured from the settings."""
+    settings = runtime.settings
+
+    def create() -> WhatsAppPacer:
+        return WhatsAppPacer(
+            runtime.clock,
+            settings.whatsapp_messages_per_second,
+            settings.whatsapp_pair_interval_seconds,
+        )
+
+    pacer: WhatsAppPacer = runtime.shared_object(f"whatsapp.pacer:{phone_number_id}", create)
+    return pacer
