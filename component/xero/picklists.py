@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from component.xero import labels, where
+from component.xero import labels
 from component.xero.client import XeroClient
 
 PAGE_SIZE = 100
@@ -37,11 +37,27 @@ async def contacts(client: XeroClient, search: str | None, page: int) -> list[Op
 
 
 async def payments(client: XeroClient, search: str | None, page: int) -> list[Option]:
-    params = _paged(page, order="Date DESC")
-    if search:
-        params["where"] = f"Invoice.InvoiceNumber.Contains({where.text(search.strip())})"
-    body = await client.get_json("/Payments", params=params, what="selectPayment (GET /Payments)")
-    return _options(body, "Payments", "PaymentID", labels.payment_label)
+    """Newest payments first; with a search, the payments of the invoices it finds.
+
+    People look for a payment by the invoice it paid, and Xero cannot filter payments by invoice
+    number, so a search asks for invoices (``searchTerm``, one call) and lists their payments,
+    which Xero includes on each invoice of a list.
+    """
+    if not search or not search.strip():
+        params = _paged(page, order="Date DESC")
+        body = await client.get_json(
+            "/Payments", params=params, what="selectPayment (GET /Payments)"
+        )
+        return _options(body, "Payments", "PaymentID", labels.payment_label)
+    params = _paged(page, searchTerm=search.strip(), Statuses="AUTHORISED,PAID")
+    body = await client.get_json("/Invoices", params=params, what="selectPayment (GET /Invoices)")
+    found = [
+        {**payment, "Invoice": invoice}
+        for invoice in _records(body, "Invoices")
+        for payment in invoice.get("Payments") or []
+        if isinstance(payment, dict)
+    ]
+    return _options({"Payments": found}, "Payments", "PaymentID", labels.payment_label)
 
 
 async def accounts(client: XeroClient, search: str | None, page: int) -> list[Option]:

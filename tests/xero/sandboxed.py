@@ -1,0 +1,70 @@
+"""A runtime wired to the in-process sandbox (the Xero emulator), sharing the test's FakeClock.
+
+Used by the action, data source and client tests that run against the sandbox. ``make_sandbox``
+takes a SandboxConfig so a test can ask for a 5,000-invoice organisation or injected faults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from component.clock import FakeClock
+from component.config import Settings
+from component.executor import Executor, Kind
+from component.registry import Registry
+from component.runtime import Runtime
+from component.sandbox.config import SandboxConfig
+from component.sandbox.embedded import EmbeddedSandbox, embedded
+
+
+@dataclass
+class Sandboxed:
+    sandbox: EmbeddedSandbox
+    runtime: Runtime
+    executor: Executor
+    connection: dict[str, Any]
+
+    async def run(
+        self, key: str, inputs: dict[str, Any] | None = None, kind: Kind = "action"
+    ) -> Any:
+        """Invoke through the executor with the demo organisation's connection; returns data."""
+        result = await self.executor.invoke(key, inputs or {}, self.connection, kind=kind)
+        return result["data"]
+
+    @property
+    def org(self) -> Any:
+        """The sandbox's demo organisation (its records, for checking what Xero now holds)."""
+        xero = self.sandbox.state.xero
+        return xero.orgs[xero.demo_tenant_id]
+
+
+MakeSandbox = Callable[..., Sandboxed]
+
+
+@pytest.fixture
+async def make_sandbox(
+    settings: Settings, registry: Registry, clock: FakeClock
+) -> AsyncIterator[MakeSandbox]:
+    runtimes: list[Runtime] = []
+
+    def make(config: SandboxConfig | None = None) -> Sandboxed:
+        sandbox = embedded(settings, clock=clock, config=config)
+        runtime = Runtime(
+            settings=sandbox.settings, registry=registry, clock=clock, transport=sandbox.transport
+        )
+        runtimes.append(runtime)
+        return Sandboxed(sandbox, runtime, Executor(runtime), sandbox.demo_connections["xero"])
+
+    yield make
+    for runtime in runtimes:
+        await runtime.aclose()
+
+
+@pytest.fixture
+def sandboxed(make_sandbox: MakeSandbox) -> Sandboxed:
+    """The default demo organisation (Demo Company (IN), INR, India Standard Time)."""
+    return make_sandbox()
