@@ -12,7 +12,8 @@ SCENARIOS = load_all()
 
 
 def test_every_action_has_a_sandbox_scenario(registry: Registry) -> None:
-    assert sorted(set(registry.actions) - set(SCENARIOS)) == []
+    xero = {key for key, loaded in registry.actions.items() if loaded.spec.connection == "xero"}
+    assert sorted(xero - set(SCENARIOS)) == []
 
 
 @pytest.mark.anyio

@@ -75,7 +75,7 @@ CASES = [
             "itemId": ITEM_ID,
             "itemCode": "COT-500",
             "salesUnitPrice": "85",
-            "fieldValues": [{"key": "IsTrackedAsInventory", "value": "false"}],
+            "fieldValues": [{"key": "Name", "value": "Cotton fabric (premium)"}],
         },
         [
             Exchange(
@@ -89,7 +89,7 @@ CASES = [
                             "IsSold": False,
                             "IsPurchased": False,
                             "SalesDetails": {"UnitPrice": 85},
-                            "IsTrackedAsInventory": "false",
+                            "Name": "Cotton fabric (premium)",
                         }
                     ]
                 },
