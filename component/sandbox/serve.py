@@ -82,6 +82,7 @@ def bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(128)  # clients that connect before the server loop starts wait in the backlog
     sock.set_inheritable(True)
     return sock
 

@@ -98,7 +98,7 @@ def _plan(
     if not isinstance(element, dict):
         return Plan({}, errors=["Each invoice must be an object"])
     plan = Plan(element)
-    existing = target or _find(ctx, element)
+    existing = target or _find(ctx, element, by_number=update)
     if existing is not None and not update:
         plan.errors = ["An invoice with this InvoiceID already exists; use POST to update it"]
         return plan
@@ -121,12 +121,13 @@ def _plan(
     return plan
 
 
-def _find(ctx: Ctx, element: dict[str, Any]) -> Invoice | None:
+def _find(ctx: Ctx, element: dict[str, Any], *, by_number: bool) -> Invoice | None:
+    """The invoice an element refers to: by InvoiceID, or (create-or-update) InvoiceNumber."""
     invoice_id = element.get("InvoiceID")
     if isinstance(invoice_id, str) and invoice_id:
         return ctx.org.invoices.get(invoice_id.lower())
     number = element.get("InvoiceNumber")
-    if isinstance(number, str) and number:
+    if by_number and isinstance(number, str) and number:
         found = ctx.org.invoice_by_number(number)
         if found is not None and found.type == element.get("Type", found.type):
             return found
