@@ -129,4 +129,55 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX whatsapp_statuses_callback ON whatsapp_statuses (callback_data)
         """,
     ),
+    (
+        "0300_reminders",
+        """
+        CREATE TABLE optouts (
+            -- who must get no WhatsApp reminders: a number (every organisation) or a contact
+            scope      TEXT NOT NULL,           -- phone | contact
+            tenant_id  TEXT NOT NULL DEFAULT '', -- '' for a phone (STOP applies everywhere)
+            subject    TEXT NOT NULL,           -- E.164 number with + | ContactID
+            reason     TEXT NOT NULL,
+            source     TEXT NOT NULL,           -- whatsapp_reply | cli | api
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (scope, tenant_id, subject)
+        );
+        CREATE TABLE paylinks (
+            -- Xero's online invoice URL, fetched at most once per invoice ever
+            tenant_id  TEXT NOT NULL,
+            invoice_id TEXT NOT NULL,
+            url        TEXT,                    -- NULL: Xero said the invoice has none
+            note       TEXT,
+            fetched_at TEXT NOT NULL,
+            PRIMARY KEY (tenant_id, invoice_id)
+        );
+        CREATE TABLE reminder_contacts (
+            -- the contacts' names and phones, refreshed with If-Modified-Since
+            tenant_id   TEXT NOT NULL,
+            contact_id  TEXT NOT NULL,
+            name        TEXT NOT NULL,
+            phones_json TEXT NOT NULL,
+            updated_utc TEXT,
+            PRIMARY KEY (tenant_id, contact_id)
+        );
+        CREATE TABLE reminder_contact_sync (
+            tenant_id      TEXT PRIMARY KEY,
+            modified_since TEXT,                -- the newest UpdatedDateUTC seen (UTC ISO-8601)
+            synced_at      TEXT NOT NULL
+        );
+        CREATE TABLE reminder_candidates (
+            -- one run's invoices, spilled here so memory does not grow with the ledger
+            run_id       TEXT NOT NULL,
+            tenant_id    TEXT NOT NULL,
+            contact_id   TEXT NOT NULL,
+            invoice_id   TEXT NOT NULL,
+            number       TEXT NOT NULL,
+            contact_name TEXT NOT NULL,
+            due_date     TEXT NOT NULL,         -- YYYY-MM-DD
+            amount_due   TEXT NOT NULL,         -- decimal text, exact
+            currency     TEXT NOT NULL,
+            PRIMARY KEY (run_id, tenant_id, contact_id, invoice_id)
+        )
+        """,
+    ),
 ]

@@ -18,7 +18,10 @@ from pathlib import Path
 
 from component.storage.connections import ConnectionsRepo
 from component.storage.messages import MessagesRepo
+from component.storage.optouts import OptOutsRepo
 from component.storage.outbox import OutboxRepo
+from component.storage.paylinks import PayLinksRepo
+from component.storage.reminder_cache import CandidatesRepo, ContactsCacheRepo
 from component.storage.schema import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 30_000
@@ -31,6 +34,10 @@ class Store:
         self._lock = threading.RLock()
         self.connections = ConnectionsRepo(self)
         self.outbox = OutboxRepo(self)
+        self.optouts = OptOutsRepo(self)
+        self.paylinks = PayLinksRepo(self)
+        self.contacts_cache = ContactsCacheRepo(self)
+        self.candidates = CandidatesRepo(self)
         self.messages = MessagesRepo(self)
 
     @classmethod

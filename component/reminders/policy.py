@@ -1,0 +1,220 @@
+"""The reminder policy (``reminders.yaml``) as a pydantic model, loaded with file:line errors.
+
+The policy is the one place a user decides who gets which reminder and when; the runner only
+obeys it. It is strict (``extra="forbid"``): a misspelt ``quietHour`` must be an error naming the
+file and line, not a rule silently switched off. The documented default ships beside this module
+(``default_reminders.yaml``) and is used when no file is given.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from component import errors
+from component.spec.loader import _index_lines as index_lines
+from component.spec.loader import _line_for as line_for
+
+DEFAULT_POLICY_PATH = Path(__file__).with_name("default_reminders.yaml")
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Body parameters a template may ask for (see component/reminders/compose.py).
+Parameter = Literal[
+    "party_name",
+    "invoice_number",
+    "amount",
+    "due_date",
+    "days_overdue",
+    "days_until_due",
+    "invoice_count",
+    "invoice_numbers",
+    "total",
+]
+StageKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+TemplateName = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,512}$")]
+Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")]
+SINGLE_PARAMETERS: list[Parameter] = [
+    "party_name",
+    "invoice_number",
+    "amount",
+    "due_date",
+    "days_overdue",
+]
+COMBINED_PARAMETERS: list[Parameter] = ["party_name", "invoice_count", "total"]
+COMBINED_ONLY = {"invoice_count", "invoice_numbers", "total"}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=True,
+        frozen=True,
+    )
+
+
+class Stage(_Model):
+    """One rung of the ladder: reached ``days`` after the due date (negative: before it)."""
+
+    key: StageKey
+    days: int = Field(ge=-60, le=3650)
+    template: TemplateName
+    language: Language = "en"
+    header: Literal["none", "pdf"] = "none"
+    button: Literal["none", "payLink"] = "none"
+    parameters: list[Parameter] = Field(default_factory=lambda: list(SINGLE_PARAMETERS))
+    named_parameters: bool = False
+
+    @field_validator("parameters")
+    @classmethod
+    def _single_only(cls, value: list[Parameter]) -> list[Parameter]:
+        wrong = [p for p in value if p in COMBINED_ONLY]
+        if wrong:
+            raise ValueError(f"{', '.join(wrong)} only make sense in the combined template")
+        return value
+
+
+class Combined(_Model):
+    """The template for one message covering several invoices of a contact."""
+
+    template: TemplateName = "payment_reminder_multi"
+    language: Language = "en"
+    parameters: list[Parameter] = Field(default_factory=lambda: list(COMBINED_PARAMETERS))
+    named_parameters: bool = False
+
+
+class MinimumAmount(_Model):
+    default: Decimal = Field(default=Decimal("0"), ge=0)
+    by_currency: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Decimal] = Field(
+        default_factory=dict
+    )
+
+    def for_currency(self, currency: str) -> Decimal:
+        return self.by_currency.get(currency.upper(), self.default)
+
+
+class QuietHours(_Model):
+    """From ``start`` to ``end`` (organisation time) nothing is sent; may span midnight."""
+
+    start: time
+    end: time
+
+    def contains(self, moment: time) -> bool:
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= moment < self.end
+        return moment >= self.start or moment < self.end
+
+
+class OptOut(_Model):
+    contact_group: str | None = None
+    replies: bool = True
+
+
+class PayLinks(_Model):
+    enabled: bool = True
+    button_base: str = "https://in.xero.com/"
+    when_missing: Literal["combined", "skip"] = "combined"
+
+
+class XeroBudget(_Model):
+    reserve_calls: int = Field(default=1000, ge=0)
+    max_optional_calls_per_run: int | None = Field(default=None, ge=0)
+
+
+class Toggle(_Model):
+    enabled: bool = True
+
+
+class Phones(_Model):
+    default_region: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
+
+
+class Policy(_Model):
+    version: Literal[1] = 1
+    stages: list[Stage] = Field(min_length=1)
+    combined: Combined = Field(default_factory=Combined)
+    minimum_amount: MinimumAmount = Field(default_factory=MinimumAmount)
+    stop_after_days: int | None = Field(default=None, ge=1)
+    quiet_hours: QuietHours | None = None
+    business_days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS))
+    holidays: list[date] = Field(default_factory=list)
+    opt_out: OptOut = Field(default_factory=OptOut)
+    pay_links: PayLinks = Field(default_factory=PayLinks)
+    xero_budget: XeroBudget = Field(default_factory=XeroBudget)
+    history_notes: Toggle = Field(default_factory=lambda: Toggle(enabled=False))
+    email_fallback: Toggle = Field(default_factory=lambda: Toggle(enabled=False))
+    phones: Phones = Field(default_factory=Phones)
+    locale: str | None = None
+
+    @model_validator(mode="after")
+    def _ladder(self) -> Policy:
+        keys = [s.key for s in self.stages]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"stage keys must be unique, got {keys}")
+        days = [s.days for s in self.stages]
+        if len(set(days)) != len(days):
+            raise ValueError(f"two stages cannot start on the same day, got days {days}")
+        object.__setattr__(self, "stages", sorted(self.stages, key=lambda s: s.days))
+        return self
+
+    @property
+    def earliest_days(self) -> int:
+        """The earliest stage's day offset (negative when reminding before the due date)."""
+        return self.stages[0].days
+
+    def is_business_day(self, day: date) -> bool:
+        return WEEKDAYS[day.weekday()] in self.business_days and day not in self.holidays
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    """The policy in ``path`` (default: the shipped one); InputError naming file:line on error."""
+    path = path or DEFAULT_POLICY_PATH
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise errors.InputError.single("--policy", f"cannot read {shown}: {exc}") from None
+    return parse_policy(text, shown)
+
+
+def parse_policy(text: str, shown: str = "reminders.yaml") -> Policy:
+    """Parse policy YAML; every problem is reported as ``file:line: field: reason``."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{shown}:{mark.line + 1}" if mark is not None else shown
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise errors.InputError.single(where, f"YAML syntax error: {problem}") from None
+    if not isinstance(data, dict):
+        raise errors.InputError.single(f"{shown}:1", "expected a mapping at the top level")
+    lines: dict[tuple[str | int, ...], int] = {}
+    if node is not None:
+        index_lines(node, (), lines)
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise _problems(exc, shown, lines) from None
+
+
+def _problems(
+    exc: ValidationError, shown: str, lines: dict[tuple[str | int, ...], int]
+) -> errors.InputError:
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        line = line_for(lines, loc) or 1
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        problems.append(errors.FieldProblem(f"{shown}:{line}: {field}", err["msg"]))
+    return errors.InputError(problems, context="reminder policy")

@@ -1,0 +1,117 @@
+"""What a reminder run did: counts for the summary, and (optionally) one entry per decision.
+
+Counting units, so the numbers add up: ``sent`` counts WhatsApp messages (one per contact);
+``skipped`` counts invoices, by reason; ``failed`` counts messages, by Meta's error code (or
+``outcome_unknown``); configuration errors are listed once each with the number of messages
+they stopped. ``entries`` (who, stage, message, or why skipped) are kept when asked for: the
+CLI's ``--json`` and ``--dry-run``, the demo; the bench turns them off so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from component.reminders.budget import XeroCalls
+
+
+@dataclass
+class Entry:
+    tenant: str
+    contact: str
+    outcome: str  # sent | planned | skipped | failed | review
+    invoices: list[str]
+    stage: str | None = None
+    recipient: str | None = None
+    template: str | None = None
+    reason: str | None = None
+    detail: str = ""
+    summary: str = ""
+    message_id: str | None = None
+
+
+@dataclass
+class ConfigProblem:
+    """One configuration error, reported once per run however many sends it stopped."""
+
+    code: str
+    scope: str
+    message: str
+    stopped: int = 1
+
+
+@dataclass
+class Report:
+    run_id: str
+    dry_run: bool
+    keep_entries: bool = True
+    sent: int = 0
+    sent_invoices: int = 0
+    planned: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
+    review: list[str] = field(default_factory=list)
+    configuration: list[ConfigProblem] = field(default_factory=list)
+    emails: int = 0
+    notes: int = 0
+    whatsapp_sends: int = 0
+    xero: XeroCalls = field(default_factory=XeroCalls)
+    tenants: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+    elapsed: float | None = None
+
+    # ------------------------------------------------------------------ recording
+    def add(self, entry: Entry) -> None:
+        if self.keep_entries:
+            self.entries.append(entry)
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        self.skipped[reason] += count
+
+    def fail(self, code: str) -> None:
+        self.failed[code] += 1
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    def finish(self) -> None:
+        self.elapsed = time.perf_counter() - self.started
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def has_failures(self) -> bool:
+        return bool(self.failed or self.configuration or self.review)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "runId": self.run_id,
+            "dryRun": self.dry_run,
+            "sent": self.sent,
+            "sentInvoices": self.sent_invoices,
+            "planned": self.planned,
+            "skipped": dict(sorted(self.skipped.items())),
+            "failed": dict(sorted(self.failed.items())),
+            "needsReview": list(self.review),
+            "configurationErrors": [asdict(p) for p in self.configuration],
+            "emailFallbacks": self.emails,
+            "historyNotes": self.notes,
+            "whatsappSends": self.whatsapp_sends,
+            "xeroCalls": {"total": self.xero.total, **dict(sorted(self.xero.by_purpose.items()))},
+            "seconds": round(self.elapsed if self.elapsed is not None else 0.0, 3),
+            "tenants": self.tenants,
+            "warnings": self.warnings,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        out = self.summary()
+        if self.keep_entries:
+            out["entries"] = [
+                {k: v for k, v in asdict(e).items() if v not in (None, "", [])}
+                for e in self.entries
+            ]
+        return out

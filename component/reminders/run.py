@@ -1,0 +1,312 @@
+"""The reminder job: for each tenant, select → plan → send through the outbox → report.
+
+One run, per tenant:
+
+1. the organisation (time zone, country): "today", business days and quiet hours are its own;
+   outside business days or inside quiet hours the run stops there (nothing listed, nothing
+   sent: a later run sends, and the Xero budget is not spent for nothing);
+2. opt-out group, contacts cache refresh, and the invoices in the reminder window, paged into
+   the store (``select``);
+3. contact by contact, a plan (``plan``): at most one message per contact;
+4. messages go to a small pool of senders (``send``): WhatsApp pacing (80/s, pair rate) is the
+   client's, so the pool only keeps enough sends in flight to use it;
+5. history notes, then the report.
+
+Before anything, ``reconcile`` settles reminders left "sending" by a killed run when the
+WhatsApp client had recorded Meta's acceptance (same callback key): those were sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from component import errors
+from component.phones import default_region
+from component.reminders import plan as p
+from component.reminders import preflight, select
+from component.reminders.budget import OptionalCalls
+from component.reminders.compose import message_locale
+from component.reminders.fallback import email_invoices
+from component.reminders.notes import write_notes
+from component.reminders.policy import Policy
+from component.reminders.report import Entry, Report
+from component.reminders.send import Blocks, Sender
+from component.reminders.stages import earliest_due_date, latest_due_date
+from component.runtime import Runtime
+from component.sessions import Session
+from component.storage.outbox import Item
+from component.whatsapp.client import WhatsAppClient
+from component.xero.client import XeroClient
+from component.xero.tenants import list_tenants, pick_tenant
+
+ALL_TENANTS = "all"
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    policy: Policy
+    as_of: date | None = None
+    dry_run: bool = False
+    #: None: the connection's tenant; ("all",): every tenant it reaches; else names or ids.
+    tenants: tuple[str, ...] | None = None
+    #: Sends in flight at once; the WhatsApp pacer, not this, sets the rate.
+    concurrency: int = 16
+    keep_entries: bool = True
+    on_progress: Progress | None = None
+
+
+async def run_reminders(
+    runtime: Runtime, xero: Session, whatsapp: Session | None, options: RunOptions
+) -> Report:
+    """Run the job over the chosen tenants; raises only for errors that stop the whole run."""
+    now = runtime.clock.now()
+    run_id = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    report = Report(run_id, options.dry_run, options.keep_entries)
+    store = runtime.store
+    store.candidates.clear_before(f"{now - timedelta(days=1):%Y%m%dT%H%M%S}")
+    reconcile(runtime, report)
+    if whatsapp is None and not options.dry_run:
+        raise errors.ConnectionError(
+            "sending reminders needs a WhatsApp connection",
+            reconnect="run `xero-wa connect whatsapp`, pass --whatsapp-connection, or use --sandbox",
+        )
+    client = WhatsAppClient(runtime, whatsapp) if whatsapp is not None else None
+    blocks = Blocks()
+    await preflight.check_templates(client, options.policy, blocks, report)
+    try:
+        for tenant_id in await tenant_ids(runtime, xero, options.tenants):
+            session = xero.with_tenant(tenant_id)
+            await _run_tenant(runtime, session, client, options, report, blocks)
+    finally:
+        store.candidates.clear(run_id)
+        report.finish()
+    return report
+
+
+def reconcile(runtime: Runtime, report: Report) -> int:
+    """Resolve reminders stuck in review whose acceptance the WhatsApp client recorded."""
+    store = runtime.store
+    resolved = 0
+    for message in store.outbox.needs_review():
+        accepted = store.messages.sent_with_callback(message.key)
+        if accepted and store.outbox.resolve(message.key, accepted[-1].wamid):
+            resolved += 1
+    if resolved:
+        report.warn(f"{resolved} reminder(s) from an interrupted run were confirmed as sent")
+    return resolved
+
+
+async def tenant_ids(
+    runtime: Runtime, session: Session, wanted: tuple[str, ...] | None
+) -> list[str]:
+    """The tenant ids to run for: the connection's own, all of them, or those named."""
+    if not wanted:
+        if not session.tenant_id:
+            raise errors.InputError.single("tenant", "the connection has no tenant; pass --tenant")
+        return [session.tenant_id]
+    if wanted == (ALL_TENANTS,) and session.tenants:
+        return list(session.tenants)
+    listed = await list_tenants(XeroClient(runtime, session))
+    if wanted == (ALL_TENANTS,):
+        return [str(t["tenantId"]) for t in listed if t.get("tenantId")]
+    out: list[str] = []
+    for name in wanted:
+        found = pick_tenant(listed, name)
+        if len(found) != 1:
+            raise errors.InputError.single(
+                "tenant", f"{name!r} matches {len(found)} of the connection's organisations"
+            )
+        out.append(str(found[0]["tenantId"]))
+    return out
+
+
+async def _run_tenant(
+    runtime: Runtime,
+    session: Session,
+    whatsapp: WhatsAppClient | None,
+    options: RunOptions,
+    report: Report,
+    blocks: Blocks,
+) -> None:
+    policy = options.policy
+    store = runtime.store
+    client = XeroClient(runtime, session)
+    calls = report.xero
+    org = await select.organisation(client, calls)
+    local_now = runtime.clock.now().astimezone(org.zone)
+    as_of = options.as_of or local_now.date()
+    gate = closed_reason(policy, as_of, local_now)
+    info: dict[str, Any] = {"tenantId": org.tenant_id, "name": org.name, "asOf": as_of.isoformat()}
+    info["timeZone"] = str(org.zone)
+    report.tenants.append(info)
+    if gate is not None and not options.dry_run:
+        info["notRun"] = f"{gate[0]}: {gate[1]}"
+        report.warn(f"{org.name}: nothing sent, {gate[1]}")
+        return
+    ration = OptionalCalls(client.limiter(), policy.xero_budget)
+    if whatsapp is not None and not options.dry_run:
+        await _resume_emails(runtime, client, ration, report)
+    members = frozenset[str]()
+    group = policy.opt_out.contact_group
+    if group:
+        found = await select.group_members(client, group, calls)
+        if found is None:
+            report.warn(f"{org.name}: no Xero contact group named {group!r} (opt-out group)")
+        members = found or members
+    await select.sync_contacts(client, store.contacts_cache, calls)
+    window = select.Window(latest_due_date(policy, as_of), earliest_due_date(policy, as_of))
+    info["listed"] = await select.load_candidates(
+        client, store.candidates, report.run_id, window, calls
+    )
+    region = default_region(
+        policy.phones.default_region or runtime.settings.default_phone_region, org.country
+    )
+    ctx = p.PlanContext(
+        policy=policy,
+        tenant_id=org.tenant_id,
+        as_of=as_of,
+        default_region=region,
+        group_opted_out=members,
+        item_reason=lambda item: _item_reason(runtime, item),
+        opted_out=lambda contact, phone: _opted_out(runtime, org.tenant_id, contact, phone, policy),
+    )
+    sender = Sender(
+        runtime=runtime,
+        xero=client,
+        whatsapp=whatsapp,
+        policy=policy,
+        locale=message_locale(policy, org.country),
+        run_id=report.run_id,
+        report=report,
+        ration=ration,
+        calls=calls,
+        blocks=blocks,
+        dry_run=options.dry_run,
+    )
+    await _plan_and_send(runtime, ctx, sender, gate, options)
+    if sender.notes:
+        await write_notes(client, sender.notes, ration, calls, report)
+
+
+async def _plan_and_send(
+    runtime: Runtime,
+    ctx: p.PlanContext,
+    sender: Sender,
+    gate: tuple[str, str] | None,
+    options: RunOptions,
+) -> None:
+    store = runtime.store
+    run_id = sender.run_id
+    queue: asyncio.Queue[p.Message | None] = asyncio.Queue(maxsize=options.concurrency * 2)
+    workers = max(1, options.concurrency)
+    total = store.candidates.contact_ids(run_id, ctx.tenant_id)
+
+    async def produce() -> None:
+        for done, group in enumerate(store.candidates.by_contact(run_id, ctx.tenant_id), 1):
+            contact = store.contacts_cache.get_many(ctx.tenant_id, [group[0].contact_id])
+            plan = p.plan_contact(ctx, group, contact.get(group[0].contact_id))
+            _record_skips(sender.report, plan.skips, group[0].contact_name, ctx.tenant_id)
+            if plan.message is not None:
+                if gate is not None:  # a dry run outside business hours: show, do not send
+                    sender.report.skip(gate[0], len(plan.message.dues))
+                    sender.report.add(_gated(plan.message, gate))
+                else:
+                    await queue.put(plan.message)
+            if options.on_progress is not None:
+                options.on_progress(done, total)
+        for _ in range(workers):
+            await queue.put(None)
+
+    async def work() -> None:
+        while (message := await queue.get()) is not None:
+            await sender.deliver(message)
+
+    await _all_or_nothing([produce(), *(work() for _ in range(workers))])
+
+
+async def _all_or_nothing(coroutines: list[Coroutine[Any, Any, None]]) -> None:
+    """Run together; the first exception cancels the rest and is raised as it is."""
+    tasks = [asyncio.ensure_future(c) for c in coroutines]
+    try:
+        done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            if task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _resume_emails(
+    runtime: Runtime, client: XeroClient, ration: OptionalCalls, report: Report
+) -> None:
+    """E-mail fallbacks a killed run had claimed but not sent: send them now."""
+    tenant = client.session.tenant_id
+    for message in runtime.store.outbox.messages(state="intent"):
+        reminder = message.details.get("reminder")
+        if message.kind == "email" and message.tenant_id == tenant and reminder:
+            await email_invoices(runtime, client, str(reminder), ration, report.xero, report)
+
+
+def closed_reason(policy: Policy, as_of: date, local_now: datetime) -> tuple[str, str] | None:
+    """Why nothing may be sent now (not a business day, quiet hours), or None."""
+    if not policy.is_business_day(as_of):
+        return p.NOT_BUSINESS_DAY, f"{as_of:%A %d %B %Y} is not a business day"
+    quiet = policy.quiet_hours
+    if quiet is not None and quiet.contains(local_now.time()):
+        return (
+            p.QUIET_HOURS,
+            f"{local_now:%H:%M} ({local_now.tzinfo}) is within the quiet hours "
+            f"{quiet.start:%H:%M}–{quiet.end:%H:%M}",
+        )
+    return None
+
+
+def _item_reason(runtime: Runtime, item: Item) -> str | None:
+    return runtime.store.outbox.item_states([item]).get(item)
+
+
+def _opted_out(
+    runtime: Runtime, tenant_id: str, contact_id: str, phone: str | None, policy: Policy
+) -> str | None:
+    found = runtime.store.optouts.is_opted_out(
+        tenant_id, contact_id, phone if policy.opt_out.replies else None
+    )
+    return None if found is None else f"{found.reason} ({found.source})"
+
+
+def _record_skips(report: Report, skips: list[p.Skip], contact: str, tenant: str) -> None:
+    for skip in skips:
+        report.skip(skip.reason)
+        if report.keep_entries:
+            report.add(
+                Entry(
+                    tenant=tenant,
+                    contact=contact,
+                    outcome="skipped",
+                    invoices=[skip.candidate.number],
+                    stage=skip.stage,
+                    reason=skip.reason,
+                    detail=skip.detail,
+                )
+            )
+
+
+def _gated(message: p.Message, gate: tuple[str, str]) -> Entry:
+    return Entry(
+        tenant=message.tenant_id,
+        contact=message.contact_name,
+        outcome="skipped",
+        invoices=[d.candidate.number for d in message.dues],
+        stage="+".join(sorted({d.stage.key for d in message.dues})),
+        recipient=message.recipient,
+        reason=gate[0],
+        detail=gate[1],
+    )

@@ -1,0 +1,136 @@
+"""Opt-outs: the numbers and contacts that must get no WhatsApp reminders.
+
+Two scopes, because opt-outs arrive two ways:
+
+- a **phone** (E.164 with "+"): a customer replied STOP on WhatsApp. WhatsApp knows only the
+  number, and the same business number serves every organisation, so a phone opt-out applies to
+  all tenants. START removes it. The HTTP service calls::
+
+      store.optouts.add_phone("+919820012345", reason="replied STOP", source="whatsapp_reply")
+      store.optouts.remove_phone("+919820012345")          # replied START
+
+- a **contact** of one organisation (``tenant_id``, ``ContactID``): set by an operator (CLI or
+  API) when a customer asks by another channel.
+
+The reminder job asks ``is_opted_out(tenant_id, contact_id, phone)`` for each contact before
+planning a message. (Members of the policy's Xero contact group are opted out too; that list is
+read from Xero on each run, not stored here.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from component.storage.store import Store
+
+PHONE = "phone"
+CONTACT = "contact"
+
+
+@dataclass(frozen=True)
+class OptOut:
+    scope: str
+    tenant_id: str | None
+    subject: str
+    reason: str
+    source: str
+    created_at: str
+
+
+class OptOutsRepo:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    # ------------------------------------------------------------------ phones (STOP / START)
+    def add_phone(
+        self, phone: str, *, reason: str = "replied STOP", source: str = "whatsapp_reply"
+    ) -> None:
+        """Opt ``phone`` (E.164, "+" optional) out of every organisation's reminders."""
+        self._add(PHONE, "", _e164(phone), reason, source)
+
+    def remove_phone(self, phone: str) -> bool:
+        """Opt the number back in (replied START); True when it was opted out."""
+        return self._remove(PHONE, "", _e164(phone))
+
+    # ------------------------------------------------------------------ contacts
+    def add_contact(
+        self, tenant_id: str, contact_id: str, *, reason: str, source: str = "api"
+    ) -> None:
+        self._add(CONTACT, tenant_id, contact_id.lower(), reason, source)
+
+    def remove_contact(self, tenant_id: str, contact_id: str) -> bool:
+        return self._remove(CONTACT, tenant_id, contact_id.lower())
+
+    # ------------------------------------------------------------------ queries
+    def is_opted_out(
+        self, tenant_id: str, contact_id: str | None, phone: str | None
+    ) -> OptOut | None:
+        """The opt-out that applies to this contact or number, if any (the contact's first)."""
+        conn = self._store.conn
+        if contact_id:
+            row = _find(conn, CONTACT, tenant_id, contact_id.lower())
+            if row is not None:
+                return _optout(row)
+        if phone:
+            row = _find(conn, PHONE, "", _e164(phone))
+            if row is not None:
+                return _optout(row)
+        return None
+
+    def all(self) -> list[OptOut]:
+        rows = self._store.conn.execute(
+            "SELECT * FROM optouts ORDER BY created_at, scope, subject"
+        ).fetchall()
+        return [_optout(row) for row in rows]
+
+    # ------------------------------------------------------------------ helpers
+    def _add(self, scope: str, tenant_id: str, subject: str, reason: str, source: str) -> None:
+        stamp = datetime.now(UTC).isoformat()
+        with self._store.transaction() as conn:
+            conn.execute(
+                """INSERT INTO optouts (scope, tenant_id, subject, reason, source, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(scope, tenant_id, subject) DO UPDATE SET reason = excluded.reason,
+                       source = excluded.source""",
+                (scope, tenant_id, subject, reason, source, stamp),
+            )
+
+    def _remove(self, scope: str, tenant_id: str, subject: str) -> bool:
+        with self._store.transaction() as conn:
+            removed = conn.execute(
+                "DELETE FROM optouts WHERE scope = ? AND tenant_id = ? AND subject = ?",
+                (scope, tenant_id, subject),
+            ).rowcount
+        return removed > 0
+
+
+def _e164(phone: str) -> str:
+    """Digits with a leading "+": WhatsApp reports ``wa_id`` without it, our sends use it."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if not digits:
+        raise ValueError(f"{phone!r} is not a phone number")
+    return f"+{digits}"
+
+
+def _find(conn: sqlite3.Connection, scope: str, tenant_id: str, subject: str) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM optouts WHERE scope = ? AND tenant_id = ? AND subject = ?",
+        (scope, tenant_id, subject),
+    ).fetchone()
+    return row
+
+
+def _optout(row: sqlite3.Row) -> OptOut:
+    return OptOut(
+        scope=row["scope"],
+        tenant_id=row["tenant_id"] or None,
+        subject=row["subject"],
+        reason=row["reason"],
+        source=row["source"],
+        created_at=row["created_at"],
+    )
