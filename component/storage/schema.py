@@ -180,4 +180,35 @@ MIGRATIONS: list[tuple[str, str]] = [
         )
         """,
     ),
+    (
+        "0700_webhook_events",
+        """
+        CREATE TABLE webhook_events (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            source          TEXT NOT NULL,          -- webhook | poll
+            tenant_id       TEXT NOT NULL,
+            category        TEXT NOT NULL,          -- INVOICE | CONTACT | CREDITNOTE | SUBSCRIPTION
+            resource_id     TEXT NOT NULL,
+            event_type      TEXT NOT NULL,          -- CREATE | UPDATE
+            event_date      TEXT NOT NULL,          -- eventDateUtc as Xero sent it
+            resource_url    TEXT,
+            payload_json    TEXT,                   -- a poll's full record, so it is not fetched again
+            state           TEXT NOT NULL,          -- queued | working | done | parked
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            lease_owner     TEXT,
+            lease_until     TEXT,
+            last_error      TEXT,
+            received_at     TEXT NOT NULL,
+            updated_at      TEXT NOT NULL,
+            UNIQUE (tenant_id, category, resource_id, event_type, event_date)
+        );
+        CREATE INDEX webhook_events_due ON webhook_events (state, next_attempt_at);
+        CREATE TABLE webhook_poll_marks (
+            -- when the catch-up poll last asked Xero for changes, per tenant
+            tenant_id  TEXT PRIMARY KEY,
+            polled_at  TEXT NOT NULL
+        )
+        """,
+    ),
 ]

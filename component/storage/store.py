@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from component.storage.connections import ConnectionsRepo
+from component.storage.events import EventsRepo
 from component.storage.messages import MessagesRepo
 from component.storage.optouts import OptOutsRepo
 from component.storage.outbox import OutboxRepo
@@ -34,6 +35,7 @@ class Store:
         self._lock = threading.RLock()
         self.connections = ConnectionsRepo(self)
         self.outbox = OutboxRepo(self)
+        self.events = EventsRepo(self)
         self.optouts = OptOutsRepo(self)
         self.paylinks = PayLinksRepo(self)
         self.contacts_cache = ContactsCacheRepo(self)

@@ -1,0 +1,1 @@
+"""The JSON HTTP service: Xero and WhatsApp webhooks, the action API, OAuth, and the worker."""

@@ -1,0 +1,169 @@
+"""The JSON action API under ``/v1``: list, describe and invoke actions and data sources.
+
+Every route answers JSON. Success is ``{"data": ...}`` exactly as the executor returns it;
+failure is ``{"error": {code, message, details}}`` with the HTTP status of the error's class
+(``component.errors``), so a caller branches on ``error.code`` and never parses messages. Bad
+input is always a 4xx that names the problem: a body that is not JSON says where it breaks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from component import errors
+from component.errors import UnknownKeyError
+from component.service import auth
+from component.service.http import error_response, internal_error, json_response, read_body
+from component.service.state import ServiceState
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+INVOKE_FIELDS = ("inputs", "connection")
+
+
+def state_of(request: Request) -> ServiceState:
+    state: ServiceState = request.app.state.service
+    return state
+
+
+def guarded(handler: Callable[[Request, ServiceState], Awaitable[Response]]) -> Endpoint:
+    """API-key check and error mapping around an endpoint: no exception escapes as a bare 500."""
+
+    async def endpoint(request: Request) -> Response:
+        state = state_of(request)
+        try:
+            auth.check(request.headers.get("authorization"), state.api_keys)
+            return await handler(request, state)
+        except errors.XeroWaError as exc:
+            return error_response(exc)
+        except Exception as exc:
+            return error_response(internal_error(exc, f"{request.method} {request.url.path}"))
+
+    return endpoint
+
+
+# ----------------------------------------------------------------------------- catalogue
+async def list_actions(request: Request, state: ServiceState) -> Response:
+    return json_response({"data": state.manifest()["actions"]})
+
+
+async def get_action(request: Request, state: ServiceState) -> Response:
+    key = request.path_params["key"]
+    return json_response({"data": _entry(state, "actions", "action", key)})
+
+
+async def manifest(request: Request, state: ServiceState) -> Response:
+    return json_response(state.manifest())
+
+
+def _entry(state: ServiceState, table: str, kind: str, key: str) -> dict[str, Any]:
+    entries: list[dict[str, Any]] = state.manifest()[table]
+    for entry in entries:
+        if entry["key"] == key:
+            return entry
+    if kind == "action":
+        state.runtime.registry.action(key)  # raises UnknownKeyError with suggestions
+    raise UnknownKeyError(kind, key, [])
+
+
+# ----------------------------------------------------------------------------- invoking
+async def invoke_action(request: Request, state: ServiceState) -> Response:
+    key = request.path_params["key"]
+    state.runtime.registry.action(key)
+    inputs, connection = parse_invoke_body(
+        await read_body(request, state.config.xero_wa_max_body_bytes)
+    )
+    result = await state.executor.invoke(key, inputs, connection, kind="action", source="api")
+    return json_response(result)
+
+
+async def invoke_datasource(request: Request, state: ServiceState) -> Response:
+    key = request.path_params["key"]
+    state.runtime.registry.datasource(key)
+    inputs, connection = parse_invoke_body(
+        await read_body(request, state.config.xero_wa_max_body_bytes)
+    )
+    result = await state.executor.invoke(key, inputs, connection, kind="dataSource", source="api")
+    return json_response(result)
+
+
+async def get_datasource(request: Request, state: ServiceState) -> Response:
+    """``GET /v1/datasources/{key}?input=value&connection=NAME``: a picklist for a form."""
+    key = request.path_params["key"]
+    state.runtime.registry.datasource(key)
+    inputs: dict[str, Any] = {}
+    for name, value in request.query_params.multi_items():
+        if name in inputs:
+            raise errors.InputError.single(name, "is given more than once")
+        inputs[name] = value
+    connection = inputs.pop("connection", None) or None
+    result = await state.executor.invoke(key, inputs, connection, kind="dataSource", source="api")
+    return json_response(result)
+
+
+def parse_invoke_body(body: bytes) -> tuple[dict[str, Any], Any]:
+    """``{"inputs": {...}, "connection": NAME | {...}}`` → (inputs, connection); empty → ({}, None)."""
+    if not body.strip():
+        return {}, None
+    try:
+        payload = json.loads(body)
+    except UnicodeDecodeError:
+        raise errors.InputError.single("body", "is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise errors.InputError.single(
+            "body",
+            f"invalid JSON at line {exc.lineno} column {exc.colno} (position {exc.pos}): {exc.msg}",
+        ) from None
+    if not isinstance(payload, dict):
+        raise errors.InputError.single(
+            "body", f"expected a JSON object with inputs and connection, got {_kind(payload)}"
+        )
+    problems = [
+        errors.FieldProblem(name, "unknown field; expected inputs and connection")
+        for name in payload
+        if name not in INVOKE_FIELDS
+    ]
+    inputs = payload.get("inputs")
+    if inputs is None:
+        inputs = {}
+    if not isinstance(inputs, dict):
+        problems.append(errors.FieldProblem("inputs", f"expected an object, got {_kind(inputs)}"))
+    connection = payload.get("connection")
+    if connection is not None and not isinstance(connection, (str, dict)):
+        problems.append(
+            errors.FieldProblem(
+                "connection",
+                f"expected a stored connection name or a connection object, got {_kind(connection)}",
+            )
+        )
+    if problems:
+        raise errors.InputError(problems, context="request body")
+    return inputs, connection or None
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
+
+
+ROUTES = [
+    Route("/v1/actions", guarded(list_actions), methods=["GET"]),
+    Route("/v1/actions/{key}", guarded(get_action), methods=["GET"]),
+    Route("/v1/actions/{key}/invoke", guarded(invoke_action), methods=["POST"]),
+    Route("/v1/datasources/{key}", guarded(get_datasource), methods=["GET"]),
+    Route("/v1/datasources/{key}/invoke", guarded(invoke_datasource), methods=["POST"]),
+    Route("/v1/manifest", guarded(manifest), methods=["GET"]),
+]

@@ -1,0 +1,201 @@
+"""``create_app(runtime, config)``: the Starlette application of ``xero-wa serve``.
+
+Routes: the trigger paths of the registry (each routed to its handler), the ``/v1`` action API,
+``/openapi.json``, the OAuth routes, ``/healthz`` and ``/readyz``. The lifespan opens the store
+(migrating it) before the first request, starts the worker and the catch-up poll when enabled,
+and on shutdown stops them after uvicorn has finished the requests in flight; events still
+queued stay in the store for the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from component.executor import Executor
+from component.runtime import Runtime
+from component.service import api, oauth_routes
+from component.service.alerts import Alerts
+from component.service.config import ServiceConfig, resolve_secrets
+from component.service.connections import ServiceConnections
+from component.service.http import BodyTooLarge, json_response, read_body
+from component.service.logging import RequestIdMiddleware
+from component.service.poll import Poller
+from component.service.processor import EventProcessor
+from component.service.state import ServiceState
+from component.service.trigger import TriggerContext, TriggerRequest, TriggerResponse
+from component.service.worker import Worker
+from component.sessions import StoredOrInline
+from component.spec.loader import Loaded
+from component.spec.models import TriggerSpec
+
+log = logging.getLogger("xero_wa.service")
+
+
+def create_app(
+    runtime: Runtime,
+    config: ServiceConfig | None = None,
+    *,
+    xero_connection: StoredOrInline | None = None,
+    whatsapp_connection: StoredOrInline | None = None,
+) -> Starlette:
+    """The service app. Connections default to the configured (or only) stored ones."""
+    config = config or ServiceConfig()
+    state = build_state(runtime, config, xero_connection, whatsapp_connection)
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/openapi.json", openapi_document, methods=["GET"]),
+        *api.ROUTES,
+        *oauth_routes.ROUTES,
+        *(trigger_route(loaded) for loaded in runtime.registry.triggers.values()),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(RequestIdMiddleware)],
+        exception_handlers={HTTPException: http_exception},
+        lifespan=lifespan,
+    )
+    app.state.service = state
+    return app
+
+
+def build_state(
+    runtime: Runtime,
+    config: ServiceConfig,
+    xero_connection: StoredOrInline | None,
+    whatsapp_connection: StoredOrInline | None,
+) -> ServiceState:
+    executor = Executor(runtime)
+    connections = ServiceConnections(
+        runtime,
+        xero_connection or config.xero_wa_xero_connection,
+        whatsapp_connection or config.xero_wa_whatsapp_connection,
+    )
+    alerts = Alerts(runtime, config, executor, connections)
+    worker = Worker(runtime, config, EventProcessor(runtime, executor, connections, alerts))
+    state = ServiceState(
+        runtime=runtime,
+        config=config,
+        secrets=resolve_secrets(runtime, config),
+        executor=executor,
+        api_keys=runtime.settings.api_keys(),
+        worker=worker,
+    )
+    state.poller = Poller(runtime, config, executor, connections, wake=worker.wake)
+    return state
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    state: ServiceState = app.state.service
+    await asyncio.to_thread(lambda: state.runtime.store)  # open and migrate before serving
+    poll_task: asyncio.Task[None] | None = None
+    if state.config.xero_wa_worker and state.worker is not None:
+        state.worker.start()
+        if state.config.xero_wa_poll_interval_seconds > 0 and state.poller is not None:
+            poll_task = asyncio.create_task(state.poller.run_forever(), name="xero-wa-poll")
+    log.info("service started (worker %s)", "on" if state.config.xero_wa_worker else "off")
+    try:
+        yield
+    finally:
+        if poll_task is not None:
+            poll_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poll_task
+        if state.worker is not None:
+            await state.worker.stop()
+        log.info("service stopped")
+
+
+# ----------------------------------------------------------------------------- triggers
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def trigger_route(loaded: Loaded[TriggerSpec]) -> Route:
+    """The trigger's path, answered by its handler (GET and POST; the handler says 405)."""
+    spec = loaded.spec
+
+    async def endpoint(request: Request) -> Response:
+        state: ServiceState = request.app.state.service
+        try:
+            body = await read_body(request, state.config.xero_wa_max_body_bytes)
+        except BodyTooLarge:
+            return Response(status_code=413)
+        handler = state.runtime.registry.handler(loaded)
+        ctx = TriggerContext(
+            runtime=state.runtime,
+            config=state.config,
+            spec=spec,
+            inputs=state.trigger_inputs(spec),
+            request=TriggerRequest(request.method, request.headers, request.query_params, body),
+            wake_worker=state.wake_worker,
+        )
+        try:
+            result: TriggerResponse = await handler(ctx)
+        except Exception:
+            log.exception("trigger %s failed", spec.key)
+            return Response(status_code=500)
+        return Response(result.body, result.status, media_type=result.media_type)
+
+    return Route(spec.path, endpoint, methods=["GET", "POST"], name=f"trigger:{spec.key}")
+
+
+# ----------------------------------------------------------------------------- fixed routes
+async def healthz(request: Request) -> Response:
+    """Liveness: the process answers."""
+    return json_response({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: the store answers. Missing webhook secrets are reported, not fatal."""
+    state: ServiceState = request.app.state.service
+    try:
+        counts = await asyncio.to_thread(state.runtime.store.events.counts)
+    except Exception as exc:
+        log.warning("store not ready: %s", type(exc).__name__)
+        return json_response({"status": "unavailable", "reason": "the store cannot be read"}, 503)
+    warnings = [
+        f"{name} is not configured: its webhook answers 401 to everything"
+        for name, value in (
+            ("XERO_WEBHOOK_KEY", state.secrets.xero_webhook_key),
+            ("WHATSAPP_APP_SECRET", state.secrets.whatsapp_app_secret),
+        )
+        if not value
+    ]
+    if not state.api_keys:
+        warnings.append("XERO_WA_API_KEYS is not set: the /v1 API refuses every request")
+    body: dict[str, Any] = {
+        "status": "ok",
+        "worker": state.config.xero_wa_worker,
+        "events": counts,
+        "warnings": warnings,
+    }
+    return json_response(body)
+
+
+async def openapi_document(request: Request) -> Response:
+    state: ServiceState = request.app.state.service
+    return json_response(state.openapi())
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    """Unknown routes and wrong methods answer JSON like every other error."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    where = f"{request.method} {request.url.path}"
+    if status == 404:
+        return json_response({"error": {"code": "not_found", "message": f"no route {where}"}}, 404)
+    if status == 405:
+        body = {"error": {"code": "method_not_allowed", "message": f"method not allowed: {where}"}}
+        return json_response(body, 405)
+    return json_response({"error": {"code": "http_error", "message": f"{where} failed"}}, status)

@@ -1,0 +1,135 @@
+"""Settings of the HTTP service and its worker, read from the environment like ``Settings``.
+
+Field names are the environment variable names in lower case (``XERO_WEBHOOK_KEY`` is
+``xero_webhook_key``). Secrets are ``SecretStr``: they print as ``**********`` and never reach a
+log line. The WhatsApp app secret and verify token may instead come from the stored WhatsApp
+connection (``appSecret``, ``verifyToken``), so ``xero-wa connect whatsapp`` is enough.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from component.runtime import Runtime
+
+
+class ServiceConfig(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # Webhook secrets.
+    xero_webhook_key: SecretStr | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+
+    # Which stored connections the worker uses (default: the only one of each family).
+    xero_wa_xero_connection: str | None = None
+    xero_wa_whatsapp_connection: str | None = None
+
+    # Alerts: WhatsApp template names and language, as approved in WhatsApp Manager.
+    xero_wa_invoice_alerts: bool = True
+    xero_wa_invoice_template: str = "invoice_new"
+    xero_wa_payment_alerts: bool = False
+    xero_wa_payment_template: str = "payment_received"
+    xero_wa_template_language: str = "en"
+    # Body parameters of each template, in the template's order (see component.service.compose),
+    # whether the template uses named parameters, and whether it has a "View and pay" URL button
+    # whose dynamic suffix is the part of Xero's online invoice URL after the pay-link base.
+    xero_wa_invoice_template_params: str = "party_name,invoice_number,amount,due_date"
+    xero_wa_invoice_template_named: bool = False
+    xero_wa_invoice_template_button: bool = True
+    xero_wa_payment_template_params: str = "party_name,amount,invoice_number"
+    xero_wa_payment_template_named: bool = True
+    xero_wa_payment_template_button: bool = False
+    xero_wa_pay_link_base: str = "https://in.xero.com/"
+    # Locale of amounts and dates in messages (default: English as written in the org's country).
+    xero_wa_message_locale: str | None = None
+
+    # Inbound words (case-insensitive, comma-separated) that opt a contact out and back in.
+    xero_wa_stop_words: str = "STOP,UNSUBSCRIBE,STOP ALL"
+    xero_wa_start_words: str = "START,SUBSCRIBE"
+
+    # Requests: the largest accepted webhook or API body.
+    xero_wa_max_body_bytes: int = Field(default=1_048_576, gt=0)
+
+    # Worker.
+    xero_wa_worker: bool = True
+    xero_wa_worker_max_attempts: int = Field(default=6, ge=1)
+    xero_wa_worker_backoff_seconds: float = Field(default=30.0, ge=0)
+    xero_wa_worker_max_backoff_seconds: float = Field(default=3600.0, ge=0)
+    xero_wa_worker_lease_seconds: float = Field(default=120.0, gt=0)
+    xero_wa_worker_batch: int = Field(default=20, ge=1)
+    xero_wa_worker_idle_seconds: float = Field(default=1.0, gt=0)
+    # Catch-up poll with If-Modified-Since; 0 turns it off.
+    xero_wa_poll_interval_seconds: float = Field(default=900.0, ge=0)
+
+    # OAuth from a browser: the public base URL of this service (for the redirect URI) and the
+    # Xero app's credentials (the same variables `xero-wa connect` reads).
+    xero_wa_public_url: str | None = None
+    xero_client_id: str | None = None
+    xero_client_secret: SecretStr | None = None
+
+    def stop_words(self) -> frozenset[str]:
+        return _words(self.xero_wa_stop_words)
+
+    def start_words(self) -> frozenset[str]:
+        return _words(self.xero_wa_start_words)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(normalise_word(w) for w in text.split(",") if normalise_word(w))
+
+
+def normalise_word(text: str) -> str:
+    """``" Stop. "`` → ``"STOP"``: case, surrounding spaces and punctuation do not matter."""
+    kept = "".join(ch for ch in text if ch.isalnum() or ch.isspace())
+    return " ".join(kept.upper().split())
+
+
+@dataclass(frozen=True)
+class WebhookSecrets:
+    """The resolved secrets; ``""`` means not configured (every signed request is refused)."""
+
+    xero_webhook_key: str
+    whatsapp_app_secret: str
+    whatsapp_verify_token: str
+
+    def __repr__(self) -> str:
+        return "WebhookSecrets(***)"
+
+
+def resolve_secrets(runtime: Runtime, config: ServiceConfig) -> WebhookSecrets:
+    """Environment first, then the stored WhatsApp connection's ``appSecret``/``verifyToken``."""
+    app_secret = _secret(config.whatsapp_app_secret)
+    verify_token = _secret(config.whatsapp_verify_token)
+    if not (app_secret and verify_token):
+        stored = _whatsapp_values(runtime, config)
+        app_secret = app_secret or str(stored.get("appSecret") or "")
+        verify_token = verify_token or str(stored.get("verifyToken") or "")
+    return WebhookSecrets(_secret(config.xero_webhook_key), app_secret, verify_token)
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value().strip() if value is not None else ""
+
+
+def _whatsapp_values(runtime: Runtime, config: ServiceConfig) -> dict[str, object]:
+    if not runtime.settings.store_path.exists():
+        return {}
+    from component.oauth.access import cipher
+
+    store = runtime.store
+    name = config.xero_wa_whatsapp_connection
+    if name is None:
+        names = store.connections.names(family="whatsapp")
+        if len(names) != 1:
+            return {}
+        name = names[0]
+    record = store.connections.get(name, cipher(runtime))
+    return dict(record.values) if record is not None else {}

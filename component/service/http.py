@@ -1,0 +1,58 @@
+"""Small HTTP helpers shared by the routes: bounded body reads and JSON responses."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from component import errors
+from component.values import to_jsonable
+
+log = logging.getLogger("xero_wa.service")
+
+
+class BodyTooLarge(errors.XeroWaError):
+    """The request body is over the configured limit (``XERO_WA_MAX_BODY_BYTES``)."""
+
+    code = "body_too_large"
+    exit_code = 2
+    http_status = 413
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refusing more than ``limit`` bytes before reading (Content-Length) or while
+    reading (chunked bodies), so an oversized request never sits in memory whole."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(f"request body over {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(f"request body over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(to_jsonable(data), ensure_ascii=False, separators=(",", ":"))
+    return Response(body.encode("utf-8"), status, headers, media_type="application/json")
+
+
+def error_response(exc: errors.XeroWaError) -> Response:
+    """The error's JSON body with the HTTP status of its class."""
+    return json_response(exc.to_dict(), exc.http_status)
+
+
+def internal_error(exc: BaseException, where: str) -> errors.InternalError:
+    """A bug: logged with a reference that the response carries, never the traceback."""
+    reference = uuid.uuid4().hex[:12]
+    log.error("%s crashed (reference %s)", where, reference, exc_info=exc)
+    return errors.InternalError(
+        f"{where} failed unexpectedly; reference {reference}", details={"reference": reference}
+    )

@@ -1,0 +1,59 @@
+"""One queued event → the work it stands for.
+
+Xero's webhooks carry metadata only, so each event's record is fetched (with the event's tenant)
+before anything is decided: an invoice goes to ``alerts``, a contact refreshes the contacts cache
+the reminder job reads phone numbers from. Events of the catch-up poll already carry their record
+and cost no second call. Other categories (credit notes, subscriptions) are acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from component.executor import Executor
+from component.runtime import Runtime
+from component.service.alerts import Alerts, first_record, refresh_contacts
+from component.service.connections import ServiceConnections
+from component.service.whatsapp_effects import FALLBACK_CATEGORY, FALLBACK_TYPE
+from component.storage.events import Event
+
+
+@dataclass
+class EventProcessor:
+    runtime: Runtime
+    executor: Executor
+    connections: ServiceConnections
+    alerts: Alerts
+
+    async def process(self, event: Event) -> str:
+        """Do the event's work; raises XeroWaError (the worker decides: retry or park)."""
+        if event.category == "INVOICE":
+            session = await self.connections.xero(event.tenant_id)
+            invoice = event.payload or await self._fetch(
+                session, "getInvoice", {"invoiceId": event.resource_id}, "Invoices"
+            )
+            return await self.alerts.on_invoice(session, invoice)
+        if event.category == "CONTACT":
+            session = await self.connections.xero(event.tenant_id)
+            contact = event.payload or await self._fetch(
+                session, "getContact", {"contactId": event.resource_id}, "Contacts"
+            )
+            stored = await asyncio.to_thread(
+                refresh_contacts, self.runtime, event.tenant_id, [contact]
+            )
+            return f"contact cache refreshed ({stored})"
+        if event.category == FALLBACK_CATEGORY and event.event_type == FALLBACK_TYPE:
+            from component.reminders.fallback import on_undeliverable
+
+            session = await self.connections.xero(event.tenant_id)
+            emailed = await on_undeliverable(self.runtime, session, event.resource_id)
+            return f"undeliverable on WhatsApp: {emailed} invoice e-mail(s) sent by Xero"
+        return f"ignored: {event.category} events need no work"
+
+    async def _fetch(
+        self, session: Any, key: str, inputs: dict[str, Any], collection: str
+    ) -> dict[str, Any]:
+        result = await self.executor.invoke(key, inputs, session=session)
+        return first_record(result["data"], collection)

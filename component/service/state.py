@@ -1,0 +1,55 @@
+"""What every route shares: the runtime, the executor, configuration and the worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from component.executor import Executor
+from component.manifest import build_manifest
+from component.runtime import Runtime
+from component.service.config import ServiceConfig, WebhookSecrets
+from component.spec.models import TriggerSpec
+
+if TYPE_CHECKING:
+    from component.service.poll import Poller
+    from component.service.worker import Worker
+
+
+@dataclass
+class ServiceState:
+    runtime: Runtime
+    config: ServiceConfig
+    secrets: WebhookSecrets = field(repr=False)
+    executor: Executor
+    api_keys: list[str] = field(repr=False)
+    worker: Worker | None = None
+    poller: Poller | None = None
+    _manifest: dict[str, Any] | None = field(default=None, repr=False)
+    _openapi: dict[str, Any] | None = field(default=None, repr=False)
+
+    def manifest(self) -> dict[str, Any]:
+        """Built once: the registry does not change while the service runs."""
+        if self._manifest is None:
+            self._manifest = build_manifest(self.runtime.registry)
+        return self._manifest
+
+    def openapi(self) -> dict[str, Any]:
+        if self._openapi is None:
+            from component.service.openapi import build_openapi
+
+            self._openapi = build_openapi(self.runtime.registry)
+        return self._openapi
+
+    def trigger_inputs(self, spec: TriggerSpec) -> dict[str, Any]:
+        """A trigger's inputs, from configuration: the values are secrets, never echoed."""
+        configured = {
+            "webhookKey": self.secrets.xero_webhook_key,
+            "appSecret": self.secrets.whatsapp_app_secret,
+            "verifyToken": self.secrets.whatsapp_verify_token,
+        }
+        return {i.key: configured.get(i.key, i.default) for i in spec.inputs}
+
+    def wake_worker(self) -> None:
+        if self.worker is not None:
+            self.worker.wake()

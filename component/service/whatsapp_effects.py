@@ -1,0 +1,109 @@
+"""What a signed WhatsApp delivery changes in the store (run in a thread, before the 200).
+
+- each status is stored once per (message id, status) (``store.messages.record_status``); a
+  duplicate delivery changes nothing;
+- a sent/delivered/read status whose ``biz_opaque_callback_data`` is an outbox key settles a
+  message whose send outcome was unknown (``outbox.resolve``): it did go out;
+- a ``failed`` status with 131026 (not on WhatsApp) for a reminder queues a durable
+  ``WHATSAPP/UNDELIVERABLE`` event: the worker asks Xero to e-mail the invoice instead (slow
+  work never runs before Meta's 200);
+- an inbound message whose words are a STOP word opts the sender's number out of reminders; a
+  START word opts it back in.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from component.runtime import Runtime
+from component.service.config import ServiceConfig, normalise_word
+from component.service.whatsapp_payload import Inbound, StatusUpdate
+from component.storage.events import NewEvent
+
+log = logging.getLogger("xero_wa.service.webhooks.whatsapp")
+
+SENT_STATUSES = frozenset({"sent", "delivered", "read", "played"})
+UNDELIVERABLE = 131026
+FALLBACK_CATEGORY = "WHATSAPP"
+FALLBACK_TYPE = "UNDELIVERABLE"
+
+
+@dataclass
+class Applied:
+    stored: int = 0
+    duplicates: int = 0
+    resolved: int = 0
+    fallbacks: int = 0
+    opted_out: int = 0
+    opted_in: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.stored} status(es) stored, {self.duplicates} duplicate(s), "
+            f"{self.resolved} resolved, {self.fallbacks} fallback(s) queued, "
+            f"{self.opted_out} opted out, {self.opted_in} opted in"
+        )
+
+
+def apply(
+    runtime: Runtime,
+    config: ServiceConfig,
+    statuses: Sequence[StatusUpdate],
+    inbound: Sequence[Inbound],
+) -> Applied:
+    applied = Applied()
+    for status in statuses:
+        _status(runtime, status, applied)
+    stop, start = config.stop_words(), config.start_words()
+    for message in inbound:
+        word = normalise_word(message.text)
+        if word in stop:
+            runtime.store.optouts.add_phone(message.sender, reason=f"replied {word}")
+            applied.opted_out += 1
+        elif word in start:
+            runtime.store.optouts.remove_phone(message.sender)
+            applied.opted_in += 1
+    return applied
+
+
+def _status(runtime: Runtime, status: StatusUpdate, applied: Applied) -> None:
+    store = runtime.store
+    new = store.messages.record_status(
+        status.wamid,
+        status.status,
+        status.timestamp,
+        status.recipient,
+        status.errors or None,
+        status.callback_data,
+        received_at=runtime.clock.now(),
+    )
+    if not new:
+        applied.duplicates += 1
+        return
+    applied.stored += 1
+    key = status.callback_data
+    if key is None:
+        return
+    if status.status in SENT_STATUSES and store.outbox.resolve(key, status.wamid):
+        applied.resolved += 1
+        log.info("outbox message %s settled as sent by a %s status", key, status.status)
+    if status.status == "failed" and UNDELIVERABLE in status.error_codes():
+        applied.fallbacks += _queue_fallback(runtime, key, status)
+
+
+def _queue_fallback(runtime: Runtime, key: str, status: StatusUpdate) -> int:
+    """Queue the e-mail fallback of a reminder WhatsApp could not deliver (once per message)."""
+    message = runtime.store.outbox.get(key)
+    if message is None or message.kind != "reminder":
+        return 0
+    event = NewEvent(
+        tenant_id=message.tenant_id,
+        category=FALLBACK_CATEGORY,
+        resource_id=key,
+        event_type=FALLBACK_TYPE,
+        event_date=status.wamid,
+        source="whatsapp",
+    )
+    return runtime.store.events.enqueue([event], runtime.clock.now())

@@ -1,0 +1,216 @@
+"""The worker: claims queued events, does their work, retries with backoff, parks what keeps failing.
+
+It runs inside ``xero-wa serve`` by default, or alone as ``xero-wa worker``; several may share a
+store. Claims are leases (``XERO_WA_WORKER_LEASE_SECONDS``): a worker that dies mid-event leaves
+the event ``working`` until its lease expires, then any worker claims it again. A graceful stop
+stops claiming, lets the event in hand finish for a short grace period, and gives back whatever
+it still holds, so the next start processes it. Nothing is lost: an event leaves the queue only
+as ``done`` or ``parked`` (with its error, listed by ``xero-wa events``, replayable).
+
+Failures: an error that cannot succeed later (Xero's 4xx such as a deleted invoice, bad input)
+parks at once; anything else retries after ``base * 2^(attempt-1)`` seconds (capped, with a
+little jitter; Retry-After when Xero gave one) until ``XERO_WA_WORKER_MAX_ATTEMPTS``. Every wait
+is on the runtime's clock, so tests move time instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+import uuid
+from datetime import timedelta
+
+from component import errors
+from component.runtime import Runtime
+from component.service.config import ServiceConfig
+from component.service.processor import EventProcessor
+from component.storage.events import Event
+
+log = logging.getLogger("xero_wa.service.worker")
+
+#: Finished events are kept this long (for ``xero-wa events`` and deduplication), then purged.
+KEEP_DONE = timedelta(days=7)
+PURGE_EVERY_SECONDS = 3600.0
+
+
+def new_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    def __init__(
+        self,
+        runtime: Runtime,
+        config: ServiceConfig,
+        processor: EventProcessor,
+        *,
+        owner: str | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.config = config
+        self.processor = processor
+        self.owner = owner or new_owner()
+        self.processed = 0
+        self._wake: asyncio.Event | None = None
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._last_purge: float | None = None
+
+    # ------------------------------------------------------------------ one pass
+    async def run_once(self) -> int:
+        """Claim one batch of due events and work through it; returns how many were claimed."""
+        events = self.runtime.store.events
+        claimed = await asyncio.to_thread(
+            events.claim,
+            self.owner,
+            self.runtime.clock.now(),
+            self.config.xero_wa_worker_lease_seconds,
+            self.config.xero_wa_worker_batch,
+        )
+        for event in claimed:
+            if self._stopping:
+                break
+            await self.handle(event)
+        return len(claimed)
+
+    async def drain(self, max_batches: int = 1000) -> int:
+        """Process every event that is due now (tests, and ``xero-wa worker --once``)."""
+        total = 0
+        for _ in range(max_batches):
+            claimed = await self.run_once()
+            total += claimed
+            if claimed == 0:
+                break
+        return total
+
+    async def handle(self, event: Event) -> None:
+        events = self.runtime.store.events
+        try:
+            outcome = await self.processor.process(event)
+        except Exception as exc:
+            await self._failed(event, exc)
+            return
+        await asyncio.to_thread(events.complete, event.id, self.owner, self.runtime.clock.now())
+        self.processed += 1
+        log.info("event %d (%s %s) done: %s", event.id, event.category, event.event_type, outcome)
+
+    async def _failed(self, event: Event, exc: Exception) -> None:
+        events = self.runtime.store.events
+        now = self.runtime.clock.now()
+        if isinstance(exc, errors.XeroWaError):
+            error = f"{exc.code}: {exc.message}"
+        else:
+            error = errors_text(exc)
+            log.error("event %d crashed", event.id, exc_info=exc)
+        max_attempts = self.config.xero_wa_worker_max_attempts
+        if is_permanent(exc) or event.attempts >= max_attempts:
+            await asyncio.to_thread(events.park, event.id, self.owner, error, now)
+            log.warning("event %d parked after %d attempt(s): %s", event.id, event.attempts, error)
+            return
+        delay = self.backoff(event, exc)
+        await asyncio.to_thread(
+            events.retry, event.id, self.owner, error, now + timedelta(seconds=delay), now
+        )
+        log.info(
+            "event %d failed (attempt %d), retry in %.0f s: %s",
+            event.id,
+            event.attempts,
+            delay,
+            error,
+        )
+
+    def backoff(self, event: Event, exc: Exception) -> float:
+        """Exponential, capped, jittered by the event id (reproducible); Retry-After wins."""
+        base = self.config.xero_wa_worker_backoff_seconds
+        cap = self.config.xero_wa_worker_max_backoff_seconds
+        delay = min(cap, base * 2.0 ** max(event.attempts - 1, 0))
+        delay *= 0.8 + 0.2 * random.Random(f"{event.id}:{event.attempts}").random()  # noqa: S311
+        retry_after = exc.retry_after if isinstance(exc, errors.UpstreamError) else None
+        return max(delay, retry_after or 0.0)
+
+    # ------------------------------------------------------------------ running
+    def wake(self) -> None:
+        """New events are queued: stop idling now rather than at the next tick."""
+        if self._wake is not None:
+            self._wake.set()
+
+    def start(self) -> None:
+        self._stopping = False
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self.run(), name="xero-wa-worker")
+
+    async def run(self) -> None:
+        """Claim and process until stopped; idle on the clock (or until woken) when empty."""
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        try:
+            while not self._stopping:
+                try:
+                    claimed = await self.run_once()
+                    await self._purge()
+                except Exception:
+                    log.exception("worker pass failed; continuing")
+                    claimed = 0
+                if claimed == 0 and not self._stopping:
+                    await self._idle()
+        finally:
+            await self._release()
+
+    async def stop(self, grace_seconds: float = 5.0) -> None:
+        """Stop claiming; let the event in hand finish for ``grace_seconds``; give back the rest."""
+        self._stopping = True
+        self.wake()
+        task, self._task = self._task, None
+        if task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(task), grace_seconds)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _idle(self) -> None:
+        assert self._wake is not None
+        sleeper = asyncio.ensure_future(
+            self.runtime.clock.sleep(self.config.xero_wa_worker_idle_seconds)
+        )
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for pending in (sleeper, waker):
+                pending.cancel()
+            self._wake.clear()
+
+    async def _release(self) -> None:
+        now = self.runtime.clock.now()
+        given_back = await asyncio.to_thread(self.runtime.store.events.release, self.owner, now)
+        if given_back:
+            log.info("worker stopped: %d unfinished event(s) returned to the queue", given_back)
+
+    async def _purge(self) -> None:
+        now = self.runtime.clock.monotonic()
+        if self._last_purge is not None and now - self._last_purge < PURGE_EVERY_SECONDS:
+            return
+        self._last_purge = now
+        cutoff = self.runtime.clock.now() - KEEP_DONE
+        await asyncio.to_thread(self.runtime.store.events.purge_done, cutoff)
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """Errors a retry cannot fix: bad input or specs, and Xero's definite non-retryable answers."""
+    if isinstance(exc, (errors.InputError, errors.SpecError)):
+        return True
+    if isinstance(exc, errors.UpstreamError):
+        return not exc.retryable and exc.status is not None and 400 <= exc.status < 500
+    return False
+
+
+def errors_text(exc: BaseException) -> str:
+    """An unexpected exception as a short line (its class and message, no traceback)."""
+    return f"internal_error: {type(exc).__name__}: {exc}"[:500]

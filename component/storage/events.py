@@ -1,0 +1,296 @@
+"""The durable queue of webhook events: stored before Xero gets its 200, processed after.
+
+Xero sends metadata only, must be answered within 5 seconds, and disables a webhook after a day of
+failed deliveries; so the receiver only stores and answers, and a worker does the slow part
+(fetching the record, sending WhatsApp messages) later. The life of an event::
+
+    enqueue()  → queued     (deduplicated on tenant, category, resource, type and date)
+    claim()    → working    leased to one worker until ``lease_until``; a crashed worker's
+                            events are claimed again once the lease has expired
+    complete() → done
+    retry()    → queued     with ``next_attempt_at`` pushed back (backoff)
+    park()     → parked     kept with its error until ``replay()`` queues it again
+    release()  → queued     a worker shutting down gives back what it had not finished
+
+Times are stored as fixed-width UTC text (``2026-07-14T09:30:00.000000Z``) so SQL can compare
+them as strings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from component.storage.store import Store
+
+STATES = ("queued", "working", "done", "parked")
+
+
+def stamp(moment: datetime) -> str:
+    """Fixed-width UTC text, comparable as a string."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_stamp(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """One event as received (or synthesised by the catch-up poll)."""
+
+    tenant_id: str
+    category: str
+    resource_id: str
+    event_type: str
+    event_date: str
+    resource_url: str | None = None
+    source: str = "webhook"
+    payload: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    source: str
+    tenant_id: str
+    category: str
+    resource_id: str
+    event_type: str
+    event_date: str
+    resource_url: str | None
+    state: str
+    attempts: int
+    next_attempt_at: str
+    lease_owner: str | None
+    lease_until: str | None
+    last_error: str | None
+    received_at: str
+    updated_at: str
+    payload: dict[str, Any] | None = field(default=None, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """What ``xero-wa events`` shows (the payload only as a flag: it is customer data)."""
+        return {
+            "id": self.id,
+            "state": self.state,
+            "source": self.source,
+            "tenantId": self.tenant_id,
+            "category": self.category,
+            "resourceId": self.resource_id,
+            "eventType": self.event_type,
+            "eventDateUtc": self.event_date,
+            "attempts": self.attempts,
+            "nextAttemptAt": self.next_attempt_at,
+            "lastError": self.last_error,
+            "receivedAt": self.received_at,
+            "updatedAt": self.updated_at,
+            "hasRecord": self.payload is not None,
+        }
+
+
+class EventsRepo:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    # ------------------------------------------------------------------ receiving
+    def enqueue(self, events: list[NewEvent], now: datetime) -> int:
+        """Store events in one short transaction; returns how many were new (not duplicates)."""
+        if not events:
+            return 0
+        when = stamp(now)
+        rows = [
+            (
+                e.source,
+                e.tenant_id,
+                e.category,
+                e.resource_id,
+                e.event_type,
+                e.event_date,
+                e.resource_url,
+                json.dumps(e.payload, separators=(",", ":")) if e.payload is not None else None,
+                when,
+                when,
+                when,
+            )
+            for e in events
+        ]
+        with self._store.transaction() as conn:
+            cursor = conn.executemany(
+                """INSERT OR IGNORE INTO webhook_events (source, tenant_id, category, resource_id,
+                       event_type, event_date, resource_url, payload_json, state, next_attempt_at,
+                       received_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)""",
+                rows,
+            )
+            return max(cursor.rowcount, 0)
+
+    # ------------------------------------------------------------------ working
+    def claim(self, owner: str, now: datetime, lease_seconds: float, limit: int) -> list[Event]:
+        """Lease up to ``limit`` due events to ``owner``: queued ones, and expired leases."""
+        when = stamp(now)
+        until = stamp(now + timedelta(seconds=lease_seconds))
+        with self._store.transaction() as conn:
+            ids = [
+                row["id"]
+                for row in conn.execute(
+                    """SELECT id FROM webhook_events
+                       WHERE (state = 'queued' AND next_attempt_at <= ?)
+                          OR (state = 'working' AND lease_until < ?)
+                       ORDER BY id LIMIT ?""",
+                    (when, when, limit),
+                )
+            ]
+            if not ids:
+                return []
+            marks = ",".join("?" for _ in ids)
+            conn.execute(
+                f"""UPDATE webhook_events SET state = 'working', attempts = attempts + 1,
+                       lease_owner = ?, lease_until = ?, updated_at = ?
+                    WHERE id IN ({marks})""",  # noqa: S608 - only placeholders are interpolated
+                (owner, until, when, *ids),
+            )
+            rows = conn.execute(
+                f"SELECT * FROM webhook_events WHERE id IN ({marks}) ORDER BY id",  # noqa: S608
+                ids,
+            ).fetchall()
+        return [_event(row) for row in rows]
+
+    def complete(self, event_id: int, owner: str, now: datetime) -> bool:
+        return self._settle(event_id, owner, now, "state = 'done', last_error = NULL", ())
+
+    def retry(
+        self, event_id: int, owner: str, error: str, next_attempt: datetime, now: datetime
+    ) -> bool:
+        return self._settle(
+            event_id,
+            owner,
+            now,
+            "state = 'queued', last_error = ?, next_attempt_at = ?",
+            (error, stamp(next_attempt)),
+        )
+
+    def park(self, event_id: int, owner: str, error: str, now: datetime) -> bool:
+        return self._settle(event_id, owner, now, "state = 'parked', last_error = ?", (error,))
+
+    def release(self, owner: str, now: datetime) -> int:
+        """Give back every event ``owner`` holds (a graceful stop): the attempt does not count."""
+        with self._store.transaction() as conn:
+            return conn.execute(
+                """UPDATE webhook_events SET state = 'queued', attempts = MAX(attempts - 1, 0),
+                       lease_owner = NULL, lease_until = NULL, updated_at = ?
+                   WHERE state = 'working' AND lease_owner = ?""",
+                (stamp(now), owner),
+            ).rowcount
+
+    def replay(self, event_id: int, now: datetime) -> Event | None:
+        """Queue a parked (or done) event again, due now, with a fresh attempt count."""
+        when = stamp(now)
+        with self._store.transaction() as conn:
+            changed = conn.execute(
+                """UPDATE webhook_events SET state = 'queued', attempts = 0, next_attempt_at = ?,
+                       lease_owner = NULL, lease_until = NULL, updated_at = ?
+                   WHERE id = ? AND state IN ('parked', 'done')""",
+                (when, when, event_id),
+            ).rowcount
+        return self.get(event_id) if changed else None
+
+    # ------------------------------------------------------------------ reading
+    def get(self, event_id: int) -> Event | None:
+        row = self._store.conn.execute(
+            "SELECT * FROM webhook_events WHERE id = ?", (event_id,)
+        ).fetchone()
+        return _event(row) if row else None
+
+    def list(self, states: tuple[str, ...] = STATES, limit: int = 100) -> list[Event]:
+        marks = ",".join("?" for _ in states)
+        rows = self._store.conn.execute(
+            f"SELECT * FROM webhook_events WHERE state IN ({marks}) ORDER BY id LIMIT ?",  # noqa: S608
+            (*states, limit),
+        ).fetchall()
+        return [_event(row) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        found = dict.fromkeys(STATES, 0)
+        for row in self._store.conn.execute(
+            "SELECT state, COUNT(*) AS n FROM webhook_events GROUP BY state"
+        ):
+            found[row["state"]] = row["n"]
+        return found
+
+    def next_due(self) -> datetime | None:
+        """When the earliest queued event becomes due (for the worker's idle wait)."""
+        row = self._store.conn.execute(
+            "SELECT MIN(next_attempt_at) AS due FROM webhook_events WHERE state = 'queued'"
+        ).fetchone()
+        return parse_stamp(row["due"]) if row and row["due"] else None
+
+    def purge_done(self, older_than: datetime) -> int:
+        """Forget finished events (Xero stops redelivering after 24 hours, so dedupe is safe)."""
+        with self._store.transaction() as conn:
+            return conn.execute(
+                "DELETE FROM webhook_events WHERE state = 'done' AND updated_at < ?",
+                (stamp(older_than),),
+            ).rowcount
+
+    # ------------------------------------------------------------------ catch-up poll
+    def poll_mark(self, tenant_id: str) -> datetime | None:
+        row = self._store.conn.execute(
+            "SELECT polled_at FROM webhook_poll_marks WHERE tenant_id = ?", (tenant_id,)
+        ).fetchone()
+        return parse_stamp(row["polled_at"]) if row else None
+
+    def set_poll_mark(self, tenant_id: str, polled_at: datetime) -> None:
+        with self._store.transaction() as conn:
+            conn.execute(
+                """INSERT INTO webhook_poll_marks (tenant_id, polled_at) VALUES (?, ?)
+                   ON CONFLICT(tenant_id) DO UPDATE SET polled_at = excluded.polled_at""",
+                (tenant_id, stamp(polled_at)),
+            )
+
+    # ------------------------------------------------------------------ helpers
+    def _settle(
+        self,
+        event_id: int,
+        owner: str,
+        now: datetime,
+        assignment: str,
+        args: tuple[Any, ...],
+    ) -> bool:
+        """Apply a final transition, only if ``owner`` still holds the lease (else: False)."""
+        with self._store.transaction() as conn:
+            changed = conn.execute(
+                f"""UPDATE webhook_events SET {assignment}, lease_owner = NULL, lease_until = NULL,
+                        updated_at = ?
+                    WHERE id = ? AND state = 'working' AND lease_owner = ?""",  # noqa: S608
+                (*args, stamp(now), event_id, owner),
+            ).rowcount
+        return changed > 0
+
+
+def _event(row: sqlite3.Row) -> Event:
+    return Event(
+        id=row["id"],
+        source=row["source"],
+        tenant_id=row["tenant_id"],
+        category=row["category"],
+        resource_id=row["resource_id"],
+        event_type=row["event_type"],
+        event_date=row["event_date"],
+        resource_url=row["resource_url"],
+        state=row["state"],
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        lease_owner=row["lease_owner"],
+        lease_until=row["lease_until"],
+        last_error=row["last_error"],
+        received_at=row["received_at"],
+        updated_at=row["updated_at"],
+        payload=json.loads(row["payload_json"]) if row["payload_json"] else None,
+    )
