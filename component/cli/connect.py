@@ -225,6 +225,9 @@ def cmd_connections(args: argparse.Namespace) -> int:
         status = row.get("status", "")
         table.add_row(row["name"], row["type"], status, tenant, row.get("accessTokenExpiresAt", ""))
     Console().print(table)
+    for row in rows:  # plain text: a fix is a command to copy, not something to wrap or style
+        if row.get("fix"):
+            print(f"{row['name']}: {row.get('problem', row['status'])}. Fix: {row['fix']}")
     return 0
 
 

@@ -120,6 +120,8 @@ def _token_summary(record: TokenRecord) -> dict[str, Any]:
     out: dict[str, Any] = {"status": record.status}
     if record.status_reason:
         out["problem"] = record.status_reason
+    if record.needs_reauth:
+        out["fix"] = reconnect_command(record.connection, record.grant_type)
     if record.tenant_id:
         out["tenantId"] = record.tenant_id
         out["tenantName"] = record.tenant_name

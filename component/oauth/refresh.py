@@ -150,7 +150,7 @@ class TokenKeeper:
     async def _renew(self, record: TokenRecord) -> TokenSet:
         """Ask Xero for new tokens and store them (we hold both locks here)."""
         used = self._grant.refresh_token_for(record)
-        if record.inflight is not None:
+        if record.inflight is not None and used is not None:
             log.warning(
                 "%s: a token refresh started at %s by %s never stored its answer; retrying with "
                 "the refresh token it sent (Xero accepts it for 30 minutes after rotating it)",

@@ -8,12 +8,14 @@ without a call to Xero; only an unknown tenant id triggers one fresh listing.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
 import httpx
 
 from component import errors
+from component.oauth.access import token_repo
 from component.runtime import Runtime
 from component.sessions import Session
 from component.storage.tokens import TenantRef
@@ -65,26 +67,23 @@ async def choose_tenant(
 
 
 async def select_tenant(runtime: Runtime, session: Session, tenant_id: str) -> Session:
-    """``session`` aimed at ``tenant_id`` (e.g. a webhook event's), re-listing once if unknown."""
+    """``session`` aimed at ``tenant_id`` (e.g. a webhook event's), re-listing once if unknown.
+
+    A tenant missing from the cached list may have been connected since; one ``GET
+    /connections`` settles it and refreshes the cache. Still missing is a ConnectionError.
+    """
+    name = session.name
     try:
         return session.with_tenant(tenant_id)
     except errors.ConnectionError:
-        if session.name is None:
+        if name is None:
             raise
-    from component.oauth.access import token_repo
-
     tenants = await fetch_tenants(runtime, session.auth)
     repo = token_repo(runtime)
-    await _to_thread(repo.set_tenants, session.name, tenants, None, runtime.clock.now())
+    await asyncio.to_thread(repo.set_tenants, name, tenants, None, runtime.clock.now())
     refreshed = replace(session, tenants=tuple(t.tenant_id for t in tenants))
     return refreshed.with_tenant(tenant_id)
 
 
 def _names(tenants: Sequence[TenantRef]) -> str:
     return ", ".join(f"{t.tenant_name or '(unnamed)'} ({t.tenant_id})" for t in tenants)
-
-
-async def _to_thread(fn: Callable[..., object], *args: object) -> None:
-    import asyncio
-
-    await asyncio.to_thread(fn, *args)

@@ -21,9 +21,14 @@ from oauth_fixtures import (
     REVOKE_URL,
     TOKEN_URL,
     form,
+    store_connection,
     token_body,
 )
 from pytest_httpx import HTTPXMock
+
+from component.config import Settings
+from component.oauth.access import token_repo
+from component.runtime import Runtime
 
 Run = Callable[..., CliOutcome]
 TENANTS = [
@@ -221,3 +226,25 @@ def test_disconnect_of_an_unknown_name_is_an_input_error(xero_wa: Run) -> None:
     result = xero_wa("disconnect", "nope")
     assert result.code == 2
     assert "no stored connection named 'nope'" in result.error["message"]
+
+
+def test_a_connection_that_needs_reauthorisation_is_listed_with_its_fix(
+    xero_wa: Run, cli_home: Path
+) -> None:
+    runtime = Runtime(settings=Settings(_env_file=None, xero_wa_home=cli_home))  # type: ignore[call-arg]
+    store_connection(runtime)
+    token_repo(runtime).mark_needs_reauth(
+        "acme", "Xero refused its refresh token", runtime.clock.now()
+    )
+    runtime.store.close()
+
+    [row] = xero_wa("connections", "--json").json
+    assert row["status"] == "needs_reauth"
+    assert row["fix"] == "run `xero-wa connect xero --name acme`"
+    table = xero_wa("connections").out
+    assert (
+        "acme: Xero refused its refresh token. Fix: run `xero-wa connect xero --name acme`" in table
+    )
+    failed = xero_wa("run", "getOrganisation", "--connection", "acme")
+    assert failed.code == 4
+    assert failed.error["details"]["reconnect"] == "run `xero-wa connect xero --name acme`"

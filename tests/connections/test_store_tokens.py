@@ -50,7 +50,8 @@ def runtime_with_key(
 async def test_without_a_key_tokens_are_plain_text_in_a_0600_file(runtime: Runtime) -> None:
     store_connection(runtime)
     path = runtime.settings.store_path
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        assert stat.S_IMODE(os.stat(file).st_mode) == 0o600, file
     text = raw_rows(path)
     assert "RT0" in text
     assert CLIENT_SECRET in text
