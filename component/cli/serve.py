@@ -1,0 +1,190 @@
+"""``xero-wa serve``, ``xero-wa worker`` and ``xero-wa events``: the HTTP service and its queue.
+
+``serve`` runs the Starlette app on uvicorn (webhooks, the ``/v1`` API, OAuth) with the worker
+in the same process unless ``--no-worker``; ``worker`` runs only the worker (and the catch-up
+poll) against the same store; ``events`` lists the durable queue and replays parked events.
+Only the standard library is imported here; the service loads when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+STATES = ("queued", "working", "done", "parked")
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser("serve", help="serve webhooks, the JSON action API and OAuth")
+    p.add_argument("--host", default=os.environ.get("XERO_WA_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("XERO_WA_PORT", "8000")))
+    p.add_argument("--no-worker", action="store_true", help="only receive; a separate worker works")
+    p.add_argument("--log-level", default=None, help="DEBUG, INFO (default), WARNING, ERROR")
+    p.add_argument(
+        "--graceful-timeout",
+        type=float,
+        default=10.0,
+        help="seconds to let in-flight requests finish on shutdown",
+    )
+    p.set_defaults(handler=cmd_serve)
+
+    p = commands.add_parser("worker", help="process queued webhook events (no HTTP)")
+    p.add_argument("--once", action="store_true", help="process what is due now, then exit")
+    p.add_argument("--log-level", default=None)
+    p.set_defaults(handler=cmd_worker)
+
+    p = commands.add_parser("events", help="list queued and parked webhook events; replay one")
+    p.add_argument("--state", choices=(*STATES, "all"), default=None, help="default: queued+parked")
+    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--replay", type=int, metavar="ID", help="queue a parked event again")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(handler=cmd_events)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import asyncio
+
+    import uvicorn
+
+    from component.service.app import create_app
+
+    runtime, config = _service_runtime(args)
+    if args.no_worker:
+        config = config.model_copy(update={"xero_wa_worker": False})
+    app = create_app(runtime, config)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+            proxy_headers=True,
+            server_header=False,
+            timeout_graceful_shutdown=args.graceful_timeout,
+        )
+    )
+
+    async def run() -> None:
+        try:
+            await server.serve()
+        finally:
+            await runtime.aclose()
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
+    from component.cli.output import emit
+    from component.service.app import build_state
+
+    runtime, config = _service_runtime(args)
+    state = build_state(runtime, config, None, None)
+    worker, poller = state.worker, state.poller
+    assert worker is not None
+    assert poller is not None
+
+    async def run() -> dict[str, Any]:
+        try:
+            await asyncio.to_thread(lambda: runtime.store)
+            if args.once:
+                await poller.poll_all()
+                return {"processed": await worker.drain()}
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            worker.start()
+            polling = asyncio.create_task(poller.run_forever())
+            await stop.wait()
+            polling.cancel()
+            await worker.stop()
+            return {"processed": worker.processed}
+        finally:
+            await runtime.aclose()
+
+    emit({"data": asyncio.run(run())})
+    return 0
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from component import errors
+    from component.cli.output import emit
+    from component.config import get_settings
+    from component.runtime import Runtime
+
+    runtime = Runtime(settings=get_settings())
+    try:
+        repo = runtime.store.events
+        if args.replay is not None:
+            event = repo.replay(args.replay, runtime.clock.now())
+            if event is None:
+                raise errors.InputError.single(
+                    "--replay", f"no parked or finished event has id {args.replay}"
+                )
+            emit({"data": event.to_json()})
+            return 0
+        states = (
+            STATES if args.state == "all" else (args.state,) if args.state else ("queued", "parked")
+        )
+        rows = [e.to_json() for e in repo.list(states, args.limit)]
+        counts = repo.counts()
+    finally:
+        asyncio.run(runtime.aclose())
+    if args.json:
+        emit({"data": {"counts": counts, "events": rows}})
+        return 0
+    _table(rows, counts)
+    return 0
+
+
+def _table(rows: list[dict[str, Any]], counts: dict[str, int]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    summary = ", ".join(f"{n} {state}" for state, n in counts.items())
+    table = Table(title=f"webhook events: {summary}", title_justify="left")
+    for column in ("id", "state", "category", "type", "resource", "attempts", "next", "error"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            row["state"],
+            row["category"],
+            row["eventType"],
+            row["resourceId"],
+            str(row["attempts"]),
+            row["nextAttemptAt"] if row["state"] == "queued" else "",
+            (row["lastError"] or "")[:80],
+        )
+    Console().print(table)
+
+
+def _service_runtime(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The runtime and service configuration; JSON logs with the secrets masked."""
+    from component.config import get_settings
+    from component.runtime import Runtime
+    from component.service import logging as service_logging
+    from component.service.config import ServiceConfig, resolve_secrets
+
+    settings = get_settings()
+    config = ServiceConfig()
+    runtime = Runtime(settings=settings)
+    secrets = resolve_secrets(runtime, config)
+    masked = [
+        secrets.xero_webhook_key,
+        secrets.whatsapp_app_secret,
+        secrets.whatsapp_verify_token,
+        *settings.api_keys(),
+    ]
+    level = args.log_level or ("DEBUG" if args.debug else settings.xero_wa_log_level)
+    service_logging.configure(level, masked)
+    return runtime, config
