@@ -8,7 +8,9 @@ Paths are the real ones, so pointing a client at the sandbox changes only the ho
 - ``/{version}/{phone-number-id}/...`` (WhatsApp Cloud API)
 - ``/_sandbox/...`` (control API)
 
-Middleware order, outermost first: call statistics, fault injection, then routing.
+Middleware order, outermost first: fault injection, call statistics, routing. A request
+stopped by an injected fault never reached the emulator, so it is counted under
+``faults_injected``, not under ``calls``.
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ def create_app(state: SandboxState) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(_Wrap, factory=state.calls.middleware),
             Middleware(_Wrap, factory=state.faults.middleware),
+            Middleware(_Wrap, factory=state.calls.middleware),
         ],
     )
     app.state.sandbox = state
