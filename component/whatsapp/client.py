@@ -39,6 +39,7 @@ from component.values import Binary
 from component.whatsapp import errors as wa_errors
 from component.whatsapp.errors import Subject, meta_code
 from component.whatsapp.pacer import WhatsAppPacer, pacer_for
+from component.whatsapp.retry import SendPolicy, Tries
 
 log = logging.getLogger("xero_wa.whatsapp")
 
@@ -46,22 +47,6 @@ E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 #: Transport failures that prove the request never reached Meta: no connection was made.
 UNREACHED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 PACED_CODES = frozenset({130429, 131056})
-
-
-@dataclass(frozen=True)
-class SendPolicy:
-    """Bounds of the automatic retries of one send (see the module docstring)."""
-
-    throughput_retries: int = 5
-    pair_retries: int = 3
-    failure_retries: int = 3
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-
-    def backoff(self, failures: int, rng: random.Random) -> float:
-        """Equal-jitter exponential backoff: half fixed, half random, never zero."""
-        ceiling = min(self.max_delay, self.base_delay * 2.0**failures)
-        return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
 @dataclass(frozen=True)
@@ -73,13 +58,6 @@ class SendResult:
     to: str
     message_status: str
     response: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-
-@dataclass
-class _Tries:
-    throughput: int = 0
-    pair: int = 0
-    failures: int = 0
 
 
 class WhatsAppClient:
@@ -152,7 +130,7 @@ class WhatsAppClient:
     async def _send(self, payload: dict[str, Any], subject: Subject) -> SendResult:
         url = f"{self.base}/{self.phone_number_id}/messages"
         to = str(payload["to"])
-        tries = _Tries()
+        tries = Tries()
         while True:
             ticket = await self.pacer.acquire(to)
             try:
@@ -183,7 +161,7 @@ class WhatsAppClient:
             )
         return wa_errors.error_for(response, subject, pair_wait=self.pacer.pair_interval)
 
-    async def _should_retry(self, error: errors.XeroWaError, to: str, tries: _Tries) -> bool:
+    async def _should_retry(self, error: errors.XeroWaError, to: str, tries: Tries) -> bool:
         """Arrange the wait for a retryable refusal; False when it must be raised."""
         code = meta_code(error)
         policy = self.policy
@@ -242,7 +220,7 @@ class WhatsAppClient:
         except (sqlite3.Error, OSError) as exc:
             log.warning("message %s sent but not recorded: %s", result.message_id, exc)
 
-    async def _backoff(self, tries: _Tries) -> None:
+    async def _backoff(self, tries: Tries) -> None:
         rng: random.Random = self.runtime.shared_object("whatsapp.retry.random", random.Random)
         await self.runtime.clock.sleep(self.policy.backoff(tries.failures, rng))
         tries.failures += 1
@@ -293,7 +271,7 @@ class WhatsAppClient:
 
     async def _call(self, method: str, url: str, subject: Subject, **kw: Any) -> httpx.Response:
         """A call that may be repeated safely: transport failures and transient errors retried."""
-        tries = _Tries()
+        tries = Tries()
         while True:
             try:
                 response = await self.runtime.http.request(

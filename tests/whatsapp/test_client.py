@@ -11,8 +11,9 @@ from component.clock import FakeClock
 from component.runtime import Runtime
 from component.values import Binary
 from component.whatsapp import templates as t
-from component.whatsapp.client import SendPolicy, SendResult, WhatsAppClient
+from component.whatsapp.client import SendResult, WhatsAppClient
 from component.whatsapp.errors import SendOutcomeUnknown, WhatsAppAuthError
+from component.whatsapp.retry import SendPolicy
 from tests.whatsapp.conftest import (
     CUSTOMER,
     GRAPH,
