@@ -1,0 +1,141 @@
+"""What the customer reads: amounts for their currency and locale, exact amount_1000, dates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from component.reminders import compose
+from component.reminders import plan as p
+from component.reminders.policy import Policy, load_policy
+from component.storage.reminder_cache import CachedContact, Candidate
+
+POLICY = load_policy()
+TODAY = date(2026, 7, 14)
+PRIYA = CachedContact(
+    "c-1", "Priya Textiles", [{"PhoneType": "MOBILE", "PhoneNumber": "98200 12345"}]
+)
+
+
+def message(*invoices: tuple[str, int, str, str], policy: Policy = POLICY) -> p.Message:
+    candidates = [
+        Candidate(
+            "t-1", "c-1", f"id-{n}", n, "Priya Textiles", TODAY - timedelta(days=d), Decimal(a), c
+        )
+        for n, d, a, c in invoices
+    ]
+    ctx = p.PlanContext(policy=policy, tenant_id="t-1", as_of=TODAY, default_region="IN")
+    planned = p.plan_contact(ctx, candidates, PRIYA).message
+    assert planned is not None
+    return planned
+
+
+def body(composed: compose.Composed) -> list[dict[str, Any]]:
+    return next(c["parameters"] for c in composed.components if c["type"] == "body")
+
+
+def test_a_single_reminder_fills_the_stage_template() -> None:
+    composed = compose.single(
+        POLICY, message(("INV-0142", 7, "48500.55", "INR")), "en_IN", link_suffix="Tz7XoQ"
+    )
+    assert (composed.template, composed.language) == ("payment_reminder", "en")
+    assert body(composed) == [
+        {"type": "text", "text": "Priya Textiles"},
+        {"type": "text", "text": "INV-0142"},
+        {
+            "type": "currency",
+            "currency": {"fallback_value": "₹48,500.55", "code": "INR", "amount_1000": 48500550},
+        },
+        {"type": "date_time", "date_time": {"fallback_value": "7 July 2026"}},
+        {"type": "text", "text": "7"},
+    ]
+    assert composed.components[-1] == {
+        "type": "button",
+        "sub_type": "url",
+        "index": "0",
+        "parameters": [{"type": "text", "text": "Tz7XoQ"}],
+    }
+    assert composed.summary == "overdue_7 · INV-0142 · ₹48,500.55"
+
+
+def test_indian_grouping_for_large_amounts() -> None:
+    composed = compose.single(POLICY, message(("INV-9", 7, "1234567.5", "INR")), "en_IN")
+    amount = body(composed)[2]["currency"]
+    assert amount == {"fallback_value": "₹12,34,567.50", "code": "INR", "amount_1000": 1234567500}
+
+
+def test_the_due_soon_stage_uses_its_own_parameters() -> None:
+    composed = compose.single(
+        POLICY, message(("INV-1", -3, "500", "INR")), "en_IN", link_suffix="x"
+    )
+    assert composed.template == "invoice_new"
+    assert [p.get("text") or p["type"] for p in body(composed)] == [
+        "Priya Textiles",
+        "INV-1",
+        "currency",
+        "date_time",
+    ]
+
+
+def test_a_combined_reminder_has_the_count_and_total() -> None:
+    composed = compose.combined(
+        POLICY, message(("INV-1", 3, "1000", "INR"), ("INV-2", 10, "2500.25", "INR")), "en_IN"
+    )
+    assert composed.template == "payment_reminder_multi"
+    assert body(composed) == [
+        {"type": "text", "text": "Priya Textiles"},
+        {"type": "text", "text": "2"},
+        {
+            "type": "currency",
+            "currency": {"fallback_value": "₹3,500.25", "code": "INR", "amount_1000": 3500250},
+        },
+    ]
+    assert all(c["type"] == "body" for c in composed.components)
+
+
+def test_mixed_currencies_are_totalled_as_text_listing_each() -> None:
+    composed = compose.combined(
+        POLICY,
+        message(
+            ("INV-1", 3, "120000", "INR"), ("INV-2", 10, "350", "USD"), ("INV-3", 9, "1", "USD")
+        ),
+        "en_IN",
+    )
+    assert body(composed)[2] == {"type": "text", "text": "₹1,20,000.00 + $351.00"}
+
+
+def test_named_templates_get_parameter_names() -> None:
+    data = POLICY.model_dump(by_alias=True)
+    data["combined"]["namedParameters"] = True
+    named = Policy.model_validate(data)
+    composed = compose.combined(
+        named,
+        message(("INV-1", 3, "500", "INR"), ("INV-2", 4, "500", "INR"), policy=named),
+        "en_IN",
+    )
+    assert [p["parameter_name"] for p in body(composed)] == ["party_name", "invoice_count", "total"]
+
+
+def test_the_pdf_header_is_added_when_the_stage_asks_for_it() -> None:
+    data = POLICY.model_dump(by_alias=True)
+    data["stages"][2]["header"] = "pdf"
+    data["stages"][2]["template"] = "payment_reminder_pdf"
+    with_pdf = Policy.model_validate(data)
+    composed = compose.single(
+        with_pdf, message(("INV/7", 7, "500", "INR"), policy=with_pdf), "en_IN", media_id="m-1"
+    )
+    assert composed.components[0] == {
+        "type": "header",
+        "parameters": [{"type": "document", "document": {"id": "m-1", "filename": "INV-7.pdf"}}],
+    }
+
+
+def test_the_locale_follows_the_organisation_unless_the_policy_sets_one() -> None:
+    assert compose.message_locale(POLICY, "IN") == "en_IN"
+    assert compose.message_locale(POLICY, "NZ") == "en_NZ"
+    assert compose.message_locale(POLICY, "XX") == "en"
+    assert compose.message_locale(POLICY, None) == "en"
+    data = POLICY.model_dump(by_alias=True)
+    data["locale"] = "hi_IN"
+    assert compose.message_locale(Policy.model_validate(data), "IN") == "hi_IN"
