@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
+from oauth_cli_support import CliOutcome
 
 from component.cli import main
 from component.config import get_settings
-
-
-@dataclass
-class CliOutcome:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-    @property
-    def error(self) -> Any:
-        """The JSON error object, which follows any progress text on stderr."""
-        start = 0 if self.err.startswith("{") else self.err.rfind("\n{") + 1
-        return json.loads(self.err[start:])["error"]
-
 
 ENV_NAMES = (
     "XERO_WA_CONNECTION_VALUE",

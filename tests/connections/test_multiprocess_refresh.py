@@ -19,11 +19,11 @@ from typing import Any
 
 import httpx
 import pytest
-from refresh_worker import CRASH_EXIT
-from test_cli_connect import free_port
+from oauth_cli_support import free_port
+from oauth_refresh_worker import CRASH_EXIT
 
 XERO_WA = str(Path(sys.executable).with_name("xero-wa"))
-WORKER = str(Path(__file__).with_name("refresh_worker.py"))
+WORKER = str(Path(__file__).with_name("oauth_refresh_worker.py"))
 PROCESSES = 4
 CALLS_EACH = 6
 TIMEOUT = 60

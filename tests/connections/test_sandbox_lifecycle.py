@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sandbox_support import APP_VALUES, NZ, authorise
+from oauth_sandbox_support import APP_VALUES, NZ, authorise
 
 from component import errors
 from component.clock import FakeClock

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import CliOutcome
+from oauth_cli_support import Browser, CliOutcome, free_port
 from oauth_fixtures import (
     CLIENT_ID,
     CONNECTIONS_URL,
@@ -18,7 +18,6 @@ from oauth_fixtures import (
     store_connection,
 )
 from pytest_httpx import HTTPXMock
-from test_cli_connect import Browser, free_port
 
 from component import errors
 from component.clock import FakeClock
