@@ -13,11 +13,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from component import sessions
 from component.clock import FakeClock
 from component.config import Settings
+from component.registry import Registry
 from component.reminders.policy import Policy, load_policy
 from component.reminders.report import Report
 from component.reminders.run import RunOptions, run_reminders
@@ -106,12 +108,13 @@ class World:
             RunOptions(policy or make_policy(), **options),
         )
 
-    async def restart(self) -> None:
+    async def restart(self, transport: httpx.AsyncBaseTransport | None = None) -> None:
         """A new process: a fresh runtime (and store handle) on the same state and sandbox."""
         await self.runtime.aclose()
         self.runtime = Runtime(
             settings=self.sandbox.settings,
-            transport=self.sandbox.transport,
+            registry=self.runtime.registry,
+            transport=transport or self.sandbox.transport,
             clock=self.sandbox.clock,
         )
         self.runtimes.append(self.runtime)
@@ -136,6 +139,8 @@ def sandbox_config(**whatsapp: Any) -> SandboxConfig:
             today=TODAY, tenants=[TenantSpec(name="Test Traders (IN)", contacts=0, invoices=0)]
         )
     )
+    # the demo token is an inline access token (no refresh): let it outlive tests that jump weeks
+    config.xero.access_token_seconds = 400 * 86_400
     for key, value in whatsapp.items():
         setattr(config.whatsapp, key, value)
     return config
@@ -148,11 +153,18 @@ def wa_config() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def world(tmp_path: Path, wa_config: dict[str, Any]) -> AsyncIterator[World]:
+async def world(
+    tmp_path: Path, wa_config: dict[str, Any], registry: Registry
+) -> AsyncIterator[World]:
     clock = FakeClock(NOW)
     settings = Settings(_env_file=None, xero_wa_home=tmp_path / "home")  # type: ignore[call-arg]
     sandbox = embedded(settings, clock=clock, config=sandbox_config(**wa_config))
-    runtime = Runtime(settings=sandbox.settings, transport=sandbox.transport, clock=sandbox.clock)
+    runtime = Runtime(
+        settings=sandbox.settings,
+        registry=registry,
+        transport=sandbox.transport,
+        clock=sandbox.clock,
+    )
     xero = await sessions.resolve(runtime, sandbox.demo_connections["xero"], "xero")
     whatsapp = await sessions.resolve(runtime, sandbox.demo_connections["whatsapp"], "whatsapp")
     w = World(sandbox, clock, tmp_path / "home", runtime, xero, whatsapp, [runtime])

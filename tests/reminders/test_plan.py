@@ -48,7 +48,8 @@ def test_several_invoices_of_a_contact_make_one_combined_message() -> None:
     plan = p.plan_contact(
         ctx(), [invoice("INV-1", 1), invoice("INV-2", 9), invoice("INV-3", 40)], PRIYA
     )
-    assert plan.message is not None and plan.message.combined
+    assert plan.message is not None
+    assert plan.message.combined
     assert plan.message.items == [
         Item("t-1", "id-INV-1", "overdue_1"),
         Item("t-1", "id-INV-2", "overdue_7"),
@@ -60,9 +61,12 @@ def test_the_outbox_key_depends_only_on_the_items() -> None:
     a = p.plan_contact(ctx(), [invoice("INV-1", 1), invoice("INV-2", 9)], PRIYA).message
     b = p.plan_contact(ctx(), [invoice("INV-2", 9), invoice("INV-1", 1)], PRIYA).message
     c = p.plan_contact(ctx(), [invoice("INV-1", 7), invoice("INV-2", 9)], PRIYA).message
-    assert a is not None and b is not None and c is not None
+    assert a is not None
+    assert b is not None
+    assert c is not None
     assert a.key == b.key != c.key
-    assert a.key.startswith("rem-") and len(a.key) < 128
+    assert a.key.startswith("rem-")
+    assert len(a.key) < 128
 
 
 def test_below_the_minimum_for_its_currency_is_skipped() -> None:
@@ -70,7 +74,8 @@ def test_below_the_minimum_for_its_currency_is_skipped() -> None:
         ctx(), [invoice("INV-1", 9, "99.99"), invoice("INV-2", 9, "2", "USD")], PRIYA
     )
     assert [(s.candidate.number, s.reason) for s in plan.skips] == [("INV-1", p.BELOW_MINIMUM)]
-    assert plan.message is not None and [d.candidate.number for d in plan.message.dues] == ["INV-2"]
+    assert plan.message is not None
+    assert [d.candidate.number for d in plan.message.dues] == ["INV-2"]
 
 
 def test_a_stage_already_in_the_outbox_is_not_sent_again() -> None:
@@ -87,7 +92,8 @@ def test_a_stage_already_in_the_outbox_is_not_sent_again() -> None:
         ("INV-2", p.NEEDS_REVIEW),
         ("INV-3", p.STOPPED),
     ]
-    assert plan.message is not None and [d.candidate.number for d in plan.message.dues] == ["INV-4"]
+    assert plan.message is not None
+    assert [d.candidate.number for d in plan.message.dues] == ["INV-4"]
 
 
 def test_a_missed_earlier_stage_is_not_sent_late() -> None:
@@ -111,7 +117,8 @@ def test_a_number_that_replied_stop_gets_nothing() -> None:
         return "replied STOP" if phone == "+919820012345" else None
 
     plan = p.plan_contact(ctx(opted_out=opted_out), [invoice("INV-1", 9)], PRIYA)
-    assert plan.message is None and plan.skips[0].reason == p.OPTED_OUT
+    assert plan.message is None
+    assert plan.skips[0].reason == p.OPTED_OUT
 
 
 def test_no_usable_mobile_is_skipped_with_the_phone_rule_reason() -> None:
@@ -131,7 +138,8 @@ def test_a_foreign_number_keeps_its_country_no_plus_91_is_prepended() -> None:
         [{"PhoneType": "MOBILE", "PhoneCountryCode": "61", "PhoneNumber": "0412 345 678"}],
     )
     plan = p.plan_contact(ctx(), [invoice("INV-1", 9)], sydney)
-    assert plan.message is not None and plan.message.recipient == "+61412345678"
+    assert plan.message is not None
+    assert plan.message.recipient == "+61412345678"
 
 
 def test_invoices_past_stop_after_days_are_skipped_and_unknown_contacts_reported() -> None:
