@@ -8,9 +8,11 @@ process (kept in ``runtime.shared_object``), used by ``XeroClient.request`` for 
   own sends never lets more than ``per_minute`` through in any 60 seconds, so it cannot overrun a
   fixed window either.
 - Day: the same sliding window over 24 hours, against the configured budget (plans differ).
-- Steering: ``X-MinLimit-Remaining`` / ``X-DayLimit-Remaining`` tell what Xero has left. When
-  Xero has fewer calls left than we think (another process or app used the same organisation),
-  the local window is filled up to match, so we slow down before Xero says 429.
+- Steering: ``X-MinLimit-Remaining`` tells what Xero has left this minute. When Xero has fewer
+  calls left than we think (another process or app used the same organisation), the local window
+  is filled up to match, so we slow down before Xero says 429. ``X-DayLimit-Remaining`` is kept
+  for planning (``remaining()``) but does not stop calls by itself: only Xero's 429 ``day`` says
+  when the day resets, and a refused call costs nothing, so the message the user gets is exact.
 - A 429 ``minute``/``concurrent`` pauses every caller of the tenant for exactly ``Retry-After``;
   a 429 ``day`` blocks the tenant until the reset, and later calls fail without reaching Xero.
 
@@ -58,6 +60,7 @@ class TenantLimiter:
         self._day: deque[float] = deque()
         self._paused_until = 0.0
         self._day_blocked_until: float | None = None
+        self._xero_day_remaining: int | None = None
         #: Every wait this limiter imposed, in seconds (reported by the bench and by tests).
         self.waits: list[float] = []
         self.sent = 0
@@ -111,11 +114,13 @@ class TenantLimiter:
 
     # ------------------------------------------------------------------ feedback from Xero
     def observe(self, headers: Mapping[str, str]) -> None:
-        """Tighten the local windows to what Xero says is left (never loosen them)."""
+        """Tighten the minute window to what Xero says is left (never loosen it)."""
         now = self._clock.monotonic()
         self._expire(now)
         _fill(self._minute, self.limits.per_minute, _int(headers.get("X-MinLimit-Remaining")), now)
-        _fill(self._day, self.limits.per_day, _int(headers.get("X-DayLimit-Remaining")), now)
+        day_left = _int(headers.get("X-DayLimit-Remaining"))
+        if day_left is not None:
+            self._xero_day_remaining = day_left
 
     def pause(self, seconds: float) -> None:
         """Xero said 429 (minute, concurrent, app minute): nobody calls for ``seconds``."""
@@ -129,10 +134,10 @@ class TenantLimiter:
         """Calls left in the current windows, as this limiter sees them."""
         now = self._clock.monotonic()
         self._expire(now)
-        return {
-            "minute": self.limits.per_minute - len(self._minute),
-            "day": self.limits.per_day - len(self._day),
-        }
+        day = self.limits.per_day - len(self._day)
+        if self._xero_day_remaining is not None:
+            day = min(day, self._xero_day_remaining)
+        return {"minute": self.limits.per_minute - len(self._minute), "day": max(0, day)}
 
 
 def _fill(window: deque[float], limit: int, remaining: int | None, now: float) -> None:

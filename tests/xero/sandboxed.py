@@ -7,9 +7,10 @@ takes a SandboxConfig so a test can ask for a 5,000-invoice organisation or inje
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 
 from component.clock import FakeClock
@@ -22,11 +23,36 @@ from component.sandbox.embedded import EmbeddedSandbox, embedded
 
 
 @dataclass
+class Answer:
+    """One request the client sent and the status and headers the sandbox answered."""
+
+    method: str
+    path: str
+    status: int
+    headers: httpx.Headers
+
+
+@dataclass
+class Recording(httpx.AsyncBaseTransport):
+    """The sandbox transport, noting every answer (429s and their Retry-After included)."""
+
+    inner: httpx.AsyncBaseTransport
+    answers: list[Answer] = field(default_factory=list)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        answer = Answer(request.method, request.url.path, response.status_code, response.headers)
+        self.answers.append(answer)
+        return response
+
+
+@dataclass
 class Sandboxed:
     sandbox: EmbeddedSandbox
     runtime: Runtime
     executor: Executor
     connection: dict[str, Any]
+    recording: Recording
 
     async def run(
         self, key: str, inputs: dict[str, Any] | None = None, kind: Kind = "action"
@@ -53,11 +79,13 @@ async def make_sandbox(
 
     def make(config: SandboxConfig | None = None) -> Sandboxed:
         sandbox = embedded(settings, clock=clock, config=config)
+        recording = Recording(sandbox.transport)
         runtime = Runtime(
-            settings=sandbox.settings, registry=registry, clock=clock, transport=sandbox.transport
+            settings=sandbox.settings, registry=registry, clock=clock, transport=recording
         )
         runtimes.append(runtime)
-        return Sandboxed(sandbox, runtime, Executor(runtime), sandbox.demo_connections["xero"])
+        connection = sandbox.demo_connections["xero"]
+        return Sandboxed(sandbox, runtime, Executor(runtime), connection, recording)
 
     yield make
     for runtime in runtimes:
