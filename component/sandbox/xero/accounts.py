@@ -48,7 +48,7 @@ def list_accounts(ctx: Ctx) -> Response:
     org = ctx.org
     since = query.modified_since(ctx)
     modified = query.updated_after(since)
-    matched: list[Account] = query.select(
+    matched = query.select(
         ctx,
         "accounts",
         lambda: org.accounts.values(),

@@ -69,7 +69,7 @@ def list_contacts(ctx: Ctx) -> Response:
     modified = query.updated_after(since)
     if modified is not None:
         tests.append(modified)
-    matched: list[Contact] = query.select(
+    matched = query.select(
         ctx,
         "contacts",
         lambda: org.contacts.values(),

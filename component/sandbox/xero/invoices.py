@@ -97,7 +97,7 @@ def list_invoices(ctx: Ctx) -> Response:
         since,
         mine,
     )
-    matched: list[Invoice] = query.select(
+    matched = query.select(
         ctx,
         "invoices",
         lambda: org.invoices.values(),

@@ -43,7 +43,7 @@ def list_items(ctx: Ctx) -> Response:
     org = ctx.org
     since = query.modified_since(ctx)
     modified = query.updated_after(since)
-    matched: list[Item] = query.select(
+    matched = query.select(
         ctx,
         "items",
         lambda: org.items.values(),

@@ -51,7 +51,7 @@ def list_payments(ctx: Ctx) -> Response:
     org = ctx.org
     since = query.modified_since(ctx)
     modified = query.updated_after(since)
-    matched: list[Payment] = query.select(
+    matched = query.select(
         ctx,
         "payments",
         lambda: org.payments.values(),

@@ -6,9 +6,9 @@ bumps the collection's version, so paging through a large result filters once. P
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from component.sandbox.xero import envelope as xe
 from component.sandbox.xero.api import Ctx
@@ -43,7 +43,7 @@ def select(
     key_parts: tuple[Any, ...],
     ident: Callable[[Any], str],
     lookup: Callable[[str], Any],
-) -> list[Any]:
+) -> Selection:
     """Records matching the query, in order; cached by id while the collection is unchanged.
 
     ``key_parts`` must name every input that shapes the result besides ``where``/``order``.
@@ -67,7 +67,33 @@ def select(
         return [ident(r) for r in matched]
 
     ids: list[str] = ctx.org.cached(collection, key, compute)
-    return [record for record in (lookup(i) for i in ids) if record is not None]
+    return Selection(ids, lookup)
+
+
+class Selection(Sequence[Any]):
+    """The matching records as a lazy view over cached ids: a page looks up only its slice.
+
+    Every write bumps the collection's version before the next query, so an id here always
+    resolves (the cache never outlives a delete).
+    """
+
+    def __init__(self, ids: list[str], lookup: Callable[[str], Any]) -> None:
+        self._ids = ids
+        self._lookup = lookup
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self._lookup(i) for i in self._ids[index]]
+        return self._lookup(self._ids[index])
 
 
 def paging(ctx: Ctx) -> tuple[int, int] | None:
@@ -91,9 +117,9 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
-def page_of(items: list[Any], page: int, size: int) -> list[Any]:
+def page_of(items: Sequence[Any], page: int, size: int) -> list[Any]:
     start = (page - 1) * size
-    return items[start : start + size]
+    return list(items[start : start + size])
 
 
 def updated_after(since: datetime | None) -> Callable[[Any], bool] | None:
