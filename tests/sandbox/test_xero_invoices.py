@@ -221,15 +221,16 @@ async def test_get_one_by_id_or_number_and_404(
 async def test_create_computes_totals_numbers_and_creates_the_contact(
     client: httpx.AsyncClient, h: dict[str, str], sandbox: SandboxState
 ) -> None:
+    org = sandbox.xero.orgs[sandbox.xero.demo_tenant_id]
+    expected_number = f"INV-{org.invoice_sequence + 1:04d}"
     invoice = await create(client, h, Status="AUTHORISED")
     assert invoice["Status"] == "AUTHORISED"
     assert invoice["SubTotal"] == 1000.0
     assert invoice["TotalTax"] == 180.0
     assert invoice["Total"] == invoice["AmountDue"] == 1180.0
-    assert invoice["InvoiceNumber"] == "INV-0205"
+    assert invoice["InvoiceNumber"] == expected_number
     assert invoice["Contact"]["Name"] == "Asha Verma"
     assert invoice["DueDate"] == "/Date(1785542400000+0000)/"
-    org = sandbox.xero.orgs[sandbox.xero.demo_tenant_id]
     assert org.contact_by_name("Asha Verma") is not None
 
 
