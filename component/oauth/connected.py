@@ -35,7 +35,7 @@ class Connected:
         if self.scopes is not None:
             out["scopes"] = self.scopes
         if self.expires_at is not None:
-            out["accessTokenExpiresAt"] = self.expires_at.isoformat()
+            out["accessTokenExpiresAt"] = self.expires_at.isoformat(timespec="seconds")
         return out
 
 

@@ -126,12 +126,12 @@ def _token_summary(record: TokenRecord) -> dict[str, Any]:
         out["tenantId"] = record.tenant_id
         out["tenantName"] = record.tenant_name
     if record.tokens is not None:
-        out["accessTokenExpiresAt"] = record.tokens.expires_at.isoformat()
+        out["accessTokenExpiresAt"] = record.tokens.expires_at.isoformat(timespec="seconds")
         out["scopes"] = record.tokens.scope
     if record.rotated_at is not None:
-        out["refreshTokenRotatedAt"] = record.rotated_at.isoformat()
+        out["refreshTokenRotatedAt"] = record.rotated_at.isoformat(timespec="seconds")
     if record.inflight is not None:
-        out["interruptedRefreshAt"] = record.inflight.started_at.isoformat()
+        out["interruptedRefreshAt"] = record.inflight.started_at.isoformat(timespec="seconds")
     return out
 
 

@@ -62,7 +62,8 @@ async def choose_tenant(
         return await chooser(candidates)
     raise errors.InputError.single(
         "tenant",
-        f"several organisations match: {_names(candidates)}; say which with --tenant NAME or ID",
+        f"several organisations match: {_names(candidates)}; say which with --tenant NAME or ID "
+        "(nothing was saved)",
     )
 
 
