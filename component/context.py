@@ -32,6 +32,8 @@ class ActionContext:
     source: Source = "api"
     #: Facts a handler wants reported beside its data (e.g. calls used); not part of ``data``.
     notes: dict[str, Any] = field(default_factory=dict)
+    #: Sessions of declared connection inputs of another family, by input key.
+    connections: dict[str, Session] = field(default_factory=dict)
 
     @property
     def settings(self) -> Any:

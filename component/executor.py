@@ -37,6 +37,8 @@ class Prepared:
     loaded: Loaded[Any]
     input_set: InputSet
     connection_input: InputSpec | None
+    #: Connection inputs of another family (key, family): opened into ``ctx.connections``.
+    extra_connections: tuple[tuple[InputSpec, str], ...] = ()
 
 
 class Executor:
@@ -82,7 +84,10 @@ class Executor:
                 registry.action(key) if kind == "action" else registry.datasource(key)
             )
             prepared = Prepared(
-                loaded, InputSet(loaded.spec.inputs), registry.connection_input(loaded.spec)
+                loaded,
+                InputSet(loaded.spec.inputs),
+                registry.connection_input(loaded.spec),
+                tuple(registry.extra_connection_inputs(loaded.spec)),
             )
             self._prepared[cache_key] = prepared
         return prepared
@@ -102,10 +107,16 @@ class Executor:
             from_inputs = raw.pop(prepared.connection_input.key, None)
             if connection is None and from_inputs not in (None, ""):
                 connection = from_inputs
+        extra_values = {i.key: raw.pop(i.key, None) for i, _ in prepared.extra_connections}
         values = prepared.input_set.clean(raw, source=source, context=f"{kind} {key}")
         if session is None and spec.connection is not None:
             session = await sessions.resolve(self.runtime, connection, spec.connection)
         ctx = ActionContext(self.runtime, spec, values, session, self, source)
+        for spec_input, family in prepared.extra_connections:
+            value = extra_values[spec_input.key]
+            ctx.connections[spec_input.key] = await sessions.resolve(
+                self.runtime, value if value not in (None, "") else None, family
+            )
         if isinstance(spec, ActionSpec) and spec.request is not None:
             return await rest.execute(ctx, spec.request)
         handler = self.runtime.registry.handler(prepared.loaded)

@@ -187,9 +187,12 @@ class Registry:
         The implied one is ``xeroConnection`` / ``whatsappConnection``, as in the reference
         component, so forty specs need not repeat the same four lines.
         """
-        declared = next((i for i in spec.inputs if i.type == "connection"), None)
-        if declared is not None or spec.connection is None:
-            return declared
+        declared = [i for i in spec.inputs if i.type == "connection"]
+        if spec.connection is None:
+            return declared[0] if declared else None
+        own = next((i for i in declared if self._input_family(i) in (None, spec.connection)), None)
+        if own is not None:
+            return own
         return InputSpec.model_validate(
             {
                 "key": f"{spec.connection}Connection",
@@ -200,6 +203,26 @@ class Registry:
                 "connections": self.family_connections(spec.connection),
             }
         )
+
+    def extra_connection_inputs(
+        self, spec: ActionSpec | TriggerSpec | DataSourceSpec
+    ) -> list[tuple[InputSpec, str]]:
+        """Declared connection inputs of another family, with that family (e.g. the reminder
+        job's WhatsApp connection beside its Xero one); the executor opens each into a session.
+        """
+        main = self.connection_input(spec)
+        out = []
+        for spec_input in spec.inputs:
+            family = self._input_family(spec_input)
+            if spec_input.type == "connection" and spec_input is not main and family:
+                out.append((spec_input, family))
+        return out
+
+    def _input_family(self, spec_input: InputSpec) -> str | None:
+        """The family of the connections a connection input accepts (None: not restricted)."""
+        keys = spec_input.connections or []
+        families = {self.connections[k].spec.family for k in keys if k in self.connections}
+        return families.pop() if len(families) == 1 else None
 
     def all_inputs(self, spec: ActionSpec | TriggerSpec | DataSourceSpec) -> list[InputSpec]:
         """Inputs as a form shows them: declared ones, then the implied connection input."""

@@ -1,0 +1,38 @@
+"""sendPaymentReminders: the reminder job as an action (flow builder, JSON API, schedules).
+
+All the work is in ``component.reminders``; this handler only turns inputs into run options and
+the report into the output. Configuration errors met during the run are in the output
+(``configurationErrors``), not raised, so a schedule sees what was sent despite them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from component import errors
+from component.context import ActionContext
+from component.reminders.policy import load_policy, parse_policy
+from component.reminders.run import RunOptions, run_reminders
+
+
+async def run(ctx: ActionContext) -> dict[str, Any]:
+    text = ctx.inputs.get("policy")
+    policy = parse_policy(text, "policy") if text else load_policy()
+    as_of = ctx.inputs.get("asOf")
+    tenant = ctx.inputs.get("tenant")
+    options = RunOptions(
+        policy=policy,
+        as_of=date.fromisoformat(as_of) if as_of else None,
+        dry_run=bool(ctx.inputs.get("dryRun")),
+        tenants=(str(tenant),) if tenant else None,
+        keep_entries=bool(ctx.inputs.get("includeEntries")),
+    )
+    whatsapp = ctx.connections.get("whatsappConnection")
+    if whatsapp is None:
+        raise errors.ConnectionError(
+            "sendPaymentReminders needs a WhatsApp connection",
+            reconnect="pass whatsappConnection (a whatsappCloud connection)",
+        )
+    report = await run_reminders(ctx.runtime, ctx.require_session("xero"), whatsapp, options)
+    return report.to_json()
