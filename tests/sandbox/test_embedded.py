@@ -1,0 +1,125 @@
+"""``embedded(settings)``: the in-process sandbox behind ``--sandbox``."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+import httpx
+import pytest
+
+from component.clock import FakeClock
+from component.config import SANDBOX_BASE, Settings
+from component.executor import Executor
+from component.registry import Registry
+from component.runtime import Runtime
+from component.sandbox.config import SandboxConfig
+from component.sandbox.embedded import embedded
+
+pytestmark = pytest.mark.anyio
+
+
+def test_settings_point_every_service_at_the_sandbox(settings: Settings) -> None:
+    sandbox = embedded(settings, clock=FakeClock())
+    s = sandbox.settings
+    assert s.xero_api_url == f"{SANDBOX_BASE}/api.xro/2.0"
+    assert s.xero_token_url == f"{SANDBOX_BASE}/connect/token"
+    assert s.xero_connections_url == f"{SANDBOX_BASE}/connections"
+    assert s.xero_authorize_url == f"{SANDBOX_BASE}/identity/connect/authorize"
+    assert s.whatsapp_api_url == SANDBOX_BASE
+    assert isinstance(sandbox.transport, httpx.ASGITransport)
+
+
+def test_demo_connections_have_the_agreed_shapes(settings: Settings) -> None:
+    sandbox = embedded(settings, clock=FakeClock())
+    xero, whatsapp = sandbox.demo_connections["xero"], sandbox.demo_connections["whatsapp"]
+    assert set(xero) == {"type", "accessToken", "tenantId"}
+    assert xero["type"] == "xeroToken"
+    assert xero["tenantId"] == sandbox.state.xero.demo_tenant_id
+    assert whatsapp == {
+        "type": "whatsappCloud",
+        "accessToken": sandbox.state.config.whatsapp.access_token,
+        "phoneNumberId": sandbox.state.config.whatsapp.phone_number_id,
+        "businessAccountId": sandbox.state.config.whatsapp.business_account_id,
+        "appSecret": sandbox.state.config.whatsapp.app_secret,
+        "verifyToken": sandbox.state.config.whatsapp.verify_token,
+        "apiVersion": "v23.0",
+    }
+
+
+def test_demo_data_is_the_same_every_run(settings: Settings) -> None:
+    config = SandboxConfig()
+    config.demo.today = date(2026, 6, 23)
+    first = embedded(settings, config=config)
+    second = embedded(settings, config=SandboxConfig.model_validate(config.model_dump()))
+    assert first.demo_connections["xero"]["tenantId"] == second.demo_connections["xero"]["tenantId"]
+    one = first.state.xero.orgs[first.state.xero.demo_tenant_id]
+    two = second.state.xero.orgs[second.state.xero.demo_tenant_id]
+    assert list(one.invoices) == list(two.invoices)
+    assert [i.total for i in one.invoices.values()] == [i.total for i in two.invoices.values()]
+
+
+async def test_runtime_calls_reach_the_sandbox_in_process(settings: Settings) -> None:
+    clock = FakeClock()
+    sandbox = embedded(settings, clock=clock)
+    conn = sandbox.demo_connections["xero"]
+    runtime = Runtime(
+        settings=sandbox.settings,
+        transport=sandbox.transport,
+        clock=sandbox.clock,
+        registry=Registry.load(),
+    )
+    try:
+        response = await runtime.http.get(
+            f"{runtime.settings.xero_api_url}/Organisation",
+            headers={
+                "Authorization": f"Bearer {conn['accessToken']}",
+                "Xero-tenant-Id": conn["tenantId"],
+            },
+        )
+        assert response.status_code == 200
+        assert response.json()["Organisations"][0]["BaseCurrency"] == "INR"
+        clock.advance(1800)  # the shared clock expires the demo token for both sides
+        expired = await runtime.http.get(
+            f"{runtime.settings.xero_api_url}/Organisation",
+            headers={
+                "Authorization": f"Bearer {conn['accessToken']}",
+                "Xero-tenant-Id": conn["tenantId"],
+            },
+        )
+        assert expired.status_code == 401
+    finally:
+        await runtime.aclose()
+
+
+async def test_actions_run_against_the_embedded_sandbox(
+    settings: Settings, registry: Registry
+) -> None:
+    sandbox = embedded(settings, clock=FakeClock())
+    runtime = Runtime(
+        settings=sandbox.settings,
+        transport=sandbox.transport,
+        clock=sandbox.clock,
+        registry=registry,
+    )
+    try:
+        executor = Executor(runtime)
+        conn = sandbox.demo_connections["xero"]
+        org = await executor.invoke("getOrganisation", {}, conn)
+        assert org["data"]["Organisations"][0]["Name"] == "Demo Company (IN)"
+        listed = await executor.invoke("listInvoices", {"fetchAll": True}, conn)
+        invoices = (
+            listed["data"]["Invoices"] if isinstance(listed["data"], dict) else listed["data"]
+        )
+        assert len(invoices) == 240
+    finally:
+        await runtime.aclose()
+
+
+def test_cli_sandbox_flag_builds_a_runtime_with_default_connections() -> None:
+    from component.cli.app import build
+
+    cli = build(argparse.Namespace(sandbox=True))
+    assert cli.runtime.settings.xero_api_url == f"{SANDBOX_BASE}/api.xro/2.0"
+    assert cli.default_for("xero") is not None
+    assert cli.default_for("whatsapp") is not None

@@ -1,0 +1,192 @@
+"""``xero-wa sandbox serve`` on a real port, driven by ``http.client`` (not our HTTP stack), and
+the ``xero-wa sandbox ...`` control commands against it."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+
+CLI = [sys.executable, "-c", "import sys; from component.cli import main; sys.exit(main())"]
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[dict[str, Any]]:
+    proc = subprocess.Popen(
+        [
+            *CLI,
+            "sandbox",
+            "serve",
+            "--port",
+            "0",
+            "--today",
+            "2026-06-23",
+            "--invoices",
+            "50",
+            "--per-minute",
+            "1000",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    try:
+        assert line, proc.stderr.read() if proc.stderr else "no output"
+        yield json.loads(line)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=15)  # waits and closes the pipes
+
+
+def call(
+    banner: dict[str, Any],
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    parts = urlsplit(banner["url"])
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+def test_banner_is_one_json_line_with_env_and_credentials(served: dict[str, Any]) -> None:
+    env, url = served["env"], served["url"]
+    assert env["XERO_API_URL"] == f"{url}/api.xro/2.0"
+    assert env["XERO_IDENTITY_URL"] == env["XERO_LOGIN_URL"] == env["WHATSAPP_API_URL"] == url
+    assert env["XERO_CONNECTIONS_URL"] == f"{url}/connections"
+    assert set(served["credentials"]) >= {
+        "xero_client_id",
+        "xero_client_secret",
+        "xero_webhook_key",
+        "whatsapp_access_token",
+        "whatsapp_app_secret",
+        "whatsapp_verify_token",
+        "whatsapp_phone_number_id",
+    }
+    assert served["today"] == "2026-06-23"
+
+
+def test_a_foreign_http_client_does_the_whole_oauth_and_api_flow(served: dict[str, Any]) -> None:
+    creds = served["credentials"]
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": creds["xero_client_id"],
+            "redirect_uri": "http://localhost:1/cb",
+            "scope": "openid offline_access accounting.invoices accounting.settings",
+            "state": "q",
+        }
+    )
+    status, headers, _ = call(served, "GET", f"/identity/connect/authorize?{query}")
+    assert status == 302
+    code = parse_qs(urlsplit(headers["location"]).query)["code"][0]
+    basic = base64.b64encode(
+        f"{creds['xero_client_id']}:{creds['xero_client_secret']}".encode()
+    ).decode()
+    form = urlencode(
+        {"grant_type": "authorization_code", "code": code, "redirect_uri": "http://localhost:1/cb"}
+    ).encode()
+    status, _, body = call(
+        served,
+        "POST",
+        "/connect/token",
+        form,
+        {"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    tokens = json.loads(body)
+    assert status == 200
+    assert tokens["expires_in"] == 1800
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    status, _, body = call(served, "GET", "/connections", headers=bearer)
+    tenant = json.loads(body)[0]["tenantId"]
+    api = bearer | {"xero-tenant-id": tenant, "Accept": "application/json"}
+    status, headers, body = call(
+        served, "GET", "/api.xro/2.0/Invoices?page=1&pageSize=10", headers=api
+    )
+    assert status == 200
+    assert json.loads(body)["pagination"]["itemCount"] == 50
+    assert headers["x-minlimit-remaining"] == "999"
+    assert "x-daylimit-remaining" in headers
+    new = json.dumps(
+        {
+            "Invoices": [
+                {
+                    "Type": "ACCREC",
+                    "Contact": {"Name": "Over HTTP"},
+                    "LineItems": [{"Description": "x", "UnitAmount": 1}],
+                }
+            ]
+        }
+    )
+    status, _, body = call(
+        served,
+        "PUT",
+        "/api.xro/2.0/Invoices",
+        new.encode(),
+        api | {"Content-Type": "application/json", "Idempotency-Key": "h1"},
+    )
+    assert status == 200
+    assert json.loads(body)["Invoices"][0]["Contact"]["Name"] == "Over HTTP"
+
+
+def run_cli(served: dict[str, Any], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, "sandbox", *args, "--url", served["url"]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_control_commands_talk_to_the_running_sandbox(served: dict[str, Any]) -> None:
+    stats = run_cli(served, "stats")
+    assert stats.returncode == 0, stats.stderr
+    assert "GET /identity/connect/authorize" in json.loads(stats.stdout)["calls"]
+    advanced = run_cli(served, "advance", "5")
+    assert advanced.returncode == 0
+    assert json.loads(advanced.stdout)["offset_seconds"] >= 5
+    messages = run_cli(served, "messages")
+    assert json.loads(messages.stdout) == {"messages": []}
+    info = run_cli(served, "info")
+    assert json.loads(info.stdout)["xero"]["client_id"] == served["credentials"]["xero_client_id"]
+
+
+def test_reset_fault_drops_the_connection_on_a_port(served: dict[str, Any]) -> None:
+    faults = run_cli(served, "faults", "--reset-rate", "1")
+    assert faults.returncode == 0
+    assert json.loads(faults.stdout)["reset_rate"] == 1.0
+    try:
+        with pytest.raises((http.client.HTTPException, ConnectionError)):
+            call(served, "GET", "/connections")
+    finally:
+        run_cli(served, "faults", "--reset-rate", "0")
+    status, _, _ = call(served, "GET", "/connections")
+    assert status == 401
+
+
+def test_unreachable_sandbox_is_a_clear_error() -> None:
+    result = subprocess.run(
+        [*CLI, "sandbox", "stats", "--url", "http://127.0.0.1:9"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 5
+    assert "cannot reach the sandbox" in json.loads(result.stderr)["error"]["message"]
