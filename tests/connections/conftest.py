@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from oauth_cli_support import CliOutcome
 
 from component.cli import main
 from component.config import get_settings
+from tests.connections.oauth_cli_support import CliOutcome
 
 ENV_NAMES = (
     "XERO_WA_CONNECTION_VALUE",

@@ -7,8 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from oauth_cli_support import Browser, CliOutcome, free_port
-from oauth_fixtures import (
+from pytest_httpx import HTTPXMock
+
+from component.config import Settings
+from component.oauth.access import token_repo
+from component.runtime import Runtime
+from tests.connections.oauth_cli_support import Browser, CliOutcome, free_port
+from tests.connections.oauth_fixtures import (
     BASIC,
     CLIENT_ID,
     CLIENT_SECRET,
@@ -19,11 +24,6 @@ from oauth_fixtures import (
     store_connection,
     token_body,
 )
-from pytest_httpx import HTTPXMock
-
-from component.config import Settings
-from component.oauth.access import token_repo
-from component.runtime import Runtime
 
 Run = Callable[..., CliOutcome]
 TENANTS = [

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from oauth_fixtures import (
+from pytest_httpx import HTTPXMock
+
+from component import errors
+from component.clock import FakeClock
+from component.oauth.access import token_repo
+from component.oauth.manage import connect_client_credentials
+from component.runtime import Runtime
+from component.sessions import open_value, resolve
+from component.xero.client import XeroClient
+from tests.connections.oauth_fixtures import (
     BASIC,
     CLIENT_ID,
     CLIENT_SECRET,
@@ -14,15 +23,6 @@ from oauth_fixtures import (
     form,
     token_body,
 )
-from pytest_httpx import HTTPXMock
-
-from component import errors
-from component.clock import FakeClock
-from component.oauth.access import token_repo
-from component.oauth.manage import connect_client_credentials
-from component.runtime import Runtime
-from component.sessions import open_value, resolve
-from component.xero.client import XeroClient
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,15 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from oauth_fixtures import (
+from pytest_httpx import HTTPXMock
+
+from component import errors
+from component.oauth.access import token_repo
+from component.oauth.authorize import finish_authorization, start_authorization
+from component.oauth.pkce import challenge
+from component.runtime import Runtime
+from component.storage.tokens import TenantRef
+from tests.connections.oauth_fixtures import (
     BASIC,
     CLIENT_ID,
     CLIENT_SECRET,
@@ -19,14 +27,6 @@ from oauth_fixtures import (
     form,
     token_body,
 )
-from pytest_httpx import HTTPXMock
-
-from component import errors
-from component.oauth.access import token_repo
-from component.oauth.authorize import finish_authorization, start_authorization
-from component.oauth.pkce import challenge
-from component.runtime import Runtime
-from component.storage.tokens import TenantRef
 
 pytestmark = pytest.mark.anyio
 

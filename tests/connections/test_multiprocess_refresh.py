@@ -19,8 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
-from oauth_cli_support import free_port
-from oauth_refresh_worker import CRASH_EXIT
+
+from tests.connections.oauth_cli_support import free_port
+from tests.connections.oauth_refresh_worker import CRASH_EXIT
 
 XERO_WA = str(Path(sys.executable).with_name("xero-wa"))
 WORKER = str(Path(__file__).with_name("oauth_refresh_worker.py"))

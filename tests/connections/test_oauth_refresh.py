@@ -7,7 +7,14 @@ import sqlite3
 
 import httpx
 import pytest
-from oauth_fixtures import (
+from pytest_httpx import HTTPXMock
+
+from component import errors
+from component.clock import FakeClock
+from component.oauth.access import token_repo
+from component.runtime import Runtime
+from component.storage.tokens import TokenRepo
+from tests.connections.oauth_fixtures import (
     BASIC,
     ORG_BODY,
     ORG_URL,
@@ -17,13 +24,6 @@ from oauth_fixtures import (
     store_connection,
     token_body,
 )
-from pytest_httpx import HTTPXMock
-
-from component import errors
-from component.clock import FakeClock
-from component.oauth.access import token_repo
-from component.runtime import Runtime
-from component.storage.tokens import TokenRepo
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from oauth_sandbox_support import APP_VALUES, NZ, authorise
 
 from component import errors
 from component.clock import FakeClock
@@ -23,6 +22,7 @@ from component.registry import Registry
 from component.runtime import Runtime
 from component.sandbox.embedded import EmbeddedSandbox, embedded
 from component.storage.tokens import TokenRecord, TokenRepo
+from tests.connections.oauth_sandbox_support import APP_VALUES, NZ, authorise
 
 pytestmark = pytest.mark.anyio
 

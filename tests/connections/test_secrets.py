@@ -8,8 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from oauth_cli_support import Browser, CliOutcome, free_port
-from oauth_fixtures import (
+from pytest_httpx import HTTPXMock
+
+from component import errors
+from component.clock import FakeClock
+from component.runtime import Runtime
+from component.sessions import resolve
+from tests.connections.oauth_cli_support import Browser, CliOutcome, free_port
+from tests.connections.oauth_fixtures import (
     CLIENT_ID,
     CONNECTIONS_URL,
     ORG_BODY,
@@ -17,12 +23,6 @@ from oauth_fixtures import (
     TOKEN_URL,
     store_connection,
 )
-from pytest_httpx import HTTPXMock
-
-from component import errors
-from component.clock import FakeClock
-from component.runtime import Runtime
-from component.sessions import resolve
 
 Run = Callable[..., CliOutcome]
 CLIENT_SECRET = "PLANTED-client-secret-5c1e"

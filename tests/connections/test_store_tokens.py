@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from oauth_fixtures import CLIENT_SECRET, store_connection
 from pydantic import SecretStr
 
 from component import errors
@@ -23,6 +22,7 @@ from component.registry import Registry
 from component.runtime import Runtime
 from component.storage.crypto import PREFIX
 from component.storage.locks import RefreshMutex
+from tests.connections.oauth_fixtures import CLIENT_SECRET, store_connection
 
 pytestmark = pytest.mark.anyio
 ACCESS = "access-token-in-clear-text"

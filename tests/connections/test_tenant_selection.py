@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from oauth_fixtures import ACME, CONNECTIONS_URL, ORG_BODY, ORG_URL, store_connection
 from pytest_httpx import HTTPXMock
 
 from component import errors
@@ -12,6 +11,13 @@ from component.oauth.tenants import select_tenant
 from component.runtime import Runtime
 from component.sessions import resolve
 from component.xero.client import XeroClient
+from tests.connections.oauth_fixtures import (
+    ACME,
+    CONNECTIONS_URL,
+    ORG_BODY,
+    ORG_URL,
+    store_connection,
+)
 
 pytestmark = pytest.mark.anyio
 
