@@ -100,7 +100,9 @@ class XeroClient:
             if response.is_success:
                 return response
             if response.status_code == 429:
-                if self._wait_out_429(response, limiter, policy, rate_waits, what):
+                wait = self._rate_limit_wait(response, limiter, policy, rate_waits, what)
+                if wait is not None:
+                    await self._wait(limiter, wait)
                     rate_waits += 1
                     continue
             elif failures < policy.retries and _retryable(response, policy, method, keyed):
@@ -125,15 +127,18 @@ class XeroClient:
         async with limiter.slot(what):
             return await self.runtime.http.request(**send)
 
-    def _wait_out_429(
+    def _rate_limit_wait(
         self,
         response: httpx.Response,
         limiter: TenantLimiter | None,
         policy: RetryPolicy,
         rate_waits: int,
         what: str,
-    ) -> bool:
-        """Arrange the wait a 429 asks for; False when it must not be waited out (then raise)."""
+    ) -> float | None:
+        """Seconds to wait before retrying a 429; None when it must not be waited out.
+
+        A ``day`` refusal raises at once (blocking the tenant until the reset).
+        """
         problem = response.headers.get("X-Rate-Limit-Problem", "unknown").strip().lower()
         wait = retry_after(response)
         if problem == "day":
@@ -146,12 +151,15 @@ class XeroClient:
             raise day_limit_error(what, wait, resets_at, by_xero=True, budget=budget)
         seconds = rate_limit_wait(problem, wait)
         if rate_waits >= policy.rate_limit_retries or seconds > policy.max_rate_limit_wait:
-            return False
-        if limiter is None:
-            # No tenant window to pause (identity endpoints): the next attempt waits itself.
-            limiter = self.limiter("connections")
-        limiter.pause(seconds)
-        return True
+            return None
+        return seconds
+
+    async def _wait(self, limiter: TenantLimiter | None, seconds: float) -> None:
+        """Pause the whole tenant (every caller waits), or just this call off the tenant API."""
+        if limiter is not None:
+            limiter.pause(seconds)
+        else:
+            await self.runtime.clock.sleep(seconds)
 
     async def _backoff(self, policy: RetryPolicy, failures: int) -> None:
         rng: random.Random = self.runtime.shared_object("xero.retry.random", random.Random)

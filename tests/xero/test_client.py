@@ -203,3 +203,19 @@ async def test_tokens_never_appear_in_errors(client: XeroClient, httpx_mock: HTT
     with pytest.raises(errors.ConnectionError) as info:
         await client.request("GET", "/Invoices")
     assert "test-access-token" not in json.dumps(info.value.to_dict())
+
+
+@pytest.mark.anyio
+async def test_a_429_from_the_tenant_list_is_waited_out_too(
+    client: XeroClient, httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    connections = "https://api.xero.com/connections"
+    httpx_mock.add_response(
+        url=connections,
+        status_code=429,
+        headers={"X-Rate-Limit-Problem": "appminute", "Retry-After": "12"},
+    )
+    httpx_mock.add_response(url=connections, json=[])
+    response = await client.request("GET", "", service="connections", tenant=False)
+    assert response.json() == []
+    assert clock.slept == [12.0]
