@@ -38,11 +38,17 @@ class Recording(httpx.AsyncBaseTransport):
 
     inner: httpx.AsyncBaseTransport
     answers: list[Answer] = field(default_factory=list)
+    #: How many write answers to lose on the way back (Xero acted, the client never heard).
+    lose_write_answers: int = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
         answer = Answer(request.method, request.url.path, response.status_code, response.headers)
         self.answers.append(answer)
+        if self.lose_write_answers and request.method in ("PUT", "POST"):
+            self.lose_write_answers -= 1
+            await response.aread()
+            raise httpx.ReadError("connection reset while reading the answer", request=request)
         return response
 
 

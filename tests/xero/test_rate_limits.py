@@ -120,3 +120,27 @@ async def test_5xx_and_resets_are_retried_and_a_write_is_made_once(
     assert len(sb.org.invoices) == before + 1
     assert created["Invoices"][0]["InvoiceID"] in sb.org.invoices
     assert sb.sandbox.state.faults.injected["503"] + sb.sandbox.state.faults.injected["reset"] > 0
+
+
+@pytest.mark.anyio
+async def test_a_create_whose_answer_was_lost_is_retried_without_a_duplicate(
+    sandboxed: Sandboxed,
+) -> None:
+    """Xero created the invoice but the answer never arrived: the retry carries the same
+    Idempotency-Key, so Xero answers with the invoice it already made instead of a second one."""
+    contact = next(iter(sandboxed.org.contacts))
+    before = len(sandboxed.org.invoices)
+    sandboxed.recording.lose_write_answers = 1
+    created = await sandboxed.run(
+        "createInvoice",
+        {
+            "contactId": contact,
+            "invoiceType": "ACCREC",
+            "lineAmountTypes": "NoTax",
+            "lineItems": "[]",
+        },
+    )
+    assert len(sandboxed.org.invoices) == before + 1
+    assert created["Invoices"][0]["InvoiceID"] in sandboxed.org.invoices
+    writes = [a for a in sandboxed.recording.answers if a.method == "PUT"]
+    assert len(writes) == 2  # the lost answer and the replay
