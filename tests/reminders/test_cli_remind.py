@@ -1,0 +1,149 @@
+"""``xero-wa remind``: the sandbox run, the re-run, the dry run, the review list, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from component.cli import main
+from component.cli.remind import EXIT_FINISHED_WITH_FAILURES
+from component.config import get_settings
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Any]:
+    for name in ("XERO_WA_CONNECTION_VALUE", "XERO_API_URL", "XERO_CONNECTIONS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XERO_WA_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+
+    def run(*argv: str) -> Outcome:
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+    yield run
+    get_settings.cache_clear()
+
+
+def test_a_sandbox_run_sends_and_the_second_sends_nothing_new(cli: Any) -> None:
+    first = cli("remind", "--sandbox", "--json")
+    assert first.code == 0, first.err
+    report = first.json
+    assert report["sent"] > 5
+    assert report["whatsappSends"] == report["sent"]
+    assert report["failed"] == {}
+    assert report["configurationErrors"] == []
+    assert report["xeroCalls"]["invoices"] == 1
+    sent = [e for e in report["entries"] if e["outcome"] == "sent"]
+    assert all(e["recipient"].startswith("+") for e in sent)
+
+    second = cli("remind", "--sandbox", "--json").json
+    assert second["sent"] == 0
+    assert second["skipped"]["already_sent"] == report["sentInvoices"]
+
+
+def test_the_readable_report_ends_with_the_summary(cli: Any) -> None:
+    outcome = cli("remind", "--sandbox")
+    assert outcome.code == 0
+    assert "Messages" in outcome.out
+    assert "✓ sent" in outcome.out
+    assert "Xero calls" in outcome.out
+    assert "WhatsApp sends" in outcome.out
+
+
+def test_a_dry_run_prints_the_plan_and_sends_nothing(cli: Any) -> None:
+    plan = cli("remind", "--sandbox", "--dry-run", "--json").json
+    assert plan["dryRun"] is True
+    assert plan["planned"] > 5
+    assert plan["sent"] == 0
+    assert plan["whatsappSends"] == 0
+    assert {e["outcome"] for e in plan["entries"]} <= {"planned", "skipped"}
+    real = cli("remind", "--sandbox", "--json").json
+    assert real["sent"] == plan["planned"]
+
+
+def test_the_review_list_is_empty_when_nothing_is_unknown(cli: Any) -> None:
+    outcome = cli("remind", "--review", "--json")
+    assert (outcome.code, outcome.json) == (0, {"needsReview": []})
+    assert "No reminder needs review" in cli("remind", "--review").out
+
+
+def test_a_configuration_error_finishes_with_exit_code_7(cli: Any, tmp_path: Path) -> None:
+    policy = tmp_path / "reminders.yaml"
+    policy.write_text(
+        "stages:\n"
+        "  - key: overdue_1\n"
+        "    days: 1\n"
+        "    template: payment_reminder_v2\n"
+        "    parameters: [party_name, invoice_number]\n",
+        encoding="utf-8",
+    )
+    outcome = cli("remind", "--sandbox", "--policy", str(policy), "--json")
+    assert outcome.code == EXIT_FINISHED_WITH_FAILURES == 7
+    [problem] = outcome.json["configurationErrors"]
+    assert problem["code"] == "132001"
+    assert "PENDING" in problem["message"]
+
+
+def test_a_broken_policy_file_is_an_input_error_naming_the_line(cli: Any, tmp_path: Path) -> None:
+    policy = tmp_path / "reminders.yaml"
+    policy.write_text("stages:\n  - key: x\n    dayz: 1\n", encoding="utf-8")
+    outcome = cli("remind", "--sandbox", "--policy", str(policy))
+    assert outcome.code == 2
+    error = json.loads(outcome.err)["error"]
+    assert f"{policy}:3: stages.0.dayz" in error["message"]
+
+
+def test_a_bad_as_of_date_is_an_input_error(cli: Any) -> None:
+    outcome = cli("remind", "--sandbox", "--as-of", "14/07/2026")
+    assert outcome.code == 2
+    assert "--as-of" in outcome.err
+
+
+def test_building_the_parser_imports_nothing_heavy() -> None:
+    code = (
+        "import sys, component.cli.remind as r, argparse; p = argparse.ArgumentParser(); "
+        "r.register(p.add_subparsers()); "
+        "print(sorted(m for m in ('httpx', 'pydantic', 'rich', 'yaml') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_make_demo_runs_then_sends_nothing_new(
+    cli: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from component import demo
+
+    assert demo.main() == 0
+    first = capsys.readouterr().out
+    assert "message(s) received in this run" in first
+    assert "✓ sent" in first
+    assert demo.main() == 0
+    second = capsys.readouterr().out
+    assert "WhatsApp sandbox: 0 message(s) received in this run." in second
+    assert "Nothing new was sent" in second
