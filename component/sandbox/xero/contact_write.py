@@ -161,6 +161,7 @@ def save(ctx: Ctx, contact: Contact, existing: Contact | None) -> Contact:
         stored.contact_id, HistoryEntry(change, f"Contact {stored.name}", "Sandbox API", ctx.now)
     )
     org.bump("contacts")
+    org.bump("invoices")  # cached invoice queries may filter on Contact.Name
     ctx.emit("CONTACT", stored.contact_id, event)
     return stored
 
