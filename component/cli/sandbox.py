@@ -49,6 +49,8 @@ def register(commands: Any) -> None:
     p.add_argument("--per-minute", type=int, help="Xero calls per minute per tenant (60)")
     p.add_argument("--per-day", type=int, help="Xero calls per day per tenant (5000)")
     p.add_argument("--concurrent", type=int, help="Xero calls in flight per tenant (5)")
+    _fault_options(p)
+    p.add_argument("--config", help="a SandboxConfig as a JSON or YAML file (flags override it)")
     p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser("info", help="show a running sandbox's credentials and tenants")
@@ -81,17 +83,25 @@ def register(commands: Any) -> None:
 
     p = sub.add_parser("faults", help="show or change fault injection")
     _url(p)
-    for flag in (
-        "error-500-rate",
-        "error-503-rate",
-        "slow-rate",
-        "slow-seconds",
-        "reset-rate",
-        "rate-limit-rate",
-    ):
-        p.add_argument(f"--{flag}", type=float)
-    p.add_argument("--seed", type=int)
+    _fault_options(p)
+    p.add_argument("--seed", dest="fault_seed", type=int, help="seed of the fault dice")
     p.set_defaults(handler=cmd_faults)
+
+
+FAULT_FLAGS = (
+    "error_500_rate",
+    "error_503_rate",
+    "slow_rate",
+    "slow_seconds",
+    "reset_rate",
+    "rate_limit_rate",
+)
+
+
+def _fault_options(p: argparse.ArgumentParser) -> None:
+    for name in FAULT_FLAGS:
+        unit = "seconds" if name == "slow_seconds" else "probability 0..1 per request"
+        p.add_argument(f"--{name.replace('_', '-')}", type=float, help=f"fault: {unit}")
 
 
 def _url(p: argparse.ArgumentParser) -> None:
@@ -116,7 +126,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from component.sandbox.config import SandboxConfig
     from component.sandbox.serve import serve
 
-    config = SandboxConfig()
+    config = _load_config(args.config) if args.config else SandboxConfig()
     demo, main_org = config.demo, config.demo.tenants[0]
     try:
         if args.seed is not None:
@@ -144,14 +154,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
         (config.limits, "per_day", args.per_day),
         (config.limits, "concurrent", args.concurrent),
     ]
+    overrides += [(config.faults, name, getattr(args, name)) for name in FAULT_FLAGS]
     for model, attr, value in overrides:
         if value is not None:
             setattr(model, attr, value)
+    try:
+        config = SandboxConfig.model_validate(config.model_dump())
+    except ValueError as exc:
+        raise errors.InputError.single("sandbox serve", str(exc)) from None
     try:
         serve(config, args.host, args.port)
     except OSError as exc:
         raise errors.InputError.single("--port", f"cannot listen: {exc.strerror}") from None
     return 0
+
+
+def _load_config(path: str) -> Any:
+    """A SandboxConfig from a JSON or YAML file; problems are input errors naming the file."""
+    from pathlib import Path
+
+    import yaml
+    from pydantic import ValidationError
+
+    from component import errors
+    from component.sandbox.config import SandboxConfig
+
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        return SandboxConfig.model_validate(raw)
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise errors.InputError.single("--config", f"{path}: {exc}") from None
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
@@ -173,16 +205,9 @@ def cmd_intent_check(args: argparse.Namespace) -> int:
 
 
 def cmd_faults(args: argparse.Namespace) -> int:
-    names = (
-        "error_500_rate",
-        "error_503_rate",
-        "slow_rate",
-        "slow_seconds",
-        "reset_rate",
-        "rate_limit_rate",
-        "seed",
-    )
-    body = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+    body = {n: getattr(args, n) for n in FAULT_FLAGS if getattr(args, n) is not None}
+    if args.fault_seed is not None:
+        body["seed"] = args.fault_seed
     return _control(args, "PUT" if body else "GET", "/faults", body or None)
 
 
