@@ -5,6 +5,22 @@ from __future__ import annotations
 from tests.actions.cases import accounts, attachments, contacts, invoices, items, other, payments
 from tests.actions.harness import Case
 
+#: The reference component's 35 Xero actions, then the ones this component adds.
+REFERENCE_ACTIONS = (
+    "addNoteToInvoice", "addNoteToItem", "archiveAccount", "archiveContact", "createAccount",
+    "createAttachment", "createContact", "createInvoice", "createItem", "deleteAccount",
+    "deleteInvoice", "deleteItem", "getAccount", "getAttachment", "getContact",
+    "getContactHistory", "getInvoice", "getItem", "getItemHistory", "getPayment",
+    "getPaymentHistory", "listAccounts", "listConnections", "listContacts", "listInvoices",
+    "listItems", "listPayments", "payInvoice", "rawRequest", "reversePayment", "sendInvoice",
+    "updateAccount", "updateContact", "updateItem", "voidInvoice",
+)  # fmt: skip
+ADDED_ACTIONS = (
+    "updateInvoice", "getOnlineInvoiceUrl", "getInvoicePdf", "getInvoiceHistory",
+    "listAttachments", "getOrganisation", "listOverdueInvoices",
+)  # fmt: skip
+XERO_ACTIONS = REFERENCE_ACTIONS + ADDED_ACTIONS
+
 ALL: list[Case] = [
     *invoices.CASES,
     *contacts.CASES,
