@@ -94,8 +94,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
         try:
             await asyncio.to_thread(lambda: runtime.store)
             if args.once:
-                await poller.poll_all()
-                return {"processed": await worker.drain()}
+                if config.xero_wa_poll_interval_seconds > 0:
+                    await poller.poll_all()
+                attempted = await worker.drain()
+                counts = await asyncio.to_thread(runtime.store.events.counts)
+                return {"attempted": attempted, "done": worker.processed, "queue": counts}
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
