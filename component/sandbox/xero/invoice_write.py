@@ -172,7 +172,8 @@ def _new(ctx: Ctx, el: dict[str, Any], plan: Plan, errors: list[str]) -> Invoice
     if errors:
         return None
     sub_total, tax, total = totals(lines, amount_types)
-    invoice = Invoice(
+    # an unnumbered sale gets its number on apply, so a failed batch uses no numbers
+    return Invoice(
         invoice_id=str(uuid.uuid4()),
         type=str(kind),
         status=status,
@@ -194,9 +195,6 @@ def _new(ctx: Ctx, el: dict[str, Any], plan: Plan, errors: list[str]) -> Invoice
         expected_payment_date=a_date(el.get("ExpectedPaymentDate"), "ExpectedPaymentDate"),
         url=text(el.get("Url"), "Url"),
     )
-    if not invoice.number and invoice.type == "ACCREC":
-        invoice.number = ""  # numbered on apply, so a failed batch consumes no numbers
-    return invoice
 
 
 def _changed(
