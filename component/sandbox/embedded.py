@@ -55,12 +55,18 @@ class EmbeddedSandbox:
 
 def demo_connections(state: SandboxState) -> dict[str, dict[str, Any]]:
     """Connection values per family for the sandbox's demo organisation and phone number."""
-    xero = state.xero
-    tenant = xero.demo_tenant_id
-    tokens = xero.tokens.mint(state.config.xero.client_id, list(xero.orgs), DEMO_SCOPES)
     wa = state.config.whatsapp
     return {
-        "xero": {"type": "xeroToken", "accessToken": tokens["access_token"], "tenantId": tenant},
+        # A custom connection: it fetches a new 30-minute token whenever the old one expires,
+        # so a long `serve --sandbox` or reminder run keeps working, as it would against Xero.
+        "xero": {
+            "type": "xeroClientCredentials",
+            "clientId": state.config.xero.client_id,
+            "clientSecret": state.config.xero.client_secret,
+            "scopes": " ".join(
+                sorted(DEMO_SCOPES - {"offline_access", "openid", "profile", "email"})
+            ),
+        },
         "whatsapp": {
             "type": "whatsappCloud",
             "accessToken": wa.access_token,

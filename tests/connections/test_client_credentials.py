@@ -106,3 +106,30 @@ async def test_refused_credentials_name_the_reconnect_command(
         await connect_client_credentials(runtime, "custom", VALUES)
     assert "xero-wa connect xero --client-credentials --name custom" in caught.value.message
     assert runtime.store.connections.names() == []
+
+
+async def test_a_network_failure_on_the_token_request_is_retried(
+    runtime: Runtime, httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    """Each client-credentials request mints an independent token, so resending is safe."""
+    import httpx
+
+    httpx_mock.add_exception(httpx.ReadError("connection reset"), method="POST", url=TOKEN_URL)
+    httpx_mock.add_response(method="POST", url=TOKEN_URL, status_code=503, text="maintenance")
+    cc_token(httpx_mock, 0)
+    httpx_mock.add_response(method="GET", url=ORG_URL, json=ORG_BODY)
+    session = await open_value(runtime, {"type": "xeroClientCredentials", **VALUES})
+    await XeroClient(runtime, session).get_json("/Organisation")
+    assert len(httpx_mock.get_requests(url=TOKEN_URL)) == 3
+    assert len(clock.slept) == 2
+
+
+async def test_a_refused_client_is_not_retried(runtime: Runtime, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        method="POST", url=TOKEN_URL, status_code=400, json={"error": "invalid_client"}
+    )
+    session = await open_value(runtime, {"type": "xeroClientCredentials", **VALUES})
+    with pytest.raises(errors.ConnectionError) as info:
+        await XeroClient(runtime, session).get_json("/Organisation")
+    assert "invalid_client" in info.value.message
+    assert len(httpx_mock.get_requests(url=TOKEN_URL)) == 1

@@ -33,9 +33,13 @@ def test_settings_point_every_service_at_the_sandbox(settings: Settings) -> None
 def test_demo_connections_have_the_agreed_shapes(settings: Settings) -> None:
     sandbox = embedded(settings, clock=FakeClock())
     xero, whatsapp = sandbox.demo_connections["xero"], sandbox.demo_connections["whatsapp"]
-    assert set(xero) == {"type", "accessToken", "tenantId"}
-    assert xero["type"] == "xeroToken"
-    assert xero["tenantId"] == sandbox.state.xero.demo_tenant_id
+    assert xero == {
+        "type": "xeroClientCredentials",
+        "clientId": sandbox.state.config.xero.client_id,
+        "clientSecret": sandbox.state.config.xero.client_secret,
+        "scopes": "accounting.attachments accounting.contacts accounting.invoices "
+        "accounting.payments accounting.settings accounting.transactions",
+    }
     assert whatsapp == {
         "type": "whatsappCloud",
         "accessToken": sandbox.state.config.whatsapp.access_token,
@@ -52,42 +56,34 @@ def test_demo_data_is_the_same_every_run(settings: Settings) -> None:
     config.demo.today = date(2026, 6, 23)
     first = embedded(settings, config=config)
     second = embedded(settings, config=SandboxConfig.model_validate(config.model_dump()))
-    assert first.demo_connections["xero"]["tenantId"] == second.demo_connections["xero"]["tenantId"]
+    assert first.state.xero.demo_tenant_id == second.state.xero.demo_tenant_id
     one = first.state.xero.orgs[first.state.xero.demo_tenant_id]
     two = second.state.xero.orgs[second.state.xero.demo_tenant_id]
     assert list(one.invoices) == list(two.invoices)
     assert [i.total for i in one.invoices.values()] == [i.total for i in two.invoices.values()]
 
 
-async def test_runtime_calls_reach_the_sandbox_in_process(settings: Settings) -> None:
+async def test_the_demo_connection_outlives_its_30_minute_token(
+    settings: Settings, registry: Registry
+) -> None:
+    """The shared clock expires the first token; the custom connection simply fetches another."""
     clock = FakeClock()
     sandbox = embedded(settings, clock=clock)
-    conn = sandbox.demo_connections["xero"]
     runtime = Runtime(
         settings=sandbox.settings,
         transport=sandbox.transport,
         clock=sandbox.clock,
-        registry=Registry.load(),
+        registry=registry,
     )
     try:
-        response = await runtime.http.get(
-            f"{runtime.settings.xero_api_url}/Organisation",
-            headers={
-                "Authorization": f"Bearer {conn['accessToken']}",
-                "Xero-tenant-Id": conn["tenantId"],
-            },
-        )
-        assert response.status_code == 200
-        assert response.json()["Organisations"][0]["BaseCurrency"] == "INR"
-        clock.advance(1800)  # the shared clock expires the demo token for both sides
-        expired = await runtime.http.get(
-            f"{runtime.settings.xero_api_url}/Organisation",
-            headers={
-                "Authorization": f"Bearer {conn['accessToken']}",
-                "Xero-tenant-Id": conn["tenantId"],
-            },
-        )
-        assert expired.status_code == 401
+        executor = Executor(runtime)
+        conn = sandbox.demo_connections["xero"]
+        first = await executor.invoke("getOrganisation", {}, conn)
+        assert first["data"]["Organisations"][0]["BaseCurrency"] == "INR"
+        clock.advance(1800)
+        again = await executor.invoke("getOrganisation", {}, conn)
+        assert again["data"]["Organisations"][0]["BaseCurrency"] == "INR"
+        assert sandbox.state.xero.tokens.grants["client_credentials"] == 2
     finally:
         await runtime.aclose()
 
