@@ -62,13 +62,18 @@ async def manifest(request: Request, state: ServiceState) -> Response:
 
 
 def _entry(state: ServiceState, table: str, kind: str, key: str) -> dict[str, Any]:
+    """The manifest entry of ``key``; unknown keys raise UnknownKeyError with suggestions."""
     entries: list[dict[str, Any]] = state.manifest()[table]
-    for entry in entries:
-        if entry["key"] == key:
-            return entry
-    if kind == "action":
-        state.runtime.registry.action(key)  # raises UnknownKeyError with suggestions
-    raise UnknownKeyError(kind, key, [])
+    found = next((entry for entry in entries if entry["key"] == key), None)
+    if found is None:
+        raise UnknownKeyError(kind, key, _suggest(key, [e["key"] for e in entries]))
+    return found
+
+
+def _suggest(key: str, keys: list[str]) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(key, keys, n=3, cutoff=0.6)
 
 
 # ----------------------------------------------------------------------------- invoking

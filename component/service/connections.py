@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from component import sessions
-from component.oauth.tenants import select_tenant
+from component.oauth.tenants import fetch_tenants, select_tenant
 from component.runtime import Runtime
 from component.sessions import Session, StoredOrInline
 
@@ -32,8 +32,15 @@ class ServiceConnections:
         return await sessions.resolve(self.runtime, self.whatsapp_ref, "whatsapp")
 
     async def xero_tenants(self) -> list[str]:
-        """Every organisation the Xero connection reaches (the catch-up poll's list)."""
+        """Every organisation the Xero connection reaches (the catch-up poll's list).
+
+        Known from the session when it was stored with its tenants; otherwise (an inline custom
+        connection, bound to one organisation Xero does not name in the token) Xero's
+        ``/connections`` says which.
+        """
         session = await sessions.resolve(self.runtime, self.xero_ref, "xero")
         if session.tenants:
             return list(session.tenants)
-        return [session.tenant_id] if session.tenant_id else []
+        if session.tenant_id:
+            return [session.tenant_id]
+        return [t.tenant_id for t in await fetch_tenants(self.runtime, session.auth)]

@@ -34,13 +34,11 @@ def build_openapi(registry: Registry) -> dict[str, Any]:
     paths.update(_fixed_paths())
     for key in sorted(registry.actions):
         action = registry.actions[key].spec
-        paths[f"/v1/actions/{key}/invoke"] = {"post": _invoke_operation(registry, action, "action")}
+        paths[f"/v1/actions/{key}/invoke"] = {"post": _invoke_operation(action, "action")}
     for key in sorted(registry.datasources):
         source = registry.datasources[key].spec
         paths[f"/v1/datasources/{key}"] = {"get": _picklist_operation(source)}
-        paths[f"/v1/datasources/{key}/invoke"] = {
-            "post": _invoke_operation(registry, source, "dataSource")
-        }
+        paths[f"/v1/datasources/{key}/invoke"] = {"post": _invoke_operation(source, "dataSource")}
     for key in sorted(registry.triggers):
         trigger = registry.triggers[key].spec
         paths[trigger.path] = _webhook_operations(key, trigger.label, trigger.description)
@@ -105,9 +103,7 @@ def _data_schema() -> dict[str, Any]:
     return {"type": "object", "required": ["data"], "properties": {"data": {}}}
 
 
-def _invoke_operation(
-    registry: Registry, spec: ActionSpec | DataSourceSpec, kind: str
-) -> dict[str, Any]:
+def _invoke_operation(spec: ActionSpec | DataSourceSpec, kind: str) -> dict[str, Any]:
     inputs = input_schema(spec.inputs)
     body: dict[str, Any] = {
         "type": "object",

@@ -3,7 +3,9 @@
 Xero's webhooks carry metadata only, so each event's record is fetched (with the event's tenant)
 before anything is decided: an invoice goes to ``alerts``, a contact refreshes the contacts cache
 the reminder job reads phone numbers from. Events of the catch-up poll already carry their record
-and cost no second call. Other categories (credit notes, subscriptions) are acknowledged.
+and cost no second call. A ``WHATSAPP/UNDELIVERABLE`` event (queued by the status webhook for a
+reminder that failed with 131026) asks Xero to e-mail the invoice instead. Other categories
+(credit notes, subscriptions) are acknowledged.
 """
 
 from __future__ import annotations

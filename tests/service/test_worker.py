@@ -243,7 +243,7 @@ async def test_catch_up_poll_finds_what_webhooks_missed(stack: Stack) -> None:
     assert event.payload["InvoiceNumber"] == invoice["InvoiceNumber"]
     await stack.service.worker.drain()
     assert len(await stack.messages(template="invoice_new")) == 1
-    stack.clock.advance(600)  # (the demo's access token lives 30 minutes of sandbox time)
+    stack.clock.advance(600)
     assert await poller.poll_all() == 0  # nothing changed since
     mark = stack.service.runtime.store.events.poll_mark(stack.tenant)
     assert mark == stack.clock.now()
