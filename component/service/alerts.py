@@ -115,7 +115,7 @@ class Alerts:
         region = default_region(self.runtime.settings.default_phone_region, org.get("CountryCode"))
         phone = whatsapp_number(phones, default_region=region)
         if phone.e164 is None:
-            return f"skipped: {phone.reason} ({phone.detail})"
+            return f"skipped: {phone.reason}"  # (the detail quotes the number: not for logs)
         opted = await asyncio.to_thread(store.optouts.is_opted_out, tenant, contact_id, phone.e164)
         if opted is not None:
             return f"skipped: opted out ({opted.reason})"
@@ -126,7 +126,10 @@ class Alerts:
             if choice.button and suffix is None:
                 return "skipped: no online invoice link for the template's button"
         locale = compose.message_locale(self.config, org.get("CountryCode"))
-        parts = compose.components(choice, invoice, name, locale, link=link, suffix=suffix)
+        try:
+            parts = compose.components(choice, invoice, name, locale, link=link, suffix=suffix)
+        except ValueError as exc:  # e.g. no currency code: a retry cannot fix it, so park
+            raise errors.InputError.single(f"template {choice.name}", str(exc)) from None
         key = outbox_key(stage, tenant, invoice_id)
         details = {"stage": stage, "invoiceNumber": invoice.get("InvoiceNumber")}
         claim = await asyncio.to_thread(

@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from component.executor import Executor
 from component.runtime import Runtime
-from component.service import api, oauth_routes
+from component.service import api, compose, oauth_routes
 from component.service.alerts import Alerts
 from component.service.config import ServiceConfig, resolve_secrets
 from component.service.connections import ServiceConnections
@@ -76,6 +76,8 @@ def build_state(
     xero_connection: StoredOrInline | None,
     whatsapp_connection: StoredOrInline | None,
 ) -> ServiceState:
+    for kind in ("invoice", "payment"):  # a misconfigured template stops the start, not a send
+        compose.template_for(config, kind)
     executor = Executor(runtime)
     connections = ServiceConnections(
         runtime,

@@ -217,3 +217,40 @@ async def test_alerts_can_be_turned_off(make_stack: Any, stack_config: Any) -> N
 
 def test_service_config_helper_keeps_worker_off() -> None:
     assert service_config().xero_wa_worker is False
+
+
+async def test_contact_without_a_mobile_gets_nothing_and_nothing_is_lost(stack: Stack) -> None:
+    body = await stack.control("/xero/contacts", {"Contacts": [{"Name": "No Phone Ltd"}]})
+    await new_invoice(stack, body["Contacts"][0]["ContactID"])
+    await stack.deliver()
+    await stack.service.worker.drain()
+    assert await stack.messages() == []
+    assert stack.service.runtime.store.events.counts()["done"] == 2
+
+
+def test_template_parameters_are_configurable() -> None:
+    from component import errors
+    from component.service import compose
+
+    config = service_config(
+        xero_wa_invoice_template="new_bill",
+        xero_wa_invoice_template_params="invoice_number,total,pay_link",
+        xero_wa_invoice_template_named=True,
+        xero_wa_invoice_template_button=False,
+    )
+    choice = compose.template_for(config, "invoice")
+    invoice = {"InvoiceNumber": "INV-7", "Total": 1180.0, "CurrencyCode": "INR"}
+    parts = compose.components(
+        choice, invoice, "Asha", "en_IN", link="https://in.xero.com/abc", suffix="abc"
+    )
+    (body,) = parts
+    assert [p.get("parameter_name") for p in body["parameters"]] == [
+        "invoice_number",
+        "total",
+        "pay_link",
+    ]
+    assert body["parameters"][1]["currency"]["amount_1000"] == 1180000
+    assert body["parameters"][2]["text"] == "https://in.xero.com/abc"
+    bad = service_config(xero_wa_invoice_template_params="party_name,colour")
+    with pytest.raises(errors.InputError, match="XERO_WA_INVOICE_TEMPLATE_PARAMS"):
+        compose.template_for(bad, "invoice")
