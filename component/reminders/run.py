@@ -106,13 +106,17 @@ async def tenant_ids(
     runtime: Runtime, session: Session, wanted: tuple[str, ...] | None
 ) -> list[str]:
     """The tenant ids to run for: the connection's own, all of them, or those named."""
-    if not wanted:
-        if not session.tenant_id:
-            raise errors.InputError.single("tenant", "the connection has no tenant; pass --tenant")
+    if not wanted and session.tenant_id:
         return [session.tenant_id]
     if wanted == (ALL_TENANTS,) and session.tenants:
         return list(session.tenants)
     listed = await list_tenants(XeroClient(runtime, session))
+    if not wanted:  # a custom connection: bound to one organisation, found via /connections
+        if len(listed) != 1:
+            raise errors.InputError.single(
+                "tenant", f"the connection reaches {len(listed)} organisations; pass --tenant"
+            )
+        return [str(listed[0]["tenantId"])]
     if wanted == (ALL_TENANTS,):
         return [str(t["tenantId"]) for t in listed if t.get("tenantId")]
     out: list[str] = []

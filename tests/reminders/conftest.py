@@ -47,7 +47,7 @@ class World:
 
     @property
     def tenant_id(self) -> str:
-        return str(self.xero.tenant_id)
+        return str(self.sandbox.state.xero.demo_tenant_id)
 
     @property
     def client(self) -> XeroClient:
