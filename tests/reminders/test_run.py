@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from component.registry import Registry
 from component.reminders import plan as p
 from component.reminders.run import reconcile
 from tests.reminders.conftest import TODAY, World, make_policy
@@ -248,3 +250,51 @@ async def test_reconcile_confirms_a_recorded_acceptance(world: World) -> None:
 
     assert reconcile(world.runtime, Report("r", False)) == 1
     assert outbox.get("rem-x").state == "sent"  # type: ignore[union-attr]
+
+
+@pytest.mark.anyio
+async def test_all_tenants_of_a_connection(tmp_path: Path, registry: Registry) -> None:
+    from component import sessions
+    from component.clock import FakeClock
+    from component.config import Settings
+    from component.reminders.run import RunOptions, run_reminders
+    from component.runtime import Runtime
+    from component.sandbox.config import DemoConfig, SandboxConfig, TenantSpec
+    from component.sandbox.embedded import DEMO_SCOPES, embedded
+    from tests.reminders.conftest import NOW
+
+    tenants = [
+        TenantSpec(name="Mumbai Traders (IN)", contacts=8, invoices=30),
+        TenantSpec(
+            name="Auckland Traders (NZ)",
+            country="NZ",
+            base_currency="NZD",
+            timezone="NEWZEALANDSTANDARDTIME",
+            contacts=8,
+            invoices=30,
+        ),
+    ]
+    config = SandboxConfig(demo=DemoConfig(today=TODAY, tenants=tenants))
+    settings = Settings(_env_file=None, xero_wa_home=tmp_path / "home")  # type: ignore[call-arg]
+    sandbox = embedded(settings, clock=FakeClock(NOW), config=config)
+    runtime = Runtime(
+        settings=sandbox.settings,
+        registry=registry,
+        transport=sandbox.transport,
+        clock=sandbox.clock,
+    )
+    # an authorisation-code token reaching both organisations (a custom connection reaches one)
+    state = sandbox.state
+    token = state.xero.tokens.mint(state.config.xero.client_id, list(state.xero.orgs), DEMO_SCOPES)
+    value = {"type": "xeroToken", "accessToken": token["access_token"], "tenantId": "x"}
+    xero = await sessions.resolve(runtime, value, "xero")
+    whatsapp = await sessions.resolve(runtime, sandbox.demo_connections["whatsapp"], "whatsapp")
+    report = await run_reminders(
+        runtime, xero, whatsapp, RunOptions(make_policy(), tenants=("all",), dry_run=True)
+    )
+    await runtime.aclose()
+    assert [(t["name"], t["timeZone"]) for t in report.tenants] == [
+        ("Mumbai Traders (IN)", "Asia/Calcutta"),
+        ("Auckland Traders (NZ)", "Pacific/Auckland"),
+    ]
+    assert report.planned > 0
