@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from component.sandbox.embedded import EmbeddedSandbox
 
 
-async def run_demo(console: Console) -> tuple[Report, EmbeddedSandbox]:
+async def run_demo() -> tuple[Report, EmbeddedSandbox]:
     settings = get_settings()
     sandbox = demo_sandbox(settings)
     runtime = Runtime(settings=sandbox.settings, transport=sandbox.transport, clock=sandbox.clock)
@@ -66,7 +66,7 @@ def main() -> int:
         "[bold]xero-wa demo[/]: WhatsApp payment reminders for overdue Xero invoices, on the "
         "built-in sandbox (no credentials)."
     )
-    report, sandbox = asyncio.run(run_demo(console))
+    report, sandbox = asyncio.run(run_demo())
     tenant = report.tenants[0] if report.tenants else {}
     console.print(
         f"Organisation {tenant.get('name')} ({tenant.get('timeZone')}), as of "
