@@ -38,7 +38,9 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def runtime(settings: Settings, registry: Registry, clock: FakeClock) -> AsyncIterator[Runtime]:
+async def runtime(
+    settings: Settings, registry: Registry, clock: FakeClock
+) -> AsyncIterator[Runtime]:
     """A runtime on the default transport (which pytest-httpx intercepts)."""
     rt = Runtime(settings=settings, registry=registry, clock=clock)
     yield rt

@@ -10,7 +10,9 @@ from component.xero.client import XeroClient
 
 async def list_tenants(client: XeroClient) -> list[dict[str, Any]]:
     """Every organisation the token may access, as Xero returns them."""
-    body = await client.get_json("", service="connections", tenant=False, what="listing Xero tenants")
+    body = await client.get_json(
+        "", service="connections", tenant=False, what="listing Xero tenants"
+    )
     if not isinstance(body, list):
         raise errors.UpstreamError(
             "Xero's /connections answer is not a list", errors.UpstreamInfo("xero", 200)

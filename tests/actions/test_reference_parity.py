@@ -42,7 +42,7 @@ def reference_actions() -> dict[str, tuple[str, list[RefInput]]]:
     """key → (label, inputs) for every action of the reference document."""
     files = sorted(SEEDS.glob("003_*.txt"))
     if not files:
-        pytest.skip(f"the reference component document is not available in {SEEDS}")
+        pytest.skip(reason=f"the reference component document is not available in {SEEDS}")
     lines = files[0].read_text(encoding="utf-8").splitlines()
     start = lines.index("Actions")
     actions: dict[str, tuple[str, list[RefInput]]] = {}

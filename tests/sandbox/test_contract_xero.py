@@ -29,7 +29,7 @@ from tests.sandbox.conftest import XeroHelper
 SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "xero"
 if not (SPECS / "xero_accounting.yaml").is_file():
     pytest.skip(
-        f"official Xero OpenAPI files not found at {SPECS} (../shared is absent)",
+        reason=f"official Xero OpenAPI files not found at {SPECS} (../shared is absent)",
         allow_module_level=True,
     )
 

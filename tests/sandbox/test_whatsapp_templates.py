@@ -283,7 +283,9 @@ async def test_template_listing_has_metas_shape_and_filters(box: Standalone) -> 
         ("invoice_new", "en_US"),
         ("payment_received", "en"),
     }
-    reminder = next(r for r in rows if r["name"] == "payment_reminder_pdf" and r["language"] == "en")
+    reminder = next(
+        r for r in rows if r["name"] == "payment_reminder_pdf" and r["language"] == "en"
+    )
     assert reminder["status"] == "APPROVED"
     assert reminder["category"] == "UTILITY"
     assert reminder["parameter_format"] == "POSITIONAL"

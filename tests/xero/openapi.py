@@ -160,4 +160,6 @@ def check(request: httpx.Request) -> None:
 
 def require_openapi() -> None:
     if not (SPECS / "xero_accounting.yaml").is_file():
-        pytest.skip(f"Xero's OpenAPI files are not available at {SPECS} (../shared is absent)")
+        pytest.skip(
+            reason=f"Xero's OpenAPI files are not available at {SPECS} (../shared is absent)"
+        )
