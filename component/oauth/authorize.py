@@ -27,8 +27,10 @@ from component.oauth.connected import Connected, forget_cached
 from component.oauth.endpoint import GrantRefused, request_tokens
 from component.oauth.pkce import challenge, new_state, new_verifier
 from component.oauth.tenants import Chooser, choose_tenant, fetch_tenants
+from component.oauth.token_set import TokenSet
 from component.runtime import Runtime
 from component.storage.connections import write_connection
+from component.storage.tokens import TenantRef
 
 SPEC_KEY = "xeroOAuth2"
 #: A pending authorisation is forgotten after this long (Xero's codes live 5 minutes).
@@ -133,16 +135,33 @@ async def finish_authorization(
         )
     tenants = await fetch_tenants(runtime, BearerToken(tokens.access_token))
     chosen = await choose_tenant(tenants, values.get("tenant"), chooser)
+    return await save_connected(
+        runtime, name, SPEC_KEY, "authorization_code", tokens, values, tenants, chosen
+    )
+
+
+async def save_connected(
+    runtime: Runtime,
+    name: str,
+    spec_key: str,
+    grant_type: str,
+    tokens: TokenSet,
+    values: Mapping[str, Any],
+    tenants: tuple[TenantRef, ...],
+    tenant: TenantRef | None,
+) -> Connected:
+    """Store a Xero connection and its first token set in one transaction (a connection is never
+    stored without its tokens), then drop any session cached under the same name."""
     seal = cipher(runtime)
     await asyncio.to_thread(
         token_repo(runtime).save,
         name,
-        "authorization_code",
+        grant_type,
         tokens,
         runtime.clock.now(),
         tenants=tenants,
-        tenant=chosen,
-        first=lambda conn: write_connection(conn, name, SPEC_KEY, "xero", values, seal),
+        tenant=tenant,
+        first=lambda conn: write_connection(conn, name, spec_key, "xero", dict(values), seal),
     )
     forget_cached(runtime, name)
-    return Connected(name, SPEC_KEY, "xero", chosen, tenants, tokens.scope, tokens.expires_at)
+    return Connected(name, spec_key, "xero", tenant, tenants, tokens.scope, tokens.expires_at)

@@ -16,7 +16,7 @@ from component import errors
 from component.auth import BearerToken
 from component.oauth.access import cipher, token_repo
 from component.oauth.app import XeroApp
-from component.oauth.authorize import clean_values
+from component.oauth.authorize import clean_values, save_connected
 from component.oauth.client_credentials import ClientCredentialsGrant, check_scopes
 from component.oauth.connected import Connected, forget_cached
 from component.oauth.endpoint import GrantRefused, revoke
@@ -24,7 +24,6 @@ from component.oauth.open import reconnect_command
 from component.oauth.tenants import fetch_tenants
 from component.runtime import Runtime
 from component.storage import locks
-from component.storage.connections import write_connection
 from component.storage.tokens import TokenRecord
 
 log = logging.getLogger("xero_wa.oauth")
@@ -63,19 +62,9 @@ async def connect_client_credentials(
         log.info("could not list the organisation of %s: %s", name, exc.code)
         tenants = ()
     tenant = tenants[0] if len(tenants) == 1 else None
-    seal = cipher(runtime)
-    await asyncio.to_thread(
-        token_repo(runtime).save,
-        name,
-        "client_credentials",
-        tokens,
-        runtime.clock.now(),
-        tenants=tenants,
-        tenant=tenant,
-        first=lambda conn: write_connection(conn, name, CC_KEY, "xero", cleaned, seal),
+    return await save_connected(
+        runtime, name, CC_KEY, "client_credentials", tokens, cleaned, tenants, tenant
     )
-    forget_cached(runtime, name)
-    return Connected(name, CC_KEY, "xero", tenant, tenants, tokens.scope, tokens.expires_at)
 
 
 def save_whatsapp(runtime: Runtime, name: str, values: Mapping[str, Any]) -> Connected:
