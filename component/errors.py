@@ -18,6 +18,7 @@ error text, never from request headers or connection values.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -183,6 +184,11 @@ class InternalError(XeroWaError):
     code = "internal_error"
     exit_code = 1
     http_status = 500
+
+
+def json_reason(exc: json.JSONDecodeError) -> str:
+    """The one wording of a JSON syntax error: where it is, so the user can find it."""
+    return f"invalid JSON at line {exc.lineno} column {exc.colno} (position {exc.pos}): {exc.msg}"
 
 
 ERROR_CLASSES: tuple[type[XeroWaError], ...] = (

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 
-from component.errors import FieldProblem, InputError
+from component.errors import FieldProblem, InputError, json_reason
 from component.spec.models import InputSpec
 from component.values import Binary
 
@@ -326,9 +326,7 @@ def _code(value: Any) -> Any:
     try:
         return json.loads(value)
     except json.JSONDecodeError as exc:
-        raise _Bad(
-            f"invalid JSON at line {exc.lineno} column {exc.colno} (position {exc.pos}): {exc.msg}"
-        ) from None
+        raise _Bad(json_reason(exc)) from None
 
 
 def _data(value: Any, source: Source) -> Binary:

@@ -146,7 +146,7 @@ def parse_value(text: str, *, source: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise errors.InputError.single(
             source,
-            f"invalid JSON at line {exc.lineno} column {exc.colno} (position {exc.pos}): {exc.msg}",
+            errors.json_reason(exc),
         ) from None
     if not isinstance(value, dict):
         raise errors.InputError.single(source, "expected a JSON object with a 'type' field")

@@ -93,7 +93,7 @@ def _inputs_file(name: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise errors.InputError.single(
             "--inputs-file",
-            f"{source}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
+            f"{source}: {errors.json_reason(exc)}",
         ) from None
     if not isinstance(value, dict):
         raise errors.InputError.single(

@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from component import errors
 from component.errors import UnknownKeyError
+from component.executor import Kind
 from component.service import auth
 from component.service.http import error_response, internal_error, json_response, read_body
 from component.service.state import ServiceState
@@ -78,22 +79,21 @@ def _suggest(key: str, keys: list[str]) -> list[str]:
 
 # ----------------------------------------------------------------------------- invoking
 async def invoke_action(request: Request, state: ServiceState) -> Response:
-    key = request.path_params["key"]
-    state.runtime.registry.action(key)
-    inputs, connection = parse_invoke_body(
-        await read_body(request, state.config.xero_wa_max_body_bytes)
-    )
-    result = await state.executor.invoke(key, inputs, connection, kind="action", source="api")
-    return json_response(result)
+    return await _invoke(request, state, "action")
 
 
 async def invoke_datasource(request: Request, state: ServiceState) -> Response:
+    return await _invoke(request, state, "dataSource")
+
+
+async def _invoke(request: Request, state: ServiceState, kind: Kind) -> Response:
+    """Look the key up first, so an unknown key is a 404 before the body is even read."""
     key = request.path_params["key"]
-    state.runtime.registry.datasource(key)
+    state.executor.prepare(key, kind)
     inputs, connection = parse_invoke_body(
         await read_body(request, state.config.xero_wa_max_body_bytes)
     )
-    result = await state.executor.invoke(key, inputs, connection, kind="dataSource", source="api")
+    result = await state.executor.invoke(key, inputs, connection, kind=kind, source="api")
     return json_response(result)
 
 
@@ -122,7 +122,7 @@ def parse_invoke_body(body: bytes) -> tuple[dict[str, Any], Any]:
     except json.JSONDecodeError as exc:
         raise errors.InputError.single(
             "body",
-            f"invalid JSON at line {exc.lineno} column {exc.colno} (position {exc.pos}): {exc.msg}",
+            errors.json_reason(exc),
         ) from None
     if not isinstance(payload, dict):
         raise errors.InputError.single(

@@ -25,6 +25,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
+from component.errors import json_reason
+
 REF = re.compile(r"^\$([A-Za-z][A-Za-z0-9]*)$")
 PLACEHOLDER = re.compile(r"\{([A-Za-z][A-Za-z0-9]*)\}")
 CONVERSIONS = ("string", "number", "integer", "boolean", "json", "date", "xeroDateTime", "csv")
@@ -186,9 +188,7 @@ def convert(field: str, value: Any, conversion: str | None) -> Any:
             try:
                 return json.loads(value)
             except json.JSONDecodeError as exc:
-                raise TemplateError(
-                    field, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-                ) from exc
+                raise TemplateError(field, json_reason(exc)) from exc
         return value
     if conversion == "date":
         return _to_datetime(field, value).date().isoformat()
