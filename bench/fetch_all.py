@@ -75,9 +75,7 @@ async def component_way(invoices: int) -> tuple[Figures, set[str]]:
     runtime = Runtime(settings=box.settings, clock=clock, transport=transport)
     started, simulated = time.perf_counter(), clock.monotonic()
     try:
-        result = await Executor(runtime).invoke(
-            "listOverdueInvoices", {}, box.demo_connections["xero"]
-        )
+        result = await Executor(runtime).invoke("listOverdueInvoices", {}, box.token_connection())
     finally:
         await runtime.aclose()
     found = {i["InvoiceID"] for i in result["data"]["Invoices"]}
@@ -96,7 +94,7 @@ async def component_way(invoices: int) -> tuple[Figures, set[str]]:
 async def plain_loop(invoices: int) -> tuple[Figures, set[str]]:
     box, clock = sandbox(invoices)
     transport = Counting(box.transport)
-    connection = box.demo_connections["xero"]
+    connection = box.token_connection()
     headers = {
         "Authorization": f"Bearer {connection['accessToken']}",
         "Xero-tenant-Id": connection["tenantId"],

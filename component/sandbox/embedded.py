@@ -52,6 +52,20 @@ class EmbeddedSandbox:
         """Deliver every webhook that is due now (Xero and WhatsApp)."""
         return await self.state.deliverer.drain()
 
+    def token_connection(self) -> dict[str, Any]:
+        """A ``xeroToken`` connection for the demo organisation, issued now by the sandbox.
+
+        For tests and benchmarks that count calls: no token request shows up among them. The
+        token dies after 30 minutes of sandbox time like any Xero access token.
+        """
+        xero = self.state.xero
+        tokens = xero.tokens.mint(self.state.config.xero.client_id, list(xero.orgs), DEMO_SCOPES)
+        return {
+            "type": "xeroToken",
+            "accessToken": tokens["access_token"],
+            "tenantId": xero.demo_tenant_id,
+        }
+
 
 def demo_connections(state: SandboxState) -> dict[str, dict[str, Any]]:
     """Connection values per family for the sandbox's demo organisation and phone number."""

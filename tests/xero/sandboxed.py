@@ -19,7 +19,7 @@ from component.executor import Executor, Kind
 from component.registry import Registry
 from component.runtime import Runtime
 from component.sandbox.config import SandboxConfig
-from component.sandbox.embedded import DEMO_SCOPES, EmbeddedSandbox, embedded
+from component.sandbox.embedded import EmbeddedSandbox, embedded
 
 
 @dataclass
@@ -77,21 +77,6 @@ class Sandboxed:
 MakeSandbox = Callable[..., Sandboxed]
 
 
-def token_connection(sandbox: EmbeddedSandbox) -> dict[str, Any]:
-    """A ``xeroToken`` for the demo organisation, minted by the sandbox's identity service.
-
-    Action and limiter tests count every call and inject faults; a token issued up front keeps
-    the OAuth exchange (tested in tests/connections) out of their recordings.
-    """
-    xero = sandbox.state.xero
-    tokens = xero.tokens.mint(sandbox.state.config.xero.client_id, list(xero.orgs), DEMO_SCOPES)
-    return {
-        "type": "xeroToken",
-        "accessToken": tokens["access_token"],
-        "tenantId": xero.demo_tenant_id,
-    }
-
-
 @pytest.fixture
 async def make_sandbox(
     settings: Settings, registry: Registry, clock: FakeClock
@@ -105,7 +90,7 @@ async def make_sandbox(
             settings=sandbox.settings, registry=registry, clock=clock, transport=recording
         )
         runtimes.append(runtime)
-        return Sandboxed(sandbox, runtime, Executor(runtime), token_connection(sandbox), recording)
+        return Sandboxed(sandbox, runtime, Executor(runtime), sandbox.token_connection(), recording)
 
     yield make
     for runtime in runtimes:
