@@ -27,11 +27,9 @@ from component.sandbox.xero import accounting, connections, identity
 from tests.sandbox.conftest import XeroHelper
 
 SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "xero"
+ABSENT = f"official Xero OpenAPI files not found at {SPECS} (../shared is absent)"
 if not (SPECS / "xero_accounting.yaml").is_file():
-    pytest.skip(
-        reason=f"official Xero OpenAPI files not found at {SPECS} (../shared is absent)",
-        allow_module_level=True,
-    )
+    pytest.skip(reason=ABSENT, allow_module_level=True)
 
 pytestmark = pytest.mark.anyio
 ACCOUNTING_URI = "urn:xero:accounting"

@@ -159,7 +159,6 @@ def check(request: httpx.Request) -> None:
 
 
 def require_openapi() -> None:
+    absent = f"Xero's OpenAPI files are not available at {SPECS} (../shared is absent)"
     if not (SPECS / "xero_accounting.yaml").is_file():
-        pytest.skip(
-            reason=f"Xero's OpenAPI files are not available at {SPECS} (../shared is absent)"
-        )
+        pytest.skip(reason=absent)
