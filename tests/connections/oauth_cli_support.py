@@ -1,32 +1,12 @@
-"""CLI test support: the outcome of one ``main()`` run, and a scripted browser."""
+"""CLI test support: a free local port and a scripted browser."""
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
-
-
-@dataclass
-class CliOutcome:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-    @property
-    def error(self) -> Any:
-        """The JSON error object, which follows any progress text on stderr."""
-        start = 0 if self.err.startswith("{") else self.err.rfind("\n{") + 1
-        return json.loads(self.err[start:])["error"]
 
 
 def free_port() -> int:

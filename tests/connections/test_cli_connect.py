@@ -12,7 +12,8 @@ from pytest_httpx import HTTPXMock
 from component.config import Settings
 from component.oauth.access import token_repo
 from component.runtime import Runtime
-from tests.connections.oauth_cli_support import Browser, CliOutcome, free_port
+from tests.cli_support import CliOutcome
+from tests.connections.oauth_cli_support import Browser, free_port
 from tests.connections.oauth_fixtures import (
     BASIC,
     CLIENT_ID,

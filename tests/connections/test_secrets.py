@@ -14,7 +14,8 @@ from component import errors
 from component.clock import FakeClock
 from component.runtime import Runtime
 from component.sessions import resolve
-from tests.connections.oauth_cli_support import Browser, CliOutcome, free_port
+from tests.cli_support import CliOutcome
+from tests.connections.oauth_cli_support import Browser, free_port
 from tests.connections.oauth_fixtures import (
     CLIENT_ID,
     CONNECTIONS_URL,
