@@ -17,12 +17,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from component.storage.connections import ConnectionsRepo
+from component.storage.activity import ActivityQueries
 from component.storage.events import EventsRepo
+from component.storage.invoice_facts import InvoiceFactsRepo
 from component.storage.messages import MessagesRepo
 from component.storage.optouts import OptOutsRepo
+from component.storage.organisations import OrganisationsRepo
 from component.storage.outbox import OutboxRepo
 from component.storage.paylinks import PayLinksRepo
 from component.storage.reminder_cache import CandidatesRepo, ContactsCacheRepo
+from component.storage.runs import RunsRepo
+from component.storage.schedule import ScheduleRepo
 from component.storage.schema import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 30_000
@@ -41,6 +46,11 @@ class Store:
         self.contacts_cache = ContactsCacheRepo(self)
         self.candidates = CandidatesRepo(self)
         self.messages = MessagesRepo(self)
+        self.organisations = OrganisationsRepo(self)
+        self.schedule = ScheduleRepo(self)
+        self.runs = RunsRepo(self)
+        self.invoice_facts = InvoiceFactsRepo(self)
+        self.activity = ActivityQueries(self)
 
     @classmethod
     def open(cls, path: Path) -> Store:
