@@ -25,9 +25,9 @@ import uuid
 from datetime import timedelta
 
 from component import errors
+from component.alerts.processor import EventProcessor
 from component.runtime import Runtime
 from component.service.config import ServiceConfig
-from component.service.processor import EventProcessor
 from component.storage.events import Event
 
 log = logging.getLogger("xero_wa.service.worker")

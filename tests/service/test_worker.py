@@ -13,8 +13,8 @@ from component.clock import FakeClock
 from component.runtime import Runtime
 from component.service.worker import Worker
 from component.storage.events import Event, NewEvent
+from tests.alerts.test_alerts_e2e import new_contact, new_invoice
 from tests.service.conftest import Service, Stack, service_config
-from tests.service.test_alerts_e2e import new_contact, new_invoice
 
 pytestmark = pytest.mark.anyio
 
