@@ -24,7 +24,9 @@ def register(commands: Any) -> None:
     p.add_argument("service", choices=("xero", "whatsapp"), help="what to connect")
     p.add_argument("--name", help="name to store the connection under (default: the service)")
     p.add_argument(
-        "--tenant", metavar="NAME_OR_ID", help="the one Xero organisation to switch on (default: ask, or all)"
+        "--tenant",
+        metavar="NAME_OR_ID",
+        help="the one Xero organisation to switch on (default: ask, or all)",
     )
     p.add_argument(
         "--client-credentials",

@@ -13,7 +13,9 @@ from typing import Any
 
 
 def register(commands: Any) -> None:
-    p = commands.add_parser("orgs", help="list organisations (Xero tenants) and change their settings")
+    p = commands.add_parser(
+        "orgs", help="list organisations (Xero tenants) and change their settings"
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument(
         "--refresh", action="store_true", help="ask Xero which tenants each connection reaches now"
@@ -77,7 +79,16 @@ def _table(orgs: list[Any], now: Any) -> None:
     from rich.table import Table
 
     table = Table(title=f"{len(orgs)} organisations", title_justify="left")
-    for column in ("name", "tenant id", "health", "xero", "whatsapp", "jobs", "schedule", "next run"):
+    for column in (
+        "name",
+        "tenant id",
+        "health",
+        "xero",
+        "whatsapp",
+        "jobs",
+        "schedule",
+        "next run",
+    ):
         table.add_column(column)
     for org in orgs:
         jobs = ", ".join(k for k, v in org.jobs.to_json().items() if v) or "none"

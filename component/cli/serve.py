@@ -20,6 +20,11 @@ def register(commands: Any) -> None:
     p.add_argument("--host", default=os.environ.get("XERO_WA_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("XERO_WA_PORT", "8000")))
     p.add_argument("--no-worker", action="store_true", help="only receive; a separate worker works")
+    p.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="do not run the organisations' scheduled jobs (reminders) in this process",
+    )
     p.add_argument("--log-level", default=None, help="DEBUG, INFO (default), WARNING, ERROR")
     p.add_argument(
         "--graceful-timeout",
@@ -52,6 +57,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     runtime, config = _service_runtime(args)
     if args.no_worker:
         config = config.model_copy(update={"xero_wa_worker": False})
+    if args.no_scheduler:
+        config = config.model_copy(update={"xero_wa_scheduler": False})
     app = create_app(runtime, config)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -184,8 +191,8 @@ def _service_runtime(args: argparse.Namespace) -> tuple[Any, Any]:
     secrets = resolve_secrets(runtime, config)
     masked = [
         secrets.xero_webhook_key,
-        secrets.whatsapp_app_secret,
-        secrets.whatsapp_verify_token,
+        *secrets.whatsapp_app_secrets,
+        *secrets.whatsapp_verify_tokens,
         *settings.api_keys(),
     ]
     level = args.log_level or ("DEBUG" if args.debug else settings.xero_wa_log_level)

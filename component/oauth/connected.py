@@ -52,7 +52,10 @@ class Connected:
         if not reached:
             return f"Connection {self.name!r} is saved."
         on = {t.tenant_id for t in self.enabled}
-        names = [f"{t.tenant_name or t.tenant_id}{'' if t.tenant_id in on else ' (off)'}" for t in reached]
+        names = [
+            f"{t.tenant_name or t.tenant_id}{'' if t.tenant_id in on else ' (off)'}"
+            for t in reached
+        ]
         count = len(reached)
         orgs = "organisation" if count == 1 else f"{count} organisations"
         return f"Connection {self.name!r} is saved and reaches {orgs}: {', '.join(names)}."

@@ -59,7 +59,9 @@ def apply_changes(
         raise errors.InputError(problems, context=f"organisation {org.name}")
     _agree(org, changes)
     updated = runtime.store.organisations.update(org.tenant_id, changes, runtime.clock.now())
-    return next(o for o in load_all(runtime, defaults, sync=False) if o.tenant_id == updated.tenant_id)
+    return next(
+        o for o in load_all(runtime, defaults, sync=False) if o.tenant_id == updated.tenant_id
+    )
 
 
 def _connections(
@@ -91,7 +93,9 @@ def _connections(
             problems.extend(exc.problems)
 
 
-def _policy(asked: OrgChanges, changes: dict[str, Any], problems: list[errors.FieldProblem]) -> None:
+def _policy(
+    asked: OrgChanges, changes: dict[str, Any], problems: list[errors.FieldProblem]
+) -> None:
     if asked.policy is not None and asked.policy_copy is not None:
         problems.append(errors.FieldProblem("--policy", "give --policy or --policy-copy, not both"))
         return

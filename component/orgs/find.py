@@ -41,7 +41,9 @@ def unknown(kind: str, field: str, wanted: str, choices: Sequence[str]) -> error
     return error
 
 
-def find_org(orgs: Sequence[Organisation], wanted: str, field: str = "organisation") -> Organisation:
+def find_org(
+    orgs: Sequence[Organisation], wanted: str, field: str = "organisation"
+) -> Organisation:
     text = wanted.strip()
     folded = text.casefold()
     by_id = [o for o in orgs if o.tenant_id.casefold() == folded]

@@ -99,7 +99,10 @@ def _why(
         return lead + "the only connection that reaches it"
     broken = [n for n in others if not _works(records.get(n))]
     if broken:
-        return lead + f"healthiest of {chosen}, {', '.join(others)} ({', '.join(broken)} needs re-authorisation)"
+        return (
+            lead
+            + f"healthiest of {chosen}, {', '.join(others)} ({', '.join(broken)} needs re-authorisation)"
+        )
     return lead + f"healthiest of {chosen}, {', '.join(others)} (most recently refreshed)"
 
 

@@ -31,8 +31,12 @@ class ServiceConnections:
 
     @property
     def routed(self) -> bool:
-        """True when Xero sessions come from the organisations (no explicit connection)."""
-        return self.xero_ref is None
+        """True when Xero sessions come from the organisations: no explicit connection, and at
+        least one stored Xero connection (without one, ``XERO_WA_CONNECTION_VALUE`` or the usual
+        "no connection" error applies, as for any action)."""
+        if self.xero_ref is not None or not self.runtime.settings.store_path.exists():
+            return False
+        return bool(self.runtime.store.connections.names(family="xero"))
 
     async def organisation(self, tenant_id: str) -> Organisation | None:
         """The stored organisation of ``tenant_id`` (None when connections are explicit and the

@@ -44,13 +44,21 @@ def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(sign(secret, body).encode("ascii"), given)
 
 
+def _accepted(value: object) -> list[str]:
+    """One configured secret, or several (one per stored WhatsApp connection)."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return [str(v) for v in values if v]
+
+
 def verify_subscription(ctx: TriggerContext) -> TriggerResponse:
     """``GET``: echo the challenge to Meta when mode and token match."""
     query = ctx.request.query
-    token = str(ctx.inputs.get("verifyToken") or "")
     given = query.get("hub.verify_token", "")
     challenge = query.get("hub.challenge", "")
-    matches = bool(token) and hmac.compare_digest(token.encode(), given.encode())
+    matches = any(
+        hmac.compare_digest(token.encode(), given.encode())
+        for token in _accepted(ctx.inputs.get("verifyToken"))
+    )
     if query.get("hub.mode") != "subscribe" or not matches or not challenge:
         return FORBIDDEN
     return TriggerResponse(200, challenge.encode("utf-8"), "text/plain")
@@ -59,8 +67,9 @@ def verify_subscription(ctx: TriggerContext) -> TriggerResponse:
 async def receive(ctx: TriggerContext) -> TriggerResponse:
     """``POST``: 401 unless signed with the app secret; 200 once statuses and words are stored."""
     request = ctx.request
-    secret = str(ctx.inputs.get("appSecret") or "")
-    if not signature_ok(secret, request.body, request.headers.get(SIGNATURE_HEADER)):
+    header = request.headers.get(SIGNATURE_HEADER)
+    secrets = _accepted(ctx.inputs.get("appSecret"))
+    if not any(signature_ok(secret, request.body, header) for secret in secrets):
         return UNAUTHORIZED
     try:
         statuses, inbound = parse(request.body)

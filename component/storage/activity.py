@@ -20,7 +20,7 @@ Dashboard (the web app's home page), for one organisation or all (``tenant_id=No
 - ``xero_calls_since(since)``: Xero calls the recorded runs used (compare with
   ``settings.xero_daily_call_budget``);
 - ``parked_events()``: webhook events the worker gave up on.
-The next scheduled runs are not stored facts: ``component.scheduler.next_runs`` computes them.
+The next scheduled runs are not stored facts: ``component.scheduler.engine.next_runs`` computes them.
 """
 
 from __future__ import annotations
@@ -235,9 +235,7 @@ class ActivityQueries:
         for r in self._conn.execute(sql, args):
             code = _first_code(r["errors_json"])
             counts[str(code) if code is not None else "unknown"] += 1
-        return {
-            code: {"count": n, "meaning": _meaning(code)} for code, n in sorted(counts.items())
-        }
+        return {code: {"count": n, "meaning": _meaning(code)} for code, n in sorted(counts.items())}
 
     def xero_calls_since(self, since: datetime, tenant_id: str | None = None) -> int:
         """Xero calls of the runs started since ``since`` (``runs_started``)."""

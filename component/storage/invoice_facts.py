@@ -60,7 +60,8 @@ class InvoiceFactsRepo:
         invoice_id = str(invoice.get("InvoiceID") or "").lower()
         if not invoice_id:
             return
-        contact = invoice.get("Contact") if isinstance(invoice.get("Contact"), dict) else {}
+        found = invoice.get("Contact")
+        contact: Mapping[str, Any] = found if isinstance(found, dict) else {}
         paid = calendar_date(dict(invoice), "FullyPaidOnDate")
         with self._store.transaction() as conn:
             upsert(
@@ -105,16 +106,24 @@ class InvoiceFactsRepo:
         return sorted((_fact(r) for r in rows), key=lambda f: (f.tenant_id, f.invoice_id))
 
     def find_contacts(self, text: str) -> list[tuple[str, str, str]]:
-        """(tenant id, contact id, name) of contacts whose id or name is ``text``."""
+        """(tenant id, contact id, name) of contacts whose id or name is ``text``: those we
+        notified, and those in the reminder job's contacts cache."""
         wanted = text.strip().lower()
         rows = self._store.conn.execute(
             """SELECT DISTINCT tenant_id, contact_id, contact_name FROM invoice_facts
                WHERE contact_id = ?
                UNION SELECT DISTINCT tenant_id, contact_id, contact_name FROM invoice_facts
-               WHERE lower(contact_name) = ?""",
-            (wanted, wanted),
+               WHERE lower(contact_name) = ?
+               UNION SELECT tenant_id, contact_id, name AS contact_name FROM reminder_contacts
+               WHERE contact_id = ?
+               UNION SELECT tenant_id, contact_id, name AS contact_name FROM reminder_contacts
+               WHERE lower(name) = ?""",
+            (wanted, wanted, wanted, wanted),
         ).fetchall()
-        found = {(r["tenant_id"], r["contact_id"]): r["contact_name"] or "" for r in rows}
+        found: dict[tuple[str, str], str] = {}
+        for r in rows:
+            key = (r["tenant_id"], r["contact_id"])
+            found[key] = found.get(key) or r["contact_name"] or ""
         return sorted((t, c, n) for (t, c), n in found.items() if c)
 
     def known_numbers(self, limit: int = 2000) -> list[str]:

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 PHONE = "phone"
 CONTACT = "contact"
+#: A WhatsApp business-scoped user id (``IN.1502576394655843``): a customer known by username.
+USER = "user"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,14 @@ class OptOutsRepo:
         """Opt the number back in (replied START); True when it was opted out."""
         return self._remove(PHONE, "", _e164(phone))
 
+    # ------------------------------------------------------------------ WhatsApp user ids
+    def add_user(self, user_id: str, *, reason: str, source: str = "cli") -> None:
+        """Opt a WhatsApp user id out of every organisation (like a phone)."""
+        self._add(USER, "", user_id.strip(), reason, source)
+
+    def remove_user(self, user_id: str) -> bool:
+        return self._remove(USER, "", user_id.strip())
+
     # ------------------------------------------------------------------ contacts
     def add_contact(
         self, tenant_id: str, contact_id: str, *, reason: str, source: str = "api"
@@ -68,10 +78,18 @@ class OptOutsRepo:
 
     # ------------------------------------------------------------------ queries
     def is_opted_out(
-        self, tenant_id: str, contact_id: str | None, phone: str | None
+        self,
+        tenant_id: str,
+        contact_id: str | None,
+        phone: str | None,
+        user_id: str | None = None,
     ) -> OptOut | None:
-        """The opt-out that applies to this contact or number, if any (the contact's first)."""
+        """The opt-out that applies to this contact, number or user id (the contact's first)."""
         conn = self._store.conn
+        if user_id:
+            row = _find(conn, USER, "", user_id.strip())
+            if row is not None:
+                return _optout(row)
         if contact_id:
             row = _find(conn, CONTACT, tenant_id, contact_id.lower())
             if row is not None:

@@ -114,7 +114,7 @@ class OrganisationsRepo:
         return _org(row) if row else None
 
     def links(self, tenant_id: str | None = None) -> list[LinkRow]:
-        sql, args = "SELECT * FROM organisation_links", ()
+        sql, args = "SELECT * FROM organisation_links", tuple[str, ...]()
         if tenant_id is not None:
             sql, args = sql + " WHERE tenant_id = ?", (tenant_id,)
         rows = self._store.conn.execute(sql + " ORDER BY tenant_id, connection", args)

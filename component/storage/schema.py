@@ -335,6 +335,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX outbox_messages_created ON outbox_messages (created_at);
         CREATE INDEX outbox_messages_wamid ON outbox_messages (message_id);
         CREATE INDEX whatsapp_messages_sent ON whatsapp_messages (sent_at);
+        CREATE INDEX reminder_contacts_name ON reminder_contacts (lower(name));
         CREATE INDEX webhook_events_tenant_state ON webhook_events (tenant_id, state)
         """,
     ),

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from component.storage.connections import ConnectionsRepo
 from component.storage.activity import ActivityQueries
+from component.storage.connections import ConnectionsRepo
 from component.storage.events import EventsRepo
 from component.storage.invoice_facts import InvoiceFactsRepo
 from component.storage.messages import MessagesRepo
