@@ -13,6 +13,7 @@ import asyncio
 from component import errors, sessions
 from component.oauth.tenants import select_tenant
 from component.orgs.defaults import OrgDefaults
+from component.orgs.sync import sync_stored
 from component.orgs.view import Organisation, load_one
 from component.runtime import Runtime
 from component.sessions import Session
@@ -21,6 +22,9 @@ from component.sessions import Session
 async def organisation(runtime: Runtime, defaults: OrgDefaults, tenant_id: str) -> Organisation:
     """The organisation of ``tenant_id``; ConnectionError when no stored connection reaches it."""
     org = await asyncio.to_thread(load_one, runtime, defaults, tenant_id)
+    if org is None:  # connected since the last sync (another process, an older store)?
+        await asyncio.to_thread(sync_stored, runtime)
+        org = await asyncio.to_thread(load_one, runtime, defaults, tenant_id)
     if org is None:
         raise errors.ConnectionError(
             f"no stored Xero connection reaches the organisation {tenant_id}",

@@ -54,8 +54,9 @@ def _media(payload: dict[str, Any], kind: str, world: WhatsAppWorld) -> tuple[di
     return {k: v for k, v in media.items() if isinstance(v, str | bool)}, unknown
 
 
-def send(world: WhatsAppWorld, payload: Any) -> dict[str, Any]:
-    """Validate one send and return Meta's success body; raises :class:`GraphError`."""
+def send(world: WhatsAppWorld, payload: Any, phone_number_id: str | None = None) -> dict[str, Any]:
+    """Validate one send (from ``phone_number_id``, default the main number) and return Meta's
+    success body; raises :class:`GraphError`."""
     if not isinstance(payload, dict):
         raise GraphError(100, "The request body must be a JSON object.")
     product = payload.get("messaging_product")
@@ -123,6 +124,7 @@ def send(world: WhatsAppWorld, payload: Any) -> dict[str, Any]:
         callback_data=callback,
         template=template,
         failure=failure,
+        phone_number_id=phone_number_id,
     )
     return {
         "messaging_product": "whatsapp",

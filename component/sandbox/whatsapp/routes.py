@@ -92,7 +92,7 @@ def routes(world: WhatsAppWorld) -> list[BaseRoute]:
 
     def own_phone(request: Request) -> None:
         phone_id = str(request.path_params["phone_number_id"])
-        if phone_id != world.config.phone_number_id:
+        if not world.config.sends_from(phone_id):
             raise unsupported_object(phone_id)
 
     async def send_message(request: Request) -> dict[str, Any]:
@@ -102,7 +102,7 @@ def routes(world: WhatsAppWorld) -> list[BaseRoute]:
             payload = json.loads(raw) if raw else None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise GraphError(100, f"Request body is not valid JSON: {exc}") from exc
-        return messages.send(world, payload)
+        return messages.send(world, payload, str(request.path_params["phone_number_id"]))
 
     async def upload_media(request: Request) -> dict[str, Any]:
         own_phone(request)
