@@ -8,6 +8,7 @@ from component.orgs.view import Organisation, load_all
 from component.runtime import Runtime
 from component.storage.tokens import TenantRef
 from tests.connections.oauth_fixtures import store_connection
+from tests.service.conftest import api_settings, make_service  # noqa: F401 - shared fixtures
 
 INDIA = TenantRef("tenant-in", "Acme India", "conn-in")
 NZ = TenantRef("tenant-nz", "Acme NZ", "conn-nz")

@@ -25,7 +25,7 @@ def stored(cli_home: Path) -> Iterator[None]:
     whatsapp(runtime, "wa-main")
     whatsapp(runtime, "wa-nz", "106540352242923")
     asyncio.run(runtime.aclose())
-    yield
+    return
 
 
 @pytest.mark.usefixtures("stored")
@@ -123,8 +123,9 @@ def test_unknown_names_get_the_closest_matches(cli: Cli) -> None:
     assert "closest: Acme NZ" in result.error["message"]
     result = cli("orgs", "set", "Acme NZ", "--whatsapp-connection", "wa-nzz")
     assert result.code == 2
-    assert "no WhatsApp connection named or with the id 'wa-nzz'; closest: wa-nz" in (
-        result.error["message"]
+    assert (
+        "no WhatsApp connection named or with the id 'wa-nzz'; closest: wa-nz"
+        in (result.error["message"])
     )
     result = cli("orgs", "set", "Acme AU", "--xero-connection", "owner")
     assert result.code == 2  # owner does not reach AU

@@ -15,7 +15,9 @@ from tests.orgs.conftest import AU, DEFAULTS, INDIA, NZ, orgs, two_logins, whats
 pytestmark = pytest.mark.anyio
 
 
-async def test_every_tenant_a_stored_connection_reaches_is_an_organisation(runtime: Runtime) -> None:
+async def test_every_tenant_a_stored_connection_reaches_is_an_organisation(
+    runtime: Runtime,
+) -> None:
     two_logins(runtime)
     whatsapp(runtime, "wa")
     found = orgs(runtime)
@@ -90,7 +92,9 @@ async def test_a_tenant_xero_stops_listing_is_marked_not_dropped(runtime: Runtim
     assert orgs(runtime)["Acme India"].links[0].state == "active"
 
 
-async def test_several_whatsapp_connections_need_a_choice_per_organisation(runtime: Runtime) -> None:
+async def test_several_whatsapp_connections_need_a_choice_per_organisation(
+    runtime: Runtime,
+) -> None:
     two_logins(runtime)
     whatsapp(runtime, "wa-main")
     whatsapp(runtime, "wa-nz", "106540352242923")

@@ -99,7 +99,8 @@ async def test_two_processes_run_each_slot_exactly_once(
         ("tenant-nz", datetime(2026, 7, 14, 22, 0, tzinfo=UTC)),  # 10:00 NZST, 15 July
     ]
     clock.advance(60)
-    assert await first.tick() == [] and await second.tick() == []  # nothing twice
+    assert await first.tick() == []
+    assert await second.tick() == []
     slots = processes[0].store.schedule.slots("tenant-in", "recording")
     assert [(s.state, s.run_id is not None) for s in slots] == [("done", True)]
 
