@@ -104,6 +104,16 @@ class TemplateConfig(_Model):
         return self
 
 
+class UserConfig(_Model):
+    """A WhatsApp user known up front: with ``username`` and ``hides_phone`` they message the
+    business without a phone number in the webhook (until the business messages their number)."""
+
+    phone: str = Field(pattern=r"^\+?[1-9]\d{6,14}$")
+    name: str = "Customer"
+    username: str | None = Field(default=None, pattern=r"^[a-z0-9._]{3,35}$")
+    hides_phone: bool = False
+
+
 class StatusTiming(_Model):
     """When statuses happen after a message is accepted (seconds) and how often it is read."""
 
@@ -153,6 +163,9 @@ class WhatsAppConfig(_Model):
     window_failure: FailureMode = "webhook"
     #: Test numbers only may receive messages (131030) when this list is set (digits, no ``+``).
     allowed_recipients: list[str] | None = None
+
+    #: Users with usernames (any other number is a user with a BSUID and a visible phone).
+    users: list[UserConfig] = Field(default_factory=list)
 
     status_timing: StatusTiming = Field(default_factory=StatusTiming)
     #: Where status and inbound-message webhooks are POSTed; ``None`` records them only.
