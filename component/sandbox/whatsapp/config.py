@@ -27,7 +27,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-TemplateStatus = Literal["APPROVED", "PENDING", "REJECTED"]
+TemplateStatus = Literal["APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED"]
 HeaderFormat = Literal["NONE", "TEXT", "DOCUMENT", "IMAGE"]
 FailureMode = Literal["webhook", "sync"]
 
@@ -83,6 +83,9 @@ class TemplateConfig(_Model):
     named_parameters: bool = False
     footer_text: str | None = None
     url_button: UrlButton | None = None
+    #: Quick-reply buttons (their texts), after the URL button: indexes 1.. (0.. without one).
+    quick_replies: list[str] = Field(default_factory=list, max_length=10)
+    rejected_reason: str | None = None
 
     @property
     def param_count(self) -> int:
@@ -172,6 +175,8 @@ class WhatsAppConfig(_Model):
     webhook_url: str | None = None
     #: Meta retries a webhook for up to 7 days.
     webhook_max_age_seconds: float = Field(default=7 * 86_400, gt=0)
+    #: Meta reviews a submitted template within minutes (up to 24 h): PENDING that long.
+    template_review_seconds: float = Field(default=60.0, ge=0)
     #: Seeds read/duplicate decisions and generated ids, so runs replay exactly.
     seed: int = 0
 
@@ -184,8 +189,19 @@ class WhatsAppConfig(_Model):
             re.compile(self.not_on_whatsapp_pattern)
         return self
 
-    def template(self, name: str) -> TemplateConfig | None:
-        return next((t for t in self.templates if t.name == name), None)
+    def template(self, name: str, language: str | None = None) -> TemplateConfig | None:
+        return next(
+            (
+                t
+                for t in self.templates
+                if t.name == name and (language is None or language in t.languages)
+            ),
+            None,
+        )
+
+
+#: The quick replies the shipped reminder templates carry.
+REMINDER_QUICK_REPLIES = ("Paid already", "Need more time", "Stop reminders")
 
 
 def _reminder_params() -> list[BodyParam]:
@@ -211,6 +227,7 @@ def default_templates() -> list[TemplateConfig]:
             body_params=_reminder_params(),
             footer_text="Reply STOP to opt out",
             url_button=UrlButton(text="View and pay"),
+            quick_replies=list(REMINDER_QUICK_REPLIES),
         ),
         # Meta has no optional headers: a DOCUMENT header must always be sent, so the PDF variant
         # is a template of its own, for policies that attach the invoice PDF.
@@ -224,6 +241,7 @@ def default_templates() -> list[TemplateConfig]:
             body_params=_reminder_params(),
             footer_text="Reply STOP to opt out",
             url_button=UrlButton(text="View and pay"),
+            quick_replies=list(REMINDER_QUICK_REPLIES),
         ),
         TemplateConfig(
             name="payment_reminder_final",
@@ -234,6 +252,7 @@ def default_templates() -> list[TemplateConfig]:
             body_params=_reminder_params(),
             footer_text="Reply STOP to opt out",
             url_button=UrlButton(text="View and pay"),
+            quick_replies=list(REMINDER_QUICK_REPLIES),
         ),
         TemplateConfig(
             name="payment_reminder_multi",

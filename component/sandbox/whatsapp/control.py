@@ -94,6 +94,8 @@ def control_routes(world: WhatsAppWorld) -> list[BaseRoute]:
             context_id = world.last_sent_to(user.wa_id)
             if context_id is None:
                 return _bad("a button tap answers a message: give 'context_id' or send one first")
+        if content["type"] == "button" and "payload" not in body["button"]:
+            content["button"]["payload"] = world.tap_payload(context_id, content["button"]["text"])
         return JSONResponse(world.receive(user, content, context_id=context_id))
 
     async def add_user(request: Request) -> Response:

@@ -89,6 +89,7 @@ def send(world: WhatsAppWorld, payload: Any) -> dict[str, Any]:
     template: RenderedTemplate | None = None
     failure: tuple[int, str | None] | None = None
     if kind == "template":
+        world.templates.settle(world.clock.now())
         template = check_template(payload.get("template"), world.config)
         content: dict[str, Any] = {"template": payload["template"]}
         unknown_ids = [i for i in template.media_ids if world.media.get(i) is None]

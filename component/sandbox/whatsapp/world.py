@@ -25,6 +25,7 @@ from component.sandbox.whatsapp.config import WhatsAppConfig
 from component.sandbox.whatsapp.errors import GraphError, status_error
 from component.sandbox.whatsapp.media import MediaStore
 from component.sandbox.whatsapp.phones import Recipient, business_country_code
+from component.sandbox.whatsapp.template_admin import TemplateRegistry
 from component.sandbox.whatsapp.templates import RenderedTemplate
 from component.sandbox.whatsapp.users import Directory, WaUser
 
@@ -101,8 +102,11 @@ class WhatsAppWorld:
 
     def reset(self, config: WhatsAppConfig | None = None) -> None:
         """Forget everything (optionally switching configuration) and drop queued webhooks."""
-        if config is not None:
-            self.config = config
+        # A private copy: template submissions change the account, never the caller's config.
+        self.config = (config or self.config).model_copy(deep=True)
+        self.templates = TemplateRegistry(
+            self.config.templates, self.config.template_review_seconds
+        )
         self.business_cc = business_country_code(self.config.display_phone_number)
         self.messages: dict[str, SentMessage] = {}
         self.users = Directory(f"{self.config.business_account_id}/{self.config.seed}")
@@ -359,6 +363,14 @@ class WhatsAppWorld:
         """The id of the newest message sent to this user (what a button tap answers)."""
         sent = [m for m in self.messages.values() if m.recipient.wa_id == wa_id]
         return sent[-1].id if sent else None
+
+    def tap_payload(self, context_id: str | None, text: str) -> str:
+        """The payload a tap on ``text`` carries: what the send set for that quick reply, else
+        the button's text (Meta's default)."""
+        message = self.messages.get(context_id or "")
+        if message is None or message.template is None:
+            return text
+        return message.template.quick_replies.get(text, text)
 
     # -- reporting ---------------------------------------------------------------------------
 
