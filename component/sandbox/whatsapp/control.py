@@ -142,6 +142,18 @@ def control_routes(world: WhatsAppWorld) -> list[BaseRoute]:
             return user
         return JSONResponse(world.change_user_id(user))
 
+    async def forget_phone(request: Request) -> Response:
+        """Body ``{"from"|"user_id": …}``: Meta's contact-book entry for the number lapsed, so a
+        user with a username is shown by BSUID alone again."""
+        body = await _json_object(request)
+        if isinstance(body, Response):
+            return body
+        user = _who(world, body)
+        if isinstance(user, Response):
+            return user
+        world.users.contact_book.discard(user.wa_id)
+        return JSONResponse(_user(user))
+
     async def list_users(request: Request) -> Response:
         return JSONResponse({"users": [_user(u) for u in world.users.by_phone.values()]})
 
@@ -174,6 +186,7 @@ def control_routes(world: WhatsAppWorld) -> list[BaseRoute]:
         Route("/users", list_users, methods=["GET"]),
         Route("/users/change-number", change_number, methods=["POST"]),
         Route("/users/change-user-id", change_user_id, methods=["POST"]),
+        Route("/users/forget-phone", forget_phone, methods=["POST"]),
         Route("/statuses/flush", flush, methods=["POST"]),
         Route("/reset", reset, methods=["POST"]),
         Route("/stats", stats, methods=["GET"]),
