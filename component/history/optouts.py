@@ -67,7 +67,7 @@ def change(
         return {"optedIn": {"phone": e164}, "wasOptedOut": store.optouts.remove_phone(e164)}
     if user_id:
         if adding:
-            store.optouts.add_user(user_id, reason=reason)
+            store.optouts.add_user(user_id.strip(), reason=reason, source="cli")
             return {"optedOut": {"userId": user_id.strip()}}
         return {
             "optedIn": {"userId": user_id.strip()},

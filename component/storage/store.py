@@ -29,6 +29,7 @@ from component.storage.reminder_cache import CandidatesRepo, ContactsCacheRepo
 from component.storage.runs import RunsRepo
 from component.storage.schedule import ScheduleRepo
 from component.storage.schema import MIGRATIONS
+from component.storage.wa_identities import IdentitiesRepo
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -51,6 +52,7 @@ class Store:
         self.runs = RunsRepo(self)
         self.invoice_facts = InvoiceFactsRepo(self)
         self.activity = ActivityQueries(self)
+        self.identities = IdentitiesRepo(self)
 
     @classmethod
     def open(cls, path: Path) -> Store:
