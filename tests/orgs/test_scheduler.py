@@ -93,7 +93,8 @@ async def test_two_processes_run_each_slot_exactly_once(
     fired = [f for group in await asyncio.gather(first.tick(), second.tick()) for f in group]
     ran = sorted(f.tenant_id for f in fired if f.outcome == "ran")
     assert ran == ["tenant-in", "tenant-nz"]  # each organisation once
-    assert sorted(f.outcome for f in fired) == ["ran", "ran", "taken", "taken"]
+    # the other process either lost the claim ("taken") or already saw the slot done
+    assert {f.outcome for f in fired} <= {"ran", "taken"}
     assert sorted(job.ran) == [
         ("tenant-in", datetime(2026, 7, 15, 4, 30, tzinfo=UTC)),
         ("tenant-nz", datetime(2026, 7, 14, 22, 0, tzinfo=UTC)),  # 10:00 NZST, 15 July
