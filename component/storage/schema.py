@@ -211,4 +211,33 @@ MIGRATIONS: list[tuple[str, str]] = [
         )
         """,
     ),
+    (
+        "1500_web_accounts",
+        """
+        CREATE TABLE owner_accounts (
+            -- people who sign in to the web app (xero-wa admin create); argon2id hashes only
+            username      TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            created_at    TEXT NOT NULL,
+            updated_at    TEXT NOT NULL
+        );
+        CREATE TABLE web_sessions (
+            -- sha256 of the session id: the table alone cannot sign anyone in
+            id_hash      TEXT PRIMARY KEY,
+            username     TEXT NOT NULL REFERENCES owner_accounts(username) ON DELETE CASCADE,
+            csrf_token   TEXT NOT NULL,
+            created_at   TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            expires_at   TEXT NOT NULL
+        );
+        CREATE INDEX web_sessions_expiry ON web_sessions (expires_at);
+        CREATE INDEX web_sessions_user ON web_sessions (username);
+        CREATE TABLE web_login_failures (
+            -- failed sign-ins per key (user:<name> or ip:<address>) in the current window
+            key          TEXT PRIMARY KEY,
+            failures     INTEGER NOT NULL,
+            window_start TEXT NOT NULL
+        )
+        """,
+    ),
 ]

@@ -1,0 +1,27 @@
+"""The web app's routes, added to the service app by ``component.service.app``.
+
+Pages are listed here and nowhere else; each module under ``pages/`` holds their handlers.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from component.web import assets
+from component.web.page import page
+from component.web.pages import login, playground
+
+GET, POST = ["GET"], ["POST"]
+GET_POST = ["GET", "POST"]
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/login", page(login.login_form, public=True), methods=GET),
+        Route("/login", page(login.login_submit, public=True), methods=POST),
+        Route("/logout", page(login.logout), methods=POST),
+        Route("/playground", page(playground.index), methods=GET),
+        Route("/playground/{key}", page(playground.action), methods=GET_POST),
+        Mount("/static", app=StaticFiles(directory=assets.STATIC_DIR), name="static"),
+    ]
