@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from component.runtime import Runtime
 from component.service.config import ServiceConfig, normalise_word
-from component.service.whatsapp_payload import Inbound, StatusUpdate
 from component.storage.events import NewEvent
+from component.whatsapp.payload import Inbound, StatusUpdate
 
 log = logging.getLogger("xero_wa.service.webhooks.whatsapp")
 
