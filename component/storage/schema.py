@@ -240,4 +240,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         )
         """,
     ),
+    (
+        "1510_web_listings",
+        """
+        -- the web app's per-organisation lists (component/storage/listings.py)
+        CREATE INDEX webhook_events_tenant ON webhook_events (tenant_id, state, id);
+        CREATE INDEX outbox_messages_tenant ON outbox_messages (tenant_id, state, updated_at);
+        CREATE INDEX optouts_created ON optouts (scope, tenant_id, created_at)
+        """,
+    ),
 ]

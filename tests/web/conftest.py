@@ -105,3 +105,16 @@ async def signed_in(web: Web) -> Web:
 async def connected(signed_in: Web) -> Web:
     await signed_in.connect_demo()
     return signed_in
+
+
+def park_event(web: Web, resource_id: str, error: str, tenant_id: str | None = None) -> int:
+    """Queue one invoice event for the demo organisation and park it, as a failing worker would."""
+    from component.storage.events import NewEvent
+
+    store = web.runtime.store
+    tenant = tenant_id or web.sandbox.state.xero.demo_tenant_id
+    event = NewEvent(tenant, "INVOICE", resource_id, "UPDATE", "2026-07-14T09:00:00.000")
+    store.events.enqueue([event], web.clock.now())
+    (claimed,) = store.events.claim("test-worker", web.clock.now(), 60, 1)
+    store.events.park(claimed.id, "test-worker", error, web.clock.now())
+    return claimed.id

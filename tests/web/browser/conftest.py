@@ -35,8 +35,10 @@ def _unavailable() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per journey module: Playwright's sync API keeps an event loop running in
+    this thread while it is open, which the asyncio tests of later modules must not meet."""
     why = _unavailable()
     if why is not None:
         if os.environ.get(REQUIRED) == "1":

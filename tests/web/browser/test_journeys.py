@@ -85,3 +85,49 @@ def connect_demo(journey: Journey) -> None:
             "verifyToken": creds["whatsapp_verify_token"],
         },
     )
+
+
+def test_connect_xero_through_the_sandbox_consent_page(journey: Journey) -> None:
+    page = journey.page
+    journey.sign_in("/connections")
+    assert page.get_by_text("Nothing is connected yet.").is_visible()
+    page.get_by_label("Only this organisation (optional)").fill("Demo Company (IN)")
+    page.get_by_role("button", name="Connect Xero").click()
+    page.wait_for_url(re.compile(r"/connections/xero/callback\?"))
+    assert (
+        page.get_by_role("status").first.inner_text().startswith("Xero connection 'xero' is ready")
+    )
+    row = page.locator("#conn-xero")
+    assert "Xero (OAuth)" in row.inner_text()
+    assert "Demo Company (IN)" in row.inner_text()
+    assert "code=" not in page.evaluate("document.body.innerHTML")
+    journey.screenshot()
+    page.get_by_role("button", name="Check xero").click()
+    assert "Xero answers; organisations reached:" in page.locator("#conn-xero").inner_text()
+    journey.assert_no_csp_violations()
+
+
+def test_replay_a_parked_event(journey: Journey) -> None:
+    from component.storage.events import NewEvent
+
+    connect_demo(journey)
+    store = journey.live.runtime.store
+    tenant = journey.live.banner["tenants"][0]["tenantId"]
+    now = journey.live.runtime.clock.now()
+    store.events.enqueue(
+        [NewEvent(tenant, "INVOICE", "no-such-invoice", "UPDATE", "2026-11-30T08:00:00.000")], now
+    )
+    (event,) = store.events.claim("journey", now, 60, 1)
+    store.events.park(event.id, "journey", "Xero: the invoice does not exist", now)
+    page = journey.page
+    journey.sign_in("/events")
+    row = page.locator(f"#event-{event.id}")
+    assert "Xero: the invoice does not exist" in row.inner_text()
+    row.get_by_role("button", name=f"Replay event {event.id}").click()
+    assert f"Event {event.id} is queued again" in page.get_by_role("status").inner_text()
+    journey.screenshot()
+    replayed = store.events.get(event.id)
+    assert replayed is not None
+    assert replayed.state in ("queued", "working", "done", "parked")
+    assert replayed.attempts <= 1
+    journey.assert_no_csp_violations()
