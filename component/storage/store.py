@@ -25,6 +25,7 @@ from component.storage.outbox import OutboxRepo
 from component.storage.paylinks import PayLinksRepo
 from component.storage.reminder_cache import CandidatesRepo, ContactsCacheRepo
 from component.storage.schema import MIGRATIONS
+from component.storage.wa_identities import IdentitiesRepo
 from component.storage.web_sessions import WebSessionsRepo
 
 BUSY_TIMEOUT_MS = 30_000
@@ -45,6 +46,7 @@ class Store:
         self.messages = MessagesRepo(self)
         self.accounts = AccountsRepo(self)
         self.web_sessions = WebSessionsRepo(self)
+        self.identities = IdentitiesRepo(self)
 
     @classmethod
     def open(cls, path: Path) -> Store:
