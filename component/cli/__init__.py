@@ -14,7 +14,17 @@ import sys
 from collections.abc import Sequence
 
 #: Command modules, in the order their commands appear in --help.
-COMMAND_MODULES = ("catalog", "run", "connect", "orgs", "sandbox", "serve", "remind", "history")
+COMMAND_MODULES = (
+    "catalog",
+    "run",
+    "connect",
+    "orgs",
+    "sandbox",
+    "serve",
+    "remind",
+    "history",
+    "admin",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

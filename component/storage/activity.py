@@ -247,7 +247,7 @@ class ActivityQueries:
         return int(row["n"] or 0)
 
     def parked_events(self, tenant_id: str | None = None, limit: int = 100) -> list[Event]:
-        """Events parked with their error (``webhook_events_tenant_state`` / ``_due``)."""
+        """Events parked with their error (``webhook_events_tenant`` / ``webhook_events_due``)."""
         if tenant_id is None:
             return self._store.events.list(("parked",), limit)
         rows = self._conn.execute(

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from component.storage.accounts import AccountsRepo
 from component.storage.activity import ActivityQueries
 from component.storage.connections import ConnectionsRepo
 from component.storage.events import EventsRepo
@@ -30,6 +31,7 @@ from component.storage.runs import RunsRepo
 from component.storage.schedule import ScheduleRepo
 from component.storage.schema import MIGRATIONS
 from component.storage.wa_identities import IdentitiesRepo
+from component.storage.web_sessions import WebSessionsRepo
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -52,6 +54,8 @@ class Store:
         self.runs = RunsRepo(self)
         self.invoice_facts = InvoiceFactsRepo(self)
         self.activity = ActivityQueries(self)
+        self.accounts = AccountsRepo(self)
+        self.web_sessions = WebSessionsRepo(self)
         self.identities = IdentitiesRepo(self)
 
     @classmethod
