@@ -363,6 +363,8 @@ async def test_identity_token_and_connections_match_the_spec(
     assert {r.path for r in connections.routes(sandbox.xero)} == {
         "/connections",
         "/connections/{id}",
+        "/Connections",
+        "/Connections/{id}",
     }
     assert {r.path for r in identity.routes(sandbox.xero)} == {
         "/identity/connect/authorize",
