@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from component.sandbox.xero import (
     accounts,
     attachments,
+    contact_groups,
     contacts,
     history,
     invoices,
@@ -30,6 +31,7 @@ CANONICAL = {
     for name in (
         "Invoices",
         "Contacts",
+        "ContactGroups",
         "Items",
         "Accounts",
         "Payments",
@@ -52,6 +54,7 @@ def routes(world: XeroWorld) -> list[Route]:
     return [
         *invoices.routes(world),
         *contacts.routes(world),
+        *contact_groups.routes(world),
         *items.routes(world),
         *accounts.routes(world),
         *payments.routes(world),

@@ -3,8 +3,8 @@
 A payment may not exceed what is outstanding and only applies to AUTHORISED invoices; when the
 amount due reaches zero the invoice becomes PAID (``FullyPaidOnDate`` set). Reversing is
 ``POST /Payments/{id}`` with ``{"Status": "DELETED"}`` (bare or wrapped in ``Payments``), which
-restores the amount due and turns a PAID invoice back into AUTHORISED. Each change to an invoice fires an INVOICE UPDATE webhook (Xero
-has no PAYMENT webhook category).
+restores the amount due and turns a PAID invoice back into AUTHORISED. Each change to an invoice
+fires an INVOICE UPDATE webhook (Xero has no PAYMENT webhook category).
 """
 
 from __future__ import annotations
@@ -186,9 +186,7 @@ def create(ctx: Ctx) -> Response:
             plans.append((el, None, exc.messages))
     failed = [(el, errs) for el, _p, errs in plans if errs]
     if failed and summarize:
-        return xe.validation_error(
-            [xe.echo(el, errs) for el, errs in failed]
-        )
+        return xe.validation_error([xe.echo(el, errs) for el, errs in failed])
     out: list[dict[str, Any]] = []
     for el, payment, errs in plans:
         if payment is None:
