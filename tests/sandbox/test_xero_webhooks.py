@@ -166,7 +166,8 @@ async def test_only_an_empty_200_within_5_seconds_is_a_delivery(
     first = await sandbox.deliverer.drain()
     assert [a.state for a in first] == ["pending"]
     assert first[0].status_code == status
-    assert first[0].error is not None and "not accepted" in first[0].error
+    assert first[0].error is not None
+    assert "not accepted" in first[0].error
     receiver.fail_with, receiver.answer_body, receiver.slow_seconds = None, b"", 0.0
     clock.advance(3600)
     assert [a.state for a in await sandbox.deliverer.drain()] == ["delivered"]
