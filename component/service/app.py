@@ -22,16 +22,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from component.alerts import compose
+from component.alerts.invoices import Alerts
+from component.alerts.poll import Poller
+from component.alerts.processor import EventProcessor
 from component.executor import Executor
 from component.runtime import Runtime
-from component.service import api, compose, oauth_routes
-from component.service.alerts import Alerts
+from component.service import api, oauth_routes
 from component.service.config import ServiceConfig, resolve_secrets
 from component.service.connections import ServiceConnections
 from component.service.http import BodyTooLarge, json_response, read_body
 from component.service.logging import RequestIdMiddleware
-from component.service.poll import Poller
-from component.service.processor import EventProcessor
 from component.service.state import ServiceState
 from component.service.trigger import TriggerContext, TriggerRequest, TriggerResponse
 from component.service.worker import Worker
