@@ -7,7 +7,14 @@ from __future__ import annotations
 from component.sandbox.state import SandboxState
 
 #: Route modules of the sandbox checked by the breadth contract test.
-BREADTH_MODULES = ("contact_groups",)
+BREADTH_MODULES = (
+    "contact_groups",
+    "credit_notes",
+    "quotes",
+    "bank_transactions",
+    "settings_lists",
+    "reports",
+)
 
 
 def breadth_routes(sandbox: SandboxState) -> set[tuple[str, str]]:

@@ -24,7 +24,8 @@ class Walk:
         self.client, self.h, self.contract = client, h, contract
 
     async def __call__(self, method: str, path: str, spec_path: str, **kw: Any) -> httpx.Response:
-        response = await self.client.request(method, API + path, headers=self.h, **kw)
+        headers = self.h | kw.pop("headers", {})
+        response = await self.client.request(method, API + path, headers=headers, **kw)
         assert response.status_code < 500, response.text
         self.contract.response(method, spec_path, response)
         return response
@@ -51,4 +52,92 @@ async def test_every_breadth_endpoint_matches_the_spec(
     )
     await check("DELETE", f"/ContactGroups/{group}/Contacts", one + "/Contacts")
     await check("POST", f"/ContactGroups/{group}", one, json={"ContactGroups": [{"Name": "VIPs"}]})
+    # credit notes: create, allocate, void, pdf
+    invoice = next(
+        i
+        for i in org.invoices.values()
+        if i.type == "ACCREC" and i.status == "AUTHORISED" and i.amount_due > 100
+    )
+    note = {
+        "Type": "ACCRECCREDIT",
+        "Status": "AUTHORISED",
+        "Contact": {"ContactID": invoice.contact_id},
+        "LineItems": [
+            {"Description": "Returned", "Quantity": 1, "UnitAmount": 50, "AccountCode": "200"}
+        ],
+    }
+    made = await check("PUT", "/CreditNotes", "/CreditNotes", json={"CreditNotes": [note]})
+    note_id = made.json()["CreditNotes"][0]["CreditNoteID"]
+    await check("POST", "/CreditNotes", "/CreditNotes", json={"CreditNotes": [note]})
+    cn = "/CreditNotes/{CreditNoteID}"
+    allocation = {
+        "Allocations": [
+            {"Invoice": {"InvoiceID": invoice.invoice_id}, "Amount": 10, "Date": "2026-07-14"}
+        ]
+    }
+    await check("PUT", f"/CreditNotes/{note_id}/Allocations", cn + "/Allocations", json=allocation)
+    await check("GET", "/CreditNotes?page=1", "/CreditNotes")
+    await check("GET", f"/CreditNotes/{note_id}", cn)
+    await check(
+        "GET", f"/CreditNotes/{note_id}/pdf", cn + "/pdf", headers={"Accept": "application/pdf"}
+    )
+    fresh = (
+        await check("PUT", "/CreditNotes", "/CreditNotes", json={"CreditNotes": [note]})
+    ).json()
+    void = {"CreditNotes": [{"Status": "VOIDED"}]}
+    await check("POST", f"/CreditNotes/{fresh['CreditNotes'][0]['CreditNoteID']}", cn, json=void)
+    # quotes
+    quote = {
+        "Contact": {"ContactID": contact_id},
+        "Date": "2026-07-14",
+        "LineItems": [
+            {"Description": "Fabric", "Quantity": 10, "UnitAmount": 80, "AccountCode": "200"}
+        ],
+    }
+    made = await check("PUT", "/Quotes", "/Quotes", json={"Quotes": [quote]})
+    quote_id = made.json()["Quotes"][0]["QuoteID"]
+    await check("POST", "/Quotes", "/Quotes", json={"Quotes": [quote]})
+    await check("GET", "/Quotes?Status=DRAFT", "/Quotes")
+    await check("GET", f"/Quotes/{quote_id}", "/Quotes/{QuoteID}")
+    sent = {"Quotes": [{**quote, "Status": "SENT"}]}
+    await check("POST", f"/Quotes/{quote_id}", "/Quotes/{QuoteID}", json=sent)
+    # bank transactions
+    spend = {
+        "Type": "SPEND",
+        "Contact": {"ContactID": contact_id},
+        "BankAccount": {"Code": "090"},
+        "LineItems": [
+            {"Description": "Courier", "Quantity": 1, "UnitAmount": 300, "AccountCode": "429"}
+        ],
+    }
+    made = await check(
+        "PUT", "/BankTransactions", "/BankTransactions", json={"BankTransactions": [spend]}
+    )
+    bt = made.json()["BankTransactions"][0]["BankTransactionID"]
+    await check("GET", "/BankTransactions?page=1", "/BankTransactions")
+    await check("GET", f"/BankTransactions/{bt}", "/BankTransactions/{BankTransactionID}")
+    # settings lists and seeded documents
+    for name in ("TaxRates", "TrackingCategories", "Currencies", "BrandingThemes"):
+        await check("GET", f"/{name}", f"/{name}")
+    for name, param in (
+        ("RepeatingInvoices", "RepeatingInvoiceID"),
+        ("Overpayments", "OverpaymentID"),
+        ("Prepayments", "PrepaymentID"),
+    ):
+        listed = (await check("GET", f"/{name}", f"/{name}")).json()[name]
+        await check("GET", f"/{name}/{listed[0][param]}", f"/{name}/{{{param}}}")
+    # reports
+    await check(
+        "GET",
+        f"/Reports/AgedReceivablesByContact?contactId={invoice.contact_id}",
+        "/Reports/AgedReceivablesByContact",
+    )
+    for name in (
+        "ProfitAndLoss",
+        "BalanceSheet",
+        "TrialBalance",
+        "BankSummary",
+        "ExecutiveSummary",
+    ):
+        await check("GET", f"/Reports/{name}", f"/Reports/{name}")
     assert breadth_routes(sandbox) - contract.checked == set(), "routes without a contract check"

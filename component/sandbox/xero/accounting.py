@@ -14,13 +14,18 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from component.sandbox.xero import (
     accounts,
     attachments,
+    bank_transactions,
     contact_groups,
     contacts,
+    credit_notes,
     history,
     invoices,
     items,
     payments,
+    quotes,
     render,
+    reports,
+    settings_lists,
 )
 from component.sandbox.xero import envelope as xe
 from component.sandbox.xero.api import Ctx, endpoint
@@ -41,6 +46,18 @@ CANONICAL = {
         "OnlineInvoice",
         "Email",
         "pdf",
+        "CreditNotes",
+        "Allocations",
+        "Quotes",
+        "BankTransactions",
+        "RepeatingInvoices",
+        "Overpayments",
+        "Prepayments",
+        "TaxRates",
+        "TrackingCategories",
+        "Currencies",
+        "BrandingThemes",
+        "Reports",
     )
 }
 
@@ -60,6 +77,11 @@ def routes(world: XeroWorld) -> list[Route]:
         *payments.routes(world),
         *history.routes(world),
         *attachments.routes(world),
+        *credit_notes.routes(world),
+        *quotes.routes(world),
+        *bank_transactions.routes(world),
+        *settings_lists.routes(world),
+        *reports.routes(world),
         Route("/Organisation", endpoint(world, "settings", organisation), methods=["GET"]),
     ]
 
