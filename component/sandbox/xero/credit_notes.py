@@ -48,7 +48,7 @@ def _number(ctx: Ctx) -> str:
 def _new(ctx: Ctx, el: dict[str, Any]) -> dict[str, Any]:
     kind = el.get("Type")
     errors: list[str] = []
-    if kind not in TYPES:
+    if not isinstance(kind, str) or kind not in TYPES:
         errors.append("Credit note Type must be ACCRECCREDIT or ACCPAYCREDIT")
     status = str(el.get("Status") or "DRAFT").upper()
     if status not in CREATE_STATUSES:
@@ -122,8 +122,11 @@ def _transition(doc: dict[str, Any], status: str) -> str | None:
 def _allocation(ctx: Ctx, doc: dict[str, Any], el: Any, pending: float) -> tuple[Invoice, float]:
     if doc["Status"] != "AUTHORISED":
         raise Invalid("Only approved credit notes can be allocated.")
-    raw = el.get("Invoice") if isinstance(el, dict) else None
-    invoice = ctx.org.invoices.get(str((raw or {}).get("InvoiceID", "")).lower())
+    if not isinstance(el, dict):
+        raise Invalid("Each allocation must be an object")
+    raw = el.get("Invoice")
+    invoice_id = raw.get("InvoiceID") if isinstance(raw, dict) else None
+    invoice = ctx.org.invoices.get(str(invoice_id or "").lower())
     if invoice is None:
         raise Invalid("The Invoice could not be found.")
     amount = number(el.get("Amount"), "Amount", None)
@@ -148,7 +151,7 @@ def allocate(ctx: Ctx) -> Response:
     for el in elements_of(ctx.json(), "Allocations"):
         try:
             invoice, amount = _allocation(ctx, doc, el, pending)
-            day = a_date(el.get("Date"), "Date") or ctx.now.date()
+            day = a_date(el.get("Date"), "Date") or ctx.now.date()  # el is a dict by now
         except Invalid as exc:
             failed.append(xe.echo(el if isinstance(el, dict) else {}, exc.messages))
             continue
