@@ -222,17 +222,23 @@ def balance_sheet(ctx: Ctx) -> Response:
 
 
 def trial_balance(ctx: Ctx) -> Response:
+    """Debits equal credits: sales and purchases at their subtotals, tax netted into GST, cash
+    through the bank, and what credit notes settled shown on its own line."""
     org = ctx.org
     as_of = day(ctx, "date", ctx.now.date())
     p = _positions(org, as_of)
-    sales = sum(i.sub_total for i in booked(org, "ACCREC", None, as_of))
-    purchases = sum(i.sub_total for i in booked(org, "ACCPAY", None, as_of))
+    sales = booked(org, "ACCREC", None, as_of)
+    purchases = booked(org, "ACCPAY", None, as_of)
+    credited = sum(i.amount_credited for i in sales)
+    gst = sum(i.total_tax for i in sales) - sum(i.total_tax for i in purchases)
     lines = [
         ("Business Bank Account", p["bank"], 0.0),
         ("Accounts Receivable", p["receivable"], 0.0),
+        ("Credit Notes Allocated", credited, 0.0),
+        ("General Expenses", sum(i.sub_total for i in purchases), 0.0),
         ("Accounts Payable", 0.0, p["payable"]),
-        ("Sales", 0.0, sales),
-        ("General Expenses", purchases, 0.0),
+        ("Sales", 0.0, sum(i.sub_total for i in sales)),
+        ("GST", 0.0, gst),
     ]
     body = [
         row(name, amount(debit), amount(credit), amount(debit), amount(credit))
@@ -245,13 +251,8 @@ def trial_balance(ctx: Ctx) -> Response:
         header("Account", "Debit", "Credit", "YTD Debit", "YTD Credit"),
         section("Accounts", body),
     ]
-    return report(
-        ctx,
-        "TrialBalance",
-        "Trial Balance",
-        _title(org, "Trial Balance", f"As at {as_of:%-d %B %Y}"),
-        rows,
-    )
+    titles = _title(org, "Trial Balance", f"As at {as_of:%-d %B %Y}")
+    return report(ctx, "TrialBalance", "Trial Balance", titles, rows)
 
 
 def bank_summary(ctx: Ctx) -> Response:
