@@ -55,3 +55,15 @@ async def _json(send: Send, status: int, body: dict[str, Any], extra: dict[str, 
     headers += [(k.encode(), v.encode()) for k, v in extra.items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
+
+
+def service_endpoint(
+    runtime: Any, executor: Any, connections: dict[str, Any], api_keys: list[str]
+) -> McpHttp:
+    """The ``/mcp`` endpoint for ``xero-wa serve``: the service's executor and connections; the
+    organisation is the call's ``tenant`` or ``XERO_WA_MCP_TENANT``."""
+    from component.mcp_server.server import ToolRunner, build_server
+
+    tenant = runtime.settings.xero_wa_mcp_tenant
+    runner = ToolRunner(runtime, executor, connections, tenant)
+    return McpHttp(build_server(runner), api_keys)
