@@ -28,6 +28,10 @@ async def run(ctx: ActionContext) -> Any:
             f"Xero's quote {quote_id} has no contact or date, so its status cannot be changed",
             context="action updateQuoteStatus",
         )
-    body = {"Quotes": [{"Contact": {"ContactID": contact_id}, "Date": day, "Status": ctx.inputs["status"]}]}
+    body = {
+        "Quotes": [
+            {"Contact": {"ContactID": contact_id}, "Date": day, "Status": ctx.inputs["status"]}
+        ]
+    }
     what = f"updateQuoteStatus (POST {path})"
     return json_body(await ctx.xero.request("POST", path, json=body, what=what), what)

@@ -47,7 +47,18 @@ PINNED: list[tuple[str, dict[str, Any], str, dict[str, str], Any, list[dict[str,
         {"search": "QU-00", "page": 2},
         "/Quotes",
         {"page": "2", "order": "Date DESC", "QuoteNumber": "QU-00"},
-        envelope(Quotes=[{"QuoteID": "q1", "QuoteNumber": "QU-0012", "Contact": {"Name": "Priya Textiles"}, "Total": 969.96, "CurrencyCode": "INR", "Status": "SENT"}]),
+        envelope(
+            Quotes=[
+                {
+                    "QuoteID": "q1",
+                    "QuoteNumber": "QU-0012",
+                    "Contact": {"Name": "Priya Textiles"},
+                    "Total": 969.96,
+                    "CurrencyCode": "INR",
+                    "Status": "SENT",
+                }
+            ]
+        ),
         [{"key": "q1", "label": "QU-0012 · Priya Textiles · INR 969.96 · sent"}],
     ),
     (
@@ -63,7 +74,12 @@ PINNED: list[tuple[str, dict[str, Any], str, dict[str, str], Any, list[dict[str,
         {"search": "sales"},
         "/TaxRates",
         {"where": 'Status=="ACTIVE"'},
-        envelope(TaxRates=[{"Name": "Tax on Sales", "TaxType": "OUTPUT", "DisplayTaxRate": 18.0}, {"Name": "Tax on Purchases", "TaxType": "INPUT", "DisplayTaxRate": 18.0}]),
+        envelope(
+            TaxRates=[
+                {"Name": "Tax on Sales", "TaxType": "OUTPUT", "DisplayTaxRate": 18.0},
+                {"Name": "Tax on Purchases", "TaxType": "INPUT", "DisplayTaxRate": 18.0},
+            ]
+        ),
         [{"key": "OUTPUT", "label": "Tax on Sales · OUTPUT · 18%"}],
     ),
     (
@@ -71,7 +87,15 @@ PINNED: list[tuple[str, dict[str, Any], str, dict[str, str], Any, list[dict[str,
         {},
         "/TrackingCategories",
         {},
-        envelope(TrackingCategories=[{"TrackingCategoryID": "t1", "Name": "Region", "Options": [{"Name": "North"}, {"Name": "South"}]}]),
+        envelope(
+            TrackingCategories=[
+                {
+                    "TrackingCategoryID": "t1",
+                    "Name": "Region",
+                    "Options": [{"Name": "North"}, {"Name": "South"}],
+                }
+            ]
+        ),
         [{"key": "t1", "label": "Region · North, South"}],
     ),
     (
@@ -79,13 +103,27 @@ PINNED: list[tuple[str, dict[str, Any], str, dict[str, str], Any, list[dict[str,
         {"search": "savings"},
         "/Accounts",
         {"where": 'Type=="BANK" AND Status=="ACTIVE"', "order": "Code ASC"},
-        envelope(Accounts=[
-            {"AccountID": "b1", "Code": "090", "Name": "Business Bank Account", "BankAccountNumber": "1234567890", "CurrencyCode": "INR"},
-            {"AccountID": "b2", "Code": "091", "Name": "Business Savings Account", "BankAccountNumber": "99887766", "CurrencyCode": "INR"},
-        ]),
+        envelope(
+            Accounts=[
+                {
+                    "AccountID": "b1",
+                    "Code": "090",
+                    "Name": "Business Bank Account",
+                    "BankAccountNumber": "1234567890",
+                    "CurrencyCode": "INR",
+                },
+                {
+                    "AccountID": "b2",
+                    "Code": "091",
+                    "Name": "Business Savings Account",
+                    "BankAccountNumber": "99887766",
+                    "CurrencyCode": "INR",
+                },
+            ]
+        ),
         [{"key": "b2", "label": "091 · Business Savings Account · …7766 · INR"}],
     ),
-]  # fmt: skip
+]
 
 
 @pytest.mark.anyio
