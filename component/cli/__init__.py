@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "remind",
     "history",
     "admin",
+    "mcp",
 )
 
 

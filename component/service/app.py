@@ -26,6 +26,7 @@ from component.alerts.invoices import Alerts
 from component.alerts.poll import Poller
 from component.alerts.processor import EventProcessor
 from component.executor import Executor
+from component.mcp_server import http as mcp_http
 from component.orgs.defaults import OrgDefaults
 from component.orgs.sync import sync_stored
 from component.runtime import Runtime
@@ -66,6 +67,16 @@ def create_app(
         *(trigger_route(loaded) for loaded in runtime.registry.triggers.values()),
         *web_routes(),  # the web app (component/web/)
     ]
+    mcp = mcp_http.service_endpoint(  # MCP over streamable HTTP, behind the API keys
+        runtime,
+        state.executor,
+        {
+            "xero": xero_connection or config.xero_wa_xero_connection,
+            "whatsapp": whatsapp_connection or config.xero_wa_whatsapp_connection,
+        },
+        state.api_keys,
+    )
+    routes.append(Route(mcp_http.PATH, mcp, methods=["GET", "POST", "DELETE"]))
     app = Starlette(
         routes=routes,
         middleware=[Middleware(RequestIdMiddleware)],
@@ -73,6 +84,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.service = state
+    app.state.mcp = mcp
     return app
 
 
@@ -113,20 +125,25 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     state: ServiceState = app.state.service
     await asyncio.to_thread(lambda: state.runtime.store)  # open and migrate before serving
     await asyncio.to_thread(sync_stored, state.runtime)  # organisations of stored connections
-    tasks: list[asyncio.Task[None]] = []
+    poll_task: asyncio.Task[None] | None = None
     if state.config.xero_wa_worker and state.worker is not None:
         state.worker.start()
         if state.config.xero_wa_poll_interval_seconds > 0 and state.poller is not None:
-            tasks.append(asyncio.create_task(state.poller.run_forever(), name="xero-wa-poll"))
-    tasks += background.start(state)
+            poll_task = asyncio.create_task(state.poller.run_forever(), name="xero-wa-poll")
+    tasks = background.start(state)
     log.info(
         "service started (worker %s, scheduler %s)",
         "on" if state.config.xero_wa_worker else "off",
         "on" if state.config.xero_wa_scheduler else "off",
     )
     try:
-        yield
+        async with app.state.mcp.running():
+            yield
     finally:
+        if poll_task is not None:
+            poll_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poll_task
         await background.stop(state, tasks)
         if state.worker is not None:
             await state.worker.stop()
