@@ -2,8 +2,9 @@
 
 Field names are the environment variable names in lower case (``XERO_WEBHOOK_KEY`` is
 ``xero_webhook_key``). Secrets are ``SecretStr``: they print as ``**********`` and never reach a
-log line. The WhatsApp app secret and verify token may instead come from the stored WhatsApp
-connection (``appSecret``, ``verifyToken``), so ``xero-wa connect whatsapp`` is enough.
+log line. The WhatsApp app secret, verify token and webhook signature scheme may instead come from the
+stored WhatsApp connection (``appSecret``, ``verifyToken``, ``webhookSignature``,
+``webhookHeader``), so ``xero-wa connect whatsapp`` is enough.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ class ServiceConfig(BaseSettings):
     xero_webhook_key: SecretStr | None = None
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_verify_token: SecretStr | None = None
+    # How WhatsApp deliveries are proven (component.whatsapp.signature): meta (default),
+    # hmac-sha256 or header-secret, with the header of the last two (a provider profile).
+    whatsapp_webhook_signature: str | None = None
+    whatsapp_webhook_header: str | None = None
 
     # Which stored connections the worker uses (default: the only one of each family).
     xero_wa_xero_connection: str | None = None
@@ -118,6 +123,9 @@ class WebhookSecrets:
     xero_webhook_key: str
     whatsapp_app_secret: str
     whatsapp_verify_token: str
+    #: How WhatsApp deliveries are proven (``meta`` unless a provider profile says otherwise).
+    whatsapp_signature: str = "meta"
+    whatsapp_signature_header: str = ""
     whatsapp_app_secrets: tuple[str, ...] = ()
     whatsapp_verify_tokens: tuple[str, ...] = ()
 
@@ -129,13 +137,20 @@ def resolve_secrets(runtime: Runtime, config: ServiceConfig) -> WebhookSecrets:
     """Environment first, then the stored WhatsApp connections' ``appSecret``/``verifyToken``."""
     app_secret = _secret(config.whatsapp_app_secret)
     verify_token = _secret(config.whatsapp_verify_token)
+    scheme = (config.whatsapp_webhook_signature or "").strip()
+    header = (config.whatsapp_webhook_header or "").strip()
     stored = _whatsapp_values(runtime, config)
     secrets = _distinct([app_secret, *(str(v.get("appSecret") or "") for v in stored)])
     tokens = _distinct([verify_token, *(str(v.get("verifyToken") or "") for v in stored)])
+    first = stored[0] if stored else {}
+    scheme = scheme or str(first.get("webhookSignature") or "")
+    header = header or str(first.get("webhookHeader") or "")
     return WebhookSecrets(
         _secret(config.xero_webhook_key),
         secrets[0] if secrets else "",
         tokens[0] if tokens else "",
+        scheme or "meta",
+        header,
         tuple(secrets),
         tuple(tokens),
     )

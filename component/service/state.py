@@ -55,6 +55,8 @@ class ServiceState:
             # several stored WhatsApp connections: any one's app secret / verify token is valid
             "appSecret": secrets.whatsapp_app_secrets or secrets.whatsapp_app_secret,
             "verifyToken": secrets.whatsapp_verify_tokens or secrets.whatsapp_verify_token,
+            "webhookSignature": secrets.whatsapp_signature,
+            "webhookHeader": secrets.whatsapp_signature_header,
         }
         return {i.key: configured.get(i.key, i.default) for i in spec.inputs}
 
