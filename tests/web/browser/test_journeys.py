@@ -131,3 +131,40 @@ def test_replay_a_parked_event(journey: Journey) -> None:
     assert replayed.state in ("queued", "working", "done", "parked")
     assert replayed.attempts <= 1
     journey.assert_no_csp_violations()
+
+
+def test_settle_a_review_item(journey: Journey) -> None:
+    from component.storage.outbox import Item
+
+    connect_demo(journey)
+    outbox = journey.live.runtime.store.outbox
+    tenant = journey.live.banner["tenants"][0]["tenantId"]
+    outbox.claim(
+        "journey-review-1",
+        kind="reminder",
+        items=[Item(tenant, "INV-0010", "final")],
+        contact_id="contact-1",
+        recipient="+917387583543",
+    )
+    outbox.mark_sending("journey-review-1")
+    outbox.mark_unknown("journey-review-1", "no answer from WhatsApp within 30 s")
+    page = journey.page
+    journey.sign_in("/review")
+    card = page.locator("#review-1")
+    assert "no answer from WhatsApp within 30 s" in card.inner_text()
+    card.get_by_role("button", name="Settle").click()  # nothing chosen: errors beside the fields
+    assert "choose sent or not sent" in page.locator("#review-1").inner_text()
+    card = page.locator("#review-1")
+    card.get_by_label("Sent (the customer has it)").check()
+    card.get_by_label("How do you know?").fill("the customer's chat shows the reminder")
+    journey.screenshot("-before")
+    card.get_by_role("button", name="Settle").click()
+    assert "Settled as sent" in page.get_by_role("status").inner_text()
+    journey.screenshot()
+    message = outbox.get("journey-review-1")
+    assert message is not None
+    assert message.state == "sent"
+    assert message.error_message == (
+        "settled as sent by owner: the customer's chat shows the reminder"
+    )
+    journey.assert_no_csp_violations()
