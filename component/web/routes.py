@@ -10,7 +10,7 @@ from starlette.staticfiles import StaticFiles
 
 from component.web import assets
 from component.web.page import page
-from component.web.pages import connections, events, login, optouts, playground, review
+from component.web.pages import connections, contacts, events, login, optouts, playground, review
 
 GET, POST = ["GET"], ["POST"]
 GET_POST = ["GET", "POST"]
@@ -27,6 +27,9 @@ def routes() -> list[BaseRoute]:
         Route("/connections/whatsapp", page(connections.connect_whatsapp), methods=POST),
         Route("/connections/check", page(connections.check), methods=POST),
         Route("/connections/disconnect", page(connections.remove), methods=POST),
+        Route("/contacts/{contactId}", page(contacts.show), methods=GET),
+        Route("/contacts/{contactId}/optout", page(contacts.set_optout), methods=POST),
+        Route("/contacts/{contactId}/phone", page(contacts.fix_phone), methods=POST),
         Route("/events", page(events.show), methods=GET_POST),
         Route("/events/replay", page(events.replay), methods=POST),
         Route("/optouts", page(optouts.show), methods=GET_POST),

@@ -168,3 +168,22 @@ def test_settle_a_review_item(journey: Journey) -> None:
         "settled as sent by owner: the customer's chat shows the reminder"
     )
     journey.assert_no_csp_violations()
+
+
+def test_fix_a_contact_phone_and_see_it_in_xero(journey: Journey) -> None:
+    connect_demo(journey)
+    contacts = journey.live.xero('/Contacts?where=Name=="Ishaan Patel"')["Contacts"]
+    contact_id = contacts[0]["ContactID"]
+    page = journey.page
+    journey.sign_in(f"/contacts/{contact_id}")
+    assert "No number WhatsApp can use" in page.locator("#whatsapp-number").inner_text()
+    page.get_by_label("Country code").fill("91")
+    page.get_by_label("Mobile number").fill("98200 12345")
+    page.get_by_role("button", name="Save to Xero").click()
+    assert "+919820012345" in page.get_by_role("status").inner_text()
+    assert page.locator("#whatsapp-number").inner_text() == "+919820012345"
+    journey.screenshot()
+    after = journey.live.xero(f"/Contacts/{contact_id}")["Contacts"][0]
+    mobile = next(p for p in after["Phones"] if p["PhoneType"] == "MOBILE")
+    assert (mobile["PhoneCountryCode"], mobile["PhoneNumber"]) == ("91", "98200 12345")
+    journey.assert_no_csp_violations()
