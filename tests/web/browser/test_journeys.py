@@ -187,3 +187,57 @@ def test_fix_a_contact_phone_and_see_it_in_xero(journey: Journey) -> None:
     mobile = next(p for p in after["Phones"] if p["PhoneType"] == "MOBILE")
     assert (mobile["PhoneCountryCode"], mobile["PhoneNumber"]) == ("91", "98200 12345")
     journey.assert_no_csp_violations()
+
+
+PAGES = (
+    "/connections",
+    "/events",
+    "/optouts",
+    "/review",
+    "/playground",
+    "/playground/createInvoice",
+)
+
+
+def test_every_page_reads_at_360_pixels_and_by_keyboard(journey: Journey) -> None:
+    connect_demo(journey)
+    page = journey.page
+    journey.sign_in("/playground")
+    page.set_viewport_size({"width": 360, "height": 740})
+    for path in PAGES:
+        journey.go(path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                .filter(e => !(e.parentElement && e.parentElement.closest('.table-wrap, pre')))
+                .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id + ':' + Math.round(e.getBoundingClientRect().right))"""
+        )
+        assert overflow <= 0, (path, wide)
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 360px"
+        unlabeled = page.evaluate(
+            """() => [...document.querySelectorAll('input, select, textarea')]
+                .filter(e => e.type !== 'hidden' && !e.closest('[aria-hidden=true]'))
+                .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+                .map(e => e.name || e.id)"""
+        )
+        assert unlabeled == [], f"{path}: controls without a label: {unlabeled}"
+    journey.go("/playground/getInvoice")
+    journey.screenshot("-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    journey.go("/optouts")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.closest('main') !== null")
+    assert focused, "after the skip link, focus moves into the page's content"
+    page.get_by_label("A contact of this organisation").focus()
+    page.keyboard.press("ArrowDown")  # radio buttons move with the arrow keys
+    assert page.get_by_label("A phone number (every organisation)").is_checked()
+    page.keyboard.press("Tab")
+    page.keyboard.type("+61 412 345 678")
+    page.keyboard.press("Enter")  # submits the form from the keyboard
+    assert "opted out of every organisation" in page.get_by_role("status").inner_text()
+    journey.screenshot()
+    journey.assert_no_csp_violations()
