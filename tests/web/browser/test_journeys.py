@@ -211,7 +211,7 @@ def test_every_page_reads_at_360_pixels_and_by_keyboard(journey: Journey) -> Non
             """() => [...document.querySelectorAll('body *')]
                 .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
                 .filter(e => !(e.parentElement && e.parentElement.closest('.table-wrap, pre')))
-                .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id + ':' + Math.round(e.getBoundingClientRect().right))"""
+                .slice(0, 5).map(e => `${e.tagName}.${e.className}#${e.id}`)"""
         )
         assert overflow <= 0, (path, wide)
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 360px"
