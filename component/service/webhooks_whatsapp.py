@@ -16,6 +16,7 @@ import hmac
 import logging
 
 from component.notify import inbound as effects
+from component.service.http import off_loop
 from component.service.trigger import TriggerContext, TriggerResponse
 from component.whatsapp.payload import PayloadError, parse
 
@@ -63,7 +64,7 @@ async def receive(ctx: TriggerContext) -> TriggerResponse:
     if not signature_ok(secret, request.body, request.headers.get(SIGNATURE_HEADER)):
         return UNAUTHORIZED
     try:
-        statuses, inbound = parse(request.body)
+        statuses, inbound = await off_loop(parse, request.body)
     except PayloadError as exc:
         log.warning("signed WhatsApp delivery refused: %s", exc)
         return BAD_REQUEST
