@@ -9,6 +9,7 @@ sees what was sent despite them.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -21,7 +22,8 @@ from component.reminders.run import RunOptions, run_reminders
 
 async def run(ctx: ActionContext) -> dict[str, Any]:
     text = ctx.inputs.get("policy")
-    policy = parse_policy(text, "policy") if text else load_policy()
+    # Parsed in a worker thread: a policy can be up to 64 KB of YAML from an API caller.
+    policy = await asyncio.to_thread(parse_policy, text, "policy") if text else load_policy()
     as_of = ctx.inputs.get("asOf")
     tenant = ctx.inputs.get("tenant")
     options = RunOptions(
