@@ -1,14 +1,22 @@
-"""What a signed WhatsApp delivery changes in the store (run in a thread, before the 200).
+"""What WhatsApp tells us about our messages and our customers (a signed webhook, applied
+before Meta gets its 200, in a thread).
 
-- each status is stored once per (message id, status) (``store.messages.record_status``); a
-  duplicate delivery changes nothing;
-- a sent/delivered/read status whose ``biz_opaque_callback_data`` is an outbox key settles a
-  message whose send outcome was unknown (``outbox.resolve``): it did go out;
-- a ``failed`` status with 131026 (not on WhatsApp) for a reminder queues a durable
-  ``WHATSAPP/UNDELIVERABLE`` event: the worker asks Xero to e-mail the invoice instead (slow
-  work never runs before Meta's 200);
-- an inbound message whose words are a STOP word opts the sender's number out of reminders; a
-  START word opts it back in.
+Two entry points, one per kind of thing a delivery carries:
+
+- :func:`on_status` — a status of a message we sent:
+  each status is stored once per (message id, status) (``store.messages.record_status``; a
+  duplicate delivery changes nothing); a sent/delivered/read status whose
+  ``biz_opaque_callback_data`` is an outbox key settles a message whose send outcome was unknown
+  (``outbox.resolve``: it did go out); a ``failed`` status with 131026 (not on WhatsApp) for a
+  reminder queues a durable ``WHATSAPP/UNDELIVERABLE`` event, so the worker asks Xero to e-mail
+  the invoice instead (slow work never runs before Meta's 200).
+- :func:`on_inbound` — a message a customer sent us:
+  a reply whose whole text is a STOP word opts the sender's number out of every message, a START
+  word opts it back in (``notify.optouts``); anything else is returned as ``"reply"`` for the
+  caller to act on (it changes nothing here). This is the one place inbound messages are read:
+  reply handling (pausing reminders, quick-reply buttons, business-scoped user ids) builds on it.
+
+:func:`apply` runs both over a whole delivery (``component.whatsapp.payload.parse``).
 """
 
 from __future__ import annotations
@@ -17,12 +25,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from component.notify.optouts import ReplyWords, normalise_word, reply_words
 from component.runtime import Runtime
-from component.service.config import ServiceConfig, normalise_word
 from component.storage.events import NewEvent
 from component.whatsapp.payload import Inbound, StatusUpdate
 
-log = logging.getLogger("xero_wa.service.webhooks.whatsapp")
+log = logging.getLogger("xero_wa.notify.inbound")
 
 SENT_STATUSES = frozenset({"sent", "delivered", "read", "played"})
 UNDELIVERABLE = 131026
@@ -38,37 +46,54 @@ class Applied:
     fallbacks: int = 0
     opted_out: int = 0
     opted_in: int = 0
+    replies: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.stored} status(es) stored, {self.duplicates} duplicate(s), "
             f"{self.resolved} resolved, {self.fallbacks} fallback(s) queued, "
-            f"{self.opted_out} opted out, {self.opted_in} opted in"
+            f"{self.opted_out} opted out, {self.opted_in} opted in, {self.replies} other repl(ies)"
         )
 
 
 def apply(
-    runtime: Runtime,
-    config: ServiceConfig,
-    statuses: Sequence[StatusUpdate],
-    inbound: Sequence[Inbound],
+    runtime: Runtime, statuses: Sequence[StatusUpdate], inbound: Sequence[Inbound]
 ) -> Applied:
+    """Apply every status and inbound message of one delivery; returns the counts."""
     applied = Applied()
     for status in statuses:
-        _status(runtime, status, applied)
-    stop, start = config.stop_words(), config.start_words()
+        outcome = on_status(runtime, status)
+        if outcome == "duplicate":
+            applied.duplicates += 1
+            continue
+        applied.stored += 1
+        applied.resolved += outcome.startswith("resolved")
+        applied.fallbacks += outcome.endswith("e-mail fallback queued")
+    words = reply_words(runtime.settings)
     for message in inbound:
-        word = normalise_word(message.text)
-        if word in stop:
-            runtime.store.optouts.add_phone(message.sender, reason=f"replied {word}")
-            applied.opted_out += 1
-        elif word in start:
-            runtime.store.optouts.remove_phone(message.sender)
-            applied.opted_in += 1
+        outcome = on_inbound(runtime, message, words)
+        applied.opted_out += outcome == "stop"
+        applied.opted_in += outcome == "start"
+        applied.replies += outcome == "reply"
     return applied
 
 
-def _status(runtime: Runtime, status: StatusUpdate, applied: Applied) -> None:
+def on_inbound(runtime: Runtime, message: Inbound, words: ReplyWords | None = None) -> str:
+    """One customer message: ``"stop"`` (opted out), ``"start"`` (opted in) or ``"reply"``."""
+    words = words or reply_words(runtime.settings)
+    word = words.classify(message.text)
+    if word == "stop":
+        reason = f"replied {normalise_word(message.text)}"
+        runtime.store.optouts.add_phone(message.sender, reason=reason, source="whatsapp_reply")
+        return "stop"
+    if word == "start":
+        runtime.store.optouts.remove_phone(message.sender)
+        return "start"
+    return "reply"
+
+
+def on_status(runtime: Runtime, status: StatusUpdate) -> str:
+    """One status: ``"duplicate"``, ``"stored"``, ``"resolved"``, or with the fallback queued."""
     store = runtime.store
     new = store.messages.record_status(
         status.wamid,
@@ -80,17 +105,18 @@ def _status(runtime: Runtime, status: StatusUpdate, applied: Applied) -> None:
         received_at=runtime.clock.now(),
     )
     if not new:
-        applied.duplicates += 1
-        return
-    applied.stored += 1
+        return "duplicate"
     key = status.callback_data
     if key is None:
-        return
+        return "stored"
+    outcome = "stored"
     if status.status in SENT_STATUSES and store.outbox.resolve(key, status.wamid):
-        applied.resolved += 1
         log.info("outbox message %s settled as sent by a %s status", key, status.status)
-    if status.status == "failed" and UNDELIVERABLE in status.error_codes():
-        applied.fallbacks += _queue_fallback(runtime, key, status)
+        outcome = "resolved"
+    undeliverable = status.status == "failed" and UNDELIVERABLE in status.error_codes()
+    if undeliverable and _queue_fallback(runtime, key, status):
+        outcome = f"{outcome}; e-mail fallback queued"
+    return outcome
 
 
 def _queue_fallback(runtime: Runtime, key: str, status: StatusUpdate) -> int:
