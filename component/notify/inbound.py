@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from component.notify.optouts import ReplyWords, normalise_word, reply_words
 from component.runtime import Runtime
 from component.storage.events import NewEvent
+from component.whatsapp import identity
 from component.whatsapp.payload import Inbound, StatusUpdate
 
 log = logging.getLogger("xero_wa.notify.inbound")
@@ -61,6 +62,7 @@ def apply(
 ) -> Applied:
     """Apply every status and inbound message of one delivery; returns the counts."""
     applied = Applied()
+    identity.learn(runtime, statuses, inbound)
     for status in statuses:
         outcome = on_status(runtime, status)
         if outcome == "duplicate":
@@ -79,17 +81,41 @@ def apply(
 
 
 def on_inbound(runtime: Runtime, message: Inbound, words: ReplyWords | None = None) -> str:
-    """One customer message: ``"stop"`` (opted out), ``"start"`` (opted in) or ``"reply"``."""
+    """One customer message: ``"stop"`` (opted out), ``"start"`` (opted in), ``"identity"`` (a
+    system message: number or user id changed), ``"ignored"`` (a STOP/START from nobody we can
+    name), or ``"reply"`` (anything else, for the caller to act on)."""
+    if message.kind == "system":
+        log.info("whatsapp identity: %s", identity.apply_change(runtime, message))
+        return "identity"
     words = words or reply_words(runtime.settings)
     word = words.classify(message.text)
-    if word == "stop":
-        reason = f"replied {normalise_word(message.text)}"
-        runtime.store.optouts.add_phone(message.sender, reason=reason, source="whatsapp_reply")
-        return "stop"
-    if word == "start":
-        runtime.store.optouts.remove_phone(message.sender)
-        return "start"
-    return "reply"
+    if word is None:
+        return "reply"
+    reason = f"replied {normalise_word(message.text)}"
+    if not _opt(runtime, message, out=word == "stop", reason=reason):
+        return "ignored"
+    return word
+
+
+def _opt(runtime: Runtime, message: Inbound, *, out: bool, reason: str) -> bool:
+    """STOP / START from a number, or from a BSUID alone (a customer with a username): the
+    number behind the id when it is known, and the id itself either way."""
+    optouts = runtime.store.optouts
+    phone = identity.phone_of(runtime, message)
+    if phone is None and message.user_id is None:
+        log.warning("STOP/START from a sender with neither phone nor user id: ignored")
+        return False
+    if phone is not None:
+        if out:
+            optouts.add_phone(phone, reason=reason, source="whatsapp_reply")
+        else:
+            optouts.remove_phone(phone)
+    if message.user_id is not None:
+        if out:
+            optouts.add_user(message.user_id, reason=reason)
+        else:
+            optouts.remove_user(message.user_id)
+    return True
 
 
 def on_status(runtime: Runtime, status: StatusUpdate) -> str:

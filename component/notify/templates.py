@@ -24,6 +24,8 @@ from component.notify.parameters import KINDS
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 LANGUAGES = ("en", "en_US")
 STOP_FOOTER = "Reply STOP to opt out"
+#: The quick replies the shipped reminder templates carry.
+REMINDER_QUICK_REPLIES = ("Paid already", "Need more time", "Stop reminders")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Template:
     #: The label of the "View and pay" URL button (its URL: the pay-link base + a suffix).
     button: str | None = None
     footer: str | None = None
+    #: Quick-reply buttons (after the URL button); a tap comes back as an inbound message.
+    quick_replies: tuple[str, ...] = ()
     languages: tuple[str, ...] = LANGUAGES
     #: An example value per parameter, as Meta asks for when a template is submitted.
     examples: Mapping[str, str] = field(default_factory=dict)
@@ -68,6 +72,7 @@ CATALOGUE: tuple[Template, ...] = (
         _REMINDER,
         button="View and pay",
         footer=STOP_FOOTER,
+        quick_replies=REMINDER_QUICK_REPLIES,
     ),
     # Meta has no optional headers: a DOCUMENT header must always be sent, so the PDF variant is
     # a template of its own, for policies that attach the invoice PDF.
@@ -79,6 +84,7 @@ CATALOGUE: tuple[Template, ...] = (
         header="DOCUMENT",
         button="View and pay",
         footer=STOP_FOOTER,
+        quick_replies=REMINDER_QUICK_REPLIES,
     ),
     Template(
         "payment_reminder_final",
@@ -87,6 +93,7 @@ CATALOGUE: tuple[Template, ...] = (
         _REMINDER,
         button="View and pay",
         footer=STOP_FOOTER,
+        quick_replies=REMINDER_QUICK_REPLIES,
     ),
     # Several invoices of one contact in one message: the summary says which are overdue and
     # which are only due soon, by number, so the message is true for each of them.
@@ -164,12 +171,8 @@ class Texts:
         template = shipped(name)
         if template is None or language not in template.languages:
             return None
-        return Text(
-            template.body,
-            template.footer,
-            (template.button,) if template.button else (),
-            template.header,
-        )
+        buttons = ((template.button,) if template.button else ()) + template.quick_replies
+        return Text(template.body, template.footer, buttons, template.header)
 
 
 def render(
@@ -196,8 +199,9 @@ def render(
         lines.append(PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text.body))
         if text.footer:
             lines.append(text.footer)
-        for label in text.buttons:
-            lines.append(f"[{label}: {link}]" if link else f"[{label}]")
+        for number, label in enumerate(text.buttons):
+            url = link if number == 0 and link else None  # the URL button comes first
+            lines.append(f"[{label}: {url}]" if url else f"[{label}]")
     return "\n".join(lines)
 
 

@@ -7,6 +7,8 @@ add a new one.
 
 from __future__ import annotations
 
+from component.storage.wa_identities import MIGRATION as WA_IDENTITIES_MIGRATION
+
 MIGRATIONS: list[tuple[str, str]] = [
     (
         "0001_connections",
@@ -211,4 +213,5 @@ MIGRATIONS: list[tuple[str, str]] = [
         )
         """,
     ),
+    WA_IDENTITIES_MIGRATION,
 ]

@@ -24,6 +24,7 @@ from component.storage.outbox import OutboxRepo
 from component.storage.paylinks import PayLinksRepo
 from component.storage.reminder_cache import CandidatesRepo, ContactsCacheRepo
 from component.storage.schema import MIGRATIONS
+from component.storage.wa_identities import IdentitiesRepo
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -41,6 +42,7 @@ class Store:
         self.contacts_cache = ContactsCacheRepo(self)
         self.candidates = CandidatesRepo(self)
         self.messages = MessagesRepo(self)
+        self.identities = IdentitiesRepo(self)
 
     @classmethod
     def open(cls, path: Path) -> Store:
