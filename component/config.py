@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     xero_wa_stop_words: str = "STOP,STOP ALL,UNSUBSCRIBE,CANCEL,END,QUIT,OPT OUT"
     xero_wa_start_words: str = "START,UNSTOP"
 
+    # Web app: idle lifetime of a sign-in, and failed sign-ins allowed per username (and 4x that
+    # per address) in each window before further attempts are refused until the window ends.
+    xero_wa_session_hours: float = Field(default=12.0, gt=0)
+    xero_wa_login_max_failures: int = Field(default=5, ge=1)
+    xero_wa_login_window_minutes: float = Field(default=15.0, gt=0)
+
     @field_validator(
         "xero_api_url",
         "xero_identity_url",

@@ -1,10 +1,10 @@
 """``create_app(runtime, config)``: the Starlette application of ``xero-wa serve``.
 
 Routes: the trigger paths of the registry (each routed to its handler), the ``/v1`` action API,
-``/openapi.json``, the OAuth routes, ``/healthz`` and ``/readyz``. The lifespan opens the store
-(migrating it) before the first request, starts the worker and the catch-up poll when enabled,
-and on shutdown stops them after uvicorn has finished the requests in flight; events still
-queued stay in the store for the next start.
+``/openapi.json``, the OAuth routes, ``/healthz``, ``/readyz`` and the web app (``component.web``).
+The lifespan opens the store (migrating it) before the first request, starts the worker and
+the catch-up poll when enabled, and on shutdown stops them after uvicorn has finished the
+requests in flight; events still queued stay in the store for the next start.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from component.service.worker import Worker
 from component.sessions import StoredOrInline
 from component.spec.loader import Loaded
 from component.spec.models import TriggerSpec
+from component.web.routes import routes as web_routes
 
 log = logging.getLogger("xero_wa.service")
 
@@ -60,6 +61,7 @@ def create_app(
         *api.ROUTES,
         *oauth_routes.ROUTES,
         *(trigger_route(loaded) for loaded in runtime.registry.triggers.values()),
+        *web_routes(),  # the web app (component/web/)
     ]
     app = Starlette(
         routes=routes,
