@@ -149,6 +149,24 @@ async def test_a_lost_answer_in_a_live_run_is_reported_for_review(world: World) 
     assert set(recipients(world).values()) == {1}
 
 
+def record_calls(obj: Any, name: str, count: int) -> asyncio.Event:
+    """An event set once ``obj.name`` (a store method, run in a thread) returned ``count`` times."""
+    loop = asyncio.get_running_loop()
+    reached = asyncio.Event()
+    original = getattr(obj, name)
+    calls = []
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == count:
+            loop.call_soon_threadsafe(reached.set)
+        return result
+
+    setattr(obj, name, wrapper)
+    return reached
+
+
 class JammedPacer(WhatsAppPacer):
     """Admits the first ``free`` sends, then holds every other one (as a long pacing wait does:
     one message a second, or a busy recipient); ``all_waiting`` is set once ``expected`` wait."""
@@ -200,9 +218,11 @@ async def test_a_kill_while_sends_wait_in_the_pacer_strands_nothing(world: World
     await world.restart(wire)
     pacer = JammedPacer(world.clock, free=3, expected=9)
     world.runtime.shared_object(f"whatsapp.pacer:{PHONE_NUMBER_ID}", lambda: pacer)
+    recorded = record_calls(world.runtime.store.outbox, "mark_sent", 2)
     run = asyncio.ensure_future(world.run(concurrency=16))
     await pacer.all_waiting.wait()
     await wire.hanging.wait()
+    await recorded.wait()  # the first two answers are in the outbox
     run.cancel()  # the process dies here: nothing after this point runs
     with pytest.raises(asyncio.CancelledError):
         await run
