@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # Comma-separated API keys accepted by the JSON service.
     xero_wa_api_keys: SecretStr | None = None
     xero_wa_log_level: str = "INFO"
+    #: The Xero organisation (name or id) MCP tools act on when a call names none.
+    xero_wa_mcp_tenant: str | None = None
 
     # Base URLs: the same code targets Xero/Meta, the sandbox or a mock by changing these.
     xero_api_url: str = "https://api.xero.com/api.xro/2.0"

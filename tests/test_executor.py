@@ -53,7 +53,7 @@ async def test_list_invoices_one_page_with_where_and_modified_after(
         match_headers={
             **BEARER,
             "Xero-tenant-Id": "tenant-1",
-            "If-Modified-Since": "2026-06-01T00:00:00",
+            "If-Modified-Since": "2026-06-01T00:00:00Z",
         },
         json=page(3, 5, 100),
     )

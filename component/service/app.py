@@ -27,6 +27,7 @@ from component.alerts.invoices import Alerts
 from component.alerts.poll import Poller
 from component.alerts.processor import EventProcessor
 from component.executor import Executor
+from component.mcp_server import http as mcp_http
 from component.runtime import Runtime
 from component.service import api, oauth_routes
 from component.service.config import ServiceConfig, resolve_secrets
@@ -63,6 +64,16 @@ def create_app(
         *(trigger_route(loaded) for loaded in runtime.registry.triggers.values()),
         *web_routes(),  # the web app (component/web/)
     ]
+    mcp = mcp_http.service_endpoint(  # MCP over streamable HTTP, behind the API keys
+        runtime,
+        state.executor,
+        {
+            "xero": xero_connection or config.xero_wa_xero_connection,
+            "whatsapp": whatsapp_connection or config.xero_wa_whatsapp_connection,
+        },
+        state.api_keys,
+    )
+    routes.append(Route(mcp_http.PATH, mcp, methods=["GET", "POST", "DELETE"]))
     app = Starlette(
         routes=routes,
         middleware=[Middleware(RequestIdMiddleware)],
@@ -70,6 +81,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.service = state
+    app.state.mcp = mcp
     return app
 
 
@@ -112,7 +124,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             poll_task = asyncio.create_task(state.poller.run_forever(), name="xero-wa-poll")
     log.info("service started (worker %s)", "on" if state.config.xero_wa_worker else "off")
     try:
-        yield
+        async with app.state.mcp.running():
+            yield
     finally:
         if poll_task is not None:
             poll_task.cancel()
