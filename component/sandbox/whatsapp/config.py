@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from component.notify.parameters import KINDS
 from component.notify.templates import CATALOGUE, example
+from component.sandbox.whatsapp.provider import ProviderEmulation
 
 TemplateStatus = Literal["APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED"]
 HeaderFormat = Literal["NONE", "TEXT", "DOCUMENT", "IMAGE"]
@@ -182,6 +183,9 @@ class WhatsAppConfig(_Model):
     template_review_seconds: float = Field(default=60.0, ge=0)
     #: Seeds read/duplicate decisions and generated ids, so runs replay exactly.
     seed: int = 0
+    #: The number is reached through a Cloud-API-compatible provider too (its paths, key header
+    #: and webhook proof: ``component.sandbox.whatsapp.provider``); ``None``: Meta only.
+    provider: ProviderEmulation | None = None
 
     @model_validator(mode="after")
     def _check(self) -> WhatsAppConfig:
