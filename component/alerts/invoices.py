@@ -31,6 +31,7 @@ from component.notify import links, recipient
 from component.notify import outbox as protocol
 from component.notify.locale import message_locale, money
 from component.notify.optouts import opted_out
+from component.orgs.view import Jobs
 from component.runtime import Runtime
 from component.service.config import ServiceConfig
 from component.service.connections import ServiceConnections
@@ -82,21 +83,36 @@ class Alerts:
             return "ignored: not a sales invoice"
         status = str(invoice.get("Status") or "")
         invoice_id = str(invoice.get("InvoiceID") or "")
-        stopped = await stop(self.runtime, session.tenant_id or "", invoice)
+        tenant = session.tenant_id or ""
+        stopped = await stop(self.runtime, tenant, invoice)
+        store = self.runtime.store
+        now = self.runtime.clock.now()
+        await asyncio.to_thread(store.invoice_facts.remember_invoice, tenant, invoice, now)
+        jobs = await self._jobs(tenant)
         if stopped is not None:
             done = f"reminders stopped ({stopped})"
-            if status == "PAID" and self.config.xero_wa_payment_alerts:
+            if status == "PAID" and jobs.payment_thanks:
                 subject = f"{invoice_id.lower()}:paid"
                 sent = await self._send_once(session, invoice, "payment", PAID_STAGE, subject)
                 return f"{done}; {PAID_STAGE}: {sent}"
             return done
-        if status == "AUTHORISED" and self.config.xero_wa_invoice_alerts:
+        if status == "AUTHORISED" and jobs.invoice_alerts:
             stale = self._not_new(invoice)
             if stale:
                 return f"{NEW_STAGE}: skipped: {stale}"
             sent = await self._send_once(session, invoice, "invoice", NEW_STAGE, invoice_id.lower())
             return f"{NEW_STAGE}: {sent}"
         return f"ignored: status {status or 'unknown'}"
+
+    async def _jobs(self, tenant: str) -> Jobs:
+        """The organisation's job switches (off entirely when it is switched off); the
+        service's configuration when the tenant has no organisation row (explicit connections)."""
+        org = await self.connections.organisation(tenant)
+        if org is None:
+            return Jobs(
+                True, self.config.xero_wa_invoice_alerts, self.config.xero_wa_payment_alerts
+            )
+        return org.jobs if org.enabled else Jobs(False, False, False)
 
     def _not_new(self, invoice: dict[str, Any]) -> str | None:
         """Why an AUTHORISED invoice is not news (webhooks carry no previous state): one that is
@@ -166,14 +182,18 @@ class Alerts:
         claim = await protocol.claim(runtime, envelope)
         if not claim.granted:
             return f"skipped: {'; '.join(sorted(set(claim.blocked.values())))}"
-        return await self._send(envelope, choice, parts)
+        return await self._send(envelope, choice, parts, tenant)
 
     async def _send(
-        self, envelope: protocol.Envelope, choice: compose.TemplateChoice, parts: list[Any]
+        self,
+        envelope: protocol.Envelope,
+        choice: compose.TemplateChoice,
+        parts: list[Any],
+        tenant: str,
     ) -> str:
         to = str(envelope.recipient)
         try:
-            client = WhatsAppClient(self.runtime, await self.connections.whatsapp())
+            client = WhatsAppClient(self.runtime, await self.connections.whatsapp(tenant))
         except errors.XeroWaError:
             await protocol.release(self.runtime, envelope.key)
             raise

@@ -74,6 +74,16 @@ async def write_notes(
                 warn(f"history note not written: {exc.message}")
                 continue
             done.written += 1
+            await asyncio.to_thread(_remember, client, note)
 
     await asyncio.gather(*(writer() for _ in range(min(WRITERS, len(notes)))))
     return done
+
+
+def _remember(client: XeroClient, note: Note) -> None:
+    """``xero-wa history`` shows the note beside the message it is about."""
+    runtime = client.runtime
+    tenant = client.session.tenant_id or ""
+    runtime.store.invoice_facts.note(
+        tenant, note.invoice_id, note.idempotency_key, note.text[:MAX_NOTE], runtime.clock.now()
+    )

@@ -54,6 +54,11 @@ class Template:
 
 
 EXAMPLES = {
+    "organisation": "Demo Company (IN)",
+    "sent": "12",
+    "skipped": "3",
+    "failed": "1",
+    "attention": "nothing",
     "party_name": "Priya Textiles",
     "invoice_number": "INV-0142",
     "amount": "₹48,500.00",
@@ -115,6 +120,13 @@ CATALOGUE: tuple[Template, ...] = (
         "Thank you {{party_name}}: we received {{amount}} for invoice {{invoice_number}}.",
         ("party_name", "amount", "invoice_number"),
         named=True,
+    ),
+    # The owner's summary after each scheduled run (component/scheduler/summary.py): its
+    # parameters are the run's counts, not invoice facts.
+    Template(
+        "run_summary",
+        "Reminder run for {{1}}: {{2}} sent, {{3}} skipped, {{4}} failed. Needs attention: {{5}}.",
+        ("organisation", "sent", "skipped", "failed", "attention"),
     ),
 )
 

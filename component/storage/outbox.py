@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from component.storage.invoice_facts import remember_claim
+
 if TYPE_CHECKING:
     import sqlite3
 
@@ -185,6 +187,10 @@ class OutboxRepo:
                        ON CONFLICT(tenant_id, subject_id, stage) DO UPDATE SET message_key = excluded.message_key""",
                     (item.tenant_id, item.subject_id, item.stage, key, now),
                 )
+            # the history finds a notification's invoices by number and contact
+            remember_claim(
+                conn, tenant, [i.subject_id for i in items], contact_id, details or {}, self._now()
+            )
             for old in previous:  # an unsent message whose items all moved to this one
                 left = conn.execute(
                     "SELECT 1 FROM outbox_items WHERE message_key = ?", (old,)
@@ -258,6 +264,28 @@ class OutboxRepo:
                 "UPDATE outbox_messages SET state = 'sent', message_id = ?, updated_at = ? "
                 "WHERE key = ? AND state IN ('sending', 'unknown', 'intent')",
                 (message_id, self._stamp(), key),
+            ).rowcount
+        return changed > 0
+
+    def settle(self, key: str, *, sent: bool, reason: str, by: str) -> bool:
+        """A person decided an unknown outcome (e.g. after looking at the customer's chat).
+
+        Sent: the message counts as delivered once and is never resent. Not sent: it failed and
+        a later run may send it again. The reason and who decided are kept in ``error_message``.
+        False when the message was not awaiting review (someone or a webhook settled it first).
+        """
+        verdict = "sent" if sent else "not sent"
+        note = f"settled as {verdict} by {by}: {reason}"
+        assignment = (
+            "state = 'sent', error_code = 'settled', error_message = ?"
+            if sent
+            else "state = 'failed', retry = 1, error_code = 'settled', error_message = ?"
+        )
+        with self._store.transaction() as conn:
+            changed = conn.execute(
+                f"UPDATE outbox_messages SET {assignment}, updated_at = ? "  # noqa: S608 - fixed
+                "WHERE key = ? AND state IN ('sending', 'unknown')",
+                (note, self._stamp(), key),
             ).rowcount
         return changed > 0
 

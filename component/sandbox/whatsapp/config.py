@@ -139,6 +139,9 @@ class WhatsAppConfig(_Model):
 
     access_token: str = "sandbox-whatsapp-access-token"  # noqa: S105 - published demo value
     phone_number_id: str = "106540352242922"
+    #: More sending numbers of the same business account (same token and app secret): each
+    #: organisation may send from its own number; messages and their webhooks name the sender.
+    other_phone_number_ids: list[str] = Field(default_factory=list)
     business_account_id: str = "419561257915477"
     app_secret: str = "sandbox-whatsapp-app-secret"  # noqa: S105 - published demo value
     verify_token: str = "sandbox-whatsapp-verify-token"  # noqa: S105 - published demo value
@@ -196,6 +199,11 @@ class WhatsAppConfig(_Model):
             re.compile(self.not_on_whatsapp_pattern)
         return self
 
+    def sends_from(self, phone_number_id: str) -> bool:
+        return phone_number_id == self.phone_number_id or phone_number_id in (
+            self.other_phone_number_ids
+        )
+
     def template(self, name: str, language: str | None = None) -> TemplateConfig | None:
         return next(
             (
@@ -218,7 +226,8 @@ def default_templates() -> list[TemplateConfig]:
             header_format=t.header,
             body_text=t.body,
             body_params=[
-                BodyParam(name=p, kind=KINDS[p], example=example(p)) for p in t.parameters
+                BodyParam(name=p, kind=KINDS.get(p, "text"), example=example(p))
+                for p in t.parameters
             ],
             named_parameters=t.named,
             footer_text=t.footer,
