@@ -138,6 +138,8 @@ INVOICE = {
     "CurrencyCode": "INR",
 }
 WHATSAPP = {"type": "whatsappCloud", "accessToken": "wa-token", "phoneNumberId": "106540352242922"}
+
+
 def listing() -> list[Exchange]:
     """The three calls of a run's listing, answered with Priya's one overdue invoice."""
     where = 'Type=="ACCREC" AND AmountDue>0 AND DueDate<DateTime(2026,07,14)'
