@@ -30,6 +30,7 @@ from component.executor import Executor
 from component.mcp_server import http as mcp_http
 from component.runtime import Runtime
 from component.service import api, oauth_routes
+from component.service.body_limit import BodyLimitMiddleware
 from component.service.config import ServiceConfig, resolve_secrets
 from component.service.connections import ServiceConnections
 from component.service.http import BodyTooLarge, json_response, read_body
@@ -76,7 +77,14 @@ def create_app(
     routes.append(Route(mcp_http.PATH, mcp, methods=["GET", "POST", "DELETE"]))
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(
+                BodyLimitMiddleware,
+                limit=config.xero_wa_max_body_bytes,
+                bare_paths=frozenset(t.spec.path for t in runtime.registry.triggers.values()),
+            ),
+        ],
         exception_handlers={HTTPException: http_exception},
         lifespan=lifespan,
     )
