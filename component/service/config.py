@@ -43,22 +43,18 @@ class ServiceConfig(BaseSettings):
     xero_wa_payment_alerts: bool = False
     xero_wa_payment_template: str = "payment_received"
     xero_wa_template_language: str = "en"
-    # Body parameters of each template, in the template's order (see component.alerts.compose),
-    # whether the template uses named parameters, and whether it has a "View and pay" URL button
-    # whose dynamic suffix is the part of Xero's online invoice URL after the pay-link base.
-    xero_wa_invoice_template_params: str = "party_name,invoice_number,amount,due_date"
-    xero_wa_invoice_template_named: bool = False
-    xero_wa_invoice_template_button: bool = True
-    xero_wa_payment_template_params: str = "party_name,amount,invoice_number"
-    xero_wa_payment_template_named: bool = True
-    xero_wa_payment_template_button: bool = False
-    xero_wa_pay_link_base: str = "https://in.xero.com/"
+    # For a template of your own: its body parameters in order (names from
+    # component.notify.parameters), whether it uses named parameters, and whether it has a
+    # "View and pay" URL button (its suffix: Xero's online invoice URL after
+    # XERO_WA_PAY_LINK_BASE). Unset: the shipped template's declaration (component.notify.templates).
+    xero_wa_invoice_template_params: str | None = None
+    xero_wa_invoice_template_named: bool | None = None
+    xero_wa_invoice_template_button: bool | None = None
+    xero_wa_payment_template_params: str | None = None
+    xero_wa_payment_template_named: bool | None = None
+    xero_wa_payment_template_button: bool | None = None
     # Locale of amounts and dates in messages (default: English as written in the org's country).
     xero_wa_message_locale: str | None = None
-
-    # Inbound words (case-insensitive, comma-separated) that opt a contact out and back in.
-    xero_wa_stop_words: str = "STOP,UNSUBSCRIBE,STOP ALL"
-    xero_wa_start_words: str = "START,SUBSCRIBE"
 
     # Requests: the largest accepted webhook or API body.
     xero_wa_max_body_bytes: int = Field(default=1_048_576, gt=0)
@@ -73,6 +69,21 @@ class ServiceConfig(BaseSettings):
     xero_wa_worker_idle_seconds: float = Field(default=1.0, gt=0)
     # Catch-up poll with If-Modified-Since; 0 turns it off.
     xero_wa_poll_interval_seconds: float = Field(default=900.0, ge=0)
+    # How often each stored Xero connection's tenant list is asked again (tenants Xero no longer
+    # lists are marked disconnected); 0 turns it off.
+    xero_wa_tenant_refresh_seconds: float = Field(default=3600.0, ge=0)
+
+    # The scheduler (per-organisation jobs: reminders at each organisation's local time).
+    xero_wa_scheduler: bool = True
+    xero_wa_scheduler_tick_seconds: float = Field(default=30.0, gt=0)
+    xero_wa_scheduler_concurrency: int = Field(default=4, ge=1)
+    # Default job switch of organisations that have not chosen (``xero-wa orgs set``).
+    xero_wa_reminders: bool = True
+    # Run summaries: the owner's WhatsApp number (E.164; per organisation with `orgs set
+    # --owner-phone`) and the approved template with five body parameters.
+    xero_wa_owner_phone: str | None = None
+    xero_wa_summary_template: str = "run_summary"
+    xero_wa_summary_language: str = "en"
 
     # OAuth from a browser: the public base URL of this service (for the redirect URI) and the
     # Xero app's credentials (the same variables `xero-wa connect` reads).
@@ -80,26 +91,14 @@ class ServiceConfig(BaseSettings):
     xero_client_id: str | None = None
     xero_client_secret: SecretStr | None = None
 
-    def stop_words(self) -> frozenset[str]:
-        return _words(self.xero_wa_stop_words)
-
-    def start_words(self) -> frozenset[str]:
-        return _words(self.xero_wa_start_words)
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(normalise_word(w) for w in text.split(",") if normalise_word(w))
-
-
-def normalise_word(text: str) -> str:
-    """``" Stop. "`` → ``"STOP"``: case, surrounding spaces and punctuation do not matter."""
-    kept = "".join(ch for ch in text if ch.isalnum() or ch.isspace())
-    return " ".join(kept.upper().split())
-
 
 @dataclass(frozen=True)
 class WebhookSecrets:
-    """The resolved secrets; ``""`` means not configured (every signed request is refused)."""
+    """The resolved secrets; ``""`` means not configured (every signed request is refused).
+
+    With several stored WhatsApp connections (numbers of different Meta apps), each one's app
+    secret and verify token is accepted: ``whatsapp_app_secrets`` / ``whatsapp_verify_tokens``.
+    """
 
     xero_webhook_key: str
     whatsapp_app_secret: str
@@ -107,43 +106,57 @@ class WebhookSecrets:
     #: How WhatsApp deliveries are proven (``meta`` unless a provider profile says otherwise).
     whatsapp_signature: str = "meta"
     whatsapp_signature_header: str = ""
+    whatsapp_app_secrets: tuple[str, ...] = ()
+    whatsapp_verify_tokens: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return "WebhookSecrets(***)"
 
 
 def resolve_secrets(runtime: Runtime, config: ServiceConfig) -> WebhookSecrets:
-    """Environment first, then the stored WhatsApp connection's ``appSecret``/``verifyToken``."""
+    """Environment first, then the stored WhatsApp connections' ``appSecret``/``verifyToken``."""
     app_secret = _secret(config.whatsapp_app_secret)
     verify_token = _secret(config.whatsapp_verify_token)
     scheme = (config.whatsapp_webhook_signature or "").strip()
     header = (config.whatsapp_webhook_header or "").strip()
-    if not (app_secret and verify_token and scheme):
-        stored = _whatsapp_values(runtime, config)
-        app_secret = app_secret or str(stored.get("appSecret") or "")
-        verify_token = verify_token or str(stored.get("verifyToken") or "")
-        scheme = scheme or str(stored.get("webhookSignature") or "")
-        header = header or str(stored.get("webhookHeader") or "")
+    stored = _whatsapp_values(runtime, config)
+    secrets = _distinct([app_secret, *(str(v.get("appSecret") or "") for v in stored)])
+    tokens = _distinct([verify_token, *(str(v.get("verifyToken") or "") for v in stored)])
+    first = stored[0] if stored else {}
+    scheme = scheme or str(first.get("webhookSignature") or "")
+    header = header or str(first.get("webhookHeader") or "")
     return WebhookSecrets(
-        _secret(config.xero_webhook_key), app_secret, verify_token, scheme or "meta", header
+        _secret(config.xero_webhook_key),
+        secrets[0] if secrets else "",
+        tokens[0] if tokens else "",
+        scheme or "meta",
+        header,
+        tuple(secrets),
+        tuple(tokens),
     )
+
+
+def _distinct(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(v.strip() for v in values if v and v.strip()))
 
 
 def _secret(value: SecretStr | None) -> str:
     return value.get_secret_value().strip() if value is not None else ""
 
 
-def _whatsapp_values(runtime: Runtime, config: ServiceConfig) -> dict[str, object]:
+def _whatsapp_values(runtime: Runtime, config: ServiceConfig) -> list[dict[str, object]]:
+    """The configured WhatsApp connection's values, else every stored one's."""
     if not runtime.settings.store_path.exists():
-        return {}
+        return []
     from component.oauth.access import cipher
 
     store = runtime.store
-    name = config.xero_wa_whatsapp_connection
-    if name is None:
-        names = store.connections.names(family="whatsapp")
-        if len(names) != 1:
-            return {}
-        name = names[0]
-    record = store.connections.get(name, cipher(runtime))
-    return dict(record.values) if record is not None else {}
+    names = store.connections.names(family="whatsapp")
+    if config.xero_wa_whatsapp_connection is not None:
+        names = [config.xero_wa_whatsapp_connection]
+    found = []
+    for name in names:
+        record = store.connections.get(name, cipher(runtime))
+        if record is not None:
+            found.append(dict(record.values))
+    return found

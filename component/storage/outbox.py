@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from component.storage.invoice_facts import remember_claim
+
 if TYPE_CHECKING:
     import sqlite3
 
@@ -185,6 +187,10 @@ class OutboxRepo:
                        ON CONFLICT(tenant_id, subject_id, stage) DO UPDATE SET message_key = excluded.message_key""",
                     (item.tenant_id, item.subject_id, item.stage, key, now),
                 )
+            # the history finds a notification's invoices by number and contact
+            remember_claim(
+                conn, tenant, [i.subject_id for i in items], contact_id, details or {}, self._now()
+            )
             for old in previous:  # an unsent message whose items all moved to this one
                 left = conn.execute(
                     "SELECT 1 FROM outbox_items WHERE message_key = ?", (old,)
@@ -199,6 +205,36 @@ class OutboxRepo:
     def mark_sending(self, key: str) -> None:
         """Committed right before the HTTP call: from here a crash means 'outcome unknown'."""
         self._transition(key, ("intent",), "state = 'sending', attempts = attempts + 1")
+
+    def start_sending(self, key: str) -> str | None:
+        """``mark_sending`` as the last check before the request leaves; None when it may go.
+
+        In one transaction: the message must still be this caller's ``intent`` (another process
+        may have sent it meanwhile), and none of its subjects may have been stopped since the
+        claim (an invoice paid while the message waited for WhatsApp's pacing). A stopped message
+        is released (its items become free, and the stop keeps them from being claimed again).
+        Returns why it must not be sent.
+        """
+        with self._store.transaction() as conn:
+            row = conn.execute("SELECT state FROM outbox_messages WHERE key = ?", (key,)).fetchone()
+            if row is None or row["state"] != "intent":
+                return f"message already {row['state'] if row else 'released'}"
+            stop = conn.execute(
+                """SELECT s.reason FROM outbox_items i JOIN outbox_stops s
+                       ON s.tenant_id = i.tenant_id AND s.subject_id = i.subject_id
+                   WHERE i.message_key = ? LIMIT 1""",
+                (key,),
+            ).fetchone()
+            if stop is not None:
+                conn.execute("DELETE FROM outbox_items WHERE message_key = ?", (key,))
+                conn.execute("DELETE FROM outbox_messages WHERE key = ?", (key,))
+                return f"stopped: {stop['reason']}"
+            conn.execute(
+                "UPDATE outbox_messages SET state = 'sending', attempts = attempts + 1, "
+                "updated_at = ? WHERE key = ?",
+                (self._stamp(), key),
+            )
+        return None
 
     def mark_sent(self, key: str, message_id: str) -> None:
         self._transition(
@@ -228,6 +264,28 @@ class OutboxRepo:
                 "UPDATE outbox_messages SET state = 'sent', message_id = ?, updated_at = ? "
                 "WHERE key = ? AND state IN ('sending', 'unknown', 'intent')",
                 (message_id, self._stamp(), key),
+            ).rowcount
+        return changed > 0
+
+    def settle(self, key: str, *, sent: bool, reason: str, by: str) -> bool:
+        """A person decided an unknown outcome (e.g. after looking at the customer's chat).
+
+        Sent: the message counts as delivered once and is never resent. Not sent: it failed and
+        a later run may send it again. The reason and who decided are kept in ``error_message``.
+        False when the message was not awaiting review (someone or a webhook settled it first).
+        """
+        verdict = "sent" if sent else "not sent"
+        note = f"settled as {verdict} by {by}: {reason}"
+        assignment = (
+            "state = 'sent', error_code = 'settled', error_message = ?"
+            if sent
+            else "state = 'failed', retry = 1, error_code = 'settled', error_message = ?"
+        )
+        with self._store.transaction() as conn:
+            changed = conn.execute(
+                f"UPDATE outbox_messages SET {assignment}, updated_at = ? "  # noqa: S608 - fixed
+                "WHERE key = ? AND state IN ('sending', 'unknown')",
+                (note, self._stamp(), key),
             ).rowcount
         return changed > 0
 
