@@ -172,11 +172,17 @@ def _with_progress(options: Any, progress: Any) -> Any:
 
 def _review(args: argparse.Namespace) -> int:
     """Reminders held for review: sent or not? Check the customer's chat or the status webhook."""
+    import asyncio
+
     from component.cli.output import emit
     from component.config import get_settings
     from component.runtime import Runtime
 
     runtime = Runtime(settings=get_settings())
+    try:
+        rows = runtime.store.outbox.needs_review()
+    finally:
+        asyncio.run(runtime.aclose())
     held = [
         {
             "key": m.key,
@@ -188,7 +194,7 @@ def _review(args: argparse.Namespace) -> int:
             "since": m.updated_at,
             "why": m.error_message or "the run stopped while sending",
         }
-        for m in runtime.store.outbox.needs_review()
+        for m in rows
     ]
     if args.json:
         emit({"needsReview": held})
