@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # Comma-separated API keys accepted by the JSON service.
     xero_wa_api_keys: SecretStr | None = None
     xero_wa_log_level: str = "INFO"
+    #: The Xero organisation (name or id) MCP tools act on when a call names none.
+    xero_wa_mcp_tenant: str | None = None
 
     # Base URLs: the same code targets Xero/Meta, the sandbox or a mock by changing these.
     xero_api_url: str = "https://api.xero.com/api.xro/2.0"
@@ -59,6 +61,12 @@ class Settings(BaseSettings):
 
     # Phone numbers: region used when a number has no country code and the org has none.
     default_phone_region: str | None = None
+
+    # Web app: idle lifetime of a sign-in, and failed sign-ins allowed per username (and 4x that
+    # per address) in each window before further attempts are refused until the window ends.
+    xero_wa_session_hours: float = Field(default=12.0, gt=0)
+    xero_wa_login_max_failures: int = Field(default=5, ge=1)
+    xero_wa_login_window_minutes: float = Field(default=15.0, gt=0)
 
     @field_validator(
         "xero_api_url",

@@ -8,9 +8,19 @@ status (for the JSON service) and a process exit code (for the CLI), so the thre
      │    └── UnknownKeyError           2    404   no action / trigger / data source by that key
      ├── SpecError                      3    500   a YAML spec is broken (file and field named)
      ├── ConnectionError                4    424   the connection is missing or needs re-authorisation
-     ├── UpstreamError                  5    502   Xero or Meta answered with an error
+     ├── UpstreamError                  5    502   Xero or Meta failed (5xx, unusable answer, network)
+     │    ├── UpstreamRejected          2    422   Xero or Meta refused the request as given (its 400s)
+     │    ├── UpstreamNotFound          2    404   Xero or Meta has nothing with that id
+     │    ├── UpstreamUnavailable       5    503   Xero or Meta answered 503 (maintenance, overload)
+     │    ├── UpstreamTimeout           5    504   no answer in time
      │    └── RateLimited               6    429   a rate limit was hit and waiting is not allowed
      └── InternalError                  1    500   a bug: never expected, always reported
+
+Upstream failures are mapped by cause, not by who answered: what the caller must change (a Xero
+ValidationException, an unknown id) is a 4xx with the upstream messages and exit code 2, like
+our own input errors; only the upstream service's own failures are 5xx. ``upstream_class`` picks
+the class from the upstream status, so the Xero and WhatsApp clients agree. An error that carries
+``retry_after`` is answered with a ``Retry-After`` header by the service.
 
 Messages never contain secrets: errors are built from our own words plus the upstream service's
 error text, never from request headers or connection values.
@@ -170,12 +180,63 @@ class UpstreamError(XeroWaError):
         return self.info.retry_after
 
 
+class UpstreamRejected(UpstreamError):
+    """Xero or Meta refused the request as given (validation): the caller must change it."""
+
+    code = "upstream_rejected"
+    exit_code = 2
+    http_status = 422
+
+
+class UpstreamNotFound(UpstreamError):
+    """Xero or Meta has no record with the id the caller gave."""
+
+    code = "upstream_not_found"
+    exit_code = 2
+    http_status = 404
+
+
+class UpstreamUnavailable(UpstreamError):
+    """The upstream service said it is unavailable (503): try again later."""
+
+    code = "upstream_unavailable"
+    http_status = 503
+
+
+class UpstreamTimeout(UpstreamError):
+    """The upstream service did not answer in time (our timeout, or its gateway's 504)."""
+
+    code = "upstream_timeout"
+    http_status = 504
+
+
 class RateLimited(UpstreamError):
     """A rate limit was reached and the caller must wait ``retry_after`` seconds."""
 
     code = "rate_limited"
     exit_code = 6
     http_status = 429
+
+
+def upstream_class(status: int | None, *, timed_out: bool = False) -> type[UpstreamError]:
+    """The class of an upstream failure, from the HTTP status Xero or Meta answered.
+
+    ``status`` None means no answer arrived: a timeout (``timed_out``) or a network failure.
+    401/403 are not decided here: they are connection problems, which each client words itself.
+    """
+    if status is None:
+        return UpstreamTimeout if timed_out else UpstreamError
+    if status == 429:
+        return RateLimited
+    if status == 404:
+        return UpstreamNotFound
+    if status == 503:
+        return UpstreamUnavailable
+    if status == 504:
+        return UpstreamTimeout
+    if 400 <= status < 500:
+        return UpstreamRejected
+    return UpstreamError
 
 
 class InternalError(XeroWaError):
@@ -197,6 +258,10 @@ ERROR_CLASSES: tuple[type[XeroWaError], ...] = (
     SpecError,
     ConnectionError,
     UpstreamError,
+    UpstreamRejected,
+    UpstreamNotFound,
+    UpstreamUnavailable,
+    UpstreamTimeout,
     RateLimited,
     InternalError,
 )

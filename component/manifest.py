@@ -53,6 +53,8 @@ def _invocable(
         entry["dataSourceType"] = spec.data_source_type
     if isinstance(spec, ActionSpec):
         entry["kind"] = "declarative" if spec.request is not None else "handler"
+        entry["safety"] = spec.safety
+        entry["idempotent"] = spec.idempotent
     return entry
 
 

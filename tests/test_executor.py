@@ -53,7 +53,7 @@ async def test_list_invoices_one_page_with_where_and_modified_after(
         match_headers={
             **BEARER,
             "Xero-tenant-Id": "tenant-1",
-            "If-Modified-Since": "2026-06-01T00:00:00",
+            "If-Modified-Since": "2026-06-01T00:00:00Z",
         },
         json=page(3, 5, 100),
     )
@@ -190,7 +190,7 @@ async def test_no_connection_says_how_to_get_one(executor: Executor) -> None:
                 ],
             },
             {},
-            errors.UpstreamError,
+            errors.UpstreamRejected,
             "element 0 (INV-9): Email address must be valid.; element 0 (INV-9): Contact is required.",
         ),
         (
@@ -211,7 +211,7 @@ async def test_no_connection_says_how_to_get_one(executor: Executor) -> None:
             errors.ConnectionError,
             "tenant id is wrong",
         ),
-        (404, None, {}, errors.UpstreamError, "found nothing"),
+        (404, None, {}, errors.UpstreamNotFound, "found nothing"),
         (
             429,
             None,
@@ -219,7 +219,10 @@ async def test_no_connection_says_how_to_get_one(executor: Executor) -> None:
             errors.RateLimited,
             "day rate limit",
         ),
-        (503, None, {}, errors.UpstreamError, "HTTP 503"),
+        (503, None, {}, errors.UpstreamUnavailable, "HTTP 503"),
+        (500, None, {}, errors.UpstreamError, "HTTP 500"),
+        (504, None, {}, errors.UpstreamTimeout, "HTTP 504"),
+        (405, None, {}, errors.UpstreamRejected, "Method Not Allowed"),
     ],
 )
 async def test_xero_errors_map_to_the_error_tree(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from component.manifest import build_manifest
 from component.registry import Registry
@@ -85,3 +86,28 @@ def test_password_defaults_and_examples_are_masked() -> None:
     )
     entry = input_entry(spec)
     assert (entry["default"], entry["example"]) == ("***", "***")
+
+
+def test_safety_metadata_reaches_the_manifest_openapi_and_describe(
+    registry: Registry, cli: Any
+) -> None:
+    """Issue 16 item 2: each action's safety class and idempotence, in all three places."""
+    from component.service.openapi import build_openapi
+
+    manifest = build_manifest(registry)
+    by_key = {a["key"]: a for a in manifest["actions"]}
+    assert (by_key["voidInvoice"]["safety"], by_key["voidInvoice"]["idempotent"]) == (
+        "destructive",
+        True,
+    )
+    assert (by_key["createInvoice"]["safety"], by_key["createInvoice"]["idempotent"]) == (
+        "write",
+        False,
+    )
+    assert {a["safety"] for a in manifest["actions"]} == {"read", "write", "destructive"}
+    operation = build_openapi(registry)["paths"]["/v1/actions/listInvoices/invoke"]["post"]
+    assert (operation["x-safety"], operation["x-idempotent"]) == ("read", True)
+    described = cli("describe", "reversePayment")
+    assert "safety: destructive (idempotent)" in described.out
+    listed = {row["key"]: row for row in cli("actions", "--json").json}
+    assert listed["sendInvoice"]["safety"] == "write"

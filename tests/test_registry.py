@@ -50,6 +50,8 @@ request:
   path: /Things/{thingID}
   body:
     Name: $nmae
+safety: write
+idempotent: false
 """
     found = load_problems(tree(tmp_path, {"actions/get_thing.yaml": action}))
     assert found == [
@@ -60,8 +62,8 @@ request:
 
 def test_missing_handler_file_and_function(tmp_path: Path) -> None:
     files = {
-        "actions/a.yaml": "key: a\nlabel: A\nhandler: nowhere:run\n",
-        "actions/b.yaml": "key: b\nlabel: B\nhandler: b_impl:missing\n",
+        "actions/a.yaml": "key: a\nlabel: A\nhandler: nowhere:run\nsafety: write\nidempotent: false\n",
+        "actions/b.yaml": "key: b\nlabel: B\nhandler: b_impl:missing\nsafety: write\nidempotent: false\n",
         "actions/b_impl.py": "async def run(ctx):\n    return 1\n",
     }
     found = load_problems(tree(tmp_path, files))
@@ -76,9 +78,10 @@ def test_unknown_data_source_family_and_duplicate_key(tmp_path: Path) -> None:
         "actions/a.yaml": (
             "key: a\nlabel: A\nconnection: whatsapp\nhandler: impl:run\n"
             "inputs:\n  - {key: id, label: Id, dataSource: selectThng}\n"
+            "safety: write\nidempotent: false\n"
         ),
         "actions/impl.py": HANDLER,
-        "actions/z_dup.yaml": "key: a\nlabel: A again\nhandler: impl:run\n",
+        "actions/z_dup.yaml": "key: a\nlabel: A again\nhandler: impl:run\nsafety: write\nidempotent: false\n",
         "datasources/select_thing.yaml": "key: selectThing\nlabel: Thing\nhandler: impl:run\n",
         "datasources/impl.py": HANDLER,
     }
@@ -115,3 +118,34 @@ def test_implied_connection_input_matches_the_reference(registry: Registry) -> N
 def test_the_shipped_specs_load(registry: Registry) -> None:
     assert {"listConnections", "listInvoices", "getInvoice"} <= set(registry.actions)
     assert "xeroToken" in registry.connections
+
+
+def test_every_action_must_declare_its_safety(tmp_path: Path) -> None:
+    """Issue 16 item 2: lint requires ``safety`` and ``idempotent`` on every action, and a read
+    must be idempotent and a GET."""
+    files = {
+        "actions/a.yaml": "key: a\nlabel: A\nhandler: impl:run\n",
+        "actions/b.yaml": (
+            "key: b\nlabel: B\nsafety: read\nidempotent: false\nhandler: impl:run\n"
+        ),
+        "actions/c.yaml": (
+            "key: c\nlabel: C\nsafety: read\nidempotent: true\n"
+            "request: {method: POST, path: /Things}\n"
+        ),
+        "actions/d.yaml": "key: d\nlabel: D\nsafety: risky\nidempotent: true\nhandler: impl:run\n",
+        "actions/impl.py": HANDLER,
+    }
+    found = load_problems(tree(tmp_path, files))
+    assert "actions/a.yaml:1: safety: Field required" in found
+    assert "actions/a.yaml:1: idempotent: Field required" in found
+    assert any(
+        p.startswith("actions/b.yaml:1: (top level): Value error, a read action is idempotent")
+        for p in found
+    ), found
+    assert any(
+        "a POST request is not a read" in p for p in found if p.startswith("actions/c.yaml")
+    ), found
+    assert any(
+        p.startswith("actions/d.yaml:3: safety: Input should be 'read', 'write' or 'destructive'")
+        for p in found
+    ), found

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 #: Command modules, in the order their commands appear in --help.
-COMMAND_MODULES = ("catalog", "run", "connect", "sandbox", "serve", "remind")
+COMMAND_MODULES = ("catalog", "run", "connect", "sandbox", "serve", "remind", "admin", "mcp")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -31,12 +31,14 @@ def cmd_actions(args: argparse.Namespace) -> int:
     from component.registry import Registry
 
     registry = Registry.load()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "key": loaded.spec.key,
             "label": loaded.spec.label,
             "group": loaded.spec.group,
             "kind": "declarative" if loaded.spec.request is not None else "handler",
+            "safety": loaded.spec.safety,
+            "idempotent": loaded.spec.idempotent,
             "description": loaded.spec.description,
         }
         for loaded in sorted(
@@ -50,10 +52,10 @@ def cmd_actions(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     table = Table(title=f"{len(rows)} actions", title_justify="left")
-    for column in ("key", "label", "group", "kind"):
+    for column in ("key", "label", "group", "kind", "safety"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row["key"], row["label"], row["group"] or "", row["kind"])
+        table.add_row(row["key"], row["label"], row["group"] or "", row["kind"], str(row["safety"]))
     Console().print(table)
     return 0
 
@@ -90,6 +92,9 @@ def cmd_describe(args: argparse.Namespace) -> int:
     )
     if entry["display"]["description"]:
         console.print(entry["display"]["description"])
+    if "safety" in entry:
+        repeat = "idempotent" if entry["idempotent"] else "not idempotent"
+        console.print(f"safety: {entry['safety']} ({repeat})")
     table = Table(show_lines=False)
     for column in ("input", "label", "type", "required", "default"):
         table.add_column(column, no_wrap=True)

@@ -77,7 +77,8 @@ async def _post(
     try:
         return await runtime.http.post(url, data=form, headers=headers)
     except httpx.TransportError as exc:
-        raise errors.UpstreamError(
+        cls = errors.upstream_class(None, timed_out=isinstance(exc, httpx.TimeoutException))
+        raise cls(
             f"could not reach Xero's identity service for {what} ({type(exc).__name__})",
             errors.UpstreamInfo(SERVICE, None, type(exc).__name__, [], retryable=True),
         ) from None
@@ -105,7 +106,7 @@ def _failure(response: httpx.Response, what: str) -> Exception:
                 SERVICE, status, "rate_limit", [], retryable=True, retry_after=wait
             ),
         )
-    return errors.UpstreamError(
+    return errors.upstream_class(status)(
         f"Xero's identity service failed {what} with HTTP {status}",
         errors.UpstreamInfo(
             SERVICE, status, code if isinstance(code, str) else None, [], retryable=status >= 500

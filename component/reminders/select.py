@@ -26,7 +26,7 @@ from component.reminders.budget import XeroCalls
 from component.storage.reminder_cache import Candidate, CandidatesRepo, ContactsCacheRepo
 from component.xero import where
 from component.xero.client import XeroClient
-from component.xero.dates import calendar_date, parse_xero_datetime
+from component.xero.dates import calendar_date, modified_since_header, parse_xero_datetime
 from component.xero.organisation import get_organisation, zone_for
 from component.xero.paging import MAX_PAGE_SIZE, is_last_page
 
@@ -105,7 +105,7 @@ async def sync_contacts(client: XeroClient, cache: ContactsCacheRepo, calls: Xer
     """Bring the contacts cache up to date; returns how many contacts changed."""
     tenant_id = client.session.tenant_id or ""
     since = cache.modified_since(tenant_id) or None
-    headers = {"If-Modified-Since": since} if since else None
+    headers = {"If-Modified-Since": modified_since_header(since)} if since else None
     newest: str | None = None
     changed = 0
     page = 1

@@ -50,6 +50,7 @@ def info(state: SandboxState) -> dict[str, Any]:
             "client_secret": cfg.xero.client_secret,
             "webhook_key": cfg.xero.webhook_key,
             "webhook_url": cfg.xero.webhook_url,
+            "webhook_disabled": state.xero.webhooks.disabled,
             "tenants": [
                 {
                     "tenantId": o.tenant_id,
@@ -143,6 +144,7 @@ def routes(state: SandboxState) -> list[BaseRoute]:
             return bad(str(exc))
         if "url" in body:
             state.config.xero.webhook_url = body["url"] or None
+            state.xero.webhooks.enable()
         if body.get("key"):
             state.config.xero.webhook_key = str(body["key"])
         return JSONResponse({"url": state.config.xero.webhook_url})

@@ -9,6 +9,11 @@ the emulators enqueue here and a separate step delivers:
   performs every delivery that is due *by that clock* and returns what it did;
 - ``sandbox serve`` runs :meth:`WebhookDeliverer.run_forever` in the background.
 
+What counts as delivered is the sender's rule, given per delivery (``accepts``): any 2xx by
+default; Xero's is stricter (a 200 with an empty body within 5 seconds, see
+:func:`xero_accepts`). A sender may also ask to hear when a delivery is given up (``on_give_up``):
+Xero then disables the whole subscription.
+
 Bodies are signed by the caller (each service signs differently); this module only sends bytes and
 headers as given, so what the receiver verifies is exactly what was signed. The HTTP client comes
 from an injected factory: in-process tests deliver into an ASGI app through ``httpx.ASGITransport``,
@@ -35,6 +40,22 @@ from component.clock import Clock
 log = logging.getLogger(__name__)
 
 DeliveryState = Literal["pending", "delivered", "given_up"]
+#: (status code, response body, seconds the answer took) → did the receiver accept it?
+Accepts = Callable[[int, bytes, float], bool]
+#: Xero's limit for an answer to a webhook.
+XERO_ANSWER_SECONDS = 5.0
+
+
+def any_2xx(status: int, body: bytes, seconds: float) -> bool:
+    """Meta's rule (and the default): any 2xx answer is a delivery."""
+    return 200 <= status < 300
+
+
+def xero_accepts(status: int, body: bytes, seconds: float) -> bool:
+    """Xero's rule: exactly 200, an EMPTY body, within 5 seconds; anything else is a failure
+    that Xero retries (a 202, a 204 or a 200 saying "ok" are all failures)."""
+    return status == 200 and not body and seconds <= XERO_ANSWER_SECONDS
+
 
 #: Keep the attempt log bounded in a long-running ``sandbox serve``.
 MAX_RECORDS = 10_000
@@ -53,6 +74,8 @@ class _Delivery:
     enqueued_at: datetime
     due_at: datetime
     seq: int
+    accepts: Accepts = any_2xx
+    on_give_up: Callable[[], None] | None = None
     attempts: int = 0
     first_attempt_at: datetime | None = None
     state: DeliveryState = "pending"
@@ -147,6 +170,8 @@ class WebhookDeliverer:
         *,
         max_age_seconds: float,
         delay_seconds: float = 0.0,
+        accepts: Accepts = any_2xx,
+        on_give_up: Callable[[], None] | None = None,
     ) -> str:
         """Queue one webhook; returns its delivery id. ``delay_seconds`` defers the first attempt.
 
@@ -166,6 +191,8 @@ class WebhookDeliverer:
             enqueued_at=now,
             due_at=now + timedelta(seconds=max(0.0, delay_seconds)),
             seq=seq,
+            accepts=accepts,
+            on_give_up=on_give_up,
         )
         self._queue.append(delivery)
         return delivery.id
@@ -251,6 +278,7 @@ class WebhookDeliverer:
         delivery.attempts += 1
         status_code: int | None = None
         error: str | None = None
+        body = b""
         size = 0
         try:
             response = await self.client().post(
@@ -260,13 +288,17 @@ class WebhookDeliverer:
                 timeout=self.timeout_seconds,
             )
             status_code = response.status_code
-            size = len(response.content)
+            body = response.content
+            size = len(body)
         except httpx.TimeoutException as exc:
             error = f"timeout: {type(exc).__name__}"
         except httpx.HTTPError as exc:
             error = f"transport: {type(exc).__name__}"
         finished = self._clock.now()
-        ok = status_code is not None and 200 <= status_code < 300
+        took = (finished - started).total_seconds()
+        ok = status_code is not None and delivery.accepts(status_code, body, took)
+        if status_code is not None and not ok:
+            error = f"not accepted: HTTP {status_code}, {size} body bytes, {took:.1f} s"
         next_at = None if ok else self._next_attempt_at(delivery, finished)
         if ok:
             delivery.state = "delivered"
@@ -276,6 +308,8 @@ class WebhookDeliverer:
             delivery.due_at = next_at
         if delivery.state != "pending":
             self._queue.remove(delivery)
+        if delivery.state == "given_up" and delivery.on_give_up is not None:
+            delivery.on_give_up()
         record = AttemptRecord(
             id=f"att_{next(self._attempt_ids)}",
             delivery_id=delivery.id,

@@ -1,10 +1,10 @@
 """``create_app(runtime, config)``: the Starlette application of ``xero-wa serve``.
 
 Routes: the trigger paths of the registry (each routed to its handler), the ``/v1`` action API,
-``/openapi.json``, the OAuth routes, ``/healthz`` and ``/readyz``. The lifespan opens the store
-(migrating it) before the first request, starts the worker and the catch-up poll when enabled,
-and on shutdown stops them after uvicorn has finished the requests in flight; events still
-queued stay in the store for the next start.
+``/openapi.json``, the OAuth routes, ``/healthz``, ``/readyz`` and the web app (``component.web``).
+The lifespan opens the store (migrating it) before the first request, starts the worker and
+the catch-up poll when enabled, and on shutdown stops them after uvicorn has finished the
+requests in flight; events still queued stay in the store for the next start.
 """
 
 from __future__ import annotations
@@ -22,22 +22,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from component.alerts import compose
+from component.alerts.invoices import Alerts
+from component.alerts.poll import Poller
+from component.alerts.processor import EventProcessor
 from component.executor import Executor
+from component.mcp_server import http as mcp_http
 from component.runtime import Runtime
-from component.service import api, compose, oauth_routes
-from component.service.alerts import Alerts
+from component.service import api, oauth_routes
 from component.service.config import ServiceConfig, resolve_secrets
 from component.service.connections import ServiceConnections
 from component.service.http import BodyTooLarge, json_response, read_body
 from component.service.logging import RequestIdMiddleware
-from component.service.poll import Poller
-from component.service.processor import EventProcessor
 from component.service.state import ServiceState
 from component.service.trigger import TriggerContext, TriggerRequest, TriggerResponse
 from component.service.worker import Worker
 from component.sessions import StoredOrInline
 from component.spec.loader import Loaded
 from component.spec.models import TriggerSpec
+from component.web.routes import routes as web_routes
 
 log = logging.getLogger("xero_wa.service")
 
@@ -59,7 +62,18 @@ def create_app(
         *api.ROUTES,
         *oauth_routes.ROUTES,
         *(trigger_route(loaded) for loaded in runtime.registry.triggers.values()),
+        *web_routes(),  # the web app (component/web/)
     ]
+    mcp = mcp_http.service_endpoint(  # MCP over streamable HTTP, behind the API keys
+        runtime,
+        state.executor,
+        {
+            "xero": xero_connection or config.xero_wa_xero_connection,
+            "whatsapp": whatsapp_connection or config.xero_wa_whatsapp_connection,
+        },
+        state.api_keys,
+    )
+    routes.append(Route(mcp_http.PATH, mcp, methods=["GET", "POST", "DELETE"]))
     app = Starlette(
         routes=routes,
         middleware=[Middleware(RequestIdMiddleware)],
@@ -67,6 +81,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.service = state
+    app.state.mcp = mcp
     return app
 
 
@@ -109,7 +124,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             poll_task = asyncio.create_task(state.poller.run_forever(), name="xero-wa-poll")
     log.info("service started (worker %s)", "on" if state.config.xero_wa_worker else "off")
     try:
-        yield
+        async with app.state.mcp.running():
+            yield
     finally:
         if poll_task is not None:
             poll_task.cancel()

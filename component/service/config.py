@@ -38,7 +38,7 @@ class ServiceConfig(BaseSettings):
     xero_wa_payment_alerts: bool = False
     xero_wa_payment_template: str = "payment_received"
     xero_wa_template_language: str = "en"
-    # Body parameters of each template, in the template's order (see component.service.compose),
+    # Body parameters of each template, in the template's order (see component.alerts.compose),
     # whether the template uses named parameters, and whether it has a "View and pay" URL button
     # whose dynamic suffix is the part of Xero's online invoice URL after the pay-link base.
     xero_wa_invoice_template_params: str = "party_name,invoice_number,amount,due_date"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import uuid
 from typing import Any
 
@@ -45,8 +46,13 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def error_response(exc: errors.XeroWaError) -> Response:
-    """The error's JSON body with the HTTP status of its class."""
-    return json_response(exc.to_dict(), exc.http_status)
+    """The error's JSON body with the HTTP status of its class; ``Retry-After`` (whole seconds,
+    rounded up) when the error says how long to wait, as on a 429 or a 503."""
+    headers = None
+    wait = exc.retry_after if isinstance(exc, errors.UpstreamError) else None
+    if wait is not None:
+        headers = {"Retry-After": str(math.ceil(wait))}
+    return json_response(exc.to_dict(), exc.http_status, headers)
 
 
 def internal_error(exc: BaseException, where: str) -> errors.InternalError:

@@ -115,7 +115,7 @@ def _invoke_operation(spec: ActionSpec | DataSourceSpec, kind: str) -> dict[str,
     }
     if inputs.get("required"):
         body["required"] = ["inputs"]
-    return {
+    operation: dict[str, Any] = {
         "operationId": spec.key if kind == "action" else f"{spec.key}Invoke",
         "summary": spec.label,
         "description": spec.description,
@@ -126,6 +126,10 @@ def _invoke_operation(spec: ActionSpec | DataSourceSpec, kind: str) -> dict[str,
             **_errors("400", "401", "404", "413", "424", "429", "500", "502"),
         },
     }
+    if isinstance(spec, ActionSpec):  # safety metadata as OpenAPI extensions
+        operation["x-safety"] = spec.safety
+        operation["x-idempotent"] = spec.idempotent
+    return operation
 
 
 def _picklist_operation(spec: DataSourceSpec) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from component.service.config import ServiceConfig, WebhookSecrets
 from component.spec.models import TriggerSpec
 
 if TYPE_CHECKING:
-    from component.service.poll import Poller
+    from component.alerts.poll import Poller
     from component.service.worker import Worker
 
 

@@ -15,9 +15,9 @@ import hashlib
 import hmac
 import logging
 
-from component.service import whatsapp_effects
+from component.notify import inbound as effects
 from component.service.trigger import TriggerContext, TriggerResponse
-from component.service.whatsapp_payload import PayloadError, parse
+from component.whatsapp.payload import PayloadError, parse
 
 log = logging.getLogger("xero_wa.service.webhooks.whatsapp")
 
@@ -68,8 +68,6 @@ async def receive(ctx: TriggerContext) -> TriggerResponse:
         log.warning("signed WhatsApp delivery refused: %s", exc)
         return BAD_REQUEST
     if statuses or inbound:
-        outcome = await asyncio.to_thread(
-            whatsapp_effects.apply, ctx.runtime, ctx.config, statuses, inbound
-        )
+        outcome = await asyncio.to_thread(effects.apply, ctx.runtime, ctx.config, statuses, inbound)
         log.info("whatsapp webhook: %s", outcome)
     return OK

@@ -7,10 +7,9 @@ stops claiming, lets the event in hand finish for a short grace period, and give
 it still holds, so the next start processes it. Nothing is lost: an event leaves the queue only
 as ``done`` or ``parked`` (with its error, listed by ``xero-wa events``, replayable).
 
-Failures: an error that cannot succeed later (Xero's 4xx such as a deleted invoice, bad input)
-parks at once; anything else retries after ``base * 2^(attempt-1)`` seconds (capped, with a
-little jitter; Retry-After when Xero gave one) until ``XERO_WA_WORKER_MAX_ATTEMPTS``. Every wait
-is on the runtime's clock, so tests move time instead of sleeping.
+What happens to an event after its work ran (done, retry with backoff, park) is
+``component.alerts.handler``. Every wait is on the runtime's clock, so tests move time instead of
+sleeping.
 """
 
 from __future__ import annotations
@@ -19,15 +18,13 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import socket
 import uuid
 from datetime import timedelta
 
-from component import errors
+from component.alerts.handler import EventHandler, Processor
 from component.runtime import Runtime
 from component.service.config import ServiceConfig
-from component.service.processor import EventProcessor
 from component.storage.events import Event
 
 log = logging.getLogger("xero_wa.service.worker")
@@ -46,7 +43,7 @@ class Worker:
         self,
         runtime: Runtime,
         config: ServiceConfig,
-        processor: EventProcessor,
+        processor: Processor,
         *,
         owner: str | None = None,
     ) -> None:
@@ -54,7 +51,7 @@ class Worker:
         self.config = config
         self.processor = processor
         self.owner = owner or new_owner()
-        self.processed = 0
+        self.handler = EventHandler(runtime, config, processor, self.owner)
         self._wake: asyncio.Event | None = None
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -88,49 +85,11 @@ class Worker:
         return total
 
     async def handle(self, event: Event) -> None:
-        events = self.runtime.store.events
-        try:
-            outcome = await self.processor.process(event)
-        except Exception as exc:
-            await self._failed(event, exc)
-            return
-        await asyncio.to_thread(events.complete, event.id, self.owner, self.runtime.clock.now())
-        self.processed += 1
-        log.info("event %d (%s %s) done: %s", event.id, event.category, event.event_type, outcome)
+        await self.handler.handle(event)
 
-    async def _failed(self, event: Event, exc: Exception) -> None:
-        events = self.runtime.store.events
-        now = self.runtime.clock.now()
-        if isinstance(exc, errors.XeroWaError):
-            error = f"{exc.code}: {exc.message}"
-        else:
-            error = errors_text(exc)
-            log.error("event %d crashed", event.id, exc_info=exc)
-        max_attempts = self.config.xero_wa_worker_max_attempts
-        if is_permanent(exc) or event.attempts >= max_attempts:
-            await asyncio.to_thread(events.park, event.id, self.owner, error, now)
-            log.warning("event %d parked after %d attempt(s): %s", event.id, event.attempts, error)
-            return
-        delay = self.backoff(event, exc)
-        await asyncio.to_thread(
-            events.retry, event.id, self.owner, error, now + timedelta(seconds=delay), now
-        )
-        log.info(
-            "event %d failed (attempt %d), retry in %.0f s: %s",
-            event.id,
-            event.attempts,
-            delay,
-            error,
-        )
-
-    def backoff(self, event: Event, exc: Exception) -> float:
-        """Exponential, capped, jittered by the event id (reproducible); Retry-After wins."""
-        base = self.config.xero_wa_worker_backoff_seconds
-        cap = self.config.xero_wa_worker_max_backoff_seconds
-        delay = min(cap, base * 2.0 ** max(event.attempts - 1, 0))
-        delay *= 0.8 + 0.2 * random.Random(f"{event.id}:{event.attempts}").random()  # noqa: S311
-        retry_after = exc.retry_after if isinstance(exc, errors.UpstreamError) else None
-        return max(delay, retry_after or 0.0)
+    @property
+    def processed(self) -> int:
+        return self.handler.processed
 
     # ------------------------------------------------------------------ running
     def wake(self) -> None:
@@ -200,17 +159,3 @@ class Worker:
         self._last_purge = now
         cutoff = self.runtime.clock.now() - KEEP_DONE
         await asyncio.to_thread(self.runtime.store.events.purge_done, cutoff)
-
-
-def is_permanent(exc: BaseException) -> bool:
-    """Errors a retry cannot fix: bad input or specs, and Xero's definite non-retryable answers."""
-    if isinstance(exc, (errors.InputError, errors.SpecError)):
-        return True
-    if isinstance(exc, errors.UpstreamError):
-        return not exc.retryable and exc.status is not None and 400 <= exc.status < 500
-    return False
-
-
-def errors_text(exc: BaseException) -> str:
-    """An unexpected exception as a short line (its class and message, no traceback)."""
-    return f"internal_error: {type(exc).__name__}: {exc}"[:500]

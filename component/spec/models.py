@@ -34,6 +34,9 @@ InputType = Literal[
     "picklist",
 ]
 Family = Literal["xero", "whatsapp"]
+#: What running an action can do: ``read`` changes nothing; ``write`` creates or changes records
+#: or sends something; ``destructive`` deletes, voids, archives or reverses (or may: rawRequest).
+Safety = Literal["read", "write", "destructive"]
 Key = Annotated[str, Field(pattern=KEY_PATTERN, min_length=1, max_length=64)]
 HandlerRef = Annotated[str, Field(pattern=HANDLER_PATTERN)]
 
@@ -206,8 +209,17 @@ class _Invocable(SpecModel):
 
 
 class ActionSpec(_Invocable):
-    """An action: exactly one of ``request`` (declarative) or ``handler`` (Python beside it)."""
+    """An action: exactly one of ``request`` (declarative) or ``handler`` (Python beside it).
 
+    ``safety`` and ``idempotent`` are required: the manifest, the OpenAPI document
+    (``x-safety``/``x-idempotent``), ``describe``, the MCP tool hints and the web playground's
+    confirmations read them, so no action may leave a caller guessing. ``idempotent`` means that
+    repeating the call with the same inputs has no further effect (a second void changes
+    nothing; a second create makes a second record).
+    """
+
+    safety: Safety
+    idempotent: bool
     request: RestRequest | None = None
     handler: HandlerRef | None = None
 
@@ -215,6 +227,10 @@ class ActionSpec(_Invocable):
     def _request_or_handler(self) -> ActionSpec:
         if (self.request is None) == (self.handler is None):
             raise ValueError("an action needs exactly one of 'request' or 'handler'")
+        if self.safety == "read" and not self.idempotent:
+            raise ValueError("a read action is idempotent: set idempotent: true")
+        if self.safety == "read" and self.request is not None and self.request.method != "GET":
+            raise ValueError(f"a {self.request.method} request is not a read: set safety")
         return self
 
 

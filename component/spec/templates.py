@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 from component.errors import json_reason
+from component.xero.dates import modified_since_header
 
 REF = re.compile(r"^\$([A-Za-z][A-Za-z0-9]*)$")
 PLACEHOLDER = re.compile(r"\{([A-Za-z][A-Za-z0-9]*)\}")
@@ -193,7 +194,7 @@ def convert(field: str, value: Any, conversion: str | None) -> Any:
     if conversion == "date":
         return _to_datetime(field, value).date().isoformat()
     if conversion == "xeroDateTime":
-        return _to_datetime(field, value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        return modified_since_header(_to_datetime(field, value))
     if conversion == "csv":
         return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
     raise TemplateError(field, f"unknown conversion {conversion!r}")

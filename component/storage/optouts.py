@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 PHONE = "phone"
 CONTACT = "contact"
+#: A WhatsApp business-scoped user id: a STOP from a customer whose number Meta withheld.
+USER = "user_id"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,24 @@ class OptOutsRepo:
         """Opt the number back in (replied START); True when it was opted out."""
         return self._remove(PHONE, "", _e164(phone))
 
+    # ------------------------------------------------------------------ BSUIDs (usernames)
+    def add_user(
+        self, user_id: str, *, reason: str = "replied STOP", source: str = "whatsapp_reply"
+    ) -> None:
+        """Opt a WhatsApp user id out (every organisation, like a phone)."""
+        self._add(USER, "", user_id, reason, source)
+
+    def remove_user(self, user_id: str) -> bool:
+        return self._remove(USER, "", user_id)
+
+    def copy_user(self, previous: str, user_id: str) -> bool:
+        """The user's BSUID changed: an opt-out of the old id applies to the new one."""
+        row = _find(self._store.conn, USER, "", previous)
+        if row is None:
+            return False
+        self._add(USER, "", user_id, row["reason"], row["source"])
+        return True
+
     # ------------------------------------------------------------------ contacts
     def add_contact(
         self, tenant_id: str, contact_id: str, *, reason: str, source: str = "api"
@@ -80,6 +100,10 @@ class OptOutsRepo:
             row = _find(conn, PHONE, "", _e164(phone))
             if row is not None:
                 return _optout(row)
+            for user_id in self._store.identities.ids_for(phone):
+                row = _find(conn, USER, "", user_id)
+                if row is not None:
+                    return _optout(row)
         return None
 
     def all(self) -> list[OptOut]:

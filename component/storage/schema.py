@@ -7,6 +7,8 @@ add a new one.
 
 from __future__ import annotations
 
+from component.storage.wa_identities import MIGRATION as WA_IDENTITIES_MIGRATION
+
 MIGRATIONS: list[tuple[str, str]] = [
     (
         "0001_connections",
@@ -209,6 +211,45 @@ MIGRATIONS: list[tuple[str, str]] = [
             tenant_id  TEXT PRIMARY KEY,
             polled_at  TEXT NOT NULL
         )
+        """,
+    ),
+    WA_IDENTITIES_MIGRATION,
+    (
+        "1500_web_accounts",
+        """
+        CREATE TABLE owner_accounts (
+            -- people who sign in to the web app (xero-wa admin create); argon2id hashes only
+            username      TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            created_at    TEXT NOT NULL,
+            updated_at    TEXT NOT NULL
+        );
+        CREATE TABLE web_sessions (
+            -- sha256 of the session id: the table alone cannot sign anyone in
+            id_hash      TEXT PRIMARY KEY,
+            username     TEXT NOT NULL REFERENCES owner_accounts(username) ON DELETE CASCADE,
+            csrf_token   TEXT NOT NULL,
+            created_at   TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            expires_at   TEXT NOT NULL
+        );
+        CREATE INDEX web_sessions_expiry ON web_sessions (expires_at);
+        CREATE INDEX web_sessions_user ON web_sessions (username);
+        CREATE TABLE web_login_failures (
+            -- failed sign-ins per key (user:<name> or ip:<address>) in the current window
+            key          TEXT PRIMARY KEY,
+            failures     INTEGER NOT NULL,
+            window_start TEXT NOT NULL
+        )
+        """,
+    ),
+    (
+        "1510_web_listings",
+        """
+        -- the web app's per-organisation lists (component/storage/listings.py)
+        CREATE INDEX webhook_events_tenant ON webhook_events (tenant_id, state, id);
+        CREATE INDEX outbox_messages_tenant ON outbox_messages (tenant_id, state, updated_at);
+        CREATE INDEX optouts_created ON optouts (scope, tenant_id, created_at)
         """,
     ),
 ]

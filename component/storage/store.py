@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from component.storage.accounts import AccountsRepo
 from component.storage.connections import ConnectionsRepo
 from component.storage.events import EventsRepo
 from component.storage.messages import MessagesRepo
@@ -24,6 +25,8 @@ from component.storage.outbox import OutboxRepo
 from component.storage.paylinks import PayLinksRepo
 from component.storage.reminder_cache import CandidatesRepo, ContactsCacheRepo
 from component.storage.schema import MIGRATIONS
+from component.storage.wa_identities import IdentitiesRepo
+from component.storage.web_sessions import WebSessionsRepo
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -41,6 +44,9 @@ class Store:
         self.contacts_cache = ContactsCacheRepo(self)
         self.candidates = CandidatesRepo(self)
         self.messages = MessagesRepo(self)
+        self.accounts = AccountsRepo(self)
+        self.web_sessions = WebSessionsRepo(self)
+        self.identities = IdentitiesRepo(self)
 
     @classmethod
     def open(cls, path: Path) -> Store:

@@ -4,10 +4,13 @@ Graph answers ``{"error": {"message", "type", "code", "error_subcode"?, "error_d
 {"details"}, "fbtrace_id"}}``. The integer ``code`` decides everything (``component.whatsapp.codes``);
 Meta's text is only quoted. Mapping:
 
-- token problems (190, 0, permissions, any HTTP 401) → ``WhatsAppAuthError``, a ConnectionError:
-  a person must supply a new token, retrying cannot help;
-- rate limits (130429, 131056, 4, 80007, 131048) → ``errors.RateLimited``;
-- everything else → ``errors.UpstreamError`` with ``info.retryable`` from the table;
+- token problems (190, 0, permissions, any HTTP 401/403) → ``WhatsAppAuthError``, a
+  ConnectionError (424): a person must supply a new token, retrying cannot help;
+- rate limits (130429, 131056, 4, 80007, 131048) → ``errors.RateLimited`` (429);
+- an object that does not exist (code 100 subcode 33) → ``errors.UpstreamNotFound``;
+- Meta's own failures (``transient`` codes, unknown codes with a 5xx) → 502/503/504;
+- every other refusal (template, parameters, recipient, window) → ``errors.UpstreamRejected``
+  (422): the request or the account's setup must change; ``info.retryable`` comes from the table;
 - a send whose answer was lost after the request left → ``SendOutcomeUnknown``: it may have been
   delivered, and /messages has no idempotency key, so it is never resent automatically.
 
@@ -23,7 +26,7 @@ from typing import Any
 import httpx
 
 from component import errors
-from component.whatsapp.codes import UNKNOWN, Kind, lookup
+from component.whatsapp.codes import UNKNOWN, CodeInfo, Kind, lookup
 
 SERVICE = "whatsapp"
 RECONNECT = (
@@ -118,18 +121,34 @@ def error_for(
         return WhatsAppAuthError(message, info)
     if entry.kind in RATE_KINDS:
         return errors.RateLimited(message, info)
-    return errors.UpstreamError(message, info)
+    return _class_of(graph, entry, status)(message, info)
+
+
+#: Object ``…`` does not exist, cannot be loaded due to missing permissions, or does not support
+#: this operation (code 100): Graph's "not found".
+NOT_FOUND_SUBCODE = 33
+
+
+def _class_of(graph: GraphError, entry: CodeInfo, status: int) -> type[errors.UpstreamError]:
+    """The error class of a Graph error that is neither a token problem nor a rate limit."""
+    if graph.code == 100 and graph.subcode == NOT_FOUND_SUBCODE:
+        return errors.UpstreamNotFound
+    if entry.kind == "transient":
+        return errors.upstream_class(status) if status >= 500 else errors.UpstreamUnavailable
+    if entry is UNKNOWN and (status >= 500 or status == 404):
+        return errors.upstream_class(status)
+    return errors.UpstreamRejected
 
 
 def _bare_status_error(response: httpx.Response, subject: Subject) -> errors.XeroWaError:
     status = response.status_code
     info = errors.UpstreamInfo(SERVICE, status, None, [response.reason_phrase or ""])
-    if status == 401:
+    if status in (401, 403):
         return WhatsAppAuthError(
-            f"Meta rejected the access token for {subject.what} (HTTP 401)", info
+            f"Meta rejected the access token for {subject.what} (HTTP {status})", info
         )
     info.retryable = status >= 500 or status == 429
-    return errors.UpstreamError(
+    return errors.upstream_class(status)(
         f"WhatsApp answered {subject.what} with HTTP {status} and no Graph error body", info
     )
 
@@ -152,7 +171,7 @@ def _messages(graph: GraphError) -> list[str]:
 def unreached(exc: httpx.TransportError, subject: Subject) -> errors.UpstreamError:
     """The request provably never reached Meta (no connection was made): nothing was sent."""
     kind = type(exc).__name__
-    return errors.UpstreamError(
+    return _unanswered(exc)(
         f"could not reach WhatsApp for {subject.what} ({kind}); nothing was sent, it is safe "
         "to try again",
         errors.UpstreamInfo(SERVICE, None, kind, [], retryable=True),
@@ -162,10 +181,14 @@ def unreached(exc: httpx.TransportError, subject: Subject) -> errors.UpstreamErr
 def call_failed(exc: httpx.TransportError, subject: Subject) -> errors.UpstreamError:
     """A repeatable call (listing, upload) that got no answer, after its retries."""
     kind = type(exc).__name__
-    return errors.UpstreamError(
+    return _unanswered(exc)(
         f"WhatsApp did not answer {subject.what} ({kind}); try again later",
         errors.UpstreamInfo(SERVICE, None, kind, [], retryable=True),
     )
+
+
+def _unanswered(exc: httpx.TransportError) -> type[errors.UpstreamError]:
+    return errors.upstream_class(None, timed_out=isinstance(exc, httpx.TimeoutException))
 
 
 def outcome_unknown(subject: Subject, cause: str) -> SendOutcomeUnknown:

@@ -33,6 +33,9 @@ OBJECT_TYPES = (
     "RepeatingInvoices",
 )
 _BY_FOLDED = {re.sub(r"s$", "", t.lower()): t for t in OBJECT_TYPES}
+#: The only media type Xero's spec declares for attachment bytes, in and out (and what Xero's
+#: official SDKs send); Xero takes the file's type from its name and the ``contentType`` header.
+OCTET_STREAM = "application/octet-stream"
 
 
 def object_segment(object_type: str, field: str = "objectType") -> str:
@@ -64,13 +67,20 @@ async def list_attachments(client: XeroClient, object_type: str, object_id: str)
 async def get_attachment(
     client: XeroClient, object_type: str, object_id: str, file_name: str
 ) -> Binary:
-    """The file's bytes; Xero wants the file's MIME type in ``Accept`` and ``contentType``."""
+    """The file's bytes: ``Accept: application/octet-stream`` (the spec's only response type) and
+    the file's MIME type in the required ``contentType`` header. The result is typed by what Xero
+    answers, or by the file name when Xero answers a generic octet stream."""
     path = attachments_path(object_type, object_id, file_name)
     mime = guess_type(file_name)
     response = await client.request(
-        "GET", path, accept=mime, headers={"contentType": mime}, what=f"getAttachment (GET {path})"
+        "GET",
+        path,
+        accept=OCTET_STREAM,
+        headers={"contentType": mime},
+        what=f"getAttachment (GET {path})",
     )
-    content_type = response.headers.get("Content-Type", mime).split(";")[0].strip() or mime
+    answered = response.headers.get("Content-Type", "").split(";")[0].strip()
+    content_type = answered if answered and answered != OCTET_STREAM else mime
     return Binary(response.content, content_type, file_name)
 
 
@@ -82,10 +92,17 @@ async def create_attachment(
     data: Binary,
     content_type: str,
 ) -> Any:
-    """``PUT`` the raw bytes under ``file_name``; returns Xero's ``{"Attachments": [...]}``."""
+    """``PUT`` the raw bytes under ``file_name``; returns Xero's ``{"Attachments": [...]}``.
+
+    The body goes as ``application/octet-stream`` whatever the file is: it is the only request
+    type the spec accepts (a ``text/plain`` upload is refused with 415). Xero records the MIME
+    type from the file name's extension; ``content_type`` (the reference component's input)
+    is accepted for parity and not sent.
+    """
+    del content_type  # Xero derives MimeType from the file name's extension
     path = attachments_path(object_type, object_id, file_name)
     what = f"createAttachment (PUT {path})"
     response = await client.request(
-        "PUT", path, content=data.data, headers={"Content-Type": content_type}, what=what
+        "PUT", path, content=data.data, headers={"Content-Type": OCTET_STREAM}, what=what
     )
     return json_body(response, what)

@@ -66,3 +66,19 @@ def to_ms_date(moment: datetime) -> str:
     """``/Date(ms+0000)/`` for an aware datetime (as Xero writes UTC instants)."""
     millis = int((moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() * 1000)
     return f"/Date({millis}+0000)/"
+
+
+def modified_since_header(moment: datetime | str) -> str:
+    """``If-Modified-Since`` as the official spec requires it: RFC 3339 with an explicit offset.
+
+    Xero's spec declares the header ``format: date-time``; a naive ``2026-01-01T00:00:00`` is not
+    one (the validating mock refuses it). A naive value is taken as UTC, as Xero reads it, and
+    written ``2026-01-01T00:00:00Z``; an aware one is converted to UTC first.
+    """
+    if isinstance(moment, str):
+        parsed = parse_xero_datetime(moment)
+        if parsed is None:
+            return moment
+        moment = parsed
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

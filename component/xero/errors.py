@@ -86,22 +86,16 @@ def retry_after(response: httpx.Response) -> float | None:
 
 
 def error_for(response: httpx.Response, what: str) -> errors.XeroWaError:
-    """The error for a non-2xx Xero response to the request described by ``what``."""
+    """The error for a non-2xx Xero response to the request described by ``what``.
+
+    By cause (``component.errors``): a 400 (ValidationException, a ``where`` Xero cannot parse)
+    or another 4xx is the caller's request → 422 with Xero's messages; 404 → 404; 401/403 (the
+    auth flow has already refreshed once) → the connection; 429 → rate limited; only 5xx are
+    Xero's own failures.
+    """
     status = response.status_code
     body = _body(response)
     detail = _detail(body) or response.reason_phrase
-    if status == 400:
-        messages = validation_messages(body)
-        if messages:
-            summary = "; ".join(messages)
-            return errors.UpstreamError(
-                f"Xero rejected {what}: {summary}",
-                errors.UpstreamInfo(SERVICE, status, _code(body), messages),
-            )
-        return errors.UpstreamError(
-            f"Xero rejected {what}: {detail}",
-            errors.UpstreamInfo(SERVICE, status, _code(body), [detail]),
-        )
     if status == 401:
         return errors.ConnectionError(
             f"Xero rejected the access token for {what} ({detail})",
@@ -113,17 +107,31 @@ def error_for(response: httpx.Response, what: str) -> errors.XeroWaError:
             "connection lacks the scope this call needs",
             reconnect="check the tenant with `xero-wa run listConnections`, or reconnect with the needed scopes",
         )
-    if status == 404:
-        return errors.UpstreamError(
-            f"Xero found nothing for {what} (404)",
-            errors.UpstreamInfo(SERVICE, status, None, [detail]),
-        )
     if status == 429:
         problem = response.headers.get("X-Rate-Limit-Problem", "unknown")
         return rate_limit_error(problem, retry_after(response), what)
-    return errors.UpstreamError(
+    if status == 404:
+        return errors.UpstreamNotFound(
+            f"Xero found nothing for {what} (404)",
+            errors.UpstreamInfo(SERVICE, status, None, [detail]),
+        )
+    cls = errors.upstream_class(status)
+    if cls is errors.UpstreamRejected:
+        messages = validation_messages(body) or [detail]
+        return cls(
+            f"Xero rejected {what}: {'; '.join(messages)}",
+            errors.UpstreamInfo(SERVICE, status, _code(body), messages),
+        )
+    return cls(
         f"Xero failed {what} with HTTP {status} ({detail})",
-        errors.UpstreamInfo(SERVICE, status, _code(body), [detail], retryable=status >= 500),
+        errors.UpstreamInfo(
+            SERVICE,
+            status,
+            _code(body),
+            [detail],
+            retryable=status >= 500,
+            retry_after=retry_after(response) if status == 503 else None,
+        ),
     )
 
 
@@ -179,8 +187,13 @@ def json_body(response: httpx.Response, what: str) -> Any:
 def transport_error(exc: httpx.TransportError, what: str) -> errors.UpstreamError:
     """A request that never got an answer (DNS, connect, reset, timeout)."""
     kind = type(exc).__name__
-    return errors.UpstreamError(
-        f"could not reach Xero for {what} ({kind})",
+    timed_out = isinstance(exc, httpx.TimeoutException)
+    cls = errors.upstream_class(None, timed_out=timed_out)
+    said = (
+        f"Xero did not answer {what} in time" if timed_out else f"could not reach Xero for {what}"
+    )
+    return cls(
+        f"{said} ({kind})",
         errors.UpstreamInfo(SERVICE, None, kind, [], retryable=True),
     )
 

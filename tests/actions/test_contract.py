@@ -1,11 +1,13 @@
 """Contract: every request every action builds is an operation of Xero's official OpenAPI files.
 
-Each pinned case (tests/actions/cases/) is replayed with pytest-httpx capturing the requests, and
-every request must pass ``tests.xero.openapi.check``: it matches an operation of
-``xero_accounting.yaml`` (or ``xero-identity.yaml`` for the tenant list) by method and path
-template, sends only declared query parameters and headers, sends every required parameter, and
-carries a body exactly when the operation takes one, valid against the operation's schema. The
-tests skip, saying so, where ``../shared/specs`` is absent.
+Each pinned case (tests/actions/cases/) is replayed through the validating mock of the official
+spec (``tests.xero.openapi.answer``): a request the spec rejects gets the mock's 4xx, so the action
+itself fails, and every request must also pass ``tests.xero.openapi.check``: it matches an
+operation of ``xero_accounting.yaml`` (or ``xero-identity.yaml`` for the tenant list) by method and
+path template, sends only declared query parameters and headers, each valid under its schema,
+every required parameter, a body exactly when the operation takes one, in a media type it accepts
+and valid against its schema, and an ``Accept`` the operation can satisfy. The tests skip, saying
+so, where ``../shared/specs`` is absent.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from component.executor import Executor
 from component.registry import Registry as SpecRegistry
 from tests.actions.cases import ALL, XERO_ACTIONS
 from tests.actions.harness import Case, run_case
-from tests.xero.openapi import check, require_openapi
+from tests.xero.openapi import answer, check, require_openapi
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def openapi() -> None:
 
 
 def test_every_action_has_pinned_requests(registry: SpecRegistry) -> None:
-    assert len(XERO_ACTIONS) == 42
+    assert len(XERO_ACTIONS) == 73
     assert sorted(set(XERO_ACTIONS) - set(registry.actions)) == []
     assert sorted(set(XERO_ACTIONS) - {case.key for case in ALL}) == []
 
@@ -38,7 +40,7 @@ def test_every_action_has_pinned_requests(registry: SpecRegistry) -> None:
 async def test_requests_match_the_official_spec(
     executor: Executor, httpx_mock: HTTPXMock, case: Case
 ) -> None:
-    await run_case(executor, httpx_mock, case)
+    await run_case(executor, httpx_mock, case, through=answer)
     for request in httpx_mock.get_requests():
         check(request)
 
@@ -71,3 +73,37 @@ def test_the_checker_rejects_what_xero_does_not_document() -> None:
     )
     with pytest.raises(AssertionError, match="'Status' is a required property"):
         check(reversal)
+
+
+@pytest.mark.usefixtures("openapi")
+def test_the_mock_refuses_what_the_spec_does_not_accept() -> None:
+    """Issue 10 items 20 and 21, as the validating mock answers them: an attachment uploaded as
+    its own type (415), downloaded with ``Accept: text/plain`` (406), and an ``If-Modified-Since``
+    without an offset (400); the forms the actions now send pass."""
+    base = "https://api.xero.com/api.xro/2.0/Invoices/3b5e8c1d-7f2a-4e6b-9d0c-1a2b3c4d5e6f"
+    headers = {"Xero-tenant-Id": "t", "Idempotency-Key": "k"}
+    ok = httpx.Response(200, json={})
+    upload = {**headers, "Content-Type": "text/plain"}
+    refused = answer(
+        httpx.Request("PUT", f"{base}/Attachments/a.txt", headers=upload, content=b"x"), ok
+    )
+    assert refused.status_code == 415
+    assert "application/octet-stream" in refused.json()["problems"][0]
+    octets = {**headers, "Content-Type": "application/octet-stream"}
+    put = httpx.Request("PUT", f"{base}/Attachments/a.txt", headers=octets, content=b"x")
+    assert answer(put, ok) is ok
+    download = {"Xero-tenant-Id": "t", "contentType": "text/plain"}
+    text = httpx.Request(
+        "GET", f"{base}/Attachments/a.txt", headers={**download, "Accept": "text/plain"}
+    )
+    assert answer(text, ok).status_code == 406
+    octet = {**download, "Accept": "application/octet-stream"}
+    assert answer(httpx.Request("GET", f"{base}/Attachments/a.txt", headers=octet), ok) is ok
+    listing = "https://api.xero.com/api.xro/2.0/Invoices"
+    naive = {"Xero-tenant-Id": "t", "If-Modified-Since": "2026-01-01T00:00:00"}
+    refused = answer(httpx.Request("GET", listing, headers=naive), ok)
+    assert refused.status_code == 400
+    assert "explicit offset" in refused.json()["problems"][0]
+    for stamp in ("2026-01-01T00:00:00Z", "2026-01-01T00:00:00+05:30"):
+        aware = {"Xero-tenant-Id": "t", "If-Modified-Since": stamp}
+        assert answer(httpx.Request("GET", listing, headers=aware), ok) is ok

@@ -67,14 +67,15 @@ def test_lint_names_file_and_line_of_a_broken_spec(
     (root / "actions").mkdir(parents=True)
     (root / "component.yaml").write_text((ROOT / "component.yaml").read_text())
     (root / "actions" / "bad.yaml").write_text(
-        "key: bad\nlabel: Bad\nrequest:\n  method: GET\n  path: /X\n  qurey: {}\n"
+        "key: bad\nlabel: Bad\nsafety: read\nidempotent: true\n"
+        "request:\n  method: GET\n  path: /X\n  qurey: {}\n"
     )
     monkeypatch.setenv("XERO_WA_SPEC_ROOT", str(root))
     result = cli("lint")
     assert result.code == 3
     assert result.error["code"] == "spec_error"
     assert result.error["details"]["problems"] == [
-        "actions/bad.yaml:6: request.qurey: Extra inputs are not permitted"
+        "actions/bad.yaml:8: request.qurey: Extra inputs are not permitted"
     ]
     assert "Traceback" not in result.err
 

@@ -26,7 +26,7 @@ def test_run_list_invoices_sends_exactly_the_xero_request(cli: Any, httpx_mock: 
             "Authorization": "Bearer cli-secret-token",
             "Xero-tenant-Id": "tenant-9",
             "Accept": "application/json",
-            "If-Modified-Since": "2026-06-01T00:00:00",
+            "If-Modified-Since": "2026-06-01T00:00:00Z",
         },
         json={"Invoices": [{"InvoiceNumber": "INV-0142"}]},
     )

@@ -43,6 +43,10 @@ class XeroReceiver:
     key: str
     fail_with: int | None = None
     received: list[dict[str, Any]] = field(default_factory=list)
+    #: A careless receiver: a body with its 200, or an answer that takes this long (on the clock).
+    answer_body: bytes = b""
+    slow_seconds: float = 0.0
+    clock: FakeClock | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         request = Request(scope, receive)
@@ -53,8 +57,10 @@ class XeroReceiver:
         )
         if good and self.fail_with is None:
             self.received.append(json.loads(body))
+        if self.slow_seconds and self.clock is not None:
+            await self.clock.sleep(self.slow_seconds)
         status = (self.fail_with or 200) if good else 401
-        await Response(status_code=status)(scope, receive, send)
+        await Response(self.answer_body, status_code=status)(scope, receive, send)
 
 
 @pytest.fixture
@@ -65,8 +71,8 @@ def sandbox_config() -> SandboxConfig:
 
 
 @pytest.fixture
-def receiver(sandbox_config: SandboxConfig) -> XeroReceiver:
-    return XeroReceiver(sandbox_config.xero.webhook_key)
+def receiver(sandbox_config: SandboxConfig, clock: FakeClock) -> XeroReceiver:
+    return XeroReceiver(sandbox_config.xero.webhook_key, clock=clock)
 
 
 @pytest.fixture

@@ -209,10 +209,15 @@ async def test_inbound_message_webhook_and_window(clock: FakeClock) -> None:
     [hook] = box.recorder.received
     assert hook.signature_ok
     value = hook.json()["entry"][0]["changes"][0]["value"]
-    assert value["contacts"] == [{"profile": {"name": "Priya"}, "wa_id": "919820012345"}]
+    bsuid = record["user_id"]
+    assert bsuid.startswith("IN.")
+    assert value["contacts"] == [
+        {"profile": {"name": "Priya"}, "wa_id": "919820012345", "user_id": bsuid}
+    ]
     [message] = value["messages"]
     assert message == {
         "from": "919820012345",
+        "from_user_id": bsuid,
         "id": record["id"],
         "timestamp": str(int(clock.now().timestamp())),
         "type": "text",

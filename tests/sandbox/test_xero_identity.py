@@ -339,3 +339,18 @@ async def test_token_endpoint_never_500s_on_junk(xero: XeroHelper) -> None:
     )
     assert bad_basic.status_code == 400
     assert bad_basic.json() == {"error": "invalid_client"}
+
+
+async def test_connections_answer_with_a_capital_c_as_the_official_sdk_asks(
+    xero: XeroHelper,
+) -> None:
+    """Issue 10 item 22: Xero's identity spec and the SDK's get_connections use /Connections."""
+    tokens = await xero.login()
+    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+    lower = (await xero.client.get("/connections", headers=auth)).json()
+    upper = await xero.client.get("/Connections", headers=auth)
+    assert upper.status_code == 200
+    assert upper.json() == lower
+    target = lower[0]["id"]
+    assert (await xero.client.delete(f"/Connections/{target}", headers=auth)).status_code == 204
+    assert len((await xero.client.get("/Connections", headers=auth)).json()) == len(lower) - 1

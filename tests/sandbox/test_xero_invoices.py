@@ -268,6 +268,28 @@ async def test_summarize_errors_false_saves_the_good_ones(
     assert bad["ValidationErrors"]
 
 
+async def test_rejected_elements_echo_dates_the_way_xero_writes_them(
+    client: httpx.AsyncClient, h: dict[str, str]
+) -> None:
+    """Issue 10 item 24: with summarizeErrors=false a rejected element's dates come back as
+    ``/Date(…)/`` with their ``…String`` twins, not as the ``2026-11-01`` the client sent."""
+    bad = {"Type": "ACCREC", "Date": "2026-11-01", "DueDate": "2026-11-15"}
+    response = await client.put(
+        INV, params={"summarizeErrors": "false"}, json={"Invoices": [bad]}, headers=h
+    )
+    echoed = response.json()["Invoices"][0]
+    assert echoed["HasErrors"] is True
+    assert echoed["Date"] == "/Date(1793491200000+0000)/"
+    assert echoed["DateString"] == "2026-11-01T00:00:00"
+    assert echoed["DueDate"] == "/Date(1794700800000+0000)/"
+    assert echoed["DueDateString"] == "2026-11-15T00:00:00"
+    unreadable = {"Type": "ACCREC", "Date": "1st of November"}
+    response = await client.put(
+        INV, params={"summarizeErrors": "false"}, json={"Invoices": [unreadable]}, headers=h
+    )
+    assert response.json()["Invoices"][0]["Date"] == "1st of November"
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

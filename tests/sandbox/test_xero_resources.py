@@ -258,6 +258,31 @@ async def test_payments_reduce_amount_due_pay_off_and_reverse(
     assert again.status_code == 400
 
 
+async def test_a_payment_is_reversed_with_the_spec_examples_wrapped_body(
+    client: httpx.AsyncClient, h: dict[str, str]
+) -> None:
+    """Issue 10 item 23: the official spec's own example body ``{"Payments": [{"Status":
+    "DELETED"}]}`` (what the SDKs' delete_payment sends) reverses the payment, like the bare one."""
+    invoice = await authorised_invoice(client, h, 1000)
+    pay = {
+        "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+        "Account": {"Code": "090"},
+        "Amount": 1000,
+    }
+    paid = await client.put(f"{API}/Payments", json={"Payments": [pay]}, headers=h)
+    payment_id = paid.json()["Payments"][0]["PaymentID"]
+    wrapped = {"Payments": [{"Status": "DELETED"}]}
+    reversed_ = await client.post(f"{API}/Payments/{payment_id}", json=wrapped, headers=h)
+    assert reversed_.status_code == 200, reversed_.text
+    assert reversed_.json()["Payments"][0]["Status"] == "DELETED"
+    back = (await client.get(f"{API}/Invoices/{invoice['InvoiceID']}", headers=h)).json()
+    assert back["Invoices"][0]["Status"] == "AUTHORISED"
+    assert back["Invoices"][0]["AmountDue"] == 1000.0
+    other = {"Payments": [{"Status": "AUTHORISED"}]}
+    refused = await client.post(f"{API}/Payments/{payment_id}", json=other, headers=h)
+    assert refused.status_code == 400
+
+
 async def test_payment_rules(client: httpx.AsyncClient, h: dict[str, str]) -> None:
     draft = (
         await client.put(

@@ -143,6 +143,71 @@ async def test_failed_deliveries_are_retried_with_backoff(
     assert [r["state"] for r in records] == ["pending", "delivered"]
 
 
+@pytest.mark.parametrize(
+    ("status", "body", "slow"),
+    [(200, b"ok", 0.0), (202, b"", 0.0), (204, b"", 0.0), (200, b"", 6.0)],
+    ids=["200 with a body", "202", "204", "200 after 6 s"],
+)
+async def test_only_an_empty_200_within_5_seconds_is_a_delivery(
+    client: httpx.AsyncClient,
+    h: dict[str, str],
+    sandbox: SandboxState,
+    receiver: XeroReceiver,
+    clock: FakeClock,
+    status: int,
+    body: bytes,
+    slow: float,
+) -> None:
+    """Issue 10 item 25: Xero counts only a 200 with an empty body within 5 s; anything else
+    is retried like a failure."""
+    receiver.fail_with = None if status == 200 else status
+    receiver.answer_body, receiver.slow_seconds = body, slow
+    await client.put(f"{API}/Contacts", json={"Name": "Strict"}, headers=h)
+    first = await sandbox.deliverer.drain()
+    assert [a.state for a in first] == ["pending"]
+    assert first[0].status_code == status
+    assert first[0].error is not None
+    assert "not accepted" in first[0].error
+    receiver.fail_with, receiver.answer_body, receiver.slow_seconds = None, b"", 0.0
+    clock.advance(3600)
+    assert [a.state for a in await sandbox.deliverer.drain()] == ["delivered"]
+
+
+async def test_a_day_of_failures_disables_the_subscription_until_it_is_saved_again(
+    client: httpx.AsyncClient,
+    h: dict[str, str],
+    sandbox: SandboxState,
+    receiver: XeroReceiver,
+    clock: FakeClock,
+) -> None:
+    """After 24 hours of failed deliveries Xero disables the webhook: the failing event and
+    everything after it are not sent, until the URL is saved again (the portal's re-enable)."""
+    receiver.fail_with = 500
+    await client.put(f"{API}/Contacts", json={"Name": "Down All Day"}, headers=h)
+    attempts = []
+    for _ in range(60):
+        attempts += await sandbox.deliverer.drain()
+        clock.advance(3600)
+    assert attempts[-1].state == "given_up"
+    assert len(attempts) > 2
+    assert (attempts[-1].finished_at - attempts[0].started_at).total_seconds() <= 86_400
+    assert sandbox.xero.webhooks.disabled
+    receiver.fail_with = None
+    while_disabled = {"Contacts": [{"Name": "While Disabled"}]}
+    assert (await client.post("/_sandbox/xero/contacts", json=while_disabled)).status_code == 200
+    assert await sandbox.deliverer.drain() == []
+    info = (await client.get("/_sandbox/")).json()
+    assert info["xero"]["webhook_disabled"] is True
+    saved = await client.put("/_sandbox/xero/webhook", json={"url": RECEIVER})
+    assert saved.status_code == 200
+    assert not sandbox.xero.webhooks.disabled
+    back = {"Contacts": [{"Name": "Back Again"}]}
+    assert (await client.post("/_sandbox/xero/contacts", json=back)).status_code == 200
+    delivered = await sandbox.deliverer.drain()
+    assert [a.state for a in delivered] == ["delivered"]
+    assert [e["eventCategory"] for e in events(receiver)] == ["CONTACT"]
+
+
 async def test_no_webhook_url_records_but_sends_nothing(
     client: httpx.AsyncClient, h: dict[str, str], sandbox: SandboxState, receiver: XeroReceiver
 ) -> None:

@@ -101,16 +101,6 @@ async def test_invoke_returns_data(service: Service, httpx_mock: HTTPXMock) -> N
     assert response.json() == {"data": INVOICE}
 
 
-async def test_upstream_error_is_502(service: Service, httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_response(url=f"{XERO}/Invoices/INV-9", status_code=404)
-    body = {"inputs": {"invoiceId": "INV-9"}, "connection": TOKEN_CONNECTION}
-    response = await invoke(service, "getInvoice", body)
-    assert response.status_code == 502
-    error = response.json()["error"]
-    assert error["code"] == "upstream_error"
-    assert error["details"]["status"] == 404
-
-
 async def test_rate_limit_is_429(service: Service, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(
         url=f"{XERO}/Invoices/INV-1",

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from component.service.logging import REQUEST_ID, JsonFormatter, mask
+from tests.alerts.test_alerts_e2e import new_contact, new_invoice
 from tests.service.conftest import API_KEY, WEBHOOK_KEY, Service, Stack, xero_body, xero_event
-from tests.service.test_alerts_e2e import new_contact, new_invoice
 
 pytestmark = pytest.mark.anyio
 

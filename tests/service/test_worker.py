@@ -13,8 +13,8 @@ from component.clock import FakeClock
 from component.runtime import Runtime
 from component.service.worker import Worker
 from component.storage.events import Event, NewEvent
+from tests.alerts.test_alerts_e2e import new_contact, new_invoice
 from tests.service.conftest import Service, Stack, service_config
-from tests.service.test_alerts_e2e import new_contact, new_invoice
 
 pytestmark = pytest.mark.anyio
 
@@ -222,28 +222,3 @@ async def test_queued_events_stay_for_the_next_start(make_service: Any) -> None:
     await first.worker.stop()
     second: Service = await make_service()
     assert second.runtime.store.events.counts()["queued"] == 2
-
-
-# ----------------------------------------------------------------------------- catch-up poll
-async def test_catch_up_poll_finds_what_webhooks_missed(stack: Stack) -> None:
-    poller = stack.service.state.poller
-    assert poller is not None
-    assert await poller.poll_all() == 0  # first poll: only remembers the time
-    stack.sandbox.config.xero.webhook_url = None  # webhooks are lost from here on
-    contact_id = await new_contact(stack)
-    invoice = await new_invoice(stack, contact_id)
-    await stack.deliver()
-    assert stack.service.runtime.store.events.counts()["queued"] == 0
-    stack.clock.advance(900)
-    assert await poller.poll_all() >= 1  # (the overlap may also catch the demo's own edits)
-    queued = stack.service.runtime.store.events.list(("queued",))
-    (event,) = [e for e in queued if e.resource_id == invoice["InvoiceID"]]
-    assert event.source == "poll"
-    assert event.payload is not None
-    assert event.payload["InvoiceNumber"] == invoice["InvoiceNumber"]
-    await stack.service.worker.drain()
-    assert len(await stack.messages(template="invoice_new")) == 1
-    stack.clock.advance(600)
-    assert await poller.poll_all() == 0  # nothing changed since
-    mark = stack.service.runtime.store.events.poll_mark(stack.tenant)
-    assert mark == stack.clock.now()

@@ -34,6 +34,7 @@ def test_unknown_field_is_an_error_at_its_line(tmp_path: Path) -> None:
     text = (
         "key: getThing\nlabel: Get\nrequest:\n  method: GET\n  path: /Things\n"
         "inputs:\n  - key: id\n    label: Id\n    requird: true\n"
+        "safety: read\nidempotent: true\n"
     )
     assert problems(tmp_path, text) == [
         "actions/broken.yaml:9: inputs.0.requird: Extra inputs are not permitted"
@@ -44,6 +45,7 @@ def test_every_problem_of_a_file_is_listed(tmp_path: Path) -> None:
     text = (
         "key: Bad-Key\nlabel: Get\nrequest:\n  method: FETCH\n  path: /Things\n"
         "inputs:\n  - key: id\n    label: Id\n    type: money\n"
+        "safety: read\nidempotent: true\n"
     )
     found = problems(tmp_path, text)
     assert found[0].startswith("actions/broken.yaml:1: key: String should match pattern")
@@ -52,7 +54,10 @@ def test_every_problem_of_a_file_is_listed(tmp_path: Path) -> None:
 
 
 def test_request_and_handler_are_exclusive(tmp_path: Path) -> None:
-    text = "key: getThing\nlabel: Get\nhandler: get_thing:run\nrequest:\n  method: GET\n  path: /Things\n"
+    text = (
+        "key: getThing\nlabel: Get\nhandler: get_thing:run\nrequest:\n  method: GET\n  path: /Things\n"
+        "safety: read\nidempotent: true\n"
+    )
     (problem,) = problems(tmp_path, text)
     assert "exactly one of 'request' or 'handler'" in problem
 
@@ -67,6 +72,7 @@ def test_invalid_constraints_are_rejected(tmp_path: Path) -> None:
     text = (
         "key: getThing\nlabel: Get\nrequest:\n  method: GET\n  path: /Things\n"
         "inputs:\n  - key: id\n    label: Id\n    constraints:\n      minLength: -1\n"
+        "safety: read\nidempotent: true\n"
     )
     (problem,) = problems(tmp_path, text)
     assert problem.startswith(
@@ -78,6 +84,7 @@ def test_valid_spec_loads_with_camel_case_fields(tmp_path: Path) -> None:
     text = (
         "key: getThing\nlabel: Get Thing\nconnection: xero\nrequest:\n  method: GET\n  path: /Things/{id}\n"
         "inputs:\n  - key: id\n    label: Id\n    required: true\n    dataSource: selectThing\n"
+        "safety: read\nidempotent: true\n"
     )
     loaded = load_file(write(tmp_path, text), ActionSpec, tmp_path)
     assert loaded.spec.inputs[0].data_source == "selectThing"

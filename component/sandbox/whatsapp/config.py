@@ -27,7 +27,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-TemplateStatus = Literal["APPROVED", "PENDING", "REJECTED"]
+TemplateStatus = Literal["APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED"]
 HeaderFormat = Literal["NONE", "TEXT", "DOCUMENT", "IMAGE"]
 FailureMode = Literal["webhook", "sync"]
 
@@ -83,6 +83,9 @@ class TemplateConfig(_Model):
     named_parameters: bool = False
     footer_text: str | None = None
     url_button: UrlButton | None = None
+    #: Quick-reply buttons (their texts), after the URL button: indexes 1.. (0.. without one).
+    quick_replies: list[str] = Field(default_factory=list, max_length=10)
+    rejected_reason: str | None = None
 
     @property
     def param_count(self) -> int:
@@ -102,6 +105,16 @@ class TemplateConfig(_Model):
         if self.header_format == "TEXT" and not self.header_text:
             raise ValueError(f"template {self.name}: a TEXT header needs header_text")
         return self
+
+
+class UserConfig(_Model):
+    """A WhatsApp user known up front: with ``username`` and ``hides_phone`` they message the
+    business without a phone number in the webhook (until the business messages their number)."""
+
+    phone: str = Field(pattern=r"^\+?[1-9]\d{6,14}$")
+    name: str = "Customer"
+    username: str | None = Field(default=None, pattern=r"^[a-z0-9._]{3,35}$")
+    hides_phone: bool = False
 
 
 class StatusTiming(_Model):
@@ -154,11 +167,16 @@ class WhatsAppConfig(_Model):
     #: Test numbers only may receive messages (131030) when this list is set (digits, no ``+``).
     allowed_recipients: list[str] | None = None
 
+    #: Users with usernames (any other number is a user with a BSUID and a visible phone).
+    users: list[UserConfig] = Field(default_factory=list)
+
     status_timing: StatusTiming = Field(default_factory=StatusTiming)
     #: Where status and inbound-message webhooks are POSTed; ``None`` records them only.
     webhook_url: str | None = None
     #: Meta retries a webhook for up to 7 days.
     webhook_max_age_seconds: float = Field(default=7 * 86_400, gt=0)
+    #: Meta reviews a submitted template within minutes (up to 24 h): PENDING that long.
+    template_review_seconds: float = Field(default=60.0, ge=0)
     #: Seeds read/duplicate decisions and generated ids, so runs replay exactly.
     seed: int = 0
 
@@ -171,8 +189,19 @@ class WhatsAppConfig(_Model):
             re.compile(self.not_on_whatsapp_pattern)
         return self
 
-    def template(self, name: str) -> TemplateConfig | None:
-        return next((t for t in self.templates if t.name == name), None)
+    def template(self, name: str, language: str | None = None) -> TemplateConfig | None:
+        return next(
+            (
+                t
+                for t in self.templates
+                if t.name == name and (language is None or language in t.languages)
+            ),
+            None,
+        )
+
+
+#: The quick replies the shipped reminder templates carry.
+REMINDER_QUICK_REPLIES = ("Paid already", "Need more time", "Stop reminders")
 
 
 def _reminder_params() -> list[BodyParam]:
@@ -198,6 +227,7 @@ def default_templates() -> list[TemplateConfig]:
             body_params=_reminder_params(),
             footer_text="Reply STOP to opt out",
             url_button=UrlButton(text="View and pay"),
+            quick_replies=list(REMINDER_QUICK_REPLIES),
         ),
         # Meta has no optional headers: a DOCUMENT header must always be sent, so the PDF variant
         # is a template of its own, for policies that attach the invoice PDF.
@@ -211,6 +241,7 @@ def default_templates() -> list[TemplateConfig]:
             body_params=_reminder_params(),
             footer_text="Reply STOP to opt out",
             url_button=UrlButton(text="View and pay"),
+            quick_replies=list(REMINDER_QUICK_REPLIES),
         ),
         TemplateConfig(
             name="payment_reminder_final",
@@ -221,6 +252,7 @@ def default_templates() -> list[TemplateConfig]:
             body_params=_reminder_params(),
             footer_text="Reply STOP to opt out",
             url_button=UrlButton(text="View and pay"),
+            quick_replies=list(REMINDER_QUICK_REPLIES),
         ),
         TemplateConfig(
             name="payment_reminder_multi",

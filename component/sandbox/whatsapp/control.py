@@ -13,10 +13,14 @@ import re
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from component.sandbox.whatsapp import webhooks
+from component.sandbox.whatsapp.config import UserConfig
+from component.sandbox.whatsapp.users import WaUser
 from component.sandbox.whatsapp.world import WhatsAppWorld
 
 _PHONE = re.compile(r"^\+?\d{5,15}$")
@@ -66,25 +70,92 @@ def control_routes(world: WhatsAppWorld) -> list[BaseRoute]:
         return JSONResponse({"messages": rows})
 
     async def inbound(request: Request) -> Response:
-        """Body ``{"from": "+9198...", "text": "STOP", "name"?: "Priya", "context_id"?: wamid}``."""
-        try:
-            body: Any = json.loads(await request.body() or b"{}")
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return _bad("body must be JSON")
-        if not isinstance(body, dict):
-            return _bad("body must be a JSON object")
-        sender, text = body.get("from"), body.get("text")
-        if not isinstance(sender, str) or not _PHONE.match(re.sub(r"[\s\-()]", "", sender)):
-            return _bad("'from' must be a phone number in E.164 (digits, optional +)")
-        if not isinstance(text, str) or not text:
-            return _bad("'text' must be a non-empty string")
-        name = body.get("name", "Customer")
-        context_id = body.get("context_id")
-        if not isinstance(name, str) or not (context_id is None or isinstance(context_id, str)):
+        """Body ``{"from": "+9198..." | "user_id": "IN.…", "text": "STOP"}``, or a button tap
+        ``"button": {"text": "Paid already", "payload": "PAID"}`` / an interactive reply
+        ``"interactive": {"id": "...", "title": "..."}``; optional ``name`` and ``context_id``
+        (the wamid of the message replied to)."""
+        body = await _json_object(request)
+        if isinstance(body, Response):
+            return body
+        user = _who(world, body)
+        if isinstance(user, Response):
+            return user
+        content = _content(body)
+        if isinstance(content, Response):
+            return content
+        name, context_id = body.get("name"), body.get("context_id")
+        if not (name is None or isinstance(name, str)) or not (
+            context_id is None or isinstance(context_id, str)
+        ):
             return _bad("'name' and 'context_id' must be strings")
-        wa_id = re.sub(r"\D", "", sender)
-        record = world.inbound(wa_id, text, name=name, context_id=context_id)
-        return JSONResponse(record)
+        if name:
+            user.name = name
+        if content["type"] != "text" and context_id is None:
+            context_id = world.last_sent_to(user.wa_id)
+            if context_id is None:
+                return _bad("a button tap answers a message: give 'context_id' or send one first")
+        if content["type"] == "button" and "payload" not in body["button"]:
+            content["button"]["payload"] = world.tap_payload(context_id, content["button"]["text"])
+        return JSONResponse(world.receive(user, content, context_id=context_id))
+
+    async def add_user(request: Request) -> Response:
+        """Body ``{"phone": "+91…", "name"?, "username"?, "hides_phone"?: true}``: a user (who
+        may hide their number behind a username); answers with their BSUID."""
+        body = await _json_object(request)
+        if isinstance(body, Response):
+            return body
+        try:
+            spec = UserConfig.model_validate(body)
+        except ValidationError as exc:
+            return _bad(f"invalid user: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}")
+        user = world.users.add(
+            spec.phone.lstrip("+"),
+            name=spec.name,
+            username=spec.username,
+            hides_phone=spec.hides_phone,
+        )
+        return JSONResponse(_user(user))
+
+    async def change_number(request: Request) -> Response:
+        """Body ``{"from"|"user_id": …, "new_phone": "+91…"}``: ``user_changed_number``."""
+        body = await _json_object(request)
+        if isinstance(body, Response):
+            return body
+        user = _who(world, body)
+        if isinstance(user, Response):
+            return user
+        new = body.get("new_phone")
+        if not isinstance(new, str) or not _PHONE.match(new):
+            return _bad("'new_phone' must be a phone number in E.164")
+        digits = re.sub(r"\D", "", new)
+        if digits in world.users.by_phone:
+            return _bad("'new_phone' already belongs to another user")
+        return JSONResponse(world.change_number(user, digits))
+
+    async def change_user_id(request: Request) -> Response:
+        """Body ``{"from"|"user_id": …}``: Meta regenerates the BSUID (``user_changed_user_id``)."""
+        body = await _json_object(request)
+        if isinstance(body, Response):
+            return body
+        user = _who(world, body)
+        if isinstance(user, Response):
+            return user
+        return JSONResponse(world.change_user_id(user))
+
+    async def forget_phone(request: Request) -> Response:
+        """Body ``{"from"|"user_id": …}``: Meta's contact-book entry for the number lapsed, so a
+        user with a username is shown by BSUID alone again."""
+        body = await _json_object(request)
+        if isinstance(body, Response):
+            return body
+        user = _who(world, body)
+        if isinstance(user, Response):
+            return user
+        world.users.contact_book.discard(user.wa_id)
+        return JSONResponse(_user(user))
+
+    async def list_users(request: Request) -> Response:
+        return JSONResponse({"users": [_user(u) for u in world.users.by_phone.values()]})
 
     async def flush(request: Request) -> Response:
         attempts = await world.deliverer.drain()
@@ -111,8 +182,68 @@ def control_routes(world: WhatsAppWorld) -> list[BaseRoute]:
     return [
         Route("/messages", list_messages, methods=["GET"]),
         Route("/inbound", inbound, methods=["POST"]),
+        Route("/users", add_user, methods=["POST"]),
+        Route("/users", list_users, methods=["GET"]),
+        Route("/users/change-number", change_number, methods=["POST"]),
+        Route("/users/change-user-id", change_user_id, methods=["POST"]),
+        Route("/users/forget-phone", forget_phone, methods=["POST"]),
         Route("/statuses/flush", flush, methods=["POST"]),
         Route("/reset", reset, methods=["POST"]),
         Route("/stats", stats, methods=["GET"]),
         Route("/webhook/verify", subscribe, methods=["POST"]),
     ]
+
+
+async def _json_object(request: Request) -> dict[str, Any] | Response:
+    try:
+        body: Any = json.loads(await request.body() or b"{}")
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return _bad("body must be JSON")
+    if not isinstance(body, dict):
+        return _bad("body must be a JSON object")
+    return body
+
+
+def _who(world: WhatsAppWorld, body: dict[str, Any]) -> WaUser | Response:
+    """The user a control call is about: ``from`` (a number) or ``user_id`` (a BSUID)."""
+    sender, bsuid = body.get("from"), body.get("user_id")
+    if isinstance(bsuid, str) and sender is None:
+        user = world.users.for_bsuid(bsuid)
+        return user if user is not None else _bad(f"no user has the user_id {bsuid!r}")
+    if not isinstance(sender, str) or not _PHONE.match(re.sub(r"[\s\-()]", "", sender)):
+        return _bad(
+            "'from' must be a phone number in E.164 (digits, optional +), or give 'user_id'"
+        )
+    return world.users.for_phone(re.sub(r"\D", "", sender))
+
+
+def _content(body: dict[str, Any]) -> dict[str, Any] | Response:
+    text, button, reply = body.get("text"), body.get("button"), body.get("interactive")
+    if sum(v is not None for v in (text, button, reply)) != 1:
+        return _bad("give exactly one of 'text', 'button' or 'interactive'")
+    if text is not None:
+        if not isinstance(text, str) or not text:
+            return _bad("'text' must be a non-empty string")
+        return webhooks.text_content(text)
+    if button is not None:
+        label = button.get("text") if isinstance(button, dict) else None
+        payload = button.get("payload", label) if isinstance(button, dict) else None
+        if not isinstance(label, str) or not label or not isinstance(payload, str):
+            return _bad('\'button\' must be {"text": str, "payload"?: str}')
+        return webhooks.button_content(label, payload)
+    ok = isinstance(reply, dict) and all(isinstance(reply.get(k), str) for k in ("id", "title"))
+    if not ok:
+        return _bad('\'interactive\' must be {"id": str, "title": str}')
+    assert isinstance(reply, dict)
+    return webhooks.interactive_reply_content(reply["id"], reply["title"])
+
+
+def _user(user: WaUser) -> dict[str, Any]:
+    return {
+        "phone": "+" + user.wa_id,
+        "user_id": user.user_id,
+        "username": user.username,
+        "name": user.name,
+        "hides_phone": user.hides_phone,
+        "previous_user_ids": user.previous_user_ids,
+    }

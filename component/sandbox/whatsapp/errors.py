@@ -64,6 +64,11 @@ CATALOGUE: dict[int, _Code] = {
         "Message failed to send because there were too many messages sent from this phone "
         "number to the same phone number in a short period of time.",
     ),
+    131062: _Code(
+        "Business-scoped User ID recipients are not supported for this message.",
+        400,
+        "Authentication templates with one-tap, zero-tap or copy-code buttons need a phone number.",
+    ),
     132000: _Code(
         "Number of parameters does not match the expected number of params",
         400,

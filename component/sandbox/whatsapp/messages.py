@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from component.sandbox.whatsapp.errors import GraphError
-from component.sandbox.whatsapp.phones import resolve_recipient
+from component.sandbox.whatsapp.phones import Recipient, resolve_recipient
 from component.sandbox.whatsapp.templates import RenderedTemplate, check_template
+from component.sandbox.whatsapp.users import is_bsuid
 from component.sandbox.whatsapp.world import WhatsAppWorld
 
 MEDIA_TYPES = ("document", "image", "audio", "video", "sticker")
@@ -54,6 +55,20 @@ def _media(payload: dict[str, Any], kind: str, world: WhatsAppWorld) -> tuple[di
     return {k: v for k, v in media.items() if isinstance(v, str | bool)}, unknown
 
 
+def _recipient(world: WhatsAppWorld, payload: dict[str, Any]) -> Recipient:
+    """``to`` (a phone number) takes precedence; without it, ``recipient`` names a BSUID
+    (Meta's business-scoped user id send, since May 2026)."""
+    if payload.get("to") is not None or payload.get("recipient") is None:
+        return resolve_recipient(payload.get("to"), world.business_cc)
+    bsuid = payload["recipient"]
+    if not isinstance(bsuid, str) or not is_bsuid(bsuid):
+        raise GraphError(100, f"Invalid parameter: recipient ({bsuid!r}) is not a valid BSUID")
+    user = world.users.for_bsuid(bsuid)
+    if user is None:
+        raise GraphError(131026, f"No WhatsApp user has the business-scoped user id {bsuid}.")
+    return Recipient(bsuid, user.wa_id, valid=True, prepended=False, user_id=bsuid)
+
+
 def send(world: WhatsAppWorld, payload: Any) -> dict[str, Any]:
     """Validate one send and return Meta's success body; raises :class:`GraphError`."""
     if not isinstance(payload, dict):
@@ -65,7 +80,7 @@ def send(world: WhatsAppWorld, payload: Any) -> dict[str, Any]:
         raise GraphError(100, "Param messaging_product must be 'whatsapp'.")
     if payload.get("recipient_type", "individual") != "individual":
         raise GraphError(100, "Only recipient_type 'individual' is supported by this number.")
-    recipient = resolve_recipient(payload.get("to"), world.business_cc)
+    recipient = _recipient(world, payload)
     kind = payload.get("type", "text")
     callback = payload.get("biz_opaque_callback_data")
     if callback is not None and (not isinstance(callback, str) or len(callback) > 512):
@@ -74,12 +89,15 @@ def send(world: WhatsAppWorld, payload: Any) -> dict[str, Any]:
     template: RenderedTemplate | None = None
     failure: tuple[int, str | None] | None = None
     if kind == "template":
+        world.templates.settle(world.clock.now())
         template = check_template(payload.get("template"), world.config)
         content: dict[str, Any] = {"template": payload["template"]}
         unknown_ids = [i for i in template.media_ids if world.media.get(i) is None]
         if unknown_ids:
             failure = (131053, f"Media id {unknown_ids[0]} does not exist.")
         category = template.category.lower()
+        if recipient.user_id is not None and template.category == "AUTHENTICATION":
+            raise GraphError(131062)
     elif kind == "text":
         content = {"text": _text(payload)}
         category = "service"
@@ -124,8 +142,13 @@ def send(world: WhatsAppWorld, payload: Any) -> dict[str, Any]:
         template=template,
         failure=failure,
     )
+    contact = {"input": recipient.input}
+    if recipient.user_id is None:
+        contact["wa_id"] = recipient.wa_id
+    else:
+        contact["user_id"] = recipient.user_id
     return {
         "messaging_product": "whatsapp",
-        "contacts": [{"input": recipient.input, "wa_id": recipient.wa_id}],
+        "contacts": [contact],
         "messages": [{"id": message.id, "message_status": "accepted"}],
     }

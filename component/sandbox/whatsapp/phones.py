@@ -32,6 +32,8 @@ class Recipient:
     valid: bool
     prepended: bool
     fixed_line: bool = False
+    #: Set when the send named a BSUID in ``recipient`` instead of a number in ``to``.
+    user_id: str | None = None
 
 
 def business_country_code(display_phone_number: str) -> int:

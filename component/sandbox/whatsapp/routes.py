@@ -90,6 +90,11 @@ def graph(world: WhatsAppWorld, handler: Callable[[Request], Awaitable[Any]]) ->
 def routes(world: WhatsAppWorld) -> list[BaseRoute]:
     """Graph API routes for ``world``; mount at the root of the sandbox app."""
 
+    def own_account(request: Request) -> None:
+        waba_id = str(request.path_params["waba_id"])
+        if waba_id != world.config.business_account_id:
+            raise unsupported_object(waba_id)
+
     def own_phone(request: Request) -> None:
         phone_id = str(request.path_params["phone_number_id"])
         if phone_id != world.config.phone_number_id:
@@ -150,9 +155,8 @@ def routes(world: WhatsAppWorld) -> list[BaseRoute]:
         return {"success": True}
 
     async def list_templates(request: Request) -> dict[str, Any]:
-        waba_id = str(request.path_params["waba_id"])
-        if waba_id != world.config.business_account_id:
-            raise unsupported_object(waba_id)
+        own_account(request)
+        world.templates.settle(world.clock.now())
         query = request.query_params
         rows = [
             graph_template(spec, language)
@@ -178,6 +182,15 @@ def routes(world: WhatsAppWorld) -> list[BaseRoute]:
             )
         return result
 
+    async def create_template(request: Request) -> dict[str, Any]:
+        own_account(request)
+        raw = await request.body()
+        try:
+            payload = json.loads(raw) if raw else None
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise GraphError(100, f"Request body is not valid JSON: {exc}") from exc
+        return world.templates.submit(payload, world.clock.now())
+
     async def download(request: Request) -> Response:
         media = world.media.get(request.query_params.get("mid", ""))
         if media is None:
@@ -189,6 +202,9 @@ def routes(world: WhatsAppWorld) -> list[BaseRoute]:
         Route(f"{v}/{{phone_number_id}}/messages", graph(world, send_message), methods=["POST"]),
         Route(f"{v}/{{phone_number_id}}/media", graph(world, upload_media), methods=["POST"]),
         Route(f"{v}/{{waba_id}}/message_templates", graph(world, list_templates), methods=["GET"]),
+        Route(
+            f"{v}/{{waba_id}}/message_templates", graph(world, create_template), methods=["POST"]
+        ),
         Route(f"{v}/{{object_id}}", graph(world, get_object), methods=["GET"]),
         Route(f"{v}/{{object_id}}", graph(world, delete_object), methods=["DELETE"]),
         Route(ATTACHMENTS_PATH, graph(world, download), methods=["GET"]),

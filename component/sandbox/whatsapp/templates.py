@@ -35,6 +35,8 @@ class RenderedTemplate:
     button_suffix: str | None = None
     body: str = ""
     media_ids: list[str] = field(default_factory=list)
+    #: Quick-reply button text → the payload a tap will carry (the text unless the send set one).
+    quick_replies: dict[str, str] = field(default_factory=dict)
 
 
 def _components(template: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -168,11 +170,29 @@ def _body(spec: TemplateConfig, comps: list[dict[str, Any]], out: RenderedTempla
     out.body = body
 
 
+def _quick_reply(
+    spec: TemplateConfig, comp: dict[str, Any], index: int, out: RenderedTemplate
+) -> None:
+    offset = 1 if spec.url_button is not None else 0
+    position = index - offset
+    if not 0 <= position < len(spec.quick_replies):
+        raise GraphError(100, f"button at index {index} is not a quick-reply button")
+    params = _parameters(comp, "button")
+    payload = params[0].get("payload") if len(params) == 1 and isinstance(params[0], dict) else None
+    if not isinstance(payload, str) or not payload or len(payload) > 256:
+        raise GraphError(131008, f"buttons: quick reply at index {index} needs one payload")
+    out.quick_replies[spec.quick_replies[position]] = payload
+
+
 def _buttons(spec: TemplateConfig, comps: list[dict[str, Any]], out: RenderedTemplate) -> None:
     dynamic = spec.url_button is not None and spec.url_button.dynamic_suffix
+    out.quick_replies = {text: text for text in spec.quick_replies}
     for comp in comps:
         index = str(comp.get("index", ""))
         sub_type = str(comp.get("sub_type", "")).lower()
+        if sub_type == "quick_reply" and index.isdigit():
+            _quick_reply(spec, comp, int(index), out)
+            continue
         if not dynamic or index != "0" or sub_type != "url":
             raise GraphError(
                 100, f"button at index {index or '?'} ({sub_type or '?'}) takes no parameter"
@@ -196,8 +216,8 @@ def check_template(template: Any, config: WhatsAppConfig) -> RenderedTemplate:
     code = language.get("code") if isinstance(language, dict) else None
     if not isinstance(code, str) or not code:
         raise GraphError(100, "The parameter template['language']['code'] is required.")
-    spec = config.template(name)
-    if spec is None or code not in spec.languages or spec.status != "APPROVED":
+    spec = config.template(name, code)
+    if spec is None or spec.status != "APPROVED":
         raise GraphError(132001, f"template name ({name}) does not exist in {code}")
     comps = _components(template)
     out = RenderedTemplate(name=name, language=code, category=spec.category)
@@ -234,6 +254,7 @@ def graph_template(spec: TemplateConfig, language: str) -> dict[str, Any]:
     components.append(body)
     if spec.footer_text:
         components.append({"type": "FOOTER", "text": spec.footer_text})
+    buttons: list[dict[str, Any]] = []
     if spec.url_button is not None:
         button: dict[str, Any] = {
             "type": "URL",
@@ -244,8 +265,11 @@ def graph_template(spec: TemplateConfig, language: str) -> dict[str, Any]:
             button["example"] = [
                 spec.url_button.url.replace("{{1}}", spec.url_button.example_suffix)
             ]
-        components.append({"type": "BUTTONS", "buttons": [button]})
-    return {
+        buttons.append(button)
+    buttons.extend({"type": "QUICK_REPLY", "text": text} for text in spec.quick_replies)
+    if buttons:
+        components.append({"type": "BUTTONS", "buttons": buttons})
+    row: dict[str, Any] = {
         "name": spec.name,
         "parameter_format": "NAMED" if spec.named_parameters else "POSITIONAL",
         "components": components,
@@ -254,3 +278,6 @@ def graph_template(spec: TemplateConfig, language: str) -> dict[str, Any]:
         "category": spec.category,
         "id": template_id(spec.name, language),
     }
+    if spec.rejected_reason:
+        row["rejected_reason"] = spec.rejected_reason
+    return row

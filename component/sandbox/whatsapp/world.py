@@ -25,7 +25,9 @@ from component.sandbox.whatsapp.config import WhatsAppConfig
 from component.sandbox.whatsapp.errors import GraphError, status_error
 from component.sandbox.whatsapp.media import MediaStore
 from component.sandbox.whatsapp.phones import Recipient, business_country_code
+from component.sandbox.whatsapp.template_admin import TemplateRegistry
 from component.sandbox.whatsapp.templates import RenderedTemplate
+from component.sandbox.whatsapp.users import Directory, WaUser
 
 WINDOW = timedelta(hours=24)
 STATUS_KIND = "whatsapp.status"
@@ -73,6 +75,7 @@ class SentMessage:
             "id": self.id,
             "to": self.recipient.input,
             "wa_id": self.recipient.wa_id,
+            "user_id": self.recipient.user_id,
             "country_code_prepended": self.recipient.prepended,
             "type": self.type,
             "accepted_at": self.accepted_at.isoformat(),
@@ -99,10 +102,21 @@ class WhatsAppWorld:
 
     def reset(self, config: WhatsAppConfig | None = None) -> None:
         """Forget everything (optionally switching configuration) and drop queued webhooks."""
-        if config is not None:
-            self.config = config
+        # A private copy: template submissions change the account, never the caller's config.
+        self.config = (config or self.config).model_copy(deep=True)
+        self.templates = TemplateRegistry(
+            self.config.templates, self.config.template_review_seconds
+        )
         self.business_cc = business_country_code(self.config.display_phone_number)
         self.messages: dict[str, SentMessage] = {}
+        self.users = Directory(f"{self.config.business_account_id}/{self.config.seed}")
+        for spec in self.config.users:
+            self.users.add(
+                spec.phone.lstrip("+"),
+                name=spec.name,
+                username=spec.username,
+                hides_phone=spec.hides_phone,
+            )
         self.media = MediaStore(self.config.seed)
         self.windows: dict[str, datetime] = {}
         self.inbound_messages: list[dict[str, Any]] = []
@@ -183,6 +197,8 @@ class WhatsAppWorld:
     ) -> SentMessage:
         """Record an accepted message, plan its statuses, queue their webhooks."""
         self._consume(recipient.wa_id)
+        if recipient.user_id is None and recipient.valid:
+            self.users.contact_book.add(recipient.wa_id)  # messaged by phone: Meta keeps it
         now = self.clock.now()
         message = SentMessage(
             id=self.new_wamid(recipient.wa_id),
@@ -236,13 +252,18 @@ class WhatsAppWorld:
         )
 
     def _queue_status(self, message: SentMessage, event: StatusEvent, now: datetime) -> None:
+        codes = {e.get("code") for e in event.errors or []}
+        user = None if 131026 in codes else self.users.for_phone(message.recipient.wa_id)
+        visible = user is not None and self.users.phone_visible(user)
         payload = webhooks.status_payload(
             waba_id=self.config.business_account_id,
             meta=self._meta(),
             wamid=message.id,
             status=event.status,
             at=event.at,
-            recipient_id=message.recipient.wa_id,
+            recipient=user,
+            recipient_digits=message.recipient.wa_id,
+            phone_visible=visible,
             callback_data=message.callback_data,
             pricing=None if event.status == "failed" else webhooks.pricing(message.category),
             errors=event.errors,
@@ -254,31 +275,102 @@ class WhatsAppWorld:
     def inbound(
         self, wa_id: str, text: str, name: str = "Customer", context_id: str | None = None
     ) -> dict[str, Any]:
-        """A customer writes to the business: open the 24 h window, send the webhook now."""
+        """A customer writes text from a number (shorthand for :meth:`receive`)."""
+        user = self.users.for_phone(wa_id)
+        if name != "Customer" or user.name == "Customer":
+            user.name = name
+        return self.receive(user, webhooks.text_content(text), context_id=context_id)
+
+    def receive(
+        self, user: WaUser, content: dict[str, Any], context_id: str | None = None
+    ) -> dict[str, Any]:
+        """``user`` writes to the business (text, a button tap...): open the 24 h window and
+        send the webhook now, with the phone only where Meta would show it."""
         now = self.clock.now()
-        self.windows[wa_id] = now
-        wamid = self.new_wamid(wa_id)
+        self.windows[user.wa_id] = now
+        wamid = self.new_wamid(user.wa_id)
+        visible = self.users.phone_visible(user)
         payload = webhooks.inbound_payload(
             waba_id=self.config.business_account_id,
             meta=self._meta(),
             wamid=wamid,
-            wa_id=wa_id,
-            name=name,
-            body=text,
+            user=user,
+            phone_visible=visible,
+            content=content,
             at=now,
             context_id=context_id,
         )
         self._enqueue(INBOUND_KIND, payload, 0.0)
         record = {
             "id": wamid,
-            "from": wa_id,
-            "text": text,
+            "from": user.wa_id if visible else None,
+            "user_id": user.user_id,
+            "username": user.username,
+            "type": content["type"],
+            "text": _words(content),
             "at": now.isoformat(),
             "window_expires_at": (now + WINDOW).isoformat(),
             "payload": payload,
         }
         self.inbound_messages.append(record)
         return record
+
+    def change_number(self, user: WaUser, new_wa_id: str) -> dict[str, Any]:
+        """The user moved to another number: a ``user_changed_number`` system message."""
+        old_phone = user.wa_id
+        previous = self.users.change_number(user, new_wa_id)
+        system = {
+            "body": f"User {user.name} changed from {old_phone} to {new_wa_id}",
+            "type": "user_changed_number",
+            "wa_id": new_wa_id,
+            "user_id": user.user_id,
+            "previous_user_id": previous,
+        }
+        if old_phone in self.windows:
+            self.windows[new_wa_id] = self.windows.pop(old_phone)
+        return self._system(user, system, old_phone)
+
+    def change_user_id(self, user: WaUser) -> dict[str, Any]:
+        """Meta regenerated the user's BSUID: ``user_changed_user_id``, no phone."""
+        previous = self.users.change_user_id(user)
+        system = {
+            "body": f"User {user.name} changed from {previous} to {user.user_id}",
+            "type": "user_changed_user_id",
+            "user_id": user.user_id,
+            "previous_user_id": previous,
+        }
+        return self._system(user, system, None)
+
+    def _system(
+        self, user: WaUser, system: dict[str, Any], old_phone: str | None
+    ) -> dict[str, Any]:
+        now = self.clock.now()
+        wamid = self.new_wamid(user.wa_id)
+        payload = webhooks.system_payload(
+            waba_id=self.config.business_account_id,
+            meta=self._meta(),
+            wamid=wamid,
+            at=now,
+            system=system,
+            old_phone=old_phone,
+        )
+        self._enqueue(INBOUND_KIND, payload, 0.0)
+        record = {"id": wamid, "type": "system", "system": system, "payload": payload}
+        self.inbound_messages.append(record)
+        return record
+
+    def last_sent_to(self, wa_id: str) -> str | None:
+        """The id of the newest message sent to this user (what a button tap answers)."""
+        sent = [m for m in self.messages.values() if m.recipient.wa_id == wa_id]
+        return sent[-1].id if sent else None
+
+    def tap_payload(self, context_id: str | None, text: str) -> str:
+        """The payload a tap on ``text`` carries: what the send set for that quick reply, else
+        the button's text (Meta's default)."""
+        message = self.messages.get(context_id or "")
+        if message is None or message.template is None:
+            return text
+        return message.template.quick_replies.get(text, text)
 
     # -- reporting ---------------------------------------------------------------------------
 
@@ -312,3 +404,15 @@ class WhatsAppWorld:
             "media": len(self.media),
             "open_windows": sum(1 for wa_id in self.windows if self.window_open(wa_id)),
         }
+
+
+def _words(content: dict[str, Any]) -> str | None:
+    """What the customer typed or tapped, for the control API's listing."""
+    kind = content["type"]
+    if kind == "text":
+        return str(content["text"]["body"])
+    if kind == "button":
+        return str(content["button"]["text"])
+    if kind == "interactive":
+        return str(content["interactive"]["button_reply"]["title"])
+    return None

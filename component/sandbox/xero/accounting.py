@@ -14,12 +14,18 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from component.sandbox.xero import (
     accounts,
     attachments,
+    bank_transactions,
+    contact_groups,
     contacts,
+    credit_notes,
     history,
     invoices,
     items,
     payments,
+    quotes,
     render,
+    reports,
+    settings_lists,
 )
 from component.sandbox.xero import envelope as xe
 from component.sandbox.xero.api import Ctx, endpoint
@@ -30,6 +36,7 @@ CANONICAL = {
     for name in (
         "Invoices",
         "Contacts",
+        "ContactGroups",
         "Items",
         "Accounts",
         "Payments",
@@ -39,6 +46,18 @@ CANONICAL = {
         "OnlineInvoice",
         "Email",
         "pdf",
+        "CreditNotes",
+        "Allocations",
+        "Quotes",
+        "BankTransactions",
+        "RepeatingInvoices",
+        "Overpayments",
+        "Prepayments",
+        "TaxRates",
+        "TrackingCategories",
+        "Currencies",
+        "BrandingThemes",
+        "Reports",
     )
 }
 
@@ -52,11 +71,17 @@ def routes(world: XeroWorld) -> list[Route]:
     return [
         *invoices.routes(world),
         *contacts.routes(world),
+        *contact_groups.routes(world),
         *items.routes(world),
         *accounts.routes(world),
         *payments.routes(world),
         *history.routes(world),
         *attachments.routes(world),
+        *credit_notes.routes(world),
+        *quotes.routes(world),
+        *bank_transactions.routes(world),
+        *settings_lists.routes(world),
+        *reports.routes(world),
         Route("/Organisation", endpoint(world, "settings", organisation), methods=["GET"]),
     ]
 

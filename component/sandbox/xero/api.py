@@ -63,6 +63,11 @@ SCOPES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset({"accounting.attachments", "accounting.attachments.read"}),
         frozenset({"accounting.attachments"}),
     ),
+    # reports are read-only: the granular read scopes (and the old broad one) allow them
+    "reports": (
+        frozenset({"accounting.reports.read", "accounting.settings", "accounting.invoices"}),
+        frozenset(),
+    ),
 }
 WRITE_METHODS = frozenset({"PUT", "POST", "DELETE"})
 

@@ -1,5 +1,8 @@
 """``GET /connections`` and ``DELETE /connections/{id}``: the tenants a token may reach.
 
+Served as ``/connections`` (Xero's documentation) and ``/Connections`` (Xero's identity spec and
+the official SDKs' ``get_connections``): Xero's paths are case-insensitive.
+
 A client-credentials token sees the one organisation it is bound to. Deleting a connection
 disconnects that tenant: later calls with its ``Xero-tenant-Id`` get 403.
 """
@@ -68,6 +71,10 @@ def routes(world: XeroWorld) -> list[Route]:
         return xe.not_found()
 
     return [
-        Route("/connections", listing, methods=["GET"]),
-        Route("/connections/{id}", remove, methods=["DELETE"]),
+        route
+        for base in ("/connections", "/Connections")
+        for route in (
+            Route(base, listing, methods=["GET"]),
+            Route(base + "/{id}", remove, methods=["DELETE"]),
+        )
     ]

@@ -133,7 +133,7 @@ def _existing(ctx: Ctx, el: dict[str, Any]) -> Contact | None:
 
 
 def _echo(el: dict[str, Any], errors: list[str]) -> dict[str, Any]:
-    return dict(el) | {"ValidationErrors": [{"Message": m} for m in errors]}
+    return xe.echo(el, errors)
 
 
 def routes(world: XeroWorld) -> list[Route]:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from component.sandbox.config import TenantSpec
 from component.sandbox.xero.demo_people import company_name, person_name, phones_for
+from component.sandbox.xero.demo_settings import seed_documents, seed_settings
 from component.sandbox.xero.org import Org
 from component.sandbox.xero.records import Account, Contact, Invoice, Item, LineItem, Payment, money
 
@@ -72,6 +73,10 @@ def generate_org(spec: TenantSpec, index: int, seed: int, today: date, now: date
     contact_ids = _contacts(org, spec, rng, now)
     if contact_ids:
         _invoices(org, spec, rng, today, now, contact_ids)
+    # a separate stream, so the records above stay exactly what they were before these existed
+    extra = random.Random(f"{seed}:{index}:settings")  # noqa: S311 - demo data, not security
+    seed_settings(org, extra, now)
+    seed_documents(org, extra, today, now)
     return org
 
 

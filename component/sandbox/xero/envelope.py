@@ -134,6 +134,30 @@ def validation_error(elements: list[dict[str, Any]]) -> Response:
     )
 
 
+#: Date fields Xero writes back as ``/Date(…)/``; the first two also get a ``…String`` twin.
+ECHOED_DATES = ("Date", "DueDate", "ExpectedPaymentDate", "PlannedPaymentDate")
+STRING_TWINS = ("Date", "DueDate")
+
+
+def echo(element: dict[str, Any], messages: list[str]) -> dict[str, Any]:
+    """A rejected element as Xero echoes it: its fields as Xero stores them, dates written back
+    as ``/Date(ms+0000)/`` with the ``DateString``/``DueDateString`` twin (never the client's
+    ``2026-11-01``), plus its ``ValidationErrors``. A date Xero could not read stays as sent."""
+    out = dict(element)
+    for name in ECHOED_DATES:
+        try:
+            day = parse_date(out.get(name))
+        except ValueError:
+            continue
+        if day is None:
+            continue
+        out[name] = ms_date(day)
+        if name in STRING_TWINS:
+            out[f"{name}String"] = date_string(day)
+    out["ValidationErrors"] = [{"Message": m} for m in messages]
+    return out
+
+
 def validation_messages(messages: list[str], element: dict[str, Any] | None = None) -> Response:
     """A ValidationException for one element (or none) carrying ``messages``."""
     item = dict(element or {})

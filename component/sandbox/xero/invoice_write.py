@@ -87,9 +87,7 @@ def write(ctx: Ctx, *, create: bool, update: bool, target: Invoice | None = None
 
 
 def _echo(plan: Plan) -> dict[str, Any]:
-    echo = dict(plan.element) if isinstance(plan.element, dict) else {}
-    echo["ValidationErrors"] = [{"Message": m} for m in plan.errors or []]
-    return echo
+    return xe.echo(plan.element if isinstance(plan.element, dict) else {}, plan.errors or [])
 
 
 def _plan(

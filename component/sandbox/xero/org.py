@@ -17,6 +17,7 @@ from component.sandbox.xero.records import (
     Account,
     Attachment,
     Contact,
+    ContactGroup,
     HistoryEntry,
     Invoice,
     Item,
@@ -44,6 +45,12 @@ class Org:
     payments: dict[str, Payment] = field(default_factory=dict)
     history: dict[str, list[HistoryEntry]] = field(default_factory=dict)
     attachments: dict[str, dict[str, Attachment]] = field(default_factory=dict)
+    contact_groups: dict[str, ContactGroup] = field(default_factory=dict)
+    #: Documents kept as Xero's JSON, by collection then id: CreditNotes, Quotes,
+    #: BankTransactions, RepeatingInvoices, Overpayments, Prepayments (see ``docs.py``).
+    docs: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    #: Settings lists kept as Xero's JSON: TaxRates, TrackingCategories, Currencies, BrandingThemes.
+    settings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: Last number used for auto-numbered sales invoices (INV-0001, INV-0002, ...).
     invoice_sequence: int = 0
     versions: dict[str, int] = field(default_factory=dict)

@@ -2,9 +2,9 @@
 
 A payment may not exceed what is outstanding and only applies to AUTHORISED invoices; when the
 amount due reaches zero the invoice becomes PAID (``FullyPaidOnDate`` set). Reversing is
-``POST /Payments/{id}`` with ``{"Status": "DELETED"}``, which restores the amount due and turns a
-PAID invoice back into AUTHORISED. Each change to an invoice fires an INVOICE UPDATE webhook (Xero
-has no PAYMENT webhook category).
+``POST /Payments/{id}`` with ``{"Status": "DELETED"}`` (bare or wrapped in ``Payments``), which
+restores the amount due and turns a PAID invoice back into AUTHORISED. Each change to an invoice
+fires an INVOICE UPDATE webhook (Xero has no PAYMENT webhook category).
 """
 
 from __future__ import annotations
@@ -186,16 +186,11 @@ def create(ctx: Ctx) -> Response:
             plans.append((el, None, exc.messages))
     failed = [(el, errs) for el, _p, errs in plans if errs]
     if failed and summarize:
-        return xe.validation_error(
-            [el | {"ValidationErrors": [{"Message": m} for m in errs]} for el, errs in failed]
-        )
+        return xe.validation_error([xe.echo(el, errs) for el, errs in failed])
     out: list[dict[str, Any]] = []
     for el, payment, errs in plans:
         if payment is None:
-            out.append(
-                el
-                | {"HasValidationErrors": True, "ValidationErrors": [{"Message": m} for m in errs]}
-            )
+            out.append(xe.echo(el, errs) | {"HasValidationErrors": True})
             continue
         _apply(ctx, payment)
         out.append(render.payment(ctx.org, payment))
@@ -204,9 +199,19 @@ def create(ctx: Ctx) -> Response:
     return xe.json_response(xe.envelope("Payments", out, ctx.now))
 
 
+def _deletion(body: Any) -> Any:
+    """The payment change in a ``POST /Payments/{id}`` body: the bare ``{"Status": "DELETED"}``
+    of the spec's schema, or ``{"Payments": [{"Status": "DELETED"}]}`` as in the spec's own
+    example and the official SDKs' ``delete_payment`` (Xero accepts both)."""
+    if isinstance(body, dict) and isinstance(body.get("Payments"), list):
+        wrapped = body["Payments"]
+        return wrapped[0] if len(wrapped) == 1 else None
+    return body
+
+
 def delete(ctx: Ctx) -> Response:
     payment = find(ctx)
-    body = ctx.json()
+    body = _deletion(ctx.json())
     status = body.get("Status") if isinstance(body, dict) else None
     if not isinstance(status, str) or status.upper() != "DELETED":
         return xe.validation_messages(

@@ -34,6 +34,11 @@ def invoice_pdf(org: Org, invoice: Invoice, contact_name: str) -> bytes:
         f"Amount due {invoice.currency} {invoice.amount_due:.2f}",
         f"Status {invoice.status}",
     ]
+    return text_pdf(lines)
+
+
+def text_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF showing ``lines`` (credit notes and quotes use it too)."""
     text_ops = ["BT", "/F1 12 Tf", "14 TL", "50 790 Td"]
     text_ops += [f"({_escape(line)}) Tj T*" for line in lines]
     text_ops.append("ET")

@@ -191,3 +191,13 @@ class HistoryEntry:
     details: str
     user: str
     when: dt.datetime
+
+
+@dataclass(slots=True)
+class ContactGroup:
+    """A contact group: a name and its members (ContactIDs, in the order they were added)."""
+
+    group_id: str
+    name: str
+    status: str = "ACTIVE"
+    contact_ids: list[str] = field(default_factory=list)

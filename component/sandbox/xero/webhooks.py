@@ -2,8 +2,12 @@
 
 Real Xero never sends the changed record, only which record changed (category, id, tenant), and
 signs the raw body with ``x-xero-signature = base64(HMAC-SHA256(webhook key, body))``. Events from
-one API call travel in one POST. Delivery, retries with backoff and the 24-hour give-up are B's
-shared :class:`~component.sandbox.delivery.WebhookDeliverer`; this module builds and signs.
+one API call travel in one POST. Delivery, retries with backoff and the 24-hour give-up are the
+shared :class:`~component.sandbox.delivery.WebhookDeliverer`; this module builds and signs, and
+applies Xero's rules: only a 200 with an empty body within 5 seconds is a delivery, and once a
+delivery has failed for 24 hours the subscription is disabled: queued events are dropped and new
+ones are not sent until the webhook URL is saved again (``PUT /_sandbox/xero/webhook``), as
+re-enabling it in Xero's developer portal would.
 
 The Intent-to-Receive check reproduces what Xero does when a webhook URL is saved: several empty
 payloads, some correctly signed and some not; the receiver passes only if it answers 200 with an
@@ -26,7 +30,7 @@ import httpx
 
 from component.sandbox.clock import SandboxClock
 from component.sandbox.config import SandboxConfig
-from component.sandbox.delivery import WebhookDeliverer
+from component.sandbox.delivery import WebhookDeliverer, xero_accepts
 
 Category = Literal["INVOICE", "CONTACT"]
 EventType = Literal["CREATE", "UPDATE"]
@@ -52,6 +56,8 @@ class XeroWebhooks:
         self.client_factory = client_factory
         self.sequence = 0
         self.sent: list[dict[str, Any]] = []
+        #: Set once a delivery failed for 24 hours; nothing is sent until ``enable()``.
+        self.disabled = False
         self._rng = random.Random(f"xero-webhooks:{config.demo.seed}")  # noqa: S311 - entropy only
 
     def event(
@@ -84,7 +90,7 @@ class XeroWebhooks:
         self.sent.append(payload)
         del self.sent[:-MAX_EVENTS_KEPT]
         url = self.config.xero.webhook_url
-        if not url:
+        if not url or self.disabled:
             return None
         body = json.dumps(payload, separators=(",", ":")).encode()
         headers = {
@@ -92,8 +98,24 @@ class XeroWebhooks:
             "x-xero-signature": sign(self.config.xero.webhook_key, body),
         }
         return self.deliverer.enqueue(
-            "xero", url, body, headers, max_age_seconds=self.config.xero.webhook_max_age_seconds
+            "xero",
+            url,
+            body,
+            headers,
+            max_age_seconds=self.config.xero.webhook_max_age_seconds,
+            accepts=xero_accepts,
+            on_give_up=self.disable,
         )
+
+    def disable(self) -> None:
+        """Xero gave up on a delivery after 24 hours: the subscription stops, queued events too."""
+        if not self.disabled:
+            self.disabled = True
+            self.deliverer.cancel_pending("xero")
+
+    def enable(self) -> None:
+        """The webhook was saved again (the developer portal's re-enable)."""
+        self.disabled = False
 
     def _entropy(self) -> str:
         return "".join(self._rng.choice(string.ascii_uppercase) for _ in range(20))

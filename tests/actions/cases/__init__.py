@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from tests.actions.cases import accounts, attachments, contacts, invoices, items, other, payments
+from tests.actions.cases import (
+    accounts,
+    attachments,
+    breadth,
+    contacts,
+    invoices,
+    items,
+    other,
+    payments,
+)
 from tests.actions.harness import Case
 
 #: The reference component's 35 Xero actions, then the ones this component adds.
@@ -19,7 +28,18 @@ ADDED_ACTIONS = (
     "updateInvoice", "getOnlineInvoiceUrl", "getInvoicePdf", "getInvoiceHistory",
     "listAttachments", "getOrganisation", "listOverdueInvoices",
 )  # fmt: skip
-XERO_ACTIONS = REFERENCE_ACTIONS + ADDED_ACTIONS
+#: Added for a receivables workflow (issue 16).
+BREADTH_ACTIONS = (
+    "listCreditNotes", "getCreditNote", "createCreditNote", "allocateCreditNote", "voidCreditNote",
+    "getCreditNotePdf", "listQuotes", "getQuote", "createQuote", "updateQuoteStatus",
+    "listRepeatingInvoices", "getRepeatingInvoice", "listBankTransactions", "getBankTransaction",
+    "createBankTransaction", "listContactGroups", "getContactGroup", "addContactsToGroup",
+    "removeContactFromGroup", "listTaxRates", "listTrackingCategories", "listCurrencies",
+    "listBrandingThemes", "getAgedReceivablesByContact", "getProfitAndLoss", "getBalanceSheet",
+    "getTrialBalance", "getBankSummary", "getExecutiveSummary", "listOverpayments",
+    "listPrepayments",
+)  # fmt: skip
+XERO_ACTIONS = REFERENCE_ACTIONS + ADDED_ACTIONS + BREADTH_ACTIONS
 
 ALL: list[Case] = [
     *invoices.CASES,
@@ -29,4 +49,5 @@ ALL: list[Case] = [
     *payments.CASES,
     *attachments.CASES,
     *other.CASES,
+    *breadth.CASES,
 ]

@@ -32,7 +32,7 @@ CASES = [
                 "PUT",
                 f"/Invoices/{INVOICE_ID}/Attachments/PO%207781.pdf",
                 content=PDF,
-                headers={"Content-Type": "application/pdf"},
+                headers={"Content-Type": "application/octet-stream"},
                 response=envelope(Attachments=[ATTACHMENT]),
             )
         ],
@@ -45,13 +45,28 @@ CASES = [
             Exchange(
                 "GET",
                 f"/Invoices/{INVOICE_ID}/Attachments/PO%207781.pdf",
-                headers={"Accept": "application/pdf", "contentType": "application/pdf"},
+                headers={"Accept": "application/octet-stream", "contentType": "application/pdf"},
                 response_content=PDF,
                 response_headers={"Content-Type": "application/pdf"},
             )
         ],
         output=Binary(PDF, "application/pdf", "PO 7781.pdf"),
         name="binary out",
+    ),
+    Case(
+        "getAttachment",
+        {"objectType": "Invoices", "objectId": INVOICE_ID, "fileName": "PO 7781.pdf"},
+        [
+            Exchange(
+                "GET",
+                f"/Invoices/{INVOICE_ID}/Attachments/PO%207781.pdf",
+                headers={"Accept": "application/octet-stream", "contentType": "application/pdf"},
+                response_content=PDF,
+                response_headers={"Content-Type": "application/octet-stream"},
+            )
+        ],
+        output=Binary(PDF, "application/pdf", "PO 7781.pdf"),
+        name="an octet-stream answer is typed by the file name",
     ),
     Case(
         "listAttachments",

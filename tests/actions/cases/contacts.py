@@ -138,7 +138,7 @@ CASES = [
                 "GET",
                 "/Contacts",
                 query={"where": 'Name.Contains("Textiles")', "page": "3"},
-                headers={"If-Modified-Since": "2026-06-01T00:00:00"},
+                headers={"If-Modified-Since": "2026-06-01T00:00:00Z"},
                 response=envelope(Contacts=[CONTACT]),
             )
         ],

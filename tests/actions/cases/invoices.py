@@ -55,7 +55,7 @@ CASES = [
             Exchange(
                 "GET",
                 "/Invoices",
-                headers={"If-Modified-Since": "2026-06-01T00:00:00"},
+                headers={"If-Modified-Since": "2026-06-01T00:00:00Z"},
                 response=envelope(Invoices=[]),
             )
         ],

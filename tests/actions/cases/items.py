@@ -133,7 +133,7 @@ CASES = [
                 "GET",
                 "/Items",
                 query={"where": "IsSold==true"},
-                headers={"If-Modified-Since": "2026-06-01T00:00:00"},
+                headers={"If-Modified-Since": "2026-06-01T00:00:00Z"},
                 response=envelope(Items=[ITEM]),
             )
         ],

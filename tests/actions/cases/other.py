@@ -34,14 +34,14 @@ CASES = [
             "method": "get",
             "url": "/Invoices?Statuses=AUTHORISED",
             "queryParams": [{"key": "page", "value": "2"}],
-            "headers": [{"key": "If-Modified-Since", "value": "2026-07-01T00:00:00"}],
+            "headers": [{"key": "If-Modified-Since", "value": "2026-07-01T00:00:00Z"}],
         },
         [
             Exchange(
                 "GET",
                 "/Invoices",
                 query={"Statuses": "AUTHORISED", "page": "2"},
-                headers={"If-Modified-Since": "2026-07-01T00:00:00", "Accept": "application/json"},
+                headers={"If-Modified-Since": "2026-07-01T00:00:00Z", "Accept": "application/json"},
                 response=envelope(Invoices=[]),
             )
         ],

@@ -111,7 +111,7 @@ CASES = [
                 "GET",
                 "/Payments",
                 query={"page": "1", "pageSize": "1000"},
-                headers={"If-Modified-Since": "2026-07-01T00:00:00"},
+                headers={"If-Modified-Since": "2026-07-01T00:00:00Z"},
                 response=envelope(
                     pagination={"page": 1, "pageSize": 1000, "pageCount": 2, "itemCount": 1001},
                     Payments=[PAYMENT],
@@ -121,7 +121,7 @@ CASES = [
                 "GET",
                 "/Payments",
                 query={"page": "2", "pageSize": "1000"},
-                headers={"If-Modified-Since": "2026-07-01T00:00:00"},
+                headers={"If-Modified-Since": "2026-07-01T00:00:00Z"},
                 response=envelope(
                     pagination={"page": 2, "pageSize": 1000, "pageCount": 2, "itemCount": 1001},
                     Payments=[PAYMENT],

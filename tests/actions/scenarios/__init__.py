@@ -30,6 +30,7 @@ def load_all() -> dict[str, Scenario]:
     from tests.actions.scenarios import (  # noqa: F401 - importing registers the scenarios
         accounts,
         attachments,
+        breadth,
         contacts,
         invoices,
         items,

@@ -14,11 +14,11 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from component.alerts.invoices import Alerts, first_record, refresh_contacts
 from component.executor import Executor
+from component.notify.inbound import FALLBACK_CATEGORY, FALLBACK_TYPE
 from component.runtime import Runtime
-from component.service.alerts import Alerts, first_record, refresh_contacts
 from component.service.connections import ServiceConnections
-from component.service.whatsapp_effects import FALLBACK_CATEGORY, FALLBACK_TYPE
 from component.storage.events import Event
 
 

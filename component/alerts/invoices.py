@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from component import errors
+from component.alerts import compose
 from component.executor import Executor
 from component.phones import default_region, whatsapp_number
 from component.runtime import Runtime
-from component.service import compose
 from component.service.config import ServiceConfig
 from component.service.connections import ServiceConnections
 from component.sessions import Session

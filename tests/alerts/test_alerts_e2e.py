@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from component.service.alerts import outbox_key
+from component.alerts.invoices import outbox_key
 from component.storage.outbox import Item
 from tests.service.conftest import Stack, service_config
 
@@ -230,7 +230,7 @@ async def test_contact_without_a_mobile_gets_nothing_and_nothing_is_lost(stack: 
 
 def test_template_parameters_are_configurable() -> None:
     from component import errors
-    from component.service import compose
+    from component.alerts import compose
 
     config = service_config(
         xero_wa_invoice_template="new_bill",

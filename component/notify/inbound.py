@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 from component.runtime import Runtime
 from component.service.config import ServiceConfig, normalise_word
-from component.service.whatsapp_payload import Inbound, StatusUpdate
 from component.storage.events import NewEvent
+from component.whatsapp import identity
+from component.whatsapp.payload import Inbound, StatusUpdate
 
 log = logging.getLogger("xero_wa.service.webhooks.whatsapp")
 
@@ -54,18 +55,37 @@ def apply(
     inbound: Sequence[Inbound],
 ) -> Applied:
     applied = Applied()
+    identity.learn(runtime, statuses, inbound)
     for status in statuses:
         _status(runtime, status, applied)
     stop, start = config.stop_words(), config.start_words()
     for message in inbound:
+        if message.kind == "system":
+            log.info("whatsapp identity: %s", identity.apply_change(runtime, message))
+            continue
         word = normalise_word(message.text)
         if word in stop:
-            runtime.store.optouts.add_phone(message.sender, reason=f"replied {word}")
-            applied.opted_out += 1
+            applied.opted_out += _opt(runtime, message, out=True, reason=f"replied {word}")
         elif word in start:
-            runtime.store.optouts.remove_phone(message.sender)
-            applied.opted_in += 1
+            applied.opted_in += _opt(runtime, message, out=False, reason="")
     return applied
+
+
+def _opt(runtime: Runtime, message: Inbound, *, out: bool, reason: str) -> int:
+    """STOP / START from a number, or from a BSUID alone (a customer with a username): the
+    number behind the id when it is known, and the id itself either way."""
+    optouts = runtime.store.optouts
+    phone = identity.phone_of(runtime, message)
+    if phone is None and message.user_id is None:
+        log.warning("STOP/START from a sender with neither phone nor user id: ignored")
+        return 0
+    if phone is not None:
+        optouts.add_phone(phone, reason=reason) if out else optouts.remove_phone(phone)
+    if message.user_id is not None:
+        optouts.add_user(message.user_id, reason=reason) if out else optouts.remove_user(
+            message.user_id
+        )
+    return 1
 
 
 def _status(runtime: Runtime, status: StatusUpdate, applied: Applied) -> None:

@@ -1,0 +1,38 @@
+"""The web app's routes, added to the service app by ``component.service.app``.
+
+Pages are listed here and nowhere else; each module under ``pages/`` holds their handlers.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from component.web import assets
+from component.web.page import page
+from component.web.pages import connections, events, login, optouts, playground
+
+GET, POST = ["GET"], ["POST"]
+GET_POST = ["GET", "POST"]
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/login", page(login.login_form, public=True), methods=GET),
+        Route("/login", page(login.login_submit, public=True), methods=POST),
+        Route("/logout", page(login.logout), methods=POST),
+        Route("/connections", page(connections.show), methods=GET),
+        Route("/connections/xero", page(connections.connect_xero), methods=POST),
+        Route(connections.CALLBACK_PATH, page(connections.xero_callback, public=True), methods=GET),
+        Route("/connections/whatsapp", page(connections.connect_whatsapp), methods=POST),
+        Route("/connections/check", page(connections.check), methods=POST),
+        Route("/connections/disconnect", page(connections.remove), methods=POST),
+        Route("/events", page(events.show), methods=GET_POST),
+        Route("/events/replay", page(events.replay), methods=POST),
+        Route("/optouts", page(optouts.show), methods=GET_POST),
+        Route("/optouts/add", page(optouts.add), methods=POST),
+        Route("/optouts/remove", page(optouts.remove), methods=POST),
+        Route("/playground", page(playground.index), methods=GET),
+        Route("/playground/{key}", page(playground.action), methods=GET_POST),
+        Mount("/static", app=StaticFiles(directory=assets.STATIC_DIR), name="static"),
+    ]

@@ -1,0 +1,90 @@
+"""What every page shares: the service state, the templates, the cookie signer and the policy.
+
+Built on the first page request (the signing key lives in the store, which the service's
+lifespan opens) and kept on ``app.state.web``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import jinja2
+from itsdangerous import Signer
+
+from component.web import assets, security
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from component.executor import Executor
+    from component.runtime import Runtime
+    from component.service.state import ServiceState
+
+
+@dataclass
+class WebState:
+    service: ServiceState
+    templates: jinja2.Environment
+    signer: Signer = field(repr=False)
+    csp: str
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.service.runtime
+
+    @property
+    def executor(self) -> Executor:
+        return self.service.executor
+
+    @property
+    def session_lifetime(self) -> timedelta:
+        return timedelta(hours=self.runtime.settings.xero_wa_session_hours)
+
+    def secure_cookies(self, request: Request) -> bool:
+        """Secure cookies over HTTPS, or whenever the public URL is https (behind a proxy)."""
+        public = self.service.config.xero_wa_public_url or ""
+        return request.url.scheme == "https" or public.lower().startswith("https://")
+
+
+_lock = asyncio.Lock()
+
+
+async def web_state(request: Request) -> WebState:
+    """The app's WebState, built once."""
+    app_state = request.app.state
+    existing: WebState | None = getattr(app_state, "web", None)
+    if existing is not None:
+        return existing
+    async with _lock:
+        existing = getattr(app_state, "web", None)
+        if existing is None:
+            existing = await asyncio.to_thread(build, app_state.service)
+            app_state.web = existing
+    return existing
+
+
+def build(service: ServiceState) -> WebState:
+    key = service.runtime.store.web_sessions.signing_key()
+    login = security.origin(service.runtime.settings.xero_authorize_url)
+    return WebState(
+        service=service,
+        templates=environment(),
+        signer=Signer(key, salt="xero-wa.web.session"),
+        csp=security.content_security_policy((login,) if login else ()),
+    )
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(assets.TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(("html", "svg")),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["htmx_file"] = assets.HTMX_FILE
+    env.globals["htmx_integrity"] = assets.htmx_integrity()
+    return env
