@@ -59,6 +59,8 @@ def executor(runtime: Runtime) -> Executor:
 
 #: Prefixes of every variable the product reads (settings, sandbox URL, spec root...).
 PRODUCT_ENV_PREFIXES = ("XERO_", "WHATSAPP_")
+#: Variables that steer the test suite itself (set by ``.ci/run``), not the product.
+TEST_CONTROL_ENV = frozenset({"XERO_WA_REQUIRE_BROWSER"})
 
 
 def product_env_names(environ: Mapping[str, str]) -> list[str]:
@@ -67,7 +69,8 @@ def product_env_names(environ: Mapping[str, str]) -> list[str]:
     return [
         name
         for name in environ
-        if name.upper().startswith(PRODUCT_ENV_PREFIXES) or name.upper() in fields
+        if (name.upper().startswith(PRODUCT_ENV_PREFIXES) or name.upper() in fields)
+        and name not in TEST_CONTROL_ENV
     ]
 
 
