@@ -20,9 +20,18 @@ from tests.service.conftest import (
     sandbox_config,
     stack,
     stack_config,
+    whatsapp_profile,
 )
 
-__all__ = ["api_settings", "make_service", "make_stack", "sandbox_config", "stack", "stack_config"]
+__all__ = [
+    "api_settings",
+    "make_service",
+    "make_stack",
+    "sandbox_config",
+    "stack",
+    "stack_config",
+    "whatsapp_profile",
+]
 pytestmark = pytest.mark.anyio
 
 

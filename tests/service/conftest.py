@@ -90,7 +90,8 @@ def whatsapp_headers(body: bytes, secret: str = APP_SECRET) -> dict[str, str]:
 
 
 #: The service settings of each WhatsApp provider profile's webhook proof; a test module that
-#: overrides ``whatsapp_profile`` with a parametrized fixture runs under each.
+#: overrides ``whatsapp_profile`` (default "meta", tests/conftest.py) with a parametrized fixture
+#: runs under each.
 WHATSAPP_PROFILES: dict[str, dict[str, Any]] = {
     "meta": {},
     "360dialog": {
@@ -98,11 +99,6 @@ WHATSAPP_PROFILES: dict[str, dict[str, Any]] = {
         "whatsapp_webhook_header": "x-360dialog-signature",
     },
 }
-
-
-@pytest.fixture
-def whatsapp_profile() -> str:
-    return "meta"
 
 
 def proven_headers(service: Service, body: bytes, secret: str = APP_SECRET) -> dict[str, str]:
