@@ -20,7 +20,6 @@ from tests.service.conftest import (
     sandbox_config,
     stack,
     stack_config,
-    whatsapp_profile,
 )
 
 __all__ = [
@@ -30,7 +29,6 @@ __all__ = [
     "sandbox_config",
     "stack",
     "stack_config",
-    "whatsapp_profile",
 ]
 pytestmark = pytest.mark.anyio
 
