@@ -52,6 +52,8 @@ def service_config(**changes: Any) -> ServiceConfig:
         "whatsapp_verify_token": VERIFY_TOKEN,
         "xero_wa_worker": False,
         "xero_wa_poll_interval_seconds": 0,
+        "xero_wa_scheduler": False,
+        "xero_wa_tenant_refresh_seconds": 0,
         **changes,
     }
     return ServiceConfig(_env_file=None, **values)  # type: ignore[call-arg]
