@@ -29,7 +29,7 @@ __all__ = [
     "sandbox_config",
     "stack",
     "stack_config",
-]
+]  # whatsapp_profile comes from tests/conftest.py
 pytestmark = pytest.mark.anyio
 
 
