@@ -19,6 +19,9 @@ from component.executor import Executor
 from component.notify.fallback import on_undeliverable
 from component.notify.inbound import FALLBACK_CATEGORY, FALLBACK_TYPE
 from component.notify.recipient import first_record, refresh_contacts
+from component.replies import handle as replies
+from component.replies.record import CATEGORY as REPLY_CATEGORY
+from component.replies.record import REPLY_TYPES
 from component.runtime import Runtime
 from component.service.connections import ServiceConnections
 from component.storage.events import Event
@@ -48,6 +51,8 @@ class EventProcessor:
                 refresh_contacts, self.runtime, event.tenant_id, [contact]
             )
             return f"contact cache refreshed ({stored})"
+        if event.category == REPLY_CATEGORY and event.event_type in REPLY_TYPES:
+            return await replies.process(self.runtime, self.connections, event)
         if event.category == FALLBACK_CATEGORY and event.event_type == FALLBACK_TYPE:
             session = await self.connections.xero(event.tenant_id)
             emailed = await on_undeliverable(self.runtime, session, event.resource_id)

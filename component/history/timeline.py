@@ -16,6 +16,7 @@ from component.orgs.find import unknown
 from component.runtime import Runtime
 from component.storage.activity import Notification
 from component.storage.invoice_facts import InvoiceFact
+from component.storage.replies import Reply
 
 
 def invoice_timelines(runtime: Runtime, wanted: str) -> list[dict[str, Any]]:
@@ -70,6 +71,7 @@ def contact_timelines(runtime: Runtime, wanted: str) -> list[dict[str, Any]]:
                 steps.append(
                     {"at": fact.paid_on, "event": "paid", "invoice": numbers[fact.invoice_id]}
                 )
+        steps += [_reply_step(r, numbers) for r in store.replies.of_contact(tenant_id, contact_id)]
         out.append(
             {
                 "contact": {
@@ -160,6 +162,24 @@ def _org_names(runtime: Runtime) -> dict[str, str]:
     return {o.tenant_id: o.name or o.tenant_id for o in runtime.store.organisations.all()}
 
 
+def _reply_step(reply: Reply, numbers: dict[str, str]) -> dict[str, Any]:
+    """A customer's message (``component.replies``): what they said and what it changed."""
+    what = {"paid": "tapped Paid already", "more_time": "tapped Need more time"}.get(
+        reply.intent, "stopped reminders" if reply.intent == "stop" else "replied"
+    )
+    step: dict[str, Any] = {
+        "at": reply.received_at,
+        "event": f"customer {what}",
+        "invoices": [numbers.get(i, i) for i in reply.invoice_ids],
+        "text": reply.text,
+        "outcome": reply.outcome,
+        "messageId": reply.wamid,
+    }
+    if reply.owner_told_at:
+        step["ownerToldAt"] = reply.owner_told_at
+    return step
+
+
 def render(timelines: list[dict[str, Any]], subject: str) -> list[str]:
     """Plain lines for the terminal (``xero-wa history`` without ``--json``)."""
     lines = []
@@ -193,4 +213,6 @@ def _line(step: dict[str, Any]) -> str:
         parts.append(f"code {step['code']}: {step.get('meaning')}")
     if step.get("text"):
         parts.append(f"“{step['text']}”")
+    if step.get("outcome"):
+        parts.append(str(step["outcome"]))
     return " · ".join(parts)

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from component.notify.optouts import ReplyWords, normalise_word, reply_words
+from component.replies.record import on_reply, reply_fallback
 from component.runtime import Runtime
 from component.storage.events import NewEvent
 from component.whatsapp import identity
@@ -35,6 +36,7 @@ log = logging.getLogger("xero_wa.notify.inbound")
 
 SENT_STATUSES = frozenset({"sent", "delivered", "read", "played"})
 UNDELIVERABLE = 131026
+OUT_OF_WINDOW = 131047
 FALLBACK_CATEGORY = "WHATSAPP"
 FALLBACK_TYPE = "UNDELIVERABLE"
 
@@ -77,6 +79,8 @@ def apply(
         applied.opted_out += outcome == "stop"
         applied.opted_in += outcome == "start"
         applied.replies += outcome == "reply"
+        if outcome in ("stop", "start", "reply", "ignored"):
+            log.info("whatsapp %s", on_reply(runtime, message, outcome))
     return applied
 
 
@@ -142,6 +146,8 @@ def on_status(runtime: Runtime, status: StatusUpdate) -> str:
     undeliverable = status.status == "failed" and UNDELIVERABLE in status.error_codes()
     if undeliverable and _queue_fallback(runtime, key, status):
         outcome = f"{outcome}; e-mail fallback queued"
+    if status.status == "failed" and OUT_OF_WINDOW in status.error_codes():
+        outcome = f"{outcome}; {reply_fallback(runtime, key)}"
     return outcome
 
 

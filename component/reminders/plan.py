@@ -36,6 +36,7 @@ NEEDS_REVIEW = "needs_review"
 FAILED_BEFORE = "failed_before"
 STOPPED = "stopped"
 OPTED_OUT = "opted_out"
+PAUSED = "paused_by_reply"
 NO_NUMBER = "no_whatsapp_number"
 CONTACT_UNKNOWN = "contact_unknown"
 QUIET_HOURS = "quiet_hours"
@@ -61,10 +62,23 @@ class Due:
     candidate: Candidate
     stage: Stage
     days: int
+    #: The one reminder the day after a promised date passed unpaid carries an extra outbox item,
+    #: ``after-promise-2026-12-15``, so it goes once; with the stage already sent before the
+    #: promise, the marker alone is claimed (the stage's template is sent again).
+    marker: str | None = None
+    stage_open: bool = True
 
     @property
     def item(self) -> Item:
-        return Item(self.candidate.tenant_id, self.candidate.invoice_id, self.stage.key)
+        stage = self.stage.key if self.stage_open or self.marker is None else self.marker
+        return Item(self.candidate.tenant_id, self.candidate.invoice_id, stage)
+
+    @property
+    def items(self) -> list[Item]:
+        found = [self.item]
+        if self.marker is not None and self.stage_open:
+            found.append(Item(self.candidate.tenant_id, self.candidate.invoice_id, self.marker))
+        return found
 
 
 @dataclass(frozen=True)
@@ -91,7 +105,7 @@ class Message:
 
     @property
     def items(self) -> list[Item]:
-        return [due.item for due in self.dues]
+        return [item for due in self.dues for item in due.items]
 
     @property
     def key(self) -> str:
@@ -108,6 +122,23 @@ class ContactPlan:
 
 
 @dataclass(frozen=True)
+class ContactPause:
+    """A contact's reply pause as planning sees it: a reason to skip now, or the invoices of a
+    broken promise that get one reminder (``repeat`` names its outbox marker)."""
+
+    reason: str | None = None
+    invoices: frozenset[str] = frozenset()
+    repeat: str | None = None
+
+    def follows_up(self, candidate: Candidate) -> bool:
+        return self.repeat is not None and candidate.invoice_id.lower() in self.invoices
+
+
+NO_PAUSE = ContactPause()
+Paused = Callable[[str], ContactPause]
+
+
+@dataclass(frozen=True)
 class PlanContext:
     """What planning needs besides the contact's invoices (fixed for one tenant's run)."""
 
@@ -119,6 +150,8 @@ class PlanContext:
     item_reason: ItemReason = lambda _item: None
     #: (contact_id, phone) → why they are opted out (a STOP reply...), or None.
     opted_out: OptOutReason = lambda _contact, _phone: None
+    #: contact_id → its reply pause (``component.replies.pauses``).
+    paused: Paused = lambda _contact: NO_PAUSE
 
 
 def plan_contact(
@@ -126,8 +159,12 @@ def plan_contact(
 ) -> ContactPlan:
     """The message for one contact's candidates (all of the same contact), and the skips."""
     plan = ContactPlan()
-    dues = [due for c in candidates if (due := _due(ctx, c, plan.skips)) is not None]
+    pause = ctx.paused(candidates[0].contact_id) if candidates else NO_PAUSE
+    dues = [due for c in candidates if (due := _due(ctx, c, plan.skips, pause)) is not None]
     if not dues:
+        return plan
+    if pause.reason is not None:
+        _skip_all(plan, dues, PAUSED, pause.reason)
         return plan
     if contact is None:
         _skip_all(plan, dues, CONTACT_UNKNOWN, "the contact is not in Xero's contact list")
@@ -149,7 +186,12 @@ def plan_contact(
     return plan
 
 
-def _due(ctx: PlanContext, candidate: Candidate, skips: list[Skip]) -> Due | None:
+def _due(
+    ctx: PlanContext,
+    candidate: Candidate,
+    skips: list[Skip],
+    pause: ContactPause = None,  # type: ignore[assignment]
+) -> Due | None:
     policy = ctx.policy
     stage = reached_stage(policy, candidate.due, ctx.as_of)
     days = days_from_due(candidate.due, ctx.as_of)
@@ -167,6 +209,10 @@ def _due(ctx: PlanContext, candidate: Candidate, skips: list[Skip]) -> Due | Non
         return None
     due = Due(candidate, stage, days)
     reason = ctx.item_reason(due.item)
+    if pause is not None and pause.follows_up(candidate):
+        marker = Item(candidate.tenant_id, candidate.invoice_id, str(pause.repeat))
+        if ctx.item_reason(marker) in (None, "open"):
+            return Due(candidate, stage, days, pause.repeat, reason in (None, "open"))
     if reason not in (None, "open"):
         code = _OUTBOX_REASONS.get(
             str(reason), STOPPED if str(reason).startswith("stopped") else ALREADY_SENT

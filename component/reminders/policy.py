@@ -137,6 +137,19 @@ class Toggle(_Model):
     enabled: bool = True
 
 
+class Replies(_Model):
+    """What a customer's reply does (``component.replies``): any message pauses that contact's
+    reminders for ``pauseDays``; "Need more time" asks for a date within ``promiseMaxDays`` and
+    pauses until that date plus ``promiseGraceDays``; answers and the owner's message use
+    ``language`` (a shipped template language: en, en_US or hi)."""
+
+    pause_days: int = Field(default=7, ge=1, le=90)
+    promise_max_days: int = Field(default=30, ge=1, le=180)
+    promise_grace_days: int = Field(default=2, ge=0, le=30)
+    forward_to_owner: bool = True
+    language: Language = "en"
+
+
 class Phones(_Model):
     default_region: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
 
@@ -156,6 +169,7 @@ class Policy(_Model):
     history_notes: Toggle = Field(default_factory=lambda: Toggle(enabled=False))
     email_fallback: Toggle = Field(default_factory=lambda: Toggle(enabled=False))
     phones: Phones = Field(default_factory=Phones)
+    replies: Replies = Field(default_factory=Replies)
     locale: str | None = None
 
     @field_validator("locale")

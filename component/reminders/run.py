@@ -40,6 +40,7 @@ from component.reminders.policy import Policy
 from component.reminders.report import Entry, Report
 from component.reminders.send import Sender
 from component.reminders.stages import earliest_due_date, latest_due_date
+from component.replies.pauses import contact_pause
 from component.runtime import Runtime
 from component.sessions import Session
 from component.storage.outbox import Item
@@ -184,6 +185,7 @@ async def _run_tenant(
         group_opted_out=members,
         item_reason=lambda item: _item_reason(runtime, item),
         opted_out=lambda contact, phone: _opted_out(runtime, org.tenant_id, contact, phone, policy),
+        paused=lambda contact: contact_pause(runtime, org.tenant_id, contact, as_of),
     )
     sender = Sender(
         runtime=runtime,

@@ -27,6 +27,7 @@ from component.storage.organisations import OrganisationsRepo
 from component.storage.outbox import OutboxRepo
 from component.storage.paylinks import PayLinksRepo
 from component.storage.reminder_cache import CandidatesRepo, ContactsCacheRepo
+from component.storage.replies import RepliesRepo
 from component.storage.runs import RunsRepo
 from component.storage.schedule import ScheduleRepo
 from component.storage.schema import MIGRATIONS
@@ -57,6 +58,7 @@ class Store:
         self.accounts = AccountsRepo(self)
         self.web_sessions = WebSessionsRepo(self)
         self.identities = IdentitiesRepo(self)
+        self.replies = RepliesRepo(self)
 
     @classmethod
     def open(cls, path: Path) -> Store:

@@ -18,7 +18,10 @@ The rules, per send:
    outbox and the status webhook decide.
 
 ``to`` must already be E.164 with "+": without it Meta prepends the BUSINESS number's country
-code, which is how reminders end up at wrong "+91" numbers. Use ``component.phones`` first.
+code, which is how reminders end up at wrong "+91" numbers. Use ``component.phones`` first. A
+business-scoped user id (``IN.1502576394655843``: a customer with a username whose number is
+not known) is sent as Meta's ``recipient`` field instead of ``to`` (the answer then carries
+``user_id`` rather than ``wa_id``).
 
 Every accepted message is recorded in the store (wamid, recipient, template, callback data) so
 ``getWhatsAppMessageStatus`` and the status webhook can tie statuses back to it.
@@ -43,6 +46,7 @@ from component.values import Binary
 from component.whatsapp import errors as wa_errors
 from component.whatsapp.errors import Subject, meta_code
 from component.whatsapp.pacer import WhatsAppPacer, pacer_for
+from component.whatsapp.params import BSUID
 from component.whatsapp.provider import provider_of
 from component.whatsapp.retry import SendPolicy, Tries
 
@@ -119,16 +123,21 @@ class WhatsAppClient:
         return await self._send(payload, Subject(f"text message to {to}", to), on_leaving)
 
     def _envelope(self, to: str, kind: str, callback_data: str | None) -> dict[str, Any]:
-        if not E164.match(to):
+        if BSUID.match(to):
+            address = {"recipient": to}
+        elif E164.match(to):
+            address = {"to": to}
+        else:
             raise errors.InputError.single(
                 "to",
-                f"{to!r} is not an E.164 number with a leading + (e.g. +919820012345); without "
-                "the + WhatsApp would prepend the business number's country code",
+                f"{to!r} is not an E.164 number with a leading + (e.g. +919820012345) nor a "
+                "WhatsApp user id (e.g. IN.1502576394655843); without the + WhatsApp would "
+                "prepend the business number's country code",
             )
         payload: dict[str, Any] = {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
-            "to": to,
+            **address,
             "type": kind,
         }
         if callback_data is not None:
@@ -139,7 +148,7 @@ class WhatsAppClient:
         self, payload: dict[str, Any], subject: Subject, on_leaving: Leaving | None
     ) -> SendResult:
         url = self.provider.messages_url(self.phone_number_id)
-        to = str(payload["to"])
+        to = addressee(payload)
         tries = Tries()
         leaving = _Once(on_leaving)
         while True:
@@ -209,8 +218,10 @@ class WhatsAppClient:
             contact = (body.get("contacts") or [{}])[0]
             result = SendResult(
                 message_id=str(message["id"]),
-                wa_id=str(contact.get("wa_id") or payload["to"].lstrip("+")),
-                to=str(payload["to"]),
+                wa_id=str(
+                    contact.get("wa_id") or contact.get("user_id") or addressee(payload).lstrip("+")
+                ),
+                to=addressee(payload),
                 message_status=str(message.get("message_status") or "accepted"),
                 response=body,
             )
@@ -367,6 +378,11 @@ def _json(response: httpx.Response, subject: Subject) -> dict[str, Any]:
             errors.UpstreamInfo(wa_errors.SERVICE, response.status_code),
         )
     return body
+
+
+def addressee(payload: Mapping[str, Any]) -> str:
+    """The number (``to``) or user id (``recipient``) a send goes to."""
+    return str(payload.get("to") or payload.get("recipient") or "")
 
 
 def _objects(value: Any) -> list[dict[str, Any]]:

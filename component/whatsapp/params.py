@@ -14,6 +14,7 @@ recipient's country decides (en_IN for +91, en_AU for +61, en_GB for +44, en_US 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -26,11 +27,17 @@ from component import errors
 from component.phones import default_region, normalise_recipient
 from component.whatsapp import templates as t
 
+#: A business-scoped user id: ISO country, optional ENT (a parent id), up to 128 alphanumerics.
+BSUID = re.compile(r"^[A-Z]{2}(?:\.ENT)?\.[A-Za-z0-9]{1,128}$")
+
 _BUTTON_SUBTYPES = {"url", "quick_reply", "copy_code"}
 
 
 def recipient(value: str, settings_region: str | None) -> str:
-    """An action's ``to`` as E.164: "+…" kept, other forms read in the configured region."""
+    """An action's ``to`` as E.164: "+…" kept, other forms read in the configured region; a
+    WhatsApp user id (``IN.1502576394655843``) is kept as it is (sent as ``recipient``)."""
+    if BSUID.match(value.strip()):
+        return value.strip()
     try:
         return normalise_recipient(value, default_region=default_region(settings_region, None))
     except ValueError as exc:
@@ -40,7 +47,11 @@ def recipient(value: str, settings_region: str | None) -> str:
 
 
 def locale_for(e164: str) -> str:
-    """English in the recipient's country (en_IN, en_AU...), else plain English."""
+    """English in the recipient's country (en_IN, en_AU...), else plain English; a user id's
+    country is its prefix (``IN.…``)."""
+    if BSUID.match(e164):
+        country = f"en_{e164[:2]}"
+        return country if localedata.exists(country) else "en"
     region = phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
     candidate = f"en_{region}"
     return candidate if region and localedata.exists(candidate) else "en"

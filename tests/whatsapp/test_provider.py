@@ -151,3 +151,22 @@ def test_each_scheme_verifies_its_own_proof_and_refuses_the_others() -> None:
     assert not shared.verify(body, {"x-webhook-secret": "s3cre"})
     assert not WebhookSignature("", "meta").verify(body, WebhookSignature("", "meta").sign(body))
     assert "s3cret" not in repr(meta) + repr(shared)
+
+
+async def test_a_user_id_goes_as_recipient_not_to(runtime: Runtime, httpx_mock: HTTPXMock) -> None:
+    answer = {
+        "messaging_product": "whatsapp",
+        "contacts": [{"input": "IN.1502576394655843", "user_id": "IN.1502576394655843"}],
+        "messages": [{"id": "wamid.x", "message_status": "accepted"}],
+    }
+    httpx_mock.add_response(method="POST", url=f"{D360}/messages", json=answer)
+    client = await client_for(runtime, **DIALOG)
+
+    result = await client.send_text("IN.1502576394655843", "Thanks, noted")
+
+    request = httpx_mock.get_request()
+    assert request is not None
+    sent = json.loads(request.content)
+    assert sent["recipient"] == "IN.1502576394655843"
+    assert "to" not in sent
+    assert (result.to, result.wa_id) == ("IN.1502576394655843", "IN.1502576394655843")

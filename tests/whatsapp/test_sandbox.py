@@ -324,3 +324,26 @@ async def test_templates_are_listed_with_their_status(wa: Harness) -> None:
     assert {"invoice_new", "payment_received", "payment_reminder_multi"} <= {
         row["name"] for row in found
     }
+
+
+async def test_a_customer_known_only_by_user_id_is_answered_through_it(wa: Harness) -> None:
+    """A customer with a username wrote (no number in the webhook): the answer goes to their
+    business-scoped user id as Meta's ``recipient``; Meta answers with ``user_id``."""
+    world = wa.sandbox.world
+    user = world.users.add("919820066666", name="Asha", username="asha.tex", hides_phone=True)
+    world.inbound("919820066666", "can you resend the invoice?")
+
+    result = await wa.client.send_text(user.user_id, "Of course, here it is.")
+
+    [sent] = world.message_list()
+    assert sent["user_id"] == user.user_id
+    assert result.to == user.user_id
+    assert result.wa_id == user.user_id
+    assert wa.runtime.store.messages.sent(result.message_id) is not None
+
+
+async def test_neither_number_nor_user_id_is_refused_before_sending(wa: Harness) -> None:
+    with pytest.raises(errors.InputError) as info:
+        await wa.client.send_text("asha.tex", "hi")
+    assert "nor a WhatsApp user id" in str(info.value)
+    assert wa.sandbox.world.message_list() == []

@@ -1,0 +1,1 @@
+"""Replies pause chasing: what a customer's answer to a reminder changes (see ``handle``)."""
