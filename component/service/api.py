@@ -22,6 +22,7 @@ from component.service import auth
 from component.service.http import (
     error_response,
     internal_error,
+    is_large,
     json_response,
     off_loop,
     read_body,
@@ -55,7 +56,7 @@ def guarded(handler: Callable[[Request, ServiceState], Awaitable[Response]]) -> 
 
 # ----------------------------------------------------------------------------- catalogue
 async def list_actions(request: Request, state: ServiceState) -> Response:
-    return json_response({"data": state.manifest()["actions"]})
+    return Response(state.encoded("actions"), media_type="application/json")
 
 
 async def get_action(request: Request, state: ServiceState) -> Response:
@@ -64,7 +65,7 @@ async def get_action(request: Request, state: ServiceState) -> Response:
 
 
 async def manifest(request: Request, state: ServiceState) -> Response:
-    return json_response(state.manifest())
+    return Response(state.encoded("manifest"), media_type="application/json")
 
 
 def _entry(state: ServiceState, table: str, kind: str, key: str) -> dict[str, Any]:
@@ -97,7 +98,9 @@ async def _invoke(request: Request, state: ServiceState, kind: Kind) -> Response
     state.executor.prepare(key, kind)
     body = await read_body(request, state.config.xero_wa_max_body_bytes)
     inputs, connection = await off_loop(parse_invoke_body, body)
-    result = await state.executor.invoke(key, inputs, connection, kind=kind, source="api")
+    result = await state.executor.invoke(
+        key, inputs, connection, kind=kind, source="api", offload=is_large(body)
+    )
     return json_response(result)
 
 
