@@ -14,8 +14,9 @@ The sandbox is ``component.sandbox.serve.serve`` in a child process on a free po
 that exactly 10,000 (and 100,000) invoices are overdue. The bench policy disables pay links:
 10,000 links cost 10,000 Xero calls (2.8 hours at 60 a minute, two days of budget), so the bench
 sends two templates of its own without a "View and pay" button (registered on the bench's
-sandbox, ``BENCH_TEMPLATES``); history notes and e-mail fallback are off for the same reason. The memory runs raise the sandbox's and the client's limits (Xero 100,000/min,
-WhatsApp 100,000/s) so that the 100,000-invoice run does not take hours; figures 1-3 come from
+sandbox, ``BENCH_TEMPLATES``); history notes and e-mail fallback are off for the same reason.
+The memory runs raise the sandbox's and the client's limits (Xero 100,000/min, WhatsApp
+100,000/s) so that the 100,000-invoice run does not take hours; figures 1-3 come from
 the run at Xero's and WhatsApp's real limits.
 
 Usage: python bench/remind.py [--skip-memory]
