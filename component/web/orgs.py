@@ -53,3 +53,19 @@ def pick(orgs: list[Org], wanted: str) -> Org | None:
     """The organisation asked for, else the first one; None when there is none at all."""
     folded = wanted.casefold()
     return next((o for o in orgs if o.tenant_id.casefold() == folded), orgs[0] if orgs else None)
+
+
+def policy_text(runtime: Runtime, org: Org) -> str:
+    """The YAML of the organisation's reminder policy (the shipped default until one is saved)."""
+    from component.reminders.policy import DEFAULT_POLICY_PATH
+
+    return DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+
+
+def save_policy(runtime: Runtime, org: Org, text: str) -> None:
+    """Store ``text`` as the organisation's own copy of its policy (validated by the caller)."""
+    runtime.store.organisations.update(
+        org.tenant_id,
+        {"policy_source": "stored", "policy_path": None, "policy_yaml": text},
+        runtime.clock.now(),
+    )

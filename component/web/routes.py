@@ -10,7 +10,16 @@ from starlette.staticfiles import StaticFiles
 
 from component.web import assets
 from component.web.page import page
-from component.web.pages import connections, contacts, events, login, optouts, playground, review
+from component.web.pages import (
+    connections,
+    contacts,
+    events,
+    login,
+    optouts,
+    playground,
+    policy,
+    review,
+)
 
 GET, POST = ["GET"], ["POST"]
 GET_POST = ["GET", "POST"]
@@ -35,6 +44,8 @@ def routes() -> list[BaseRoute]:
         Route("/optouts", page(optouts.show), methods=GET_POST),
         Route("/optouts/add", page(optouts.add), methods=POST),
         Route("/optouts/remove", page(optouts.remove), methods=POST),
+        Route("/policy", page(policy.show), methods=GET),
+        Route("/policy", page(policy.submit), methods=POST),
         Route("/review", page(review.show), methods=GET_POST),
         Route("/review/settle", page(review.settle), methods=POST),
         Route("/playground", page(playground.index), methods=GET),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from tests.web.browser.conftest import Journey
 
@@ -239,5 +240,36 @@ def test_every_page_reads_at_360_pixels_and_by_keyboard(journey: Journey) -> Non
     page.keyboard.type("+61 412 345 678")
     page.keyboard.press("Enter")  # submits the form from the keyboard
     assert "opted out of every organisation" in page.get_by_role("status").inner_text()
+    journey.screenshot()
+    journey.assert_no_csp_violations()
+
+
+def open_all_hours(page: Any) -> None:
+    """Let the preview plan any day at any hour (the journey must not depend on the clock)."""
+    page.get_by_label("Quiet hours from").fill("")
+    page.get_by_label("Quiet hours until").fill("")
+    for day in ("sat", "sun"):
+        page.get_by_label(day, exact=True).check()
+
+
+def test_opt_a_contact_out_and_see_the_next_dry_run_skip_it(journey: Journey) -> None:
+    connect_demo(journey)
+    page = journey.page
+    journey.sign_in("/policy")
+    open_all_hours(page)
+    page.get_by_role("button", name="Preview", exact=True).click()
+    name = page.locator("#preview-messages > li strong").first.inner_text()
+    contact = journey.live.xero(f'/Contacts?where=Name=="{name}"')["Contacts"][0]
+    journey.go(f"/contacts/{contact['ContactID']}")
+    page.get_by_label("Reason").fill("asked on the phone")
+    page.get_by_role("button", name="Stop WhatsApp reminders").click()
+    assert "no more WhatsApp reminders" in page.get_by_role("status").inner_text()
+    journey.go("/policy")
+    open_all_hours(page)
+    page.get_by_role("button", name="Preview", exact=True).click()
+    preview = page.locator("#preview").inner_text()
+    assert "opted out" in preview
+    names = page.locator("#preview-messages > li strong").all_inner_texts()
+    assert name not in names
     journey.screenshot()
     journey.assert_no_csp_violations()

@@ -1,0 +1,102 @@
+"""``/policy``: the policy as a form and as YAML, errors beside fields, preview, save."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from component.reminders.policy import DEFAULT_POLICY_PATH
+from tests.web.conftest import Web, csrf_of
+
+pytestmark = pytest.mark.anyio
+
+
+def form_of(html: str) -> dict[str, str]:
+    """The first (form) editor's fields as a browser would send them."""
+    form = html[html.index('<form method="post" action="/policy"') :]
+    form = form[: form.index("</form>")]
+    data: dict[str, str] = {}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form):
+        if 'type="checkbox"' in name:
+            continue
+        data[name] = value
+    for name in re.findall(
+        r'<input type="checkbox" id="[^"]+" name="([^"]+)" value="yes" checked>', form
+    ):
+        data[name] = "yes"
+    for name, body in re.findall(r'<select id="[^"]+" name="([^"]+)">(.*?)</select>', form, re.S):
+        picked = re.search(r'<option value="([^"]*)" selected>', body)
+        data[name] = picked.group(1) if picked else ""
+    for name, body in re.findall(
+        r'<textarea id="[^"]+" name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S
+    ):
+        data[name] = body
+    import html as html_lib
+
+    return {k: html_lib.unescape(v) for k, v in data.items()}
+
+
+async def test_the_form_shows_the_default_policy(connected: Web) -> None:
+    page = (await connected.client.get("/policy")).text
+    assert 'id="stages-0-key" name="stages-0-key" value="due_soon"' in page
+    assert 'id="stages-4-days" name="stages-4-days" value="30"' in page
+    assert 'id="quietHours-start" name="quietHours-start" type="time" value="20:00"' in page
+    assert 'id="day-sat" name="businessDays" value="sat">' in page  # not checked
+    assert "payment_reminder_multi" in page
+    assert DEFAULT_POLICY_PATH.read_text(encoding="utf-8").splitlines()[0][:20] in page
+
+
+async def test_a_bad_stage_is_shown_beside_its_field_and_nothing_is_previewed(
+    connected: Web,
+) -> None:
+    page = (await connected.client.get("/policy")).text
+    data = form_of(page)
+    data.update({"stages-1-days": "soon", "_do": "preview-form", "csrf_token": csrf_of(page)})
+    response = await connected.client.post("/policy", data=data)
+    assert response.status_code == 400
+    assert re.search(r'id="stages-1-days-error">[^<]*integer', response.text)
+    assert 'id="preview"' not in response.text
+
+
+async def test_yaml_errors_name_the_line(connected: Web) -> None:
+    response = await connected.form_post(
+        "/policy",
+        {"_do": "preview-yaml", "yaml": "version: 1\nstages: []\nquietHour: 1\n"},
+        page="/policy",
+    )
+    assert response.status_code == 400
+    assert re.search(r"line 2: stages: ", response.text)
+    assert re.search(r"line 3: quietHour: ", response.text)
+
+
+async def sandbox_messages(web: Web) -> list[dict[str, object]]:
+    import httpx
+
+    async with httpx.AsyncClient(
+        transport=web.sandbox.transport, base_url="http://sandbox.invalid"
+    ) as c:
+        rows: list[dict[str, object]] = (await c.get("/_sandbox/whatsapp/messages")).json()[
+            "messages"
+        ]
+    return rows
+
+
+async def test_preview_lists_each_contacts_message_and_sends_nothing(connected: Web) -> None:
+    page = (await connected.client.get("/policy")).text
+    data: dict[str, object] = dict(form_of(page))
+    data.update(
+        {
+            "_do": "preview-form",
+            "csrf_token": csrf_of(page),
+            "quietHours-start": "",  # any hour and any day, so the preview does not depend on now
+            "quietHours-end": "",
+            "businessDays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        }
+    )
+    response = await connected.client.post("/policy", data=data)  # type: ignore[arg-type]
+    assert response.status_code == 200, response.text
+    assert 'id="preview"' in response.text
+    assert re.search(r"\d+ messages would be sent", response.text)
+    assert response.text.count('<pre class="message">') >= 1
+    assert await sandbox_messages(connected) == []
