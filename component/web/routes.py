@@ -13,7 +13,9 @@ from component.web.page import page
 from component.web.pages import (
     connections,
     contacts,
+    dashboard,
     events,
+    invoices,
     login,
     optouts,
     playground,
@@ -27,6 +29,7 @@ GET_POST = ["GET", "POST"]
 
 def routes() -> list[BaseRoute]:
     return [
+        Route("/", page(dashboard.show), methods=GET),
         Route("/login", page(login.login_form, public=True), methods=GET),
         Route("/login", page(login.login_submit, public=True), methods=POST),
         Route("/logout", page(login.logout), methods=POST),
@@ -41,6 +44,8 @@ def routes() -> list[BaseRoute]:
         Route("/contacts/{contactId}/phone", page(contacts.fix_phone), methods=POST),
         Route("/events", page(events.show), methods=GET_POST),
         Route("/events/replay", page(events.replay), methods=POST),
+        Route("/invoices", page(invoices.index), methods=GET_POST),
+        Route("/invoices/{invoiceId}", page(invoices.timeline), methods=GET),
         Route("/optouts", page(optouts.show), methods=GET_POST),
         Route("/optouts/add", page(optouts.add), methods=POST),
         Route("/optouts/remove", page(optouts.remove), methods=POST),
