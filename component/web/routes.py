@@ -30,6 +30,7 @@ GET_POST = ["GET", "POST"]
 def routes() -> list[BaseRoute]:
     return [
         Route("/", page(dashboard.show), methods=GET),
+        Route("/reminders/run", page(dashboard.run_now), methods=POST),
         Route("/login", page(login.login_form, public=True), methods=GET),
         Route("/login", page(login.login_submit, public=True), methods=POST),
         Route("/logout", page(login.logout), methods=POST),

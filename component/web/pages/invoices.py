@@ -49,7 +49,6 @@ async def timeline(page: Page) -> Response:
         raise PageError(
             404,
             "No such invoice",
-            f"Nothing was sent about invoice {invoice_id}"
-            + (f" in {org.label}." if org else "."),
+            f"Nothing was sent about invoice {invoice_id}" + (f" in {org.label}." if org else "."),
         )
     return page.render("invoice.html", org=org, found=mine[0])
