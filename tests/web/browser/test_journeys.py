@@ -273,3 +273,74 @@ def test_opt_a_contact_out_and_see_the_next_dry_run_skip_it(journey: Journey) ->
     assert name not in names
     journey.screenshot()
     journey.assert_no_csp_violations()
+
+
+def save_open_policy(journey: Journey) -> None:
+    """Edit the policy in the form (any hour, any day), preview it, then save it."""
+    page = journey.page
+    journey.go("/policy")
+    open_all_hours(page)
+    page.get_by_role("button", name="Preview", exact=True).click()
+    assert page.locator("#preview-messages > li").count() > 0
+    open_all_hours(page)
+    page.get_by_role("button", name="Save", exact=True).click()
+    assert "uses this policy from its next run" in page.get_by_role("status").inner_text()
+
+
+def test_edit_the_policy_preview_and_save(journey: Journey) -> None:
+    connect_demo(journey)
+    page = journey.page
+    journey.sign_in("/policy")
+    page.get_by_label("Stage 3 name").fill("overdue_7")
+    page.get_by_label("Days").nth(2).fill("next week")
+    page.get_by_role("button", name="Preview", exact=True).click()
+    assert "integer" in page.locator("#stages-2-days-error").inner_text()
+    assert page.locator("#preview").count() == 0
+    page.get_by_label("Days").nth(2).fill("8")
+    save_open_policy(journey)
+    journey.go("/policy")
+    assert page.get_by_label("Days").nth(2).input_value() == "8"
+    assert "days: 8" in page.get_by_label("Policy (the format of reminders.yaml)").input_value()
+    journey.screenshot()
+    journey.assert_no_csp_violations()
+
+
+def test_dashboard_numbers_match_a_sandbox_run(journey: Journey) -> None:
+    connect_demo(journey)
+    page = journey.page
+    journey.sign_in("/policy")
+    save_open_policy(journey)
+    journey.go("/")
+    assert page.locator('[data-figure="sent"]').inner_text() == "0"
+    page.get_by_role("button", name="Send due reminders now").click()
+    notice = page.get_by_role("status").inner_text()
+    sent = int(re.search(r": (\d+) sent", notice).group(1))  # type: ignore[union-attr]
+    assert sent > 0
+    messages = journey.live.sandbox("GET", "/whatsapp/messages")["messages"]
+    assert len(messages) == sent
+    run = journey.live.runtime.store.runs.list(limit=1)[0]
+    invoices = int(run.summary["sentInvoices"])
+    assert page.locator('[data-figure="sent"]').inner_text() == str(invoices)
+    chart = page.locator("svg.chart desc").inner_text()
+    assert chart.startswith(f"{sent} in all")
+    assert page.locator("#xero-calls").inner_text() == str(run.xero_calls)
+    journey.screenshot()
+    journey.assert_no_csp_violations()
+
+
+def test_open_an_invoice_timeline(journey: Journey) -> None:
+    connect_demo(journey)
+    page = journey.page
+    journey.sign_in("/policy")
+    save_open_policy(journey)
+    journey.go("/")
+    page.get_by_role("button", name="Send due reminders now").click()
+    journey.go("/invoices")
+    first = page.locator("#invoices tbody tr a").first
+    number = first.inner_text()
+    first.click()
+    assert page.get_by_role("heading", name=f"Invoice {number}").is_visible()
+    timeline = page.locator("#timeline").inner_text()
+    assert "reminder sent" in timeline
+    journey.screenshot()
+    journey.assert_no_csp_violations()
