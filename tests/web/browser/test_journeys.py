@@ -36,6 +36,9 @@ def test_playground_get_invoice_with_a_picklist(journey: Journey) -> None:
     connect_demo(journey)
     page = journey.page
     journey.sign_in("/playground/getInvoice")
+    page.get_by_role("button", name="Run", exact=True).last.click()  # nothing given
+    page.wait_for_selector("#in-invoiceId-error")
+    assert "required" in page.locator("#in-invoiceId-error").inner_text()
     page.get_by_label("Search Invoice ID in Xero").fill("INV-0003")
     pick = page.get_by_label("Choose Invoice ID (used when the box above is empty)")
     page.wait_for_function(
