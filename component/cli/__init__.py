@@ -14,7 +14,18 @@ import sys
 from collections.abc import Sequence
 
 #: Command modules, in the order their commands appear in --help.
-COMMAND_MODULES = ("catalog", "run", "connect", "sandbox", "serve", "remind", "admin", "mcp")
+COMMAND_MODULES = (
+    "catalog",
+    "run",
+    "connect",
+    "orgs",
+    "sandbox",
+    "serve",
+    "remind",
+    "history",
+    "admin",
+    "mcp",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
