@@ -1,9 +1,9 @@
 """Charts drawn on the server as SVG: no chart library, no script, readable by screen readers.
 
-A chart is an ``<svg role="img">`` with a title and a description that states the figures in
-words; the page shows the same figures in a table beside it. Inline ``style`` attributes are
-never used (the Content-Security-Policy forbids them): colours come from the stylesheet's
-classes.
+``bar_chart`` computes the geometry; ``templates/_chart.svg`` draws it, so every label is
+escaped by the template engine. The chart is an ``<svg role="img">`` whose title and description
+state the figures in words, and the page shows the same figures in a table. Colours come from
+the stylesheet's classes (the Content-Security-Policy forbids inline styles).
 """
 
 from __future__ import annotations
@@ -11,9 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from html import escape
-
-from markupsafe import Markup
 
 WIDTH = 600
 HEIGHT = 180
@@ -28,6 +25,30 @@ class Bar:
     value: int
 
 
+@dataclass(frozen=True)
+class Rect:
+    x: float
+    y: float
+    width: float
+    height: float
+    bar: Bar
+
+
+@dataclass(frozen=True)
+class BarChart:
+    id: str
+    title: str
+    description: str
+    rects: list[Rect]
+    top: int
+    first: str
+    last: str
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    baseline: float = HEIGHT - BOTTOM
+
+
 def days(since: date, until: date, counts: dict[str, int]) -> list[Bar]:
     """One bar per day from ``since`` to ``until`` inclusive, zero where nothing happened."""
     out = []
@@ -38,35 +59,31 @@ def days(since: date, until: date, counts: dict[str, int]) -> list[Bar]:
     return out
 
 
-def bar_chart(bars: Sequence[Bar], title: str, chart_id: str) -> Markup:
-    """Vertical bars with a value axis (0 and the maximum) and the first and last labels."""
+def bar_chart(bars: Sequence[Bar], title: str, chart_id: str) -> BarChart:
+    """Vertical bars scaled to the largest value, with the first and last labels under them."""
     top = max((b.value for b in bars), default=0)
-    scale = top or 1
     plot_w, plot_h = WIDTH - LEFT - 4, HEIGHT - BOTTOM - TOP
     step = plot_w / max(len(bars), 1)
-    shapes = [
-        f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - 4}" y2="{TOP + plot_h}"/>',
-        f'<text x="{LEFT - 4}" y="{TOP + plot_h}" text-anchor="end">0</text>',
-        f'<text x="{LEFT - 4}" y="{TOP + 8}" text-anchor="end">{top}</text>',
-    ]
+    rects = []
     for i, bar in enumerate(bars):
-        h = plot_h * bar.value / scale
-        x = LEFT + i * step + step * 0.15
-        y = TOP + plot_h - h
-        shapes.append(
-            f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}">'
-            f"<title>{escape(bar.label)}: {bar.value}</title></rect>"
-        )
-    if bars:
-        shapes.append(f'<text x="{LEFT}" y="{HEIGHT - 6}">{escape(bars[0].label)}</text>')
-        shapes.append(
-            f'<text x="{WIDTH - 4}" y="{HEIGHT - 6}" text-anchor="end">{escape(bars[-1].label)}</text>'
+        height = plot_h * bar.value / (top or 1)
+        rects.append(
+            Rect(
+                x=round(LEFT + i * step + step * 0.15, 1),
+                y=round(TOP + plot_h - height, 1),
+                width=round(step * 0.7, 1),
+                height=round(height, 1),
+                bar=bar,
+            )
         )
     total = sum(b.value for b in bars)
-    desc = f"{total} in all over {len(bars)} days; the most in one day: {top}."
-    return Markup(
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">'
-        f'<title id="{chart_id}-title">{escape(title)}</title>'
-        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>{"".join(shapes)}</svg>'
+    description = f"{total} in all over {len(bars)} days; the most in one day: {top}."
+    return BarChart(
+        id=chart_id,
+        title=title,
+        description=description,
+        rects=rects,
+        top=top,
+        first=bars[0].label if bars else "",
+        last=bars[-1].label if bars else "",
     )

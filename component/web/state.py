@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import jinja2
 from itsdangerous import Signer
 
+from component.orgs.defaults import OrgDefaults
 from component.web import assets, security
 
 if TYPE_CHECKING:
@@ -38,6 +39,11 @@ class WebState:
     @property
     def executor(self) -> Executor:
         return self.service.executor
+
+    @property
+    def org_defaults(self) -> OrgDefaults:
+        """What an organisation without settings of its own gets (the service's configuration)."""
+        return OrgDefaults.from_config(self.service.config)
 
     @property
     def session_lifetime(self) -> timedelta:

@@ -100,3 +100,45 @@ async def test_preview_lists_each_contacts_message_and_sends_nothing(connected: 
     assert re.search(r"\d+ messages would be sent", response.text)
     assert response.text.count('<pre class="message">') >= 1
     assert await sandbox_messages(connected) == []
+
+
+async def test_save_stores_the_organisations_own_copy(connected: Web) -> None:
+    text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8").replace("days: 7\n", "days: 8\n", 1)
+    saved = await connected.form_post("/policy", {"_do": "save-yaml", "yaml": text}, page="/policy")
+    assert saved.status_code == 200, saved.text
+    assert "uses this policy from its next run" in saved.text
+    tenant = connected.sandbox.state.xero.demo_tenant_id
+    row = connected.runtime.store.organisations.get(tenant)
+    assert row is not None
+    assert (row.policy_source, row.policy_yaml) == ("stored", text)
+    page = (await connected.client.get("/policy")).text
+    assert 'id="stages-2-days" name="stages-2-days" value="8"' in page
+
+
+async def test_an_invalid_policy_is_never_saved(connected: Web) -> None:
+    response = await connected.form_post(
+        "/policy", {"_do": "save-yaml", "yaml": "stages: nope"}, page="/policy"
+    )
+    assert response.status_code == 400
+    tenant = connected.sandbox.state.xero.demo_tenant_id
+    row = connected.runtime.store.organisations.get(tenant)
+    assert row is not None
+    assert row.policy_source != "stored"
+
+
+async def test_a_policy_the_schedule_cannot_run_under_is_refused(connected: Web) -> None:
+    text = (
+        DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+        .replace('start: "20:00"', 'start: "08:00"')
+        .replace('end: "09:00"', 'end: "12:00"')
+    )  # the reminders go out at 10:00, inside these quiet hours
+    response = await connected.form_post(
+        "/policy", {"_do": "save-yaml", "yaml": text}, page="/policy"
+    )
+    assert response.status_code == 400
+    assert "the reminder schedule refuses it" in response.text
+    assert 'id="yaml"' in response.text  # still on the editor, with the text kept
+    tenant = connected.sandbox.state.xero.demo_tenant_id
+    row = connected.runtime.store.organisations.get(tenant)
+    assert row is not None
+    assert row.policy_source != "stored"

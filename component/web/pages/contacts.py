@@ -134,7 +134,7 @@ async def _target(page: Page) -> tuple[str, orgs.Org]:
     contact_id = str(page.path_params["contactId"])
     if not CONTACT_ID.match(contact_id):
         raise PageError(404, "No such contact", "That is not a contact id.")
-    known = await page.db(orgs.organisations, page.web.runtime)
+    known = await page.db(orgs.organisations, page.web.runtime, page.web.org_defaults)
     org = orgs.pick(known, page.value("org"))
     if org is None:
         raise PageError(409, "No organisation", "Connect a Xero organisation first.")

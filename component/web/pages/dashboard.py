@@ -25,7 +25,7 @@ PERIODS = ("7", "30")
 
 async def show(page: Page, *, notice: str = "", error: str = "", status: int = 200) -> Response:
     runtime = page.web.runtime
-    known = await page.db(orgs.organisations, runtime)
+    known = await page.db(orgs.organisations, runtime, page.web.org_defaults)
     org = orgs.pick(known, page.value("org"))
     days = choose(PERIODS, page.value("days"), "30")
     if org is None:
@@ -59,6 +59,7 @@ def _figures(runtime: object, org: orgs.Org, days: int, now: datetime) -> dict[s
     assert isinstance(runtime, Runtime)
     activity = runtime.store.activity
     since, until = period(days, now)
+    until += timedelta(seconds=1)  # the period ends now, inclusive: a send at this instant counts
     tenant = org.tenant_id
     per_day = {
         day: sum(kinds.values())
@@ -88,7 +89,7 @@ def _figures(runtime: object, org: orgs.Org, days: int, now: datetime) -> dict[s
 async def run_now(page: Page) -> Response:
     """Send the reminders that are due now for the organisation, with its own policy."""
     runtime = page.web.runtime
-    known = await page.db(orgs.organisations, runtime)
+    known = await page.db(orgs.organisations, runtime, page.web.org_defaults)
     org = orgs.pick(known, page.value("org"))
     if org is None:
         return page.redirect("/connections")

@@ -23,7 +23,7 @@ INVOICE_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
 
 async def index(page: Page) -> Response:
-    known = await page.db(orgs.organisations, page.web.runtime)
+    known = await page.db(orgs.organisations, page.web.runtime, page.web.org_defaults)
     org = orgs.pick(known, page.value("org"))
     search = page.value("q")[: listings.MAX_SEARCH]
     rows = None
@@ -38,7 +38,7 @@ async def timeline(page: Page) -> Response:
     invoice_id = str(page.path_params["invoiceId"])
     if not INVOICE_ID.match(invoice_id):
         raise PageError(404, "No such invoice", "That is not an invoice id or number.")
-    known = await page.db(orgs.organisations, page.web.runtime)
+    known = await page.db(orgs.organisations, page.web.runtime, page.web.org_defaults)
     org = orgs.pick(known, page.value("org"))
     try:
         found: list[dict[str, Any]] = await page.db(invoice_timelines, page.web.runtime, invoice_id)

@@ -26,14 +26,14 @@ PREVIEW_LIMIT = 200
 
 
 async def show(page: Page) -> Response:
-    known = await page.db(orgs.organisations, page.web.runtime)
+    known = await page.db(orgs.organisations, page.web.runtime, page.web.org_defaults)
     org = orgs.pick(known, page.value("org"))
     text = await page.db(orgs.policy_text, page.web.runtime, org) if org else ""
     return _render(page, known, org, text, policy_form.to_form(policy_form.load(text)))
 
 
 async def submit(page: Page) -> Response:
-    known = await page.db(orgs.organisations, page.web.runtime)
+    known = await page.db(orgs.organisations, page.web.runtime, page.web.org_defaults)
     org = orgs.pick(known, page.value("org"))
     todo = page.value("_do")
     source = YAML if todo.endswith("-yaml") else FORM
@@ -65,7 +65,13 @@ async def submit(page: Page) -> Response:
             page, known, org, text, shown, status=409, notice="Connect an organisation first."
         )
     if todo.startswith("save"):
-        await page.db(orgs.save_policy, page.web.runtime, org, text)
+        try:
+            await page.db(orgs.save_policy, page.web.runtime, org, text)
+        except errors.InputError as exc:
+            lines = [f"{p.field}: {p.reason}" for p in exc.problems]
+            return _render(
+                page, known, org, text, shown, status=400, yaml_errors=lines, source=source
+            )
         return _render(
             page,
             known,
