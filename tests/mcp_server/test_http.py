@@ -20,7 +20,6 @@ from tests.service.conftest import (
     sandbox_config,
     stack,
     stack_config,
-    whatsapp_profile,
 )
 
 __all__ = [
@@ -30,8 +29,7 @@ __all__ = [
     "sandbox_config",
     "stack",
     "stack_config",
-    "whatsapp_profile",
-]
+]  # whatsapp_profile comes from tests/conftest.py
 pytestmark = pytest.mark.anyio
 
 
