@@ -21,8 +21,9 @@ from component import bounded_yaml, errors
 from component.reminders.policy import WEEKDAYS
 
 MAX_STAGES = 12
-BUTTONS = ("none", "payLink")
-HEADERS = ("none", "pdf")
+#: "" leaves the choice to the template's own declaration (component/notify/templates.py).
+BUTTONS = ("", "none", "payLink")
+HEADERS = ("", "none", "pdf")
 PROBLEM = re.compile(r"^[^:]*:(?P<line>\d+): (?P<loc>.+)$")
 
 
@@ -32,8 +33,8 @@ class StageRow:
     days: str = ""
     template: str = ""
     language: str = "en"
-    button: str = "none"
-    header: str = "none"
+    button: str = ""
+    header: str = ""
 
 
 @dataclass
@@ -70,8 +71,8 @@ def to_form(data: dict[str, Any]) -> PolicyForm:
             days=str(s.get("days") if s.get("days") is not None else ""),
             template=str(s.get("template") or ""),
             language=str(s.get("language") or "en"),
-            button=str(s.get("button") or "none"),
-            header=str(s.get("header") or "none"),
+            button=str(s.get("button") or ""),
+            header=str(s.get("header") or ""),
         )
         for s in data.get("stages") or []
         if isinstance(s, dict)
@@ -113,9 +114,13 @@ def from_form(form: FormData, base: dict[str, Any]) -> dict[str, Any]:
             days=_number(_get(form, f"stages-{i}-days")),
             template=_get(form, f"stages-{i}-template"),
             language=_get(form, f"stages-{i}-language") or "en",
-            button=_get(form, f"stages-{i}-button") or "none",
-            header=_get(form, f"stages-{i}-header") or "none",
         )
+        for name in ("button", "header"):
+            chosen = _get(form, f"stages-{i}-{name}")
+            if chosen:
+                stage[name] = chosen
+            else:
+                stage.pop(name, None)  # as the template declares
         stages.append(stage)
     data["stages"] = stages
     combined = dict(_map(base.get("combined")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -22,8 +23,11 @@ async def run_now(web: Web) -> tuple[str, dict[str, Any]]:
     page = await web.client.get("/")
     response = await web.client.post("/reminders/run", data={"csrf_token": csrf_of(page.text)})
     assert response.status_code == 200, response.text
+    assert "Reminder run started" in response.text
+    await asyncio.gather(*web.app.state.web.tasks)  # the run goes on after the answer
     run = web.runtime.store.runs.list(job="reminders", limit=1)[0]
-    return response.text, run.summary
+    assert run.state != "running"
+    return (await web.client.get("/")).text, run.summary
 
 
 async def test_without_an_organisation_the_dashboard_says_to_connect(signed_in: Web) -> None:
@@ -36,7 +40,7 @@ async def test_the_dashboard_shows_what_the_run_did(connected: Web) -> None:
     before = (await connected.client.get("/")).text
     assert figure(before, "sent") == 0
     html, summary = await run_now(connected)
-    assert f"{summary['sent']} sent" in html
+    assert f"{summary['sent']} sent" in html  # the last run's line
     assert summary["sent"] > 0
     assert figure(html, "sent") == summary["sentInvoices"]
     assert figure(html, "eligible") >= summary["sentInvoices"]
@@ -102,3 +106,17 @@ async def test_an_invoice_nothing_was_sent_about_is_a_404(connected: Web) -> Non
     response = await connected.client.get("/invoices/INV-9999")
     assert response.status_code == 404
     assert "Nothing was sent about invoice INV-9999" in response.text
+
+
+async def test_a_second_start_while_a_run_goes_on_is_refused(connected: Web) -> None:
+    page = await connected.client.get("/")
+    token = csrf_of(page.text)
+    first = await connected.client.post("/reminders/run", data={"csrf_token": token})
+    assert "Reminder run started" in first.text
+    assert 'hx-trigger="every 2s"' in first.text  # the page follows the run
+    second = await connected.client.post("/reminders/run", data={"csrf_token": token})
+    assert "already going" in second.text
+    await asyncio.gather(*connected.app.state.web.tasks)
+    after = (await connected.client.get("/")).text
+    assert 'hx-trigger="every 2s"' not in after
+    assert len(connected.runtime.store.runs.list(job="reminders")) == 1

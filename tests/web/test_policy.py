@@ -142,3 +142,28 @@ async def test_a_policy_the_schedule_cannot_run_under_is_refused(connected: Web)
     row = connected.runtime.store.organisations.get(tenant)
     assert row is not None
     assert row.policy_source != "stored"
+
+
+def test_the_form_leaves_what_the_template_declares_to_the_template() -> None:
+    from starlette.datastructures import FormData
+
+    from component.web import policy_form
+
+    base = policy_form.load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
+    shown = policy_form.to_form(base)
+    fields = {}
+    for i, row in enumerate(shown.stages):
+        fields.update(
+            {
+                f"stages-{i}-key": row.key,
+                f"stages-{i}-days": row.days,
+                f"stages-{i}-template": row.template,
+                f"stages-{i}-language": row.language,
+                f"stages-{i}-button": row.button,
+                f"stages-{i}-header": row.header,
+            }
+        )
+    data = policy_form.from_form(FormData(fields), base)
+    assert [s.get("button") for s in data["stages"]] == [s.get("button") for s in base["stages"]]
+    assert [s.get("header") for s in data["stages"]] == [s.get("header") for s in base["stages"]]
+    assert data["stages"] == base["stages"]

@@ -13,9 +13,11 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.responses import Response
 
-from component import errors
+from component.orgs.view import REMINDERS
 from component.reminders.render import REASONS
+from component.runtime import Runtime
 from component.storage.activity import period
+from component.storage.runs import RUNNING
 from component.web import charts, orgs
 from component.web.page import Page, choose
 from component.web.runner import invoke
@@ -23,7 +25,9 @@ from component.web.runner import invoke
 PERIODS = ("7", "30")
 
 
-async def show(page: Page, *, notice: str = "", error: str = "", status: int = 200) -> Response:
+async def show(
+    page: Page, *, notice: str = "", error: str = "", status: int = 200, follow: bool = False
+) -> Response:
     runtime = page.web.runtime
     known = await page.db(orgs.organisations, runtime, page.web.org_defaults)
     org = orgs.pick(known, page.value("org"))
@@ -41,6 +45,7 @@ async def show(page: Page, *, notice: str = "", error: str = "", status: int = 2
         )
     now = runtime.clock.now()
     figures = await page.db(_figures, runtime, org, int(days), now)
+    figures["follow"] = follow
     return page.render(
         "dashboard.html",
         status,
@@ -53,10 +58,7 @@ async def show(page: Page, *, notice: str = "", error: str = "", status: int = 2
     )
 
 
-def _figures(runtime: object, org: orgs.Org, days: int, now: datetime) -> dict[str, object]:
-    from component.runtime import Runtime
-
-    assert isinstance(runtime, Runtime)
+def _figures(runtime: Runtime, org: orgs.Org, days: int, now: datetime) -> dict[str, object]:
     activity = runtime.store.activity
     since, until = period(days, now)
     until += timedelta(seconds=1)  # the period ends now, inclusive: a send at this instant counts
@@ -68,6 +70,7 @@ def _figures(runtime: object, org: orgs.Org, days: int, now: datetime) -> dict[s
     bars = charts.days(since.date() + timedelta(days=1), now.date(), per_day)
     today = datetime(now.year, now.month, now.day, tzinfo=UTC)
     skips = activity.skips_by_reason(since, until, tenant)
+    latest = runtime.store.runs.list(tenant_id=tenant, job=REMINDERS, limit=1)
     return {
         "funnel": activity.funnel(since, until, tenant),
         "chart": charts.bar_chart(
@@ -83,27 +86,33 @@ def _figures(runtime: object, org: orgs.Org, days: int, now: datetime) -> dict[s
         "budget": runtime.settings.xero_daily_call_budget,
         "parked": activity.parked_counts().get(tenant, 0),
         "next_run": org.next_run(now),
+        "last_run": latest[0] if latest else None,
     }
 
 
 async def run_now(page: Page) -> Response:
-    """Send the reminders that are due now for the organisation, with its own policy."""
+    """Start the reminders that are due now for the organisation, with its own policy.
+
+    A run waits for Xero's rate limits (60 calls a minute) and paces WhatsApp, so it can take
+    minutes: it runs in the background and is recorded like any run; the dashboard shows it and
+    refreshes itself (with htmx) until it has finished.
+    """
     runtime = page.web.runtime
     known = await page.db(orgs.organisations, runtime, page.web.org_defaults)
     org = orgs.pick(known, page.value("org"))
     if org is None:
         return page.redirect("/connections")
+    running = await page.db(_running, runtime, org.tenant_id)
+    if running:
+        return await show(page, notice="A reminder run is already going; its figures appear below.")
     text = await page.db(orgs.policy_text, runtime, org)
     inputs = {"tenant": org.tenant_id, "policy": text}
-    try:
-        result = await invoke(page.web.executor, "sendPaymentReminders", inputs, org)
-    except errors.XeroWaError as exc:
-        return await show(page, error=exc.message, status=exc.http_status)
-    report = result.get("data") or {}
-    skipped = sum((report.get("skipped") or {}).values())
-    failed = sum((report.get("failed") or {}).values())
-    notice = (
-        f"Reminder run {report.get('runId')}: {report.get('sent', 0)} sent, "
-        f"{skipped} not due or skipped, {failed} failed."
+    page.web.background(invoke(page.web.executor, "sendPaymentReminders", inputs, org))
+    return await show(
+        page, notice="Reminder run started: this page follows it until it ends.", follow=True
     )
-    return await show(page, notice=notice)
+
+
+def _running(runtime: Runtime, tenant_id: str) -> bool:
+    latest = runtime.store.runs.list(tenant_id=tenant_id, job=REMINDERS, limit=1)
+    return bool(latest) and latest[0].state == RUNNING

@@ -307,6 +307,17 @@ def test_edit_the_policy_preview_and_save(journey: Journey) -> None:
     journey.assert_no_csp_violations()
 
 
+def send_now(journey: Journey) -> None:
+    """Start a run from the dashboard and wait until the page (polling with htmx) shows its end."""
+    page = journey.page
+    page.get_by_role("button", name="Send due reminders now").click()
+    assert "Reminder run started" in page.get_by_role("status").inner_text()
+    page.wait_for_function(
+        "() => !document.querySelector('#last-run').textContent.includes('running')",
+        timeout=120_000,
+    )
+
+
 def test_dashboard_numbers_match_a_sandbox_run(journey: Journey) -> None:
     connect_demo(journey)
     page = journey.page
@@ -314,9 +325,9 @@ def test_dashboard_numbers_match_a_sandbox_run(journey: Journey) -> None:
     save_open_policy(journey)
     journey.go("/")
     assert page.locator('[data-figure="sent"]').inner_text() == "0"
-    page.get_by_role("button", name="Send due reminders now").click()
-    notice = page.get_by_role("status").inner_text()
-    sent = int(re.search(r": (\d+) sent", notice).group(1))  # type: ignore[union-attr]
+    send_now(journey)
+    last = page.locator("#last-run").inner_text()
+    sent = int(re.search(r"(\d+) sent", last).group(1))  # type: ignore[union-attr]
     assert sent > 0
     messages = journey.live.sandbox("GET", "/whatsapp/messages")["messages"]
     assert len(messages) == sent
@@ -338,7 +349,7 @@ def test_open_an_invoice_timeline(journey: Journey) -> None:
     journey.sign_in("/policy")
     save_open_policy(journey)
     journey.go("/")
-    page.get_by_role("button", name="Send due reminders now").click()
+    send_now(journey)
     journey.go("/invoices")
     first = page.locator("#invoices tbody tr a").first
     number = first.inner_text()
@@ -346,5 +357,40 @@ def test_open_an_invoice_timeline(journey: Journey) -> None:
     assert page.get_by_role("heading", name=f"Invoice {number}").is_visible()
     timeline = page.locator("#timeline").inner_text()
     assert "reminder sent" in timeline
+    journey.screenshot()
+    journey.assert_no_csp_violations()
+
+
+def test_a_new_user_connects_everything_from_the_browser_and_sees_reminders(
+    journey: Journey,
+) -> None:
+    """The issue's "done when": sign in, connect the sandbox's Xero (consent page) and WhatsApp
+    from /connections, preview and save a policy, and see the reminders on the dashboard."""
+    creds = journey.live.banner["credentials"]
+    page = journey.page
+    journey.sign_in("/")
+    assert page.get_by_role("link", name="Connect Xero").is_visible()
+    journey.go("/connections")
+    page.get_by_role("button", name="Connect Xero").click()
+    page.wait_for_url(re.compile(r"/connections/xero/callback\?"))
+    assert "Demo Company (IN)" in page.locator("#conn-xero").inner_text()
+    form = page.locator("form[action='/connections/whatsapp']")
+    form.get_by_label("Access Token").fill(creds["whatsapp_access_token"])
+    form.get_by_label("Phone Number ID").fill(creds["whatsapp_phone_number_id"])
+    form.get_by_label("Business Account ID").fill(creds["whatsapp_business_account_id"])
+    form.get_by_label("App Secret").fill(creds["whatsapp_app_secret"])
+    form.get_by_label("Verify Token").fill(creds["whatsapp_verify_token"])
+    form.get_by_role("button", name="Save WhatsApp connection").click()
+    assert "WhatsApp connection 'whatsapp' is saved." in page.get_by_role("status").inner_text()
+    page.get_by_role("button", name="Check whatsapp").click()
+    assert "WhatsApp answers" in page.locator("#conn-whatsapp").inner_text()
+    journey.go("/policy")
+    save_open_policy(journey)
+    journey.go("/")
+    send_now(journey)
+    sent = int(page.locator('[data-figure="sent"]').inner_text())
+    assert sent > 0
+    messages = journey.live.sandbox("GET", "/whatsapp/messages")["messages"]
+    assert len(messages) > 0
     journey.screenshot()
     journey.assert_no_csp_violations()
