@@ -18,12 +18,15 @@ JSON = "application/json"
 ERROR_STATUSES = {
     "400": "Bad input: the message names every bad field",
     "401": "Missing or invalid API key",
-    "404": "Unknown key",
+    "404": "Unknown key, or Xero or WhatsApp has nothing with that id",
     "413": "Request body too large",
+    "422": "Xero or WhatsApp refused the request as given; their messages are in details",
     "424": "The connection is missing or needs re-authorisation",
-    "429": "A rate limit was reached",
+    "429": "A rate limit was reached; Retry-After says when to try again",
     "500": "A bug (reported with a reference) or a broken spec",
-    "502": "Xero or WhatsApp answered with an error",
+    "502": "Xero or WhatsApp failed, or could not be reached",
+    "503": "Xero or WhatsApp is unavailable; Retry-After when they said",
+    "504": "Xero or WhatsApp did not answer in time",
 }
 EMPTY = {"description": "Empty body"}
 
@@ -111,6 +114,12 @@ def _invoke_operation(spec: ActionSpec | DataSourceSpec, kind: str) -> dict[str,
         "properties": {
             "inputs": inputs,
             "connection": {"$ref": "#/components/schemas/Connection"},
+            "tenant": {
+                "type": "string",
+                "minLength": 1,
+                "description": "The organisation (name or Xero tenant id) to act for: its "
+                "connections are used unless `connection` is given too.",
+            },
         },
     }
     if inputs.get("required"):
@@ -140,6 +149,15 @@ def _picklist_operation(spec: DataSourceSpec) -> dict[str, Any]:
             "in": "query",
             "required": False,
             "description": "The stored connection to use (default: the only one of its family).",
+            "schema": {"type": "string"},
+        }
+    )
+    parameters.append(
+        {
+            "name": "tenant",
+            "in": "query",
+            "required": False,
+            "description": "The organisation (name or tenant id) to act for.",
             "schema": {"type": "string"},
         }
     )
