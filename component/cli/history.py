@@ -57,10 +57,10 @@ def _close(runtime: Any) -> None:
 
 
 def _defaults() -> Any:
+    from component.config import get_settings
     from component.orgs.defaults import OrgDefaults
-    from component.service.config import ServiceConfig
 
-    return OrgDefaults.from_config(ServiceConfig())
+    return OrgDefaults.from_config(get_settings())
 
 
 # ----------------------------------------------------------------------------- runs

@@ -41,9 +41,9 @@ def _runtime_and_defaults() -> tuple[Any, Any]:
     from component.config import get_settings
     from component.orgs.defaults import OrgDefaults
     from component.runtime import Runtime
-    from component.service.config import ServiceConfig
 
-    return Runtime(settings=get_settings()), OrgDefaults.from_config(ServiceConfig())
+    settings = get_settings()
+    return Runtime(settings=settings), OrgDefaults.from_config(settings)
 
 
 def cmd_orgs(args: argparse.Namespace) -> int:

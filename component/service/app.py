@@ -57,7 +57,7 @@ def create_app(
     whatsapp_connection: StoredOrInline | None = None,
 ) -> Starlette:
     """The service app. Connections default to the configured (or only) stored ones."""
-    config = config or ServiceConfig()
+    config = config or runtime.settings
     state = build_state(runtime, config, xero_connection, whatsapp_connection)
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
