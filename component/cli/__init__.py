@@ -16,7 +16,10 @@ import importlib
 import json
 import sys
 from collections.abc import Iterator, Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from component.errors import FieldProblem
 
 #: Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
@@ -132,7 +135,7 @@ def _usage_failure(exc: UsageError, *, debug: bool) -> int:
     return report_failure(error, debug=debug)
 
 
-def usage_problems(message: str) -> list[Any]:
+def usage_problems(message: str) -> list[FieldProblem]:
     """argparse's sentence → the field (option or argument) and the reason."""
     from component.errors import FieldProblem
 
@@ -141,9 +144,9 @@ def usage_problems(message: str) -> list[Any]:
         names = message[len(required) :].split(", ")
         return [FieldProblem(name, "is required") for name in names]
     if message.startswith("argument ") and ": " in message:
-        names, reason = message[len("argument ") :].split(": ", 1)
+        option, reason = message[len("argument ") :].split(": ", 1)
         # "--output/-o" → "--output": the long name, as the option is documented
-        return [FieldProblem(names.split("/")[0], reason)]
+        return [FieldProblem(option.split("/")[0], reason)]
     if message.startswith("unrecognized arguments: "):
         return [FieldProblem(message[len("unrecognized arguments: ") :], "is not an option here")]
     return [FieldProblem("arguments", message)]

@@ -271,8 +271,9 @@ def cmd_connections(args: argparse.Namespace) -> int:
     if args.json:
         emit(rows)
         return 0
-    from rich.console import Console
     from rich.table import Table
+
+    from component.cli.tables import data_console
 
     table = Table(title=f"{len(rows)} connections", title_justify="left")
     for column in ("name", "type", "status", "tenant", "access token expires"):
@@ -281,7 +282,7 @@ def cmd_connections(args: argparse.Namespace) -> int:
         tenant = row.get("tenantName") or row.get("tenantId") or ""
         status = row.get("status", "")
         table.add_row(row["name"], row["type"], status, tenant, row.get("accessTokenExpiresAt", ""))
-    Console().print(table)
+    data_console().print(table)
     for row in rows:  # plain text: a fix is a command to copy, not something to wrap or style
         if row.get("fix"):
             print(f"{row['name']}: {row.get('problem', row['status'])}. Fix: {row['fix']}")

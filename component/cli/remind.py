@@ -84,7 +84,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
 
         from component.reminders.render import render
 
-        render(report, Console())
+        render(report, Console(emoji=False))  # names from Xero are never emoji codes
     from component.reminders.render import has_failures
 
     return EXIT_FINISHED_WITH_FAILURES if has_failures(report) else 0
@@ -214,7 +214,7 @@ def _review(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.markup import escape
 
-    console = Console()
+    console = Console(emoji=False)
     if not held:
         console.print("No reminder needs review.")
     for item in held:

@@ -178,8 +178,9 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 
 def _table(rows: list[dict[str, Any]], counts: dict[str, int]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from component.cli.tables import data_console
 
     summary = ", ".join(f"{n} {state}" for state, n in counts.items())
     table = Table(title=f"webhook events: {summary}", title_justify="left")
@@ -196,7 +197,7 @@ def _table(rows: list[dict[str, Any]], counts: dict[str, int]) -> None:
             row["nextAttemptAt"] if row["state"] == "queued" else "",
             (row["lastError"] or "")[:80],
         )
-    Console().print(table)
+    data_console().print(table)
 
 
 def _service_runtime(args: argparse.Namespace) -> tuple[Any, Any]:
