@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "sandbox",
     "serve",
     "remind",
+    "templates",
     "history",
     "admin",
     "mcp",

@@ -46,6 +46,11 @@ def register(commands: Any) -> None:
         "@FILE reads it from a file and - from stdin, out of sight of `ps` and shell history "
         "(default: $XERO_WA_CONNECTION_VALUE)",
     )
+    p.add_argument(
+        "--tenant",
+        metavar="NAME|ID",
+        help="the organisation to act for: its connections are used (see `xero-wa orgs`)",
+    )
     p.add_argument("--datasource", action="store_true", help="KEY is a data source (picklist)")
     p.add_argument(
         "--output",
@@ -86,8 +91,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         connection = built.default_for(prepared.loaded.spec.connection)
 
     async def invoke() -> dict[str, Any]:
+        from component.orgs.defaults import OrgDefaults
+        from component.orgs.target import for_tenant
+        from component.service.config import ServiceConfig
+
         try:
-            return await executor.invoke(args.key, raw, connection, kind=kind, source="cli")
+            defaults = OrgDefaults.from_config(ServiceConfig())
+            target = await for_tenant(
+                runtime, defaults, prepared.loaded, raw, connection, args.tenant
+            )
+            return await executor.invoke(
+                args.key,
+                target.inputs,
+                connection if target.session is None else None,
+                kind=kind,
+                source="cli",
+                session=target.session,
+            )
         finally:
             await runtime.aclose()
 
