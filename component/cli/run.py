@@ -93,10 +93,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     async def invoke() -> dict[str, Any]:
         from component.orgs.defaults import OrgDefaults
         from component.orgs.target import for_tenant
-        from component.service.config import ServiceConfig
 
         try:
-            defaults = OrgDefaults.from_config(ServiceConfig())
+            defaults = OrgDefaults.from_config(runtime.settings)
             target = await for_tenant(
                 runtime, defaults, prepared.loaded, raw, connection, args.tenant
             )
