@@ -14,7 +14,17 @@ import sys
 from collections.abc import Sequence
 
 #: Command modules, in the order their commands appear in --help.
-COMMAND_MODULES = ("catalog", "run", "connect", "sandbox", "serve", "remind", "admin", "mcp")
+COMMAND_MODULES = (
+    "catalog",
+    "run",
+    "connect",
+    "sandbox",
+    "serve",
+    "remind",
+    "admin",
+    "mcp",
+    "poll",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -61,7 +61,11 @@ def create_app(
         Route("/openapi.json", openapi_document, methods=["GET"]),
         *api.ROUTES,
         *oauth_routes.ROUTES,
-        *(trigger_route(loaded) for loaded in runtime.registry.triggers.values()),
+        *(
+            trigger_route(loaded)
+            for loaded in runtime.registry.triggers.values()
+            if loaded.spec.path
+        ),
         *web_routes(),  # the web app (component/web/)
     ]
     mcp = mcp_http.service_endpoint(  # MCP over streamable HTTP, behind the API keys
@@ -166,6 +170,7 @@ def trigger_route(loaded: Loaded[TriggerSpec]) -> Route:
             return Response(status_code=500)
         return Response(result.body, result.status, media_type=result.media_type)
 
+    assert spec.path is not None  # only webhook triggers are routed
     return Route(spec.path, endpoint, methods=["GET", "POST"], name=f"trigger:{spec.key}")
 
 

@@ -23,6 +23,7 @@ from component.storage.messages import MessagesRepo
 from component.storage.optouts import OptOutsRepo
 from component.storage.outbox import OutboxRepo
 from component.storage.paylinks import PayLinksRepo
+from component.storage.poll_state import PollStateRepo
 from component.storage.reminder_cache import CandidatesRepo, ContactsCacheRepo
 from component.storage.schema import MIGRATIONS
 from component.storage.wa_identities import IdentitiesRepo
@@ -47,6 +48,7 @@ class Store:
         self.accounts = AccountsRepo(self)
         self.web_sessions = WebSessionsRepo(self)
         self.identities = IdentitiesRepo(self)
+        self.poll_state = PollStateRepo(self)
 
     @classmethod
     def open(cls, path: Path) -> Store:
