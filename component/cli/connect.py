@@ -37,6 +37,18 @@ def register(commands: Any) -> None:
     p.add_argument("--phone-number-id", help="WhatsApp sending phone number id")
     p.add_argument("--business-account-id", help="WhatsApp Business Account id")
     p.add_argument("--api-version", help="Graph API version (default v23.0)")
+    # A Cloud-API-compatible provider (README: "WhatsApp through a provider", 360dialog).
+    p.add_argument("--provider", choices=("meta", "compatible"), help="WhatsApp provider profile")
+    p.add_argument("--base-url", help="provider API root (https://waba-v2.360dialog.io)")
+    p.add_argument("--auth-header", help="provider auth header (D360-API-KEY)")
+    p.add_argument("--auth-scheme", help="word before the key in that header ('' for none)")
+    p.add_argument("--path-style", choices=("graph", "flat"), help="provider path style")
+    p.add_argument(
+        "--webhook-signature",
+        choices=("meta", "hmac-sha256", "header-secret"),
+        help="how the provider proves webhook deliveries",
+    )
+    p.add_argument("--webhook-header", help="header of the webhook proof")
     p.set_defaults(handler=cmd_connect)
 
     p = commands.add_parser("connections", help="list stored connections (secrets masked)")
@@ -138,8 +150,17 @@ def _connect_whatsapp(runtime: Any, args: argparse.Namespace) -> Any:
         "phoneNumberId": args.phone_number_id,
         "businessAccountId": args.business_account_id,
         "apiVersion": args.api_version,
+        "provider": args.provider,
+        "baseUrl": args.base_url,
+        "authHeader": args.auth_header,
+        "authScheme": args.auth_scheme,
+        "pathStyle": args.path_style,
+        "webhookSignature": args.webhook_signature,
+        "webhookHeader": args.webhook_header,
     }
     values.update({k: v for k, v in given.items() if v})
+    if args.auth_scheme == "":
+        values["authScheme"] = ""
     if not values.get("accessToken"):
         values["accessToken"] = _ask("WhatsApp access token", "WHATSAPP_ACCESS_TOKEN", None)
     if not values.get("phoneNumberId"):

@@ -35,6 +35,12 @@ def register(commands: Any) -> None:
     _data_options(p)
     p.add_argument("--xero-webhook-url", help="POST Xero webhooks here")
     p.add_argument("--whatsapp-webhook-url", help="POST WhatsApp webhooks here")
+    p.add_argument(
+        "--whatsapp-provider",
+        action="store_true",
+        help="also play a Cloud-API-compatible provider (360dialog's layout) in front of the "
+        "number: its paths under /provider, D360-API-KEY, webhooks proven its way",
+    )
     for flag, help_text in (
         ("--client-id", "Xero client id"),
         ("--client-secret", "Xero client secret"),
@@ -158,6 +164,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for model, attr, value in overrides:
         if value is not None:
             setattr(model, attr, value)
+    if args.whatsapp_provider and config.whatsapp.provider is None:
+        from component.sandbox.whatsapp.provider import ProviderEmulation
+
+        config.whatsapp.provider = ProviderEmulation()
     try:
         config = SandboxConfig.model_validate(config.model_dump())
     except ValueError as exc:

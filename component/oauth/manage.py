@@ -68,7 +68,12 @@ async def connect_client_credentials(
 
 
 def save_whatsapp(runtime: Runtime, name: str, values: Mapping[str, Any]) -> Connected:
+    from component.whatsapp.provider import provider_of
+    from component.whatsapp.signature import signature_of
+
     cleaned = clean_values(runtime, WHATSAPP_KEY, values)
+    provider_of(cleaned, runtime.settings)  # the provider profile must make sense before saving
+    signature_of(cleaned)
     runtime.store.connections.put(name, WHATSAPP_KEY, "whatsapp", cleaned, cipher(runtime))
     forget_cached(runtime, name)
     return Connected(name, WHATSAPP_KEY, "whatsapp")

@@ -68,8 +68,20 @@ class EmbeddedSandbox:
 
 
 def demo_connections(state: SandboxState) -> dict[str, dict[str, Any]]:
-    """Connection values per family for the sandbox's demo organisation and phone number."""
+    """Connection values per family for the sandbox's demo organisation and phone number (through
+    its provider when the sandbox plays one)."""
     wa = state.config.whatsapp
+    whatsapp: dict[str, Any] = {
+        "type": "whatsappCloud",
+        "accessToken": wa.access_token,
+        "phoneNumberId": wa.phone_number_id,
+        "businessAccountId": wa.business_account_id,
+        "appSecret": wa.app_secret,
+        "verifyToken": wa.verify_token,
+        "apiVersion": wa.api_versions[0],
+    }
+    if wa.provider is not None:
+        whatsapp.update(wa.provider.connection(state.config.base_url))
     return {
         # A custom connection: it fetches a new 30-minute token whenever the old one expires,
         # so a long `serve --sandbox` or reminder run keeps working, as it would against Xero.
@@ -81,15 +93,7 @@ def demo_connections(state: SandboxState) -> dict[str, dict[str, Any]]:
                 sorted(DEMO_SCOPES - {"offline_access", "openid", "profile", "email"})
             ),
         },
-        "whatsapp": {
-            "type": "whatsappCloud",
-            "accessToken": wa.access_token,
-            "phoneNumberId": wa.phone_number_id,
-            "businessAccountId": wa.business_account_id,
-            "appSecret": wa.app_secret,
-            "verifyToken": wa.verify_token,
-            "apiVersion": wa.api_versions[0],
-        },
+        "whatsapp": whatsapp,
     }
 
 

@@ -32,7 +32,7 @@ def banner(state: SandboxState) -> dict[str, Any]:
     cfg = state.config
     base = cfg.base_url.rstrip("/")
     wa = cfg.whatsapp
-    credentials = {
+    credentials: dict[str, Any] = {
         "xero_client_id": cfg.xero.client_id,
         "xero_client_secret": cfg.xero.client_secret,
         "xero_webhook_key": cfg.xero.webhook_key,
@@ -59,6 +59,13 @@ def banner(state: SandboxState) -> dict[str, Any]:
         "WHATSAPP_BUSINESS_ACCOUNT_ID": wa.business_account_id,
     }
     tenants = [{"tenantId": o.tenant_id, "tenantName": o.name} for o in state.xero.orgs.values()]
+    if wa.provider is not None:
+        # The number is behind a provider: what `xero-wa connect whatsapp` and `serve` need.
+        credentials["whatsapp_provider"] = wa.provider.connection(base)
+        env["WHATSAPP_ACCESS_TOKEN"] = wa.provider.api_key
+        env["WHATSAPP_APP_SECRET"] = wa.provider.webhook_secret
+        env["WHATSAPP_WEBHOOK_SIGNATURE"] = wa.provider.webhook_signature
+        env["WHATSAPP_WEBHOOK_HEADER"] = wa.provider.webhook_header
     return {
         "url": base,
         "control": f"{base}/_sandbox",

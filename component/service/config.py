@@ -2,8 +2,9 @@
 
 Field names are the environment variable names in lower case (``XERO_WEBHOOK_KEY`` is
 ``xero_webhook_key``). Secrets are ``SecretStr``: they print as ``**********`` and never reach a
-log line. The WhatsApp app secret and verify token may instead come from the stored WhatsApp
-connection (``appSecret``, ``verifyToken``), so ``xero-wa connect whatsapp`` is enough.
+log line. The WhatsApp app secret, verify token and webhook signature scheme may instead come from the
+stored WhatsApp connection (``appSecret``, ``verifyToken``, ``webhookSignature``,
+``webhookHeader``), so ``xero-wa connect whatsapp`` is enough.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ class ServiceConfig(BaseSettings):
     xero_webhook_key: SecretStr | None = None
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_verify_token: SecretStr | None = None
+    # How WhatsApp deliveries are proven (component.whatsapp.signature): meta (default),
+    # hmac-sha256 or header-secret, with the header of the last two (a provider profile).
+    whatsapp_webhook_signature: str | None = None
+    whatsapp_webhook_header: str | None = None
 
     # Which stored connections the worker uses (default: the only one of each family).
     xero_wa_xero_connection: str | None = None
@@ -99,6 +104,9 @@ class WebhookSecrets:
     xero_webhook_key: str
     whatsapp_app_secret: str
     whatsapp_verify_token: str
+    #: How WhatsApp deliveries are proven (``meta`` unless a provider profile says otherwise).
+    whatsapp_signature: str = "meta"
+    whatsapp_signature_header: str = ""
 
     def __repr__(self) -> str:
         return "WebhookSecrets(***)"
@@ -108,11 +116,17 @@ def resolve_secrets(runtime: Runtime, config: ServiceConfig) -> WebhookSecrets:
     """Environment first, then the stored WhatsApp connection's ``appSecret``/``verifyToken``."""
     app_secret = _secret(config.whatsapp_app_secret)
     verify_token = _secret(config.whatsapp_verify_token)
-    if not (app_secret and verify_token):
+    scheme = (config.whatsapp_webhook_signature or "").strip()
+    header = (config.whatsapp_webhook_header or "").strip()
+    if not (app_secret and verify_token and scheme):
         stored = _whatsapp_values(runtime, config)
         app_secret = app_secret or str(stored.get("appSecret") or "")
         verify_token = verify_token or str(stored.get("verifyToken") or "")
-    return WebhookSecrets(_secret(config.xero_webhook_key), app_secret, verify_token)
+        scheme = scheme or str(stored.get("webhookSignature") or "")
+        header = header or str(stored.get("webhookHeader") or "")
+    return WebhookSecrets(
+        _secret(config.xero_webhook_key), app_secret, verify_token, scheme or "meta", header
+    )
 
 
 def _secret(value: SecretStr | None) -> str:

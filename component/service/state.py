@@ -47,6 +47,8 @@ class ServiceState:
             "webhookKey": self.secrets.xero_webhook_key,
             "appSecret": self.secrets.whatsapp_app_secret,
             "verifyToken": self.secrets.whatsapp_verify_token,
+            "webhookSignature": self.secrets.whatsapp_signature,
+            "webhookHeader": self.secrets.whatsapp_signature_header,
         }
         return {i.key: configured.get(i.key, i.default) for i in spec.inputs}
 

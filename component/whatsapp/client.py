@@ -39,6 +39,7 @@ from component.values import Binary
 from component.whatsapp import errors as wa_errors
 from component.whatsapp.errors import Subject, meta_code
 from component.whatsapp.pacer import WhatsAppPacer, pacer_for
+from component.whatsapp.provider import provider_of
 from component.whatsapp.retry import SendPolicy, Tries
 
 log = logging.getLogger("xero_wa.whatsapp")
@@ -71,8 +72,7 @@ class WhatsAppClient:
         self.phone_number_id = _required(values, "phoneNumberId", session)
         waba = values.get("businessAccountId")
         self.business_account_id = str(waba) if waba else None
-        version = values.get("apiVersion") or runtime.settings.whatsapp_api_version
-        self.base = f"{runtime.settings.whatsapp_api_url}/{version}"
+        self.provider = provider_of(values, runtime.settings)
 
     @property
     def pacer(self) -> WhatsAppPacer:
@@ -128,7 +128,7 @@ class WhatsAppClient:
         return payload
 
     async def _send(self, payload: dict[str, Any], subject: Subject) -> SendResult:
-        url = f"{self.base}/{self.phone_number_id}/messages"
+        url = self.provider.messages_url(self.phone_number_id)
         to = str(payload["to"])
         tries = Tries()
         while True:
@@ -236,7 +236,7 @@ class WhatsAppClient:
         subject = Subject(f"upload of {filename} ({content_type})")
         response = await self._call(
             "POST",
-            f"{self.base}/{self.phone_number_id}/media",
+            self.provider.media_url(self.phone_number_id),
             subject,
             data={"messaging_product": "whatsapp", "type": content_type},
             files={"file": (filename, data.data, content_type)},
@@ -250,24 +250,54 @@ class WhatsAppClient:
         return str(media_id)
 
     async def list_templates(self) -> list[dict[str, Any]]:
-        """Every message template of the business account (all pages), for configuration checks."""
-        if not self.business_account_id:
-            raise errors.ConnectionError(
-                "the whatsappCloud connection has no businessAccountId, needed to list templates",
-                reconnect="add businessAccountId (WhatsApp Manager, account settings)",
-            )
-        url = f"{self.base}/{self.business_account_id}/message_templates"
+        """Every message template of the business account (all pages), for configuration checks.
+
+        Graph paths page with cursors (``data``, ``paging.next``); a flat provider answers
+        ``waba_templates`` with ``offset``/``total`` (360dialog).
+        """
+        url = self.provider.templates_url(self.business_account_id)
         subject = Subject("listing message templates")
+        if self.provider.path_style == "flat":
+            return await self._list_flat(url, subject)
         templates: list[dict[str, Any]] = []
         params = {"limit": "100"}
         while True:
             body = _json(await self._call("GET", url, subject, params=params), subject)
-            templates.extend(body.get("data") or [])
+            templates.extend(_objects(body.get("data")))
             paging = body.get("paging") or {}
             after = (paging.get("cursors") or {}).get("after")
             if not paging.get("next") or not after:
                 return templates
             params = {"limit": "100", "after": str(after)}
+
+    async def _list_flat(self, url: str, subject: Subject) -> list[dict[str, Any]]:
+        templates: list[dict[str, Any]] = []
+        while True:
+            params = {"limit": "1000", "offset": str(len(templates))}
+            body = _json(await self._call("GET", url, subject, params=params), subject)
+            page = _objects(body.get("waba_templates", body.get("data")))
+            templates.extend(page)
+            total = body.get("total")
+            if not page or not isinstance(total, int) or len(templates) >= total:
+                return templates
+
+    async def create_template(self, definition: dict[str, Any]) -> dict[str, Any]:
+        """Submit a template for review (``POST /{waba-id}/message_templates``; a flat provider's
+        ``POST /v1/configs/templates``); returns the answer (``id``, ``status``, ``category``).
+
+        Not retried after the request left: a second submission of the same name and language
+        is refused by Meta (2388024), so a lost answer is settled by listing again.
+        """
+        url = self.provider.templates_url(self.business_account_id)
+        name = definition.get("name")
+        subject = Subject(f"submitting template '{name}' ({definition.get('language')})")
+        try:
+            response = await self.runtime.http.post(url, json=definition, auth=self.session.auth)
+        except httpx.TransportError as exc:
+            raise wa_errors.call_failed(exc, subject) from None
+        if not response.is_success:
+            raise wa_errors.error_for(response, subject)
+        return _json(response, subject)
 
     async def _call(self, method: str, url: str, subject: Subject, **kw: Any) -> httpx.Response:
         """A call that may be repeated safely: transport failures and transient errors retried."""
@@ -303,6 +333,10 @@ def _json(response: httpx.Response, subject: Subject) -> dict[str, Any]:
             errors.UpstreamInfo(wa_errors.SERVICE, response.status_code),
         )
     return body
+
+
+def _objects(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def _required(values: Mapping[str, Any], key: str, session: Session) -> str:

@@ -8,4 +8,5 @@ from tests.service.conftest import (  # noqa: F401  (fixtures, found by pytest b
     service,
     stack,
     stack_config,
+    whatsapp_profile,
 )

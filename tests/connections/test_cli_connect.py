@@ -147,6 +147,13 @@ def test_connect_whatsapp_from_the_environment(
         "appSecret": "***",
         "verifyToken": "***",
         "apiVersion": "v23.0",
+        "provider": "meta",
+        "baseUrl": None,
+        "authHeader": None,
+        "authScheme": None,
+        "pathStyle": None,
+        "webhookSignature": "meta",
+        "webhookHeader": None,
     }
 
 

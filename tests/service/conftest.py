@@ -28,12 +28,14 @@ from component.sandbox.config import SandboxConfig
 from component.sandbox.embedded import demo_connections
 from component.sandbox.faults import SandboxTransport
 from component.sandbox.state import SandboxState, build_sandbox
+from component.sandbox.whatsapp.provider import ProviderEmulation
 from component.service.app import create_app
 from component.service.config import ServiceConfig
 from component.service.state import ServiceState
 from component.service.webhooks_whatsapp import sign as sign_whatsapp
 from component.service.webhooks_xero import sign as sign_xero
 from component.service.worker import Worker
+from component.whatsapp.signature import META_HEADER, WebhookSignature
 
 BASE = "http://service.test"
 API_KEY = "test-api-key-0123456789"
@@ -85,6 +87,31 @@ def xero_headers(body: bytes, key: str = WEBHOOK_KEY) -> dict[str, str]:
 
 def whatsapp_headers(body: bytes, secret: str = APP_SECRET) -> dict[str, str]:
     return {"Content-Type": "application/json", "X-Hub-Signature-256": sign_whatsapp(secret, body)}
+
+
+#: The service settings of each WhatsApp provider profile's webhook proof; a test module that
+#: overrides ``whatsapp_profile`` with a parametrized fixture runs under each.
+WHATSAPP_PROFILES: dict[str, dict[str, Any]] = {
+    "meta": {},
+    "360dialog": {
+        "whatsapp_webhook_signature": "hmac-sha256",
+        "whatsapp_webhook_header": "x-360dialog-signature",
+    },
+}
+
+
+@pytest.fixture
+def whatsapp_profile() -> str:
+    return "meta"
+
+
+def proven_headers(service: Service, body: bytes, secret: str = APP_SECRET) -> dict[str, str]:
+    """The headers the service's configured WhatsApp profile accepts for ``body``."""
+    secrets = service.state.secrets
+    scheme = secrets.whatsapp_signature
+    header = secrets.whatsapp_signature_header or META_HEADER
+    signature = WebhookSignature(secret, scheme, header)  # type: ignore[arg-type]
+    return {"Content-Type": "application/json", **signature.sign(body)}
 
 
 @pytest.fixture
@@ -150,8 +177,9 @@ async def make_service(
 
 
 @pytest.fixture
-async def service(make_service: ServiceFactory) -> Service:
-    service: Service = await make_service()
+async def service(make_service: ServiceFactory, whatsapp_profile: str) -> Service:
+    config = service_config(**WHATSAPP_PROFILES[whatsapp_profile])
+    service: Service = await make_service(config=config)
     return service
 
 
@@ -195,19 +223,25 @@ class LateApp:
 
 
 @pytest.fixture
-def sandbox_config() -> SandboxConfig:
+def sandbox_config(whatsapp_profile: str) -> SandboxConfig:
     config = SandboxConfig()
     config.xero.webhook_url = f"{BASE}/webhooks/xero"
     config.whatsapp.webhook_url = f"{BASE}/webhooks/whatsapp"
+    if whatsapp_profile != "meta":
+        config.whatsapp.provider = ProviderEmulation()
     return config
 
 
 @pytest.fixture
-def stack_config(sandbox_config: SandboxConfig) -> ServiceConfig:
+def stack_config(sandbox_config: SandboxConfig, whatsapp_profile: str) -> ServiceConfig:
+    provider = sandbox_config.whatsapp.provider
     return service_config(
         xero_webhook_key=sandbox_config.xero.webhook_key,
-        whatsapp_app_secret=sandbox_config.whatsapp.app_secret,
+        whatsapp_app_secret=provider.webhook_secret
+        if provider
+        else sandbox_config.whatsapp.app_secret,
         whatsapp_verify_token=sandbox_config.whatsapp.verify_token,
+        **WHATSAPP_PROFILES[whatsapp_profile],
     )
 
 

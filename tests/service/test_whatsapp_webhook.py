@@ -1,4 +1,9 @@
-"""GET and POST /webhooks/whatsapp: Meta's verification, signed statuses, STOP and START."""
+"""GET and POST /webhooks/whatsapp: Meta's verification, signed statuses, STOP and START.
+
+Every test runs under both provider profiles: Meta's ``X-Hub-Signature-256``, and a compatible
+provider's proof (360dialog: hex HMAC-SHA256 in ``x-360dialog-signature``), the sandbox playing
+that provider in the tests that use it.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,21 @@ from typing import Any
 
 import pytest
 
+from component.clock import FakeClock
+from component.config import Settings
+from component.oauth.manage import save_whatsapp
+from component.registry import Registry
+from component.runtime import Runtime
 from component.storage.outbox import Item
+from component.whatsapp.signature import WebhookSignature
 from tests.service.conftest import (
     APP_SECRET,
     VERIFY_TOKEN,
+    WHATSAPP_PROFILES,
     Service,
     ServiceFactory,
     Stack,
+    proven_headers,
     service_config,
     whatsapp_headers,
 )
@@ -59,9 +72,14 @@ def text(words: str, sender: str = "919820012345") -> dict[str, Any]:
     }
 
 
+@pytest.fixture(params=list(WHATSAPP_PROFILES))
+def whatsapp_profile(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 async def post(service: Service, body: bytes, secret: str = APP_SECRET) -> Any:
     return await service.client.post(
-        "/webhooks/whatsapp", content=body, headers=whatsapp_headers(body, secret)
+        "/webhooks/whatsapp", content=body, headers=proven_headers(service, body, secret)
     )
 
 
@@ -253,3 +271,72 @@ async def test_inbound_stop_from_the_sandbox_opts_out(stack: Stack) -> None:
     await stack.control("/whatsapp/inbound", {"from": "+919820012345", "text": "START"})
     await stack.deliver()
     assert optouts.is_opted_out(stack.tenant, None, "+919820012345") is None
+
+
+# ----------------------------------------------------------------------------- provider proofs
+async def test_a_provider_profile_refuses_a_meta_signature(make_service: ServiceFactory) -> None:
+    service: Service = await make_service(config=service_config(**WHATSAPP_PROFILES["360dialog"]))
+    body = payload([status("delivered")])
+    meta_signed = await service.client.post(
+        "/webhooks/whatsapp", content=body, headers=whatsapp_headers(body)
+    )
+    assert meta_signed.status_code == 401
+    assert (await post(service, body)).status_code == 200
+
+
+async def test_a_header_secret_proof(make_service: ServiceFactory) -> None:
+    config = service_config(
+        whatsapp_webhook_signature="header-secret", whatsapp_webhook_header="X-Webhook-Secret"
+    )
+    service: Service = await make_service(config=config)
+    body = payload([status("sent")])
+    for given, expected in ((APP_SECRET, 200), (APP_SECRET[:-1], 401), ("", 401)):
+        response = await service.client.post(
+            "/webhooks/whatsapp", content=body, headers={"X-Webhook-Secret": given}
+        )
+        assert response.status_code == expected
+
+
+async def test_a_misconfigured_scheme_refuses_everything_with_a_log_line(
+    make_service: ServiceFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    service: Service = await make_service(
+        config=service_config(whatsapp_webhook_signature="hmac-sha256")  # no header named
+    )
+    body = payload([status("sent")])
+    response = await service.client.post(
+        "/webhooks/whatsapp", content=body, headers=whatsapp_headers(body)
+    )
+    assert response.status_code == 401
+    assert "webhookHeader" in caplog.text
+    assert APP_SECRET not in caplog.text
+
+
+async def test_the_scheme_comes_from_the_stored_connection(
+    make_service: ServiceFactory, api_settings: Settings, registry: Registry, clock: FakeClock
+) -> None:
+    runtime = Runtime(settings=api_settings, registry=registry, clock=clock)
+    values = {
+        "accessToken": "key",
+        "phoneNumberId": "106540352242922",
+        "provider": "compatible",
+        "baseUrl": "https://waba-v2.360dialog.io",
+        "authHeader": "D360-API-KEY",
+        "webhookSignature": "hmac-sha256",
+        "webhookHeader": "x-360dialog-signature",
+        "appSecret": "platform-secret",
+        "verifyToken": "v",
+    }
+    save_whatsapp(runtime, "whatsapp", values)
+    await runtime.aclose()
+    config = service_config(whatsapp_app_secret=None, whatsapp_verify_token=None)
+    service: Service = await make_service(config=config)
+    body = payload([status("read")])
+    proof = WebhookSignature("platform-secret", "hmac-sha256", "x-360dialog-signature")
+
+    response = await service.client.post(
+        "/webhooks/whatsapp", content=body, headers=proof.sign(body)
+    )
+
+    assert response.status_code == 200
+    assert [s.status for s in service.runtime.store.messages.statuses(WAMID)] == ["read"]

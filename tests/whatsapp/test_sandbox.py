@@ -2,6 +2,10 @@
 
 Client and sandbox share one FakeClock, so "a second" is the same second for both, and the
 sandbox's sliding one-second throughput counter judges exactly what the pacer let through.
+
+Every test runs twice, once per provider profile: Meta's Cloud API (Bearer token, Graph paths)
+and a Cloud-API-compatible provider (360dialog's layout: ``D360-API-KEY``, flat paths), the
+sandbox playing that provider in front of the same number.
 """
 
 from __future__ import annotations
@@ -18,14 +22,14 @@ import httpx
 import pytest
 
 from component import errors
-from component.auth import BearerToken
 from component.clock import FakeClock
 from component.config import Settings
 from component.registry import Registry
 from component.runtime import Runtime
 from component.sandbox.whatsapp import WhatsAppConfig
+from component.sandbox.whatsapp.provider import ProviderEmulation
 from component.sandbox.whatsapp.standalone import BASE_URL, Standalone, standalone
-from component.sessions import Session
+from component.sessions import open_value
 from component.values import Binary
 from component.whatsapp import templates as t
 from component.whatsapp.client import WhatsAppClient
@@ -47,14 +51,41 @@ class Harness:
         return self.sandbox.world.stats()
 
 
+def connection(cfg: WhatsAppConfig, profile: str, token: str | None) -> dict[str, Any]:
+    """The ``whatsappCloud`` value a user would store for ``profile``."""
+    common = {
+        "type": "whatsappCloud",
+        "phoneNumberId": cfg.phone_number_id,
+        "businessAccountId": cfg.business_account_id,
+    }
+    if profile == "meta":
+        return {**common, "accessToken": token or cfg.access_token, "apiVersion": "v23.0"}
+    provider = cfg.provider or ProviderEmulation()
+    return {
+        **common,
+        "accessToken": token or provider.api_key,
+        "provider": "compatible",
+        "baseUrl": f"{BASE_URL}{provider.path_prefix}",
+        "authHeader": provider.auth_header,
+        "authScheme": provider.auth_scheme,
+        "pathStyle": "flat",
+        "webhookSignature": provider.webhook_signature,
+        "webhookHeader": provider.webhook_header,
+    }
+
+
 async def harness(
     clock: FakeClock,
     registry: Registry,
     tmp_path: Path,
     config: WhatsAppConfig | None = None,
     token: str | None = None,
+    profile: str = "meta",
     **settings: Any,
 ) -> Harness:
+    config = config or WhatsAppConfig()
+    if profile != "meta" and config.provider is None:
+        config = config.model_copy(update={"provider": ProviderEmulation()})
     sandbox = standalone(clock, config)
     cfg = sandbox.world.config
     runtime = Runtime(
@@ -65,24 +96,20 @@ async def harness(
         clock=clock,
         transport=httpx.ASGITransport(app=sandbox.app),
     )
-    session = Session(
-        key="whatsappCloud",
-        family="whatsapp",
-        auth=BearerToken(token or cfg.access_token),
-        values={
-            "accessToken": token or cfg.access_token,
-            "phoneNumberId": cfg.phone_number_id,
-            "businessAccountId": cfg.business_account_id,
-            "apiVersion": "v23.0",
-        },
-        needs_tenant_header=False,
-    )
+    session = await open_value(runtime, connection(cfg, profile, token))
     return Harness(sandbox, runtime, WhatsAppClient(runtime, session), clock)
 
 
+@pytest.fixture(params=["meta", "360dialog"])
+def profile(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-async def wa(clock: FakeClock, registry: Registry, tmp_path: Path) -> AsyncIterator[Harness]:
-    h = await harness(clock, registry, tmp_path)
+async def wa(
+    clock: FakeClock, registry: Registry, tmp_path: Path, profile: str
+) -> AsyncIterator[Harness]:
+    h = await harness(clock, registry, tmp_path, profile=profile)
     yield h
     await h.runtime.aclose()
 
@@ -162,10 +189,10 @@ async def test_a_burst_stays_at_the_cap_with_zero_130429(wa: Harness) -> None:
 
 
 async def test_a_rate_above_the_numbers_cap_is_slowed_down_by_130429(
-    clock: FakeClock, registry: Registry, tmp_path: Path
+    clock: FakeClock, registry: Registry, tmp_path: Path, profile: str
 ) -> None:
     """Configured for 200/s on a number capped at 80/s: Meta says 130429, sends still succeed."""
-    h = await harness(clock, registry, tmp_path, whatsapp_messages_per_second=200)
+    h = await harness(clock, registry, tmp_path, profile=profile, whatsapp_messages_per_second=200)
     try:
         recipients = [f"+9198201{n:05d}" for n in range(200)]
         await asyncio.gather(
@@ -184,11 +211,11 @@ async def test_a_rate_above_the_numbers_cap_is_slowed_down_by_130429(
 
 
 async def test_131056_is_retried_after_a_paced_wait(
-    clock: FakeClock, registry: Registry, tmp_path: Path
+    clock: FakeClock, registry: Registry, tmp_path: Path, profile: str
 ) -> None:
     """The number's pair rule is stricter than ours (10 s): one 131056, then success."""
     config = WhatsAppConfig(pair_interval_seconds=10)
-    h = await harness(clock, registry, tmp_path, config)
+    h = await harness(clock, registry, tmp_path, config, profile=profile)
     try:
         h.sandbox.world.inbound("919820012345", "hi")
         first = await h.client.send_text(CUSTOMER, "one")
@@ -215,9 +242,11 @@ async def test_sends_to_one_recipient_are_spaced_so_the_pair_rate_is_never_hit(
 
 
 async def test_text_without_an_inbound_message_is_131047(
-    clock: FakeClock, registry: Registry, tmp_path: Path
+    clock: FakeClock, registry: Registry, tmp_path: Path, profile: str
 ) -> None:
-    h = await harness(clock, registry, tmp_path, WhatsAppConfig(window_failure="sync"))
+    h = await harness(
+        clock, registry, tmp_path, WhatsAppConfig(window_failure="sync"), profile=profile
+    )
     try:
         with pytest.raises(errors.UpstreamError) as info:
             await h.client.send_text(CUSTOMER, "Your invoice is overdue")
@@ -253,9 +282,9 @@ async def test_a_wrong_parameter_count_is_132000(wa: Harness) -> None:
 
 
 async def test_a_wrong_token_is_a_connection_error(
-    clock: FakeClock, registry: Registry, tmp_path: Path
+    clock: FakeClock, registry: Registry, tmp_path: Path, profile: str
 ) -> None:
-    h = await harness(clock, registry, tmp_path, token="not-the-token")
+    h = await harness(clock, registry, tmp_path, token="not-the-token", profile=profile)
     try:
         with pytest.raises(WhatsAppAuthError) as info:
             await h.client.send_text(CUSTOMER, "hi")

@@ -27,6 +27,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from component.sandbox.whatsapp.provider import ProviderEmulation
+
 TemplateStatus = Literal["APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED"]
 HeaderFormat = Literal["NONE", "TEXT", "DOCUMENT", "IMAGE"]
 FailureMode = Literal["webhook", "sync"]
@@ -179,6 +181,9 @@ class WhatsAppConfig(_Model):
     template_review_seconds: float = Field(default=60.0, ge=0)
     #: Seeds read/duplicate decisions and generated ids, so runs replay exactly.
     seed: int = 0
+    #: The number is reached through a Cloud-API-compatible provider too (its paths, key header
+    #: and webhook proof: ``component.sandbox.whatsapp.provider``); ``None``: Meta only.
+    provider: ProviderEmulation | None = None
 
     @model_validator(mode="after")
     def _check(self) -> WhatsAppConfig:

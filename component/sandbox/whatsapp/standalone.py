@@ -23,6 +23,7 @@ from component.clock import Clock
 from component.sandbox.delivery import WebhookDeliverer
 from component.sandbox.whatsapp.config import WhatsAppConfig
 from component.sandbox.whatsapp.control import control_routes
+from component.sandbox.whatsapp.provider import ProviderEmulation
 from component.sandbox.whatsapp.routes import routes
 from component.sandbox.whatsapp.webhooks import SIGNATURE_HEADER, verify
 from component.sandbox.whatsapp.world import WhatsAppWorld
@@ -57,6 +58,8 @@ class WebhookRecorder:
     verify_token: str = ""
     status_code: int = 200
     received: list[Received] = field(default_factory=list)
+    #: The provider in front of the number: its proof is checked instead of Meta's signature.
+    provider: ProviderEmulation | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         request = Request(scope, receive)
@@ -69,9 +72,19 @@ class WebhookRecorder:
             await Response(challenge, status_code=200 if ok else 403)(scope, receive, send)
             return
         body = await request.body()
-        ok = verify(self.app_secret, body, request.headers.get(SIGNATURE_HEADER))
+        ok = self._proven(body, request)
         self.received.append(Received(body, dict(request.headers), ok))
         await Response(status_code=self.status_code if ok else 401)(scope, receive, send)
+
+    def _proven(self, body: bytes, request: Request) -> bool:
+        provider = self.provider
+        if provider is None or provider.webhook_signature == "meta":
+            return verify(self.app_secret, body, request.headers.get(SIGNATURE_HEADER))
+        if provider.webhook_signature == "header-secret":
+            return request.headers.get(provider.webhook_header) == provider.webhook_secret
+        expected = provider.proof(body, self.app_secret, {})[provider.webhook_header]
+        given = request.headers.get(provider.webhook_header, "")
+        return hmac.compare_digest(expected.encode(), given.encode())
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=self))
@@ -92,6 +105,20 @@ class Standalone:
     app: Starlette
     recorder: WebhookRecorder
 
+    def provider_client(self, key: str | None = None) -> httpx.AsyncClient:
+        """A client of the provider's paths, with its key header (default: the right key)."""
+        provider = self.world.config.provider
+        assert provider is not None, "no provider configured"
+        value = provider.api_key if key is None else key
+        if provider.auth_scheme:
+            value = f"{provider.auth_scheme} {value}"
+        transport = httpx.ASGITransport(app=self.app)
+        return httpx.AsyncClient(
+            transport=transport,
+            base_url=f"{BASE_URL}{provider.path_prefix}",
+            headers={provider.auth_header: value},
+        )
+
     def client(self, token: str | None = None) -> httpx.AsyncClient:
         """An API client; ``token`` defaults to the configured access token."""
         bearer = self.world.config.access_token if token is None else token
@@ -105,7 +132,7 @@ def standalone(clock: Clock, config: WhatsAppConfig | None = None) -> Standalone
     cfg = config or WhatsAppConfig()
     if cfg.webhook_url is None:
         cfg = cfg.model_copy(update={"webhook_url": RECEIVER_URL})
-    recorder = WebhookRecorder(cfg.app_secret, cfg.verify_token)
+    recorder = WebhookRecorder(cfg.app_secret, cfg.verify_token, provider=cfg.provider)
     deliverer = WebhookDeliverer(clock, recorder.client)
     world = WhatsAppWorld(clock, cfg, deliverer)
     return Standalone(world, standalone_app(world), recorder)

@@ -119,6 +119,8 @@ class WhatsAppWorld:
             )
         self.media = MediaStore(self.config.seed)
         self.windows: dict[str, datetime] = {}
+        #: Custom headers registered with the webhook URL at a provider (POST /v1/configs/webhook).
+        self.webhook_headers: dict[str, str] = {}
         self.inbound_messages: list[dict[str, Any]] = []
         self.rejected: Counter[int] = Counter()
         self._rng = random.Random(self.config.seed)  # noqa: S311 - simulation, not security
@@ -246,10 +248,19 @@ class WhatsAppWorld:
             kind,
             url,
             body,
-            webhooks.headers(self.config.app_secret, body),
+            self._proof(body),
             max_age_seconds=self.config.webhook_max_age_seconds,
             delay_seconds=delay,
         )
+
+    def _proof(self, body: bytes) -> dict[str, str]:
+        """Meta's signed headers, or the provider's proof when the number is behind one."""
+        headers = webhooks.headers(self.config.app_secret, body)
+        provider = self.config.provider
+        if provider is None:
+            return headers
+        headers.pop(webhooks.SIGNATURE_HEADER)
+        return {**headers, **provider.proof(body, self.config.app_secret, self.webhook_headers)}
 
     def _queue_status(self, message: SentMessage, event: StatusEvent, now: datetime) -> None:
         codes = {e.get("code") for e in event.errors or []}
