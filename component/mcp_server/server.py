@@ -71,6 +71,8 @@ class ToolRunner:
         loaded = registry.action(name) if kind == "action" else registry.datasource(name)
         family = loaded.spec.connection
         wanted = arguments.pop(TENANT, None) if family == "xero" else None
+        if wanted is not None and not isinstance(wanted, str):
+            raise errors.InputError.single(TENANT, "expected an organisation name or tenant id")
         session = None
         if family is not None:
             session = await self._session(
@@ -83,7 +85,7 @@ class ToolRunner:
 
     async def _session(self, family: str, tenant: str | None) -> Session:
         session = await sessions.resolve(self.runtime, self.connections.get(family), family)
-        return await aim_at(self.runtime, session, tenant if isinstance(tenant, str) else None)
+        return await aim_at(self.runtime, session, tenant)
 
 
 def build_server(runner: ToolRunner) -> Server[Any, Any]:
