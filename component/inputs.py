@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
-import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -21,7 +21,8 @@ from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 
-from component.errors import FieldProblem, InputError, json_reason
+from component import bounded_json
+from component.errors import FieldProblem, InputError
 from component.spec.models import InputSpec
 from component.values import Binary
 
@@ -241,6 +242,8 @@ def _coerce_scalar(spec: InputSpec, value: Any, source: Source) -> Any:
 
 def _string(value: Any) -> str:
     if isinstance(value, str):
+        if not bounded_json.is_text(value):
+            raise _Bad("is not text: it holds an unpaired surrogate such as \\ud800")
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -263,32 +266,57 @@ def _boolean(value: Any) -> bool:
     raise _Bad(f"expected true or false, got {value!r}")
 
 
+#: Whole-number inputs are 64-bit, like every integer Xero and Meta take.
+INTEGER_MIN, INTEGER_MAX = -(2**63), 2**63 - 1
+_WHOLE = re.compile(r"\s*[+-]?\d+\s*")
+
+
 def _integer(value: Any) -> int:
     if isinstance(value, bool):
         raise _Bad("expected a whole number, got a boolean")
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-        return int(value)
-    raise _Bad(f"expected a whole number, got {value!r}")
+        value = int(value)
+    if isinstance(value, str) and _WHOLE.fullmatch(value):
+        value = int(value) if len(value.strip().lstrip("+-")) <= 20 else INTEGER_MAX + 1
+    if not isinstance(value, int):
+        raise _Bad(f"expected a whole number, got {_shown(value)}")
+    if not INTEGER_MIN <= value <= INTEGER_MAX:
+        raise _Bad(f"is out of range: a whole number from {INTEGER_MIN} to {INTEGER_MAX}")
+    return value
 
 
 def _number(value: Any) -> int | float:
     if isinstance(value, bool):
         raise _Bad("expected a number, got a boolean")
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _Bad(f"expected a finite number, got {value!r}")
         return value
     if isinstance(value, str):
+        text = value.strip()
+        if len(text) > MAX_NUMBER_TEXT:
+            raise _Bad(f"is too long for a number ({len(text)} characters)")
         try:
-            number = Decimal(value.strip())
+            number = Decimal(text)
         except InvalidOperation:
-            raise _Bad(f"expected a number, got {value!r}") from None
-        if not number.is_finite():
-            raise _Bad(f"expected a finite number, got {value!r}")
-        return int(number) if re.fullmatch(r"\s*[+-]?\d+\s*", value) else float(number)
-    raise _Bad(f"expected a number, got {value!r}")
+            raise _Bad(f"expected a number, got {_shown(value)}") from None
+        if not number.is_finite() or not math.isfinite(float(number)):
+            raise _Bad(f"expected a finite number, got {_shown(value)}")
+        return int(number) if _WHOLE.fullmatch(value) else float(number)
+    raise _Bad(f"expected a number, got {_shown(value)}")
+
+
+#: Longer number texts are refused before conversion (bounded_json.MAX_INT_DIGITS plus sign,
+#: point and exponent).
+MAX_NUMBER_TEXT = bounded_json.MAX_INT_DIGITS + 10
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)`` cut to a readable length: an error quotes what it got, not all of it."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def _date(value: Any) -> str:
@@ -321,12 +349,15 @@ def _timestamp(value: Any) -> str:
 
 
 def _code(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
+    """JSON text from the CLI or a form, decoded within the limits of any JSON we accept; an
+    already decoded value (the JSON API) is checked against the same limits."""
     try:
-        return json.loads(value)
-    except json.JSONDecodeError as exc:
-        raise _Bad(json_reason(exc)) from None
+        if not isinstance(value, str):
+            bounded_json.check(value)
+            return value
+        return bounded_json.loads(value)
+    except bounded_json.JsonProblem as exc:
+        raise _Bad(str(exc)) from None
 
 
 def _data(value: Any, source: Source) -> Binary:

@@ -7,6 +7,7 @@ the report into the output. Configuration errors met during the run are in the o
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -18,7 +19,8 @@ from component.reminders.run import RunOptions, run_reminders
 
 async def run(ctx: ActionContext) -> dict[str, Any]:
     text = ctx.inputs.get("policy")
-    policy = parse_policy(text, "policy") if text else load_policy()
+    # Parsed in a worker thread: a policy can be up to 64 KB of YAML from an API caller.
+    policy = await asyncio.to_thread(parse_policy, text, "policy") if text else load_policy()
     as_of = ctx.inputs.get("asOf")
     tenant = ctx.inputs.get("tenant")
     options = RunOptions(

@@ -13,13 +13,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
+from babel import Locale, UnknownLocaleError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from component import errors
-from component.spec.loader import _index_lines as index_lines
-from component.spec.loader import _line_for as line_for
+from component import bounded_yaml, errors
+from component.bounded_yaml import line_for
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_reminders.yaml")
 
@@ -156,6 +155,19 @@ class Policy(_Model):
     phones: Phones = Field(default_factory=Phones)
     locale: str | None = None
 
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str | None) -> str | None:
+        """A CLDR locale babel can format with (``en_IN``, ``hi-IN``, ``de``), written ``en_IN``."""
+        if value is None:
+            return None
+        try:
+            return str(Locale.parse(value.strip().replace("-", "_")))
+        except (UnknownLocaleError, ValueError, TypeError):
+            raise ValueError(
+                f"unknown locale {value!r}: use a language and country such as en_IN, hi_IN or de_DE"
+            ) from None
+
     @model_validator(mode="after")
     def _ladder(self) -> Policy:
         keys = [s.key for s in self.stages]
@@ -188,20 +200,19 @@ def load_policy(path: Path | None = None) -> Policy:
 
 
 def parse_policy(text: str, shown: str = "reminders.yaml") -> Policy:
-    """Parse policy YAML; every problem is reported as ``file:line: field: reason``."""
+    """Parse policy YAML; every problem is reported as ``file:line: field: reason``.
+
+    Any text is safe here (``component.bounded_yaml`` limits size, depth and alias expansion),
+    but parsing takes milliseconds: async callers run it in a worker thread.
+    """
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{shown}:{mark.line + 1}" if mark is not None else shown
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise errors.InputError.single(where, f"YAML syntax error: {problem}") from None
+        document = bounded_yaml.load(text)
+    except bounded_yaml.YamlProblem as exc:
+        where = f"{shown}:{exc.line}" if exc.line else shown
+        raise errors.InputError.single(where, exc.reason, context="reminder policy") from None
+    data, lines = document.data, document.lines
     if not isinstance(data, dict):
         raise errors.InputError.single(f"{shown}:1", "expected a mapping at the top level")
-    lines: dict[tuple[str | int, ...], int] = {}
-    if node is not None:
-        index_lines(node, (), lines)
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:

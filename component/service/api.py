@@ -8,7 +8,6 @@ input is always a 4xx that names the problem: a body that is not JSON says where
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,11 +15,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from component import errors
+from component import bounded_json, errors
 from component.errors import UnknownKeyError
 from component.executor import Kind
 from component.service import auth
-from component.service.http import error_response, internal_error, json_response, read_body
+from component.service.http import (
+    error_response,
+    internal_error,
+    json_response,
+    off_loop,
+    read_body,
+)
 from component.service.state import ServiceState
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -90,9 +95,8 @@ async def _invoke(request: Request, state: ServiceState, kind: Kind) -> Response
     """Look the key up first, so an unknown key is a 404 before the body is even read."""
     key = request.path_params["key"]
     state.executor.prepare(key, kind)
-    inputs, connection = parse_invoke_body(
-        await read_body(request, state.config.xero_wa_max_body_bytes)
-    )
+    body = await read_body(request, state.config.xero_wa_max_body_bytes)
+    inputs, connection = await off_loop(parse_invoke_body, body)
     result = await state.executor.invoke(key, inputs, connection, kind=kind, source="api")
     return json_response(result)
 
@@ -116,13 +120,10 @@ def parse_invoke_body(body: bytes) -> tuple[dict[str, Any], Any]:
     if not body.strip():
         return {}, None
     try:
-        payload = json.loads(body)
-    except UnicodeDecodeError:
-        raise errors.InputError.single("body", "is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
+        payload = bounded_json.loads(body)
+    except bounded_json.JsonProblem as exc:
         raise errors.InputError.single(
-            "body",
-            errors.json_reason(exc),
+            exc.path or "body", exc.reason, context="request body"
         ) from None
     if not isinstance(payload, dict):
         raise errors.InputError.single(

@@ -20,6 +20,7 @@ from typing import Any
 
 from component import errors
 from component.notify import inbound as effects
+from component.service.http import off_loop
 from component.service.trigger import TriggerContext, TriggerResponse
 from component.whatsapp.payload import PayloadError, parse
 from component.whatsapp.signature import META_HEADER, WebhookSignature, signature_of, verified
@@ -68,7 +69,7 @@ async def receive(ctx: TriggerContext) -> TriggerResponse:
         log.info("unproven WhatsApp delivery refused (401)")
         return UNAUTHORIZED
     try:
-        statuses, inbound = parse(request.body)
+        statuses, inbound = await off_loop(parse, request.body)
     except PayloadError as exc:
         log.warning("signed WhatsApp delivery refused: %s", exc)
         return BAD_REQUEST

@@ -15,10 +15,11 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import json
 import logging
 from typing import Any
 
+from component import bounded_json
+from component.service.http import off_loop
 from component.service.trigger import TriggerContext, TriggerResponse
 from component.storage.events import NewEvent
 
@@ -60,9 +61,9 @@ def parse_events(body: bytes) -> list[NewEvent]:
     would make Xero retry the whole batch for a day and then disable the webhook.
     """
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError(f"body is not JSON: {exc}") from None
+        payload = bounded_json.loads(body)
+    except bounded_json.JsonProblem as exc:
+        raise PayloadError(f"body: {exc}") from None
     if not isinstance(payload, dict):
         raise PayloadError("body is not a JSON object")
     raw = payload.get("events")
@@ -100,7 +101,7 @@ async def receive(ctx: TriggerContext) -> TriggerResponse:
     if not signature_ok(key, request.body, request.headers.get(SIGNATURE_HEADER)):
         return UNAUTHORIZED
     try:
-        events = parse_events(request.body)
+        events = await off_loop(parse_events, request.body)
     except PayloadError as exc:
         log.warning("signed Xero delivery refused: %s", exc)
         return BAD_REQUEST

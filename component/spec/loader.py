@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from component.bounded_yaml import index_lines, line_for
 from component.errors import SpecError
 from component.spec.models import (
     ActionSpec,
@@ -52,7 +53,7 @@ class Loaded(Generic[M]):
         return f"{self.display}:{self.line_of(loc) or 1}"
 
     def line_of(self, loc: tuple[str | int, ...]) -> int | None:
-        return _line_for(self.lines, loc)
+        return line_for(self.lines, loc)
 
 
 def spec_root() -> Path:
@@ -96,14 +97,14 @@ def load_file(path: Path, model: type[M], root: Path | None = None) -> Loaded[M]
         raise SpecError([f"{shown}:1: expected a mapping at the top level"])
     lines: dict[tuple[str | int, ...], int] = {}
     if node is not None:
-        _index_lines(node, (), lines)
+        index_lines(node, (), lines)
     try:
         spec = model.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            line = _line_for(lines, loc)
+            line = line_for(lines, loc)
             field = ".".join(str(p) for p in loc) or "(top level)"
             problems.append(f"{shown}:{line or 1}: {field}: {err['msg']}")
         raise SpecError(problems) from None
@@ -122,33 +123,3 @@ def _display(path: Path, root: Path | None) -> str:
         except ValueError:
             pass
     return str(path)
-
-
-def _index_lines(
-    node: yaml.Node, prefix: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]
-) -> None:
-    out[prefix] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            out[(*prefix, key)] = key_node.start_mark.line + 1
-            _index_lines(value_node, (*prefix, key), out)
-            out[(*prefix, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _index_lines(item, (*prefix, index), out)
-
-
-def _line_for(lines: dict[tuple[str | int, ...], int], loc: tuple[Any, ...]) -> int | None:
-    """The line of the deepest part of ``loc`` that exists in the file."""
-    # Pydantic may insert model names into union locations; keep only real path parts.
-    parts = tuple(p for p in loc if isinstance(p, int) or p in _all_keys(lines))
-    for end in range(len(parts), -1, -1):
-        line = lines.get(parts[:end])
-        if line is not None:
-            return line
-    return None
-
-
-def _all_keys(lines: dict[tuple[str | int, ...], int]) -> set[str | int]:
-    return {part for key in lines for part in key}

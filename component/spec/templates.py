@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
-from component.errors import json_reason
+from component import bounded_json
 from component.xero.dates import modified_since_header
 
 REF = re.compile(r"^\$([A-Za-z][A-Za-z0-9]*)$")
@@ -187,9 +187,9 @@ def convert(field: str, value: Any, conversion: str | None) -> Any:
     if conversion == "json":
         if isinstance(value, str):
             try:
-                return json.loads(value)
-            except json.JSONDecodeError as exc:
-                raise TemplateError(field, json_reason(exc)) from exc
+                return bounded_json.loads(value)
+            except bounded_json.JsonProblem as exc:
+                raise TemplateError(field, str(exc)) from None
         return value
     if conversion == "date":
         return _to_datetime(field, value).date().isoformat()
@@ -247,9 +247,21 @@ def render_path(path: str, values: Mapping[str, Any]) -> str:
         value = values.get(key)
         if value is None or value == "":
             raise TemplateError(key, "is required to build the request path")
-        return quote(str(value), safe="")
+        segment = quote(str(value), safe="")
+        if len(segment) > MAX_PATH_SEGMENT:
+            raise TemplateError(
+                key,
+                f"is too long for the request path ({len(str(value))} characters; at most "
+                f"{MAX_PATH_SEGMENT} once URL-encoded)",
+            )
+        return segment
 
     return PLACEHOLDER.sub(fill, path)
+
+
+#: The longest value accepted in one path segment once URL-encoded: Xero's ids are 36
+#: characters, its names and numbers at most 255, and servers refuse URLs of a few KB.
+MAX_PATH_SEGMENT = 1024
 
 
 def query_text(value: Any) -> str:

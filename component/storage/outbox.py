@@ -231,6 +231,28 @@ class OutboxRepo:
             ).rowcount
         return changed > 0
 
+    def settle(self, key: str, *, sent: bool, reason: str, by: str) -> bool:
+        """A person decided an unknown outcome (e.g. after looking at the customer's chat).
+
+        Sent: the message counts as delivered once and is never resent. Not sent: it failed and
+        a later run may send it again. The reason and who decided are kept in ``error_message``.
+        False when the message was not awaiting review (someone or a webhook settled it first).
+        """
+        verdict = "sent" if sent else "not sent"
+        note = f"settled as {verdict} by {by}: {reason}"
+        assignment = (
+            "state = 'sent', error_code = 'settled', error_message = ?"
+            if sent
+            else "state = 'failed', retry = 1, error_code = 'settled', error_message = ?"
+        )
+        with self._store.transaction() as conn:
+            changed = conn.execute(
+                f"UPDATE outbox_messages SET {assignment}, updated_at = ? "  # noqa: S608 - fixed
+                "WHERE key = ? AND state IN ('sending', 'unknown')",
+                (note, self._stamp(), key),
+            ).rowcount
+        return changed > 0
+
     def release(self, key: str) -> None:
         """Give up an ``intent`` that will not be sent after all (its items become free)."""
         with self._store.transaction() as conn:

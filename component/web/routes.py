@@ -10,7 +10,7 @@ from starlette.staticfiles import StaticFiles
 
 from component.web import assets
 from component.web.page import page
-from component.web.pages import connections, events, login, optouts, playground
+from component.web.pages import connections, contacts, events, login, optouts, playground, review
 
 GET, POST = ["GET"], ["POST"]
 GET_POST = ["GET", "POST"]
@@ -27,11 +27,16 @@ def routes() -> list[BaseRoute]:
         Route("/connections/whatsapp", page(connections.connect_whatsapp), methods=POST),
         Route("/connections/check", page(connections.check), methods=POST),
         Route("/connections/disconnect", page(connections.remove), methods=POST),
+        Route("/contacts/{contactId}", page(contacts.show), methods=GET),
+        Route("/contacts/{contactId}/optout", page(contacts.set_optout), methods=POST),
+        Route("/contacts/{contactId}/phone", page(contacts.fix_phone), methods=POST),
         Route("/events", page(events.show), methods=GET_POST),
         Route("/events/replay", page(events.replay), methods=POST),
         Route("/optouts", page(optouts.show), methods=GET_POST),
         Route("/optouts/add", page(optouts.add), methods=POST),
         Route("/optouts/remove", page(optouts.remove), methods=POST),
+        Route("/review", page(review.show), methods=GET_POST),
+        Route("/review/settle", page(review.settle), methods=POST),
         Route("/playground", page(playground.index), methods=GET),
         Route("/playground/{key}", page(playground.action), methods=GET_POST),
         Mount("/static", app=StaticFiles(directory=assets.STATIC_DIR), name="static"),

@@ -14,9 +14,10 @@ System messages (``user_changed_number``, ``user_changed_user_id``) come through
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
+
+from component import bounded_json
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,9 @@ class PayloadError(ValueError):
 def parse(body: bytes) -> tuple[list[StatusUpdate], list[Inbound]]:
     """Every status and inbound message of every entry and change."""
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError(f"body is not JSON: {exc}") from None
+        payload = bounded_json.loads(body)
+    except bounded_json.JsonProblem as exc:
+        raise PayloadError(f"body: {exc}") from None
     if not isinstance(payload, dict):
         raise PayloadError("body is not a JSON object")
     statuses: list[StatusUpdate] = []
@@ -121,11 +122,20 @@ def _status(item: Any) -> StatusUpdate | None:
         recipient_user_id=_string(item.get("recipient_user_id")),
         wamid=wamid,
         status=status.lower(),
-        timestamp=str(item.get("timestamp") or "0"),
+        timestamp=_seconds(item.get("timestamp")),
         recipient=str(recipient) if recipient else None,
         errors=[e for e in _list(item.get("errors")) if isinstance(e, dict)],
         callback_data=callback if isinstance(callback, str) and callback else None,
     )
+
+
+def _seconds(value: Any) -> str:
+    """Meta's Unix seconds, as text; anything else is "0" (time unknown), so one odd field does
+    not cost the status or message it is on."""
+    text = value.strip() if isinstance(value, str) else ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+    return text if text.isascii() and text.isdigit() and len(text) <= 11 else "0"
 
 
 def _string(value: Any) -> str | None:
@@ -157,7 +167,7 @@ def _inbound(item: Any, contacts: list[dict[str, Any]]) -> Inbound | None:
         "wamid": str(item.get("id") or ""),
         "username": _string(profile.get("username")),
         "context_id": _string(context.get("id")),
-        "timestamp": str(item.get("timestamp") or "0"),
+        "timestamp": _seconds(item.get("timestamp")),
     }
     if item.get("type") == "system":
         return _system(item, sender, common)

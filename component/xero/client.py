@@ -28,7 +28,9 @@ from component.xero.errors import (
     json_body,
     rate_limit_error,
     retry_after,
+    tenant_header,
     transport_error,
+    unsendable,
 )
 from component.xero.limiter import Limits, TenantLimiter
 from component.xero.retry import RetryPolicy, rate_limit_wait
@@ -89,6 +91,8 @@ class XeroClient:
         while True:
             try:
                 response = await self._attempt(limiter, send, what)
+            except (httpx.InvalidURL, UnicodeEncodeError) as exc:
+                raise unsendable(exc, what) from None
             except httpx.TransportError as exc:
                 if failures < policy.retries and policy.may_retry_failure(method, keyed):
                     await self._backoff(policy, failures)
@@ -195,7 +199,7 @@ class XeroClient:
                     f"{self.session.describe()} has no Xero tenant selected",
                     reconnect="reconnect with `xero-wa connect xero --tenant NAME` or add tenantId",
                 )
-            headers["Xero-tenant-Id"] = self.session.tenant_id
+            headers["Xero-tenant-Id"] = tenant_header(self.session.tenant_id)
         if method in WRITE_METHODS:
             headers[IDEMPOTENCY_HEADER] = idempotency_key or str(uuid.uuid4())
         if extra:

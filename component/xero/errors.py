@@ -198,6 +198,29 @@ def transport_error(exc: httpx.TransportError, what: str) -> errors.UpstreamErro
     )
 
 
+def tenant_header(tenant_id: str) -> str:
+    """The ``Xero-tenant-Id`` value; a tenant id that cannot be a header is the caller's input."""
+    text = tenant_id.strip()
+    if not text.isascii() or not text.isprintable() or len(text) > 100:
+        raise errors.InputError.single(
+            "tenantId",
+            f"{text[:40]!a} is not a Xero tenant id (a GUID such as "
+            "6f2d6b9e-1c1a-4c53-9a43-0d1f5f7e2a10)",
+        )
+    return text
+
+
+def unsendable(exc: httpx.InvalidURL | UnicodeEncodeError, what: str) -> errors.InputError:
+    """A request that cannot be written at all (a URL too long, a header that is not ASCII):
+    built from the caller's values, so it is their input, not Xero's failure."""
+    reason = (
+        f"its URL cannot be sent ({exc})"
+        if isinstance(exc, httpx.InvalidURL)
+        else "a header would hold characters that are not ASCII text"
+    )
+    return errors.InputError.single("request", f"{what}: {reason}")
+
+
 def _detail(body: Any) -> str | None:
     if isinstance(body, dict):
         for key in (

@@ -9,7 +9,7 @@ day-month-year with a month name, which no reader misreads. Formatting comes fro
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from babel.dates import format_date
@@ -19,16 +19,27 @@ from component.xero.dates import calendar_date
 
 SEP = " · "
 LOCALE = "en"
+#: Decimal digits kept while formatting an amount: enough for any amount with its decimals.
+MONEY_DIGITS = 40
 
 
 def money(amount: Any, currency: str | None, locale: str = LOCALE) -> str:
-    """``INR 48,500.00``; a bare grouped number when the currency is unknown."""
+    """``INR 48,500.00``; a bare grouped number when the currency is unknown.
+
+    Babel rounds with the current decimal context (28 digits), which cannot hold two decimals of
+    a 29-digit amount: those (which no real ledger holds, but a stored record may) are written
+    as the number itself rather than failing the whole picklist.
+    """
     number = _decimal(amount)
     if number is None:
         return ""
-    if currency:
-        return str(format_currency(number, currency, format="¤¤ #,##0.00", locale=locale))
-    return str(format_decimal(number, format="#,##0.00", locale=locale))
+    try:
+        with localcontext(prec=MONEY_DIGITS):
+            if currency:
+                return str(format_currency(number, currency, format="¤¤ #,##0.00", locale=locale))
+            return str(format_decimal(number, format="#,##0.00", locale=locale))
+    except InvalidOperation:
+        return f"{currency} {number}" if currency else str(number)
 
 
 def day(value: date | None, locale: str = LOCALE) -> str:

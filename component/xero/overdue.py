@@ -36,6 +36,13 @@ class OverdueQuery:
             raise ValueError("min_days_overdue cannot be negative")
         if self.contact_id is not None and not where.is_guid(self.contact_id):
             raise ValueError(f"contact id must be a Xero ContactID (GUID), got {self.contact_id!r}")
+        try:
+            self.due_before  # noqa: B018 - computed once here so a bad pair fails at once
+        except OverflowError:
+            raise ValueError(
+                f"{self.min_days_overdue} days overdue on {self.as_of} would be due before "
+                "the first day of the calendar"
+            ) from None
 
     @property
     def due_before(self) -> date:

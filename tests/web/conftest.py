@@ -118,3 +118,21 @@ def park_event(web: Web, resource_id: str, error: str, tenant_id: str | None = N
     (claimed,) = store.events.claim("test-worker", web.clock.now(), 60, 1)
     store.events.park(claimed.id, "test-worker", error, web.clock.now())
     return claimed.id
+
+
+def unknown_reminder(web: Web, key: str, invoice_id: str = "inv-1") -> None:
+    """A reminder whose send crashed mid-request: claimed, marked sending, then unknown."""
+    from component.storage.outbox import Item
+
+    outbox = web.runtime.store.outbox
+    tenant = web.sandbox.state.xero.demo_tenant_id
+    claim = outbox.claim(
+        key,
+        kind="reminder",
+        items=[Item(tenant, invoice_id, "overdue_7")],
+        contact_id="contact-1",
+        recipient="+919820012345",
+    )
+    assert claim.granted
+    outbox.mark_sending(key)
+    outbox.mark_unknown(key, "the connection broke after the request was sent")

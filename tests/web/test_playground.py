@@ -190,3 +190,32 @@ async def test_junk_in_every_field_never_causes_a_server_error(
             junk[item["key"]] = "{\x00[nope" * 3
     response = await connected.client.post("/playground/createInvoice", data=junk)
     assert response.status_code < 500, response.text
+
+
+async def test_a_destructive_action_runs_only_when_confirmed(connected: Web) -> None:
+    xero = connected.sandbox.state.xero
+    org = xero.orgs[xero.demo_tenant_id]
+    draft = next(i for i in org.invoices.values() if i.status == "DRAFT")
+    page = (await connected.client.get("/playground/deleteInvoice")).text
+    assert 'id="safety">destructive<' in page
+    assert 'name="_confirm"' in page
+    refused = await connected.form_post(
+        "/playground/deleteInvoice", {"_do": "run", "invoiceId": draft.invoice_id}
+    )
+    assert refused.status_code == 400
+    assert "tick the confirmation box" in refused.text
+    assert draft.status == "DRAFT"
+    done = await connected.form_post(
+        "/playground/deleteInvoice",
+        {"_do": "run", "invoiceId": draft.invoice_id, "_confirm": "yes"},
+    )
+    assert done.status_code == 200, done.text
+    assert draft.status == "DELETED"
+
+
+async def test_read_actions_need_no_confirmation(signed_in: Web) -> None:
+    page = (await signed_in.client.get("/playground/getInvoice")).text
+    assert 'id="safety">read<' in page
+    assert 'name="_confirm"' not in page
+    index = (await signed_in.client.get("/playground")).text
+    assert index.count("badge danger") == 10

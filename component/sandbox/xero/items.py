@@ -12,7 +12,7 @@ from component.sandbox.xero import envelope as xe
 from component.sandbox.xero import query, render
 from component.sandbox.xero.api import Ctx, endpoint
 from component.sandbox.xero.invoice_write import elements_of
-from component.sandbox.xero.lines import Invalid, boolean, text
+from component.sandbox.xero.lines import Invalid, boolean, number, text
 from component.sandbox.xero.records import HistoryEntry, Item
 from component.sandbox.xero.where import Field, FieldTable
 from component.sandbox.xero.world import XeroWorld
@@ -69,10 +69,10 @@ def _details(value: Any, field: str) -> dict[str, Any]:
         for k in ("UnitPrice", "AccountCode", "COGSAccountCode", "TaxType")
         if k in value
     }
-    if "UnitPrice" in out and (
-        isinstance(out["UnitPrice"], bool) or not isinstance(out["UnitPrice"], int | float)
-    ):
-        raise Invalid(f"{field}.UnitPrice must be a number")
+    if "UnitPrice" in out:
+        if isinstance(out["UnitPrice"], bool) or not isinstance(out["UnitPrice"], int | float):
+            raise Invalid(f"{field}.UnitPrice must be a number")
+        number(out["UnitPrice"], f"{field}.UnitPrice")  # in range, or Invalid
     return out
 
 

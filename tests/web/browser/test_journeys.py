@@ -131,3 +131,113 @@ def test_replay_a_parked_event(journey: Journey) -> None:
     assert replayed.state in ("queued", "working", "done", "parked")
     assert replayed.attempts <= 1
     journey.assert_no_csp_violations()
+
+
+def test_settle_a_review_item(journey: Journey) -> None:
+    from component.storage.outbox import Item
+
+    connect_demo(journey)
+    outbox = journey.live.runtime.store.outbox
+    tenant = journey.live.banner["tenants"][0]["tenantId"]
+    outbox.claim(
+        "journey-review-1",
+        kind="reminder",
+        items=[Item(tenant, "INV-0010", "final")],
+        contact_id="contact-1",
+        recipient="+917387583543",
+    )
+    outbox.mark_sending("journey-review-1")
+    outbox.mark_unknown("journey-review-1", "no answer from WhatsApp within 30 s")
+    page = journey.page
+    journey.sign_in("/review")
+    card = page.locator("#review-1")
+    assert "no answer from WhatsApp within 30 s" in card.inner_text()
+    card.get_by_role("button", name="Settle").click()  # nothing chosen: errors beside the fields
+    assert "choose sent or not sent" in page.locator("#review-1").inner_text()
+    card = page.locator("#review-1")
+    card.get_by_label("Sent (the customer has it)").check()
+    card.get_by_label("How do you know?").fill("the customer's chat shows the reminder")
+    journey.screenshot("-before")
+    card.get_by_role("button", name="Settle").click()
+    assert "Settled as sent" in page.get_by_role("status").inner_text()
+    journey.screenshot()
+    message = outbox.get("journey-review-1")
+    assert message is not None
+    assert message.state == "sent"
+    assert message.error_message == (
+        "settled as sent by owner: the customer's chat shows the reminder"
+    )
+    journey.assert_no_csp_violations()
+
+
+def test_fix_a_contact_phone_and_see_it_in_xero(journey: Journey) -> None:
+    connect_demo(journey)
+    contacts = journey.live.xero('/Contacts?where=Name=="Ishaan Patel"')["Contacts"]
+    contact_id = contacts[0]["ContactID"]
+    page = journey.page
+    journey.sign_in(f"/contacts/{contact_id}")
+    assert "No number WhatsApp can use" in page.locator("#whatsapp-number").inner_text()
+    page.get_by_label("Country code").fill("91")
+    page.get_by_label("Mobile number").fill("98200 12345")
+    page.get_by_role("button", name="Save to Xero").click()
+    assert "+919820012345" in page.get_by_role("status").inner_text()
+    assert page.locator("#whatsapp-number").inner_text() == "+919820012345"
+    journey.screenshot()
+    after = journey.live.xero(f"/Contacts/{contact_id}")["Contacts"][0]
+    mobile = next(p for p in after["Phones"] if p["PhoneType"] == "MOBILE")
+    assert (mobile["PhoneCountryCode"], mobile["PhoneNumber"]) == ("91", "98200 12345")
+    journey.assert_no_csp_violations()
+
+
+PAGES = (
+    "/connections",
+    "/events",
+    "/optouts",
+    "/review",
+    "/playground",
+    "/playground/createInvoice",
+)
+
+
+def test_every_page_reads_at_360_pixels_and_by_keyboard(journey: Journey) -> None:
+    connect_demo(journey)
+    page = journey.page
+    journey.sign_in("/playground")
+    page.set_viewport_size({"width": 360, "height": 740})
+    for path in PAGES:
+        journey.go(path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                .filter(e => !(e.parentElement && e.parentElement.closest('.table-wrap, pre')))
+                .slice(0, 5).map(e => `${e.tagName}.${e.className}#${e.id}`)"""
+        )
+        assert overflow <= 0, (path, wide)
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 360px"
+        unlabeled = page.evaluate(
+            """() => [...document.querySelectorAll('input, select, textarea')]
+                .filter(e => e.type !== 'hidden' && !e.closest('[aria-hidden=true]'))
+                .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+                .map(e => e.name || e.id)"""
+        )
+        assert unlabeled == [], f"{path}: controls without a label: {unlabeled}"
+    journey.go("/playground/getInvoice")
+    journey.screenshot("-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    journey.go("/optouts")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.closest('main') !== null")
+    assert focused, "after the skip link, focus moves into the page's content"
+    page.get_by_label("A contact of this organisation").focus()
+    page.keyboard.press("ArrowDown")  # radio buttons move with the arrow keys
+    assert page.get_by_label("A phone number (every organisation)").is_checked()
+    page.keyboard.press("Tab")
+    page.keyboard.type("+61 412 345 678")
+    page.keyboard.press("Enter")  # submits the form from the keyboard
+    assert "opted out of every organisation" in page.get_by_role("status").inner_text()
+    journey.screenshot()
+    journey.assert_no_csp_violations()

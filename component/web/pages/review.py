@@ -1,0 +1,101 @@
+"""``/review``: what needs the owner: unknown outcomes, parked events, configuration problems.
+
+A reminder whose outcome is unknown (the process died, or the network failed after the request
+left) is never resent blindly; its status webhook settles it when one arrives. Otherwise the
+owner looks at the customer's chat and settles it here, as sent (never resent) or not sent (a
+later run may send it), with the reason recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from component.oauth.manage import list_connections
+from component.storage import listings
+from component.web import orgs
+from component.web.page import Page
+
+REASON_MAX = 300
+
+
+async def show(
+    page: Page, *, notice: str = "", errors: dict[str, str] | None = None, status: int = 200
+) -> Response:
+    runtime = page.web.runtime
+    known = await page.db(orgs.organisations, runtime)
+    org = orgs.pick(known, page.value("org"))
+    unknown = parked = None
+    items: dict[str, list[Any]] = {}
+    if org is not None:
+        unknown = await page.db(
+            listings.under_review, runtime.store, org.tenant_id, page.number("page")
+        )
+        for message in unknown.items:
+            items[message.key] = await page.db(runtime.store.outbox.items_of, message.key)
+        parked = await page.db(listings.events, runtime.store, org.tenant_id, ("parked",), "", 1, 5)
+    return page.render(
+        "review.html",
+        status,
+        orgs=known,
+        org=org,
+        unknown=unknown,
+        items=items,
+        parked=parked,
+        problems=await page.db(configuration_problems, page),
+        notice=notice,
+        errors=errors or {},
+    )
+
+
+async def settle(page: Page) -> Response:
+    key = page.value("key")[:200]
+    verdict = page.value("verdict")
+    reason = page.value("reason")[:REASON_MAX]
+    problems = {}
+    if verdict not in ("sent", "not_sent"):
+        problems[f"verdict-{key}"] = "choose sent or not sent"
+    if not reason:
+        problems[f"reason-{key}"] = "say how you know (e.g. 'the customer's chat shows it')"
+    if problems:
+        return await show(page, errors=problems, status=400)
+    assert page.session is not None
+    who, outbox = page.session.username, page.web.runtime.store.outbox
+    done = await page.db(lambda: outbox.settle(key, sent=verdict == "sent", reason=reason, by=who))
+    if not done:
+        return await show(page, errors={"settle": "That reminder was already settled."}, status=409)
+    words = (
+        "sent: it will not be sent again"
+        if verdict == "sent"
+        else "not sent: a later run may send it"
+    )
+    return await show(page, notice=f"Settled as {words}.")
+
+
+def configuration_problems(page: Page) -> list[dict[str, str]]:
+    """Connections that need the owner: re-authorisation, unreadable, or none for WhatsApp."""
+    rows = list_connections(page.web.runtime)
+    out = [
+        {
+            "what": f"Connection {row['name']!r}: {row.get('problem') or row['status']}",
+            "fix": "Reconnect it on the Connections page.",
+        }
+        for row in rows
+        if row.get("status") not in (None, "active")
+    ]
+    if not any(row["family"] == "whatsapp" for row in rows):
+        out.append(
+            {
+                "what": "No WhatsApp number is connected: nothing can be sent.",
+                "fix": "Add one on the Connections page.",
+            }
+        )
+    if not any(row["family"] == "xero" for row in rows):
+        out.append(
+            {
+                "what": "No Xero organisation is connected.",
+                "fix": "Connect Xero on the Connections page.",
+            }
+        )
+    return out
