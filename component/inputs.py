@@ -26,7 +26,8 @@ from component.errors import FieldProblem, InputError
 from component.spec.models import InputSpec
 from component.values import Binary
 
-Source = Literal["cli", "api"]
+#: Who invoked: the CLI (strings to coerce), the JSON API, or the built-in scheduler.
+Source = Literal["cli", "api", "schedule"]
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}

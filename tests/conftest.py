@@ -34,6 +34,13 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
+def whatsapp_profile() -> str:
+    """The WhatsApp provider profile of the service and sandbox fixtures (tests/service/conftest):
+    "meta"; a module overrides it with a parametrized fixture to run under "360dialog" too."""
+    return "meta"
+
+
+@pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings isolated from the developer's environment, with state in a temp folder."""
     return Settings(_env_file=None, xero_wa_home=tmp_path / "home")  # type: ignore[call-arg]

@@ -1,8 +1,10 @@
 """sendPaymentReminders: the reminder job as an action (flow builder, JSON API, schedules).
 
 All the work is in ``component.reminders``; this handler only turns inputs into run options and
-the report into the output. Configuration errors met during the run are in the output
-(``configurationErrors``), not raised, so a schedule sees what was sent despite them.
+the report into the output, and records the run (``xero-wa runs``) with its trigger: the CLI,
+the API, or the scheduler (which names its slot and run id in ``SCHEDULED``). Configuration
+errors met during the run are in the output (``configurationErrors``), not raised, so a schedule
+sees what was sent despite them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from component import errors
 from component.context import ActionContext
+from component.history.record import SCHEDULED, recorded_run
 from component.reminders.policy import load_policy, parse_policy
 from component.reminders.run import RunOptions, run_reminders
 
@@ -36,5 +39,16 @@ async def run(ctx: ActionContext) -> dict[str, Any]:
             "sendPaymentReminders needs a WhatsApp connection",
             reconnect="pass whatsappConnection (a whatsappCloud connection)",
         )
-    report = await run_reminders(ctx.runtime, ctx.require_session("xero"), whatsapp, options)
+    xero = ctx.require_session("xero")
+    job = "reminders:dry-run" if options.dry_run else "reminders"
+    single = str(tenant) if tenant and str(tenant) != "all" else xero.tenant_id
+    async with recorded_run(
+        ctx.runtime,
+        job=job,
+        trigger=ctx.source,
+        tenant_id=single if tenant != "all" else None,
+        scheduled=SCHEDULED.get(),
+    ) as recorded:
+        report = await run_reminders(ctx.runtime, xero, whatsapp, options)
+        recorded.finish(report.to_json())
     return report.to_json()

@@ -27,6 +27,7 @@ from typing import Any
 from component import errors
 from component.alerts import compose
 from component.executor import Executor
+from component.orgs.view import Jobs
 from component.phones import default_region, whatsapp_number
 from component.runtime import Runtime
 from component.service.config import ServiceConfig
@@ -65,22 +66,35 @@ class Alerts:
         status = str(invoice.get("Status") or "")
         invoice_id = str(invoice.get("InvoiceID") or "")
         tenant = session.tenant_id or ""
+        store = self.runtime.store
+        now = self.runtime.clock.now()
+        await asyncio.to_thread(store.invoice_facts.remember_invoice, tenant, invoice, now)
+        jobs = await self._jobs(tenant)
         if status in STOPPING:
-            store = self.runtime.store
             await asyncio.to_thread(store.outbox.stop_subject, tenant, invoice_id, STOPPING[status])
             done = f"reminders stopped ({STOPPING[status]})"
-            if status == "PAID" and self.config.xero_wa_payment_alerts:
+            if status == "PAID" and jobs.payment_thanks:
                 subject = f"{invoice_id.lower()}:paid"
                 sent = await self._send_once(session, invoice, "payment", PAID_STAGE, subject)
                 return f"{done}; {PAID_STAGE}: {sent}"
             return done
-        if status == "AUTHORISED" and self.config.xero_wa_invoice_alerts:
+        if status == "AUTHORISED" and jobs.invoice_alerts:
             stale = self._not_new(invoice)
             if stale:
                 return f"{NEW_STAGE}: skipped: {stale}"
             sent = await self._send_once(session, invoice, "invoice", NEW_STAGE, invoice_id.lower())
             return f"{NEW_STAGE}: {sent}"
         return f"ignored: status {status or 'unknown'}"
+
+    async def _jobs(self, tenant: str) -> Jobs:
+        """The organisation's job switches (off entirely when it is switched off); the
+        service's configuration when the tenant has no organisation row (explicit connections)."""
+        org = await self.connections.organisation(tenant)
+        if org is None:
+            return Jobs(
+                True, self.config.xero_wa_invoice_alerts, self.config.xero_wa_payment_alerts
+            )
+        return org.jobs if org.enabled else Jobs(False, False, False)
 
     def _not_new(self, invoice: dict[str, Any]) -> str | None:
         """Why an AUTHORISED invoice is not news (webhooks carry no previous state): one that is
@@ -144,15 +158,20 @@ class Alerts:
         )
         if not claim.granted:
             return f"skipped: {'; '.join(sorted(set(claim.blocked.values())))}"
-        return await self._send(key, phone.e164, choice, parts)
+        return await self._send(key, phone.e164, choice, parts, tenant)
 
     async def _send(
-        self, key: str, to: str, choice: compose.TemplateChoice, parts: list[dict[str, Any]]
+        self,
+        key: str,
+        to: str,
+        choice: compose.TemplateChoice,
+        parts: list[dict[str, Any]],
+        tenant: str,
     ) -> str:
         outbox = self.runtime.store.outbox
         await asyncio.to_thread(outbox.mark_sending, key)
         try:
-            client = WhatsAppClient(self.runtime, await self.connections.whatsapp())
+            client = WhatsAppClient(self.runtime, await self.connections.whatsapp(tenant))
             result = await client.send_template(
                 to, choice.name, choice.language, parts, callback_data=key
             )

@@ -23,7 +23,11 @@ def register(commands: Any) -> None:
     )
     p.add_argument("service", choices=("xero", "whatsapp"), help="what to connect")
     p.add_argument("--name", help="name to store the connection under (default: the service)")
-    p.add_argument("--tenant", metavar="NAME_OR_ID", help="Xero organisation to use")
+    p.add_argument(
+        "--tenant",
+        metavar="NAME_OR_ID",
+        help="the one Xero organisation to switch on (default: ask, or all)",
+    )
     p.add_argument(
         "--client-credentials",
         action="store_true",
@@ -82,6 +86,10 @@ def cmd_connect(args: argparse.Namespace) -> int:
             await runtime.aclose()
 
     connected = asyncio.run(run())
+    if connected.family == "xero":  # which organisations were saved, in words, on stderr
+        sys.stderr.write(connected.summary() + "\n")
+        for note in connected.notes:
+            sys.stderr.write(f"note: {note}\n")
     emit({"data": connected.to_json()})
     return 0
 
@@ -106,7 +114,7 @@ async def _connect_xero(runtime: Any, args: argparse.Namespace) -> Any:
         code=params.get("code"),
         error=params.get("error"),
         error_description=params.get("error_description"),
-        chooser=_prompt_tenant if sys.stdin.isatty() else None,
+        chooser=_prompt_enabled if sys.stdin.isatty() else None,
     )
 
 
@@ -203,20 +211,33 @@ def _pasted_redirect() -> dict[str, str]:
     return dict(parse_qsl(urlsplit(pasted).query, keep_blank_values=True))
 
 
-async def _prompt_tenant(tenants: Any) -> Any:
+async def _prompt_enabled(tenants: Any) -> Any:
+    """Which organisations to switch on: numbers separated by commas, Enter for all."""
     import asyncio
 
-    from component import errors
-
-    sys.stderr.write("Several Xero organisations were authorised:\n")
+    sys.stderr.write("Xero authorised several organisations:\n")
     for index, tenant in enumerate(tenants, 1):
         sys.stderr.write(f"  {index}. {tenant.tenant_name} ({tenant.tenant_id})\n")
-    sys.stderr.write(f"Which one should this connection use [1-{len(tenants)}]? ")
-    sys.stderr.flush()
-    answer = (await asyncio.to_thread(sys.stdin.readline)).strip()
-    if not answer.isdigit() or not 1 <= int(answer) <= len(tenants):
-        raise errors.InputError.single("tenant", f"expected a number from 1 to {len(tenants)}")
-    return tenants[int(answer) - 1]
+    for _attempt in range(3):
+        sys.stderr.write("Which should be switched on (e.g. 1,3) [all]? ")
+        sys.stderr.flush()
+        answer = (await asyncio.to_thread(sys.stdin.readline)).strip().lower()
+        picked = _numbers(answer, len(tenants))
+        if picked is not None:
+            return [tenants[i - 1] for i in picked] if picked else list(tenants)
+        sys.stderr.write(f"expected numbers from 1 to {len(tenants)}, or Enter for all\n")
+    sys.stderr.write("switching all of them on (change it with `xero-wa orgs set`)\n")
+    return list(tenants)
+
+
+def _numbers(answer: str, count: int) -> list[int] | None:
+    """``"1, 3"`` → [1, 3]; ``""`` or ``"all"`` → []; anything else → None."""
+    if answer in ("", "all", "a"):
+        return []
+    parts = [p.strip() for p in answer.replace(" ", ",").split(",") if p.strip()]
+    if not parts or not all(p.isdigit() and 1 <= int(p) <= count for p in parts):
+        return None
+    return sorted({int(p) for p in parts})
 
 
 def cmd_connections(args: argparse.Namespace) -> int:

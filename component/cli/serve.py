@@ -1,9 +1,10 @@
 """``xero-wa serve``, ``xero-wa worker`` and ``xero-wa events``: the HTTP service and its queue.
 
 ``serve`` runs the Starlette app on uvicorn (webhooks, the ``/v1`` API, OAuth) with the worker
-in the same process unless ``--no-worker``; ``worker`` runs only the worker (and the catch-up
-poll) against the same store; ``events`` lists the durable queue and replays parked events.
-Only the standard library is imported here; the service loads when a command runs.
+and the scheduler in the same process unless ``--no-worker`` / ``--no-scheduler``; ``worker``
+runs only the worker, the catch-up poll and the scheduler against the same store; ``events``
+lists the durable queue and replays parked events. Only the standard library is imported
+here; the service loads when a command runs.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ def register(commands: Any) -> None:
     p.add_argument("--host", default=os.environ.get("XERO_WA_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("XERO_WA_PORT", "8000")))
     p.add_argument("--no-worker", action="store_true", help="only receive; a separate worker works")
+    p.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="do not run the organisations' scheduled jobs (reminders) in this process",
+    )
     p.add_argument("--log-level", default=None, help="DEBUG, INFO (default), WARNING, ERROR")
     p.add_argument(
         "--graceful-timeout",
@@ -29,8 +35,11 @@ def register(commands: Any) -> None:
     )
     p.set_defaults(handler=cmd_serve)
 
-    p = commands.add_parser("worker", help="process queued webhook events (no HTTP)")
+    p = commands.add_parser(
+        "worker", help="process queued webhook events and scheduled jobs (no HTTP)"
+    )
     p.add_argument("--once", action="store_true", help="process what is due now, then exit")
+    p.add_argument("--no-scheduler", action="store_true", help="do not run scheduled jobs")
     p.add_argument("--log-level", default=None)
     p.set_defaults(handler=cmd_worker)
 
@@ -52,6 +61,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     runtime, config = _service_runtime(args)
     if args.no_worker:
         config = config.model_copy(update={"xero_wa_worker": False})
+    if args.no_scheduler:
+        config = config.model_copy(update={"xero_wa_scheduler": False})
     app = create_app(runtime, config)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -82,31 +93,47 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import signal
 
     from component.cli.output import emit
+    from component.orgs.sync import sync_stored
+    from component.service import background
     from component.service.app import build_state
 
     runtime, config = _service_runtime(args)
+    if args.no_scheduler:
+        config = config.model_copy(update={"xero_wa_scheduler": False})
     state = build_state(runtime, config, None, None)
-    worker, poller = state.worker, state.poller
+    worker, poller, scheduler = state.worker, state.poller, state.scheduler
     assert worker is not None
     assert poller is not None
+    assert scheduler is not None
 
     async def run() -> dict[str, Any]:
         try:
             await asyncio.to_thread(lambda: runtime.store)
+            await asyncio.to_thread(sync_stored, runtime)
             if args.once:
                 if config.xero_wa_poll_interval_seconds > 0:
                     await poller.poll_all()
+                fired = await scheduler.tick() if config.xero_wa_scheduler else []
                 attempted = await worker.drain()
                 counts = await asyncio.to_thread(runtime.store.events.counts)
-                return {"attempted": attempted, "done": worker.processed, "queue": counts}
+                return {
+                    "attempted": attempted,
+                    "done": worker.processed,
+                    "queue": counts,
+                    "scheduled": [
+                        {"tenantId": f.tenant_id, "job": f.job, "outcome": f.outcome} for f in fired
+                    ],
+                }
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
             worker.start()
             polling = asyncio.create_task(poller.run_forever())
+            tasks = background.start(state)
             await stop.wait()
             polling.cancel()
+            await background.stop(state, tasks)
             await worker.stop()
             return {"processed": worker.processed}
         finally:
@@ -184,8 +211,8 @@ def _service_runtime(args: argparse.Namespace) -> tuple[Any, Any]:
     secrets = resolve_secrets(runtime, config)
     masked = [
         secrets.xero_webhook_key,
-        secrets.whatsapp_app_secret,
-        secrets.whatsapp_verify_token,
+        *secrets.whatsapp_app_secrets,
+        *secrets.whatsapp_verify_tokens,
         *settings.api_keys(),
     ]
     level = args.log_level or ("DEBUG" if args.debug else settings.xero_wa_log_level)

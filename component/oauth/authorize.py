@@ -3,8 +3,11 @@
 ``start_authorization`` validates the connection values, makes ``state`` and a PKCE verifier,
 records them as a pending authorisation in the store and returns Xero's consent URL.
 ``finish_authorization`` takes the callback's ``state`` and ``code`` (in this process or
-another: the pending record is in the store), exchanges the code, lists the organisations,
-picks the tenant and stores the connection and its tokens in one transaction.
+another: the pending record is in the store), exchanges the code, lists the organisations and
+stores the connection with every tenant the consent reached, in one transaction. It never fails
+after Xero's consent for a question of choice: each tenant becomes an organisation, enabled
+unless the user said otherwise (``--tenant`` names the one to enable; on a terminal the CLI asks
+which, default all; the browser enables all and its page lists them).
 
 ``xero-wa connect xero`` runs both around a localhost callback; the HTTP service's ``/oauth``
 routes run the first on ``/oauth/start`` and the second on ``/oauth/callback``.
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,8 +29,9 @@ from component.oauth.app import XeroApp
 from component.oauth.connected import Connected, forget_cached
 from component.oauth.endpoint import GrantRefused, request_tokens
 from component.oauth.pkce import challenge, new_state, new_verifier
-from component.oauth.tenants import Chooser, choose_tenant, fetch_tenants
+from component.oauth.tenants import EnableChooser, fetch_tenants, pick_enabled
 from component.oauth.token_set import TokenSet
+from component.orgs.sync import seen
 from component.runtime import Runtime
 from component.storage.connections import write_connection
 from component.storage.tokens import TenantRef
@@ -89,7 +93,7 @@ async def finish_authorization(
     code: str | None,
     error: str | None = None,
     error_description: str | None = None,
-    chooser: Chooser | None = None,
+    chooser: EnableChooser | None = None,
 ) -> Connected:
     """Complete the flow from the callback's query parameters; returns what was stored."""
     repo = pending_repo(runtime)
@@ -134,10 +138,25 @@ async def finish_authorization(
             reconnect=f"add offline_access to the scopes, then {again}",
         )
     tenants = await fetch_tenants(runtime, BearerToken(tokens.access_token))
-    chosen = await choose_tenant(tenants, values.get("tenant"), chooser)
-    return await save_connected(
-        runtime, name, SPEC_KEY, "authorization_code", tokens, values, tenants, chosen
+    if not tenants:
+        raise errors.ConnectionError(
+            "the authorisation gave access to no Xero organisation",
+            reconnect=f"{again} and tick an organisation on Xero's consent screen",
+        )
+    enabled, notes = await pick_enabled(tenants, values.get("tenant"), chooser)
+    default = enabled[0] if enabled else tenants[0]
+    connected = await save_connected(
+        runtime,
+        name,
+        SPEC_KEY,
+        "authorization_code",
+        tokens,
+        values,
+        tenants,
+        default,
+        enabled=enabled,
     )
+    return replace(connected, notes=tuple(notes))
 
 
 async def save_connected(
@@ -149,9 +168,12 @@ async def save_connected(
     values: Mapping[str, Any],
     tenants: tuple[TenantRef, ...],
     tenant: TenantRef | None,
+    *,
+    enabled: tuple[TenantRef, ...] | None = None,
 ) -> Connected:
     """Store a Xero connection and its first token set in one transaction (a connection is never
-    stored without its tokens), then drop any session cached under the same name."""
+    stored without its tokens), then drop any session cached under the same name, and record its
+    tenants as organisations (``enabled``: the ones switched on; None: all)."""
     seal = cipher(runtime)
     await asyncio.to_thread(
         token_repo(runtime).save,
@@ -164,4 +186,23 @@ async def save_connected(
         first=lambda conn: write_connection(conn, name, spec_key, "xero", dict(values), seal),
     )
     forget_cached(runtime, name)
-    return Connected(name, spec_key, "xero", tenant, tenants, tokens.scope, tokens.expires_at)
+    reached = tenants or ((tenant,) if tenant is not None else ())
+    switched_on = enabled if enabled is not None else reached
+    if reached:
+        await asyncio.to_thread(
+            runtime.store.organisations.sync_links,
+            name,
+            seen(reached),
+            runtime.clock.now(),
+            enable=frozenset(t.tenant_id for t in switched_on),
+        )
+    return Connected(
+        name,
+        spec_key,
+        "xero",
+        tenant,
+        tenants,
+        tokens.scope,
+        tokens.expires_at,
+        enabled=tuple(switched_on),
+    )

@@ -22,21 +22,43 @@ class Connected:
     tenants: tuple[TenantRef, ...] = ()
     scopes: str | None = None
     expires_at: datetime | None = None
+    #: The tenants switched on as organisations (the others are stored, switched off).
+    enabled: tuple[TenantRef, ...] = ()
+    #: What the user should know about the choice (e.g. a --tenant that matched nothing).
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "type": self.type, "family": self.family}
         if self.tenant is not None:
             out["tenantId"] = self.tenant.tenant_id
             out["tenantName"] = self.tenant.tenant_name
+        on = {t.tenant_id for t in self.enabled}
         if self.tenants:
             out["tenants"] = [
-                {"tenantId": t.tenant_id, "tenantName": t.tenant_name} for t in self.tenants
+                {"tenantId": t.tenant_id, "tenantName": t.tenant_name, "enabled": t.tenant_id in on}
+                for t in self.tenants
             ]
+        if self.notes:
+            out["notes"] = list(self.notes)
         if self.scopes is not None:
             out["scopes"] = self.scopes
         if self.expires_at is not None:
             out["accessTokenExpiresAt"] = self.expires_at.isoformat(timespec="seconds")
         return out
+
+    def summary(self) -> str:
+        """One truthful sentence about what was saved (the browser page and the CLI say it)."""
+        reached = self.tenants or ((self.tenant,) if self.tenant is not None else ())
+        if not reached:
+            return f"Connection {self.name!r} is saved."
+        on = {t.tenant_id for t in self.enabled}
+        names = [
+            f"{t.tenant_name or t.tenant_id}{'' if t.tenant_id in on else ' (off)'}"
+            for t in reached
+        ]
+        count = len(reached)
+        orgs = "organisation" if count == 1 else f"{count} organisations"
+        return f"Connection {self.name!r} is saved and reaches {orgs}: {', '.join(names)}."
 
 
 def forget_cached(runtime: Runtime, name: str) -> None:

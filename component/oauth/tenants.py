@@ -24,6 +24,8 @@ from component.xero.tenants import list_tenants, pick_tenant
 
 #: Asks the user to pick one of several organisations (the CLI prompts; a web page could too).
 Chooser = Callable[[Sequence[TenantRef]], Awaitable[TenantRef]]
+#: Asks the user which of the organisations a consent reached to switch on (default: all).
+EnableChooser = Callable[[Sequence[TenantRef]], Awaitable[Sequence[TenantRef]]]
 
 
 async def fetch_tenants(runtime: Runtime, auth: httpx.Auth) -> tuple[TenantRef, ...]:
@@ -65,6 +67,32 @@ async def choose_tenant(
         f"several organisations match: {_names(candidates)}; say which with --tenant NAME or ID "
         "(nothing was saved)",
     )
+
+
+async def pick_enabled(
+    tenants: Sequence[TenantRef], wanted: str | None, chooser: EnableChooser | None
+) -> tuple[tuple[TenantRef, ...], list[str]]:
+    """Which of the consented ``tenants`` to switch on, and notes for the user.
+
+    ``wanted`` (``--tenant``) names the one to switch on; one that matches nothing switches all
+    on and says so (the consent happened: nothing is lost by saving it). Otherwise the chooser
+    asks when there are several; without one, all are on.
+    """
+    if wanted and wanted.strip():
+        ids = {str(d["tenantId"]) for d in pick_tenant([t.to_json() for t in tenants], wanted)}
+        matched = tuple(t for t in tenants if t.tenant_id in ids)
+        if matched:
+            return matched, []
+        note = (
+            f"no authorised organisation is named or has the id {wanted!r}; all of "
+            f"{_names(tenants)} are switched on (turn one off with `xero-wa orgs set ORG "
+            "--enabled off`)"
+        )
+        return tuple(tenants), [note]
+    if len(tenants) > 1 and chooser is not None:
+        chosen = tuple(await chooser(tenants))
+        return chosen, []
+    return tuple(tenants), []
 
 
 async def select_tenant(runtime: Runtime, session: Session, tenant_id: str) -> Session:

@@ -52,5 +52,13 @@ async def write_notes(
                 report.warn(f"history note not written: {exc.message}")
                 continue
             report.notes += 1
+            await asyncio.to_thread(_remember, client, invoice_id, key, text)
 
     await asyncio.gather(*(writer() for _ in range(min(WRITERS, len(notes)))))
+
+
+def _remember(client: XeroClient, invoice_id: str, key: str, text: str) -> None:
+    """``xero-wa history`` shows the note beside the message it is about."""
+    runtime = client.runtime
+    tenant = client.session.tenant_id or ""
+    runtime.store.invoice_facts.note(tenant, invoice_id, key, text[:MAX_NOTE], runtime.clock.now())

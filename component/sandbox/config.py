@@ -9,6 +9,7 @@ overridable there, so a client configured for the sandbox never needs a real sec
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,6 +33,10 @@ class XeroSandboxConfig(_Model):
     redirect_uris: list[str] = Field(default_factory=list)
     #: Tenant a client-credentials ("custom connection") token is bound to; ``None`` = the first.
     custom_connection_tenant: str | None = None
+    #: ``auto``: the demo user approves every organisation at once (no page); ``page``: the
+    #: authorize URL shows a consent page where a person (or a test's browser) signs in as any
+    #: user and ticks the organisations to connect, as on Xero's own consent screen.
+    consent: Literal["auto", "page"] = "auto"
     access_token_seconds: int = Field(default=1800, gt=0)
     refresh_grace_seconds: int = Field(default=1800, ge=0)
     refresh_token_days: int = Field(default=60, gt=0)

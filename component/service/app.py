@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -28,8 +27,12 @@ from component.alerts.poll import Poller
 from component.alerts.processor import EventProcessor
 from component.executor import Executor
 from component.mcp_server import http as mcp_http
+from component.orgs.defaults import OrgDefaults
+from component.orgs.sync import sync_stored
 from component.runtime import Runtime
-from component.service import api, oauth_routes
+from component.scheduler.engine import Scheduler
+from component.scheduler.jobs import JobContext
+from component.service import api, background, oauth_routes, readiness
 from component.service.config import ServiceConfig, resolve_secrets
 from component.service.connections import ServiceConnections
 from component.service.http import BodyTooLarge, json_response, read_body
@@ -57,7 +60,7 @@ def create_app(
     state = build_state(runtime, config, xero_connection, whatsapp_connection)
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
-        Route("/readyz", readyz, methods=["GET"]),
+        Route("/readyz", readiness.readyz, methods=["GET"]),
         Route("/openapi.json", openapi_document, methods=["GET"]),
         *api.ROUTES,
         *oauth_routes.ROUTES,
@@ -98,10 +101,12 @@ def build_state(
     for kind in ("invoice", "payment"):  # a misconfigured template stops the start, not a send
         compose.template_for(config, kind)
     executor = Executor(runtime)
+    defaults = OrgDefaults.from_config(config)
     connections = ServiceConnections(
         runtime,
         xero_connection or config.xero_wa_xero_connection,
-        whatsapp_connection or config.xero_wa_whatsapp_connection,
+        whatsapp_connection,
+        defaults,
     )
     alerts = Alerts(runtime, config, executor, connections)
     worker = Worker(runtime, config, EventProcessor(runtime, executor, connections, alerts))
@@ -114,6 +119,8 @@ def build_state(
         worker=worker,
     )
     state.poller = Poller(runtime, config, executor, connections, wake=worker.wake)
+    state.connections, state.defaults = connections, defaults
+    state.scheduler = Scheduler(JobContext(runtime, executor, connections, config, defaults))
     return state
 
 
@@ -121,12 +128,18 @@ def build_state(
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     state: ServiceState = app.state.service
     await asyncio.to_thread(lambda: state.runtime.store)  # open and migrate before serving
+    await asyncio.to_thread(sync_stored, state.runtime)  # organisations of stored connections
     poll_task: asyncio.Task[None] | None = None
     if state.config.xero_wa_worker and state.worker is not None:
         state.worker.start()
         if state.config.xero_wa_poll_interval_seconds > 0 and state.poller is not None:
             poll_task = asyncio.create_task(state.poller.run_forever(), name="xero-wa-poll")
-    log.info("service started (worker %s)", "on" if state.config.xero_wa_worker else "off")
+    tasks = background.start(state)
+    log.info(
+        "service started (worker %s, scheduler %s)",
+        "on" if state.config.xero_wa_worker else "off",
+        "on" if state.config.xero_wa_scheduler else "off",
+    )
     try:
         async with app.state.mcp.running():
             yield
@@ -135,6 +148,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             poll_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await poll_task
+        await background.stop(state, tasks)
         if state.worker is not None:
             await state.worker.stop()
         log.info("service stopped")
@@ -178,33 +192,6 @@ def trigger_route(loaded: Loaded[TriggerSpec]) -> Route:
 async def healthz(request: Request) -> Response:
     """Liveness: the process answers."""
     return json_response({"status": "ok"})
-
-
-async def readyz(request: Request) -> Response:
-    """Readiness: the store answers. Missing webhook secrets are reported, not fatal."""
-    state: ServiceState = request.app.state.service
-    try:
-        counts = await asyncio.to_thread(state.runtime.store.events.counts)
-    except Exception as exc:
-        log.warning("store not ready: %s", type(exc).__name__)
-        return json_response({"status": "unavailable", "reason": "the store cannot be read"}, 503)
-    warnings = [
-        f"{name} is not configured: its webhook answers 401 to everything"
-        for name, value in (
-            ("XERO_WEBHOOK_KEY", state.secrets.xero_webhook_key),
-            ("WHATSAPP_APP_SECRET", state.secrets.whatsapp_app_secret),
-        )
-        if not value
-    ]
-    if not state.api_keys:
-        warnings.append("XERO_WA_API_KEYS is not set: the /v1 API refuses every request")
-    body: dict[str, Any] = {
-        "status": "ok",
-        "worker": state.config.xero_wa_worker,
-        "events": counts,
-        "warnings": warnings,
-    }
-    return json_response(body)
 
 
 async def openapi_document(request: Request) -> Response:

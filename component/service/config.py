@@ -73,6 +73,21 @@ class ServiceConfig(BaseSettings):
     xero_wa_worker_idle_seconds: float = Field(default=1.0, gt=0)
     # Catch-up poll with If-Modified-Since; 0 turns it off.
     xero_wa_poll_interval_seconds: float = Field(default=900.0, ge=0)
+    # How often each stored Xero connection's tenant list is asked again (tenants Xero no longer
+    # lists are marked disconnected); 0 turns it off.
+    xero_wa_tenant_refresh_seconds: float = Field(default=3600.0, ge=0)
+
+    # The scheduler (per-organisation jobs: reminders at each organisation's local time).
+    xero_wa_scheduler: bool = True
+    xero_wa_scheduler_tick_seconds: float = Field(default=30.0, gt=0)
+    xero_wa_scheduler_concurrency: int = Field(default=4, ge=1)
+    # Default job switch of organisations that have not chosen (``xero-wa orgs set``).
+    xero_wa_reminders: bool = True
+    # Run summaries: the owner's WhatsApp number (E.164; per organisation with `orgs set
+    # --owner-phone`) and the approved template with five body parameters.
+    xero_wa_owner_phone: str | None = None
+    xero_wa_summary_template: str = "run_summary"
+    xero_wa_summary_language: str = "en"
 
     # OAuth from a browser: the public base URL of this service (for the redirect URI) and the
     # Xero app's credentials (the same variables `xero-wa connect` reads).
@@ -99,7 +114,11 @@ def normalise_word(text: str) -> str:
 
 @dataclass(frozen=True)
 class WebhookSecrets:
-    """The resolved secrets; ``""`` means not configured (every signed request is refused)."""
+    """The resolved secrets; ``""`` means not configured (every signed request is refused).
+
+    With several stored WhatsApp connections (numbers of different Meta apps), each one's app
+    secret and verify token is accepted: ``whatsapp_app_secrets`` / ``whatsapp_verify_tokens``.
+    """
 
     xero_webhook_key: str
     whatsapp_app_secret: str
@@ -107,43 +126,57 @@ class WebhookSecrets:
     #: How WhatsApp deliveries are proven (``meta`` unless a provider profile says otherwise).
     whatsapp_signature: str = "meta"
     whatsapp_signature_header: str = ""
+    whatsapp_app_secrets: tuple[str, ...] = ()
+    whatsapp_verify_tokens: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return "WebhookSecrets(***)"
 
 
 def resolve_secrets(runtime: Runtime, config: ServiceConfig) -> WebhookSecrets:
-    """Environment first, then the stored WhatsApp connection's ``appSecret``/``verifyToken``."""
+    """Environment first, then the stored WhatsApp connections' ``appSecret``/``verifyToken``."""
     app_secret = _secret(config.whatsapp_app_secret)
     verify_token = _secret(config.whatsapp_verify_token)
     scheme = (config.whatsapp_webhook_signature or "").strip()
     header = (config.whatsapp_webhook_header or "").strip()
-    if not (app_secret and verify_token and scheme):
-        stored = _whatsapp_values(runtime, config)
-        app_secret = app_secret or str(stored.get("appSecret") or "")
-        verify_token = verify_token or str(stored.get("verifyToken") or "")
-        scheme = scheme or str(stored.get("webhookSignature") or "")
-        header = header or str(stored.get("webhookHeader") or "")
+    stored = _whatsapp_values(runtime, config)
+    secrets = _distinct([app_secret, *(str(v.get("appSecret") or "") for v in stored)])
+    tokens = _distinct([verify_token, *(str(v.get("verifyToken") or "") for v in stored)])
+    first = stored[0] if stored else {}
+    scheme = scheme or str(first.get("webhookSignature") or "")
+    header = header or str(first.get("webhookHeader") or "")
     return WebhookSecrets(
-        _secret(config.xero_webhook_key), app_secret, verify_token, scheme or "meta", header
+        _secret(config.xero_webhook_key),
+        secrets[0] if secrets else "",
+        tokens[0] if tokens else "",
+        scheme or "meta",
+        header,
+        tuple(secrets),
+        tuple(tokens),
     )
+
+
+def _distinct(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(v.strip() for v in values if v and v.strip()))
 
 
 def _secret(value: SecretStr | None) -> str:
     return value.get_secret_value().strip() if value is not None else ""
 
 
-def _whatsapp_values(runtime: Runtime, config: ServiceConfig) -> dict[str, object]:
+def _whatsapp_values(runtime: Runtime, config: ServiceConfig) -> list[dict[str, object]]:
+    """The configured WhatsApp connection's values, else every stored one's."""
     if not runtime.settings.store_path.exists():
-        return {}
+        return []
     from component.oauth.access import cipher
 
     store = runtime.store
-    name = config.xero_wa_whatsapp_connection
-    if name is None:
-        names = store.connections.names(family="whatsapp")
-        if len(names) != 1:
-            return {}
-        name = names[0]
-    record = store.connections.get(name, cipher(runtime))
-    return dict(record.values) if record is not None else {}
+    names = store.connections.names(family="whatsapp")
+    if config.xero_wa_whatsapp_connection is not None:
+        names = [config.xero_wa_whatsapp_connection]
+    found = []
+    for name in names:
+        record = store.connections.get(name, cipher(runtime))
+        if record is not None:
+            found.append(dict(record.values))
+    return found

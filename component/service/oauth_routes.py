@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from component import errors
 from component.oauth.authorize import SPEC_KEY, finish_authorization, start_authorization
+from component.oauth.connected import Connected
 from component.oauth.manage import stored_values
 from component.service import auth
 from component.service.http import error_response, internal_error
@@ -89,16 +90,29 @@ async def callback(request: Request) -> Response:
     except Exception as exc:
         failure = internal_error(exc, "GET /oauth/xero/callback")
         return _page("Xero was not connected", failure.message, failure.http_status)
-    tenant = connected.tenant.tenant_name if connected.tenant else None
-    detail = f"Connection {connected.name!r} is ready" + (f" for {tenant}." if tenant else ".")
-    return _page("Xero is connected", detail, 200)
+    lines = [connected.summary(), *connected.notes]
+    if len(connected.tenants) > 1:
+        lines.append("Switch one off with `xero-wa orgs set ORG --enabled off`.")
+    return _page("Xero is connected", " ".join(lines), 200, _tenant_list(connected))
 
 
-def _page(title: str, detail: str, status: int) -> Response:
+def _tenant_list(connected: Connected) -> str:
+    """Each organisation the consent reached, and whether it was switched on."""
+    on = {t.tenant_id for t in connected.enabled}
+    items = "".join(
+        f"<li>{html.escape(t.tenant_name or t.tenant_id)} "
+        f"<small>({html.escape(t.tenant_id)})</small>: "
+        f"{'switched on' if t.tenant_id in on else 'saved, switched off'}</li>"
+        for t in connected.tenants
+    )
+    return f"<ul>{items}</ul>" if items else ""
+
+
+def _page(title: str, detail: str, status: int, extra: str = "") -> Response:
     body = (
         "<!doctype html><meta charset='utf-8'><title>xero-wa</title>"
         "<body style='font-family:sans-serif'>"
-        f"<h2>{html.escape(title)}</h2><p>{html.escape(detail)}</p></body>"
+        f"<h2>{html.escape(title)}</h2><p>{html.escape(detail)}</p>{extra}</body>"
     )
     return HTMLResponse(body, status, headers={"Cache-Control": "no-store"})
 

@@ -13,6 +13,9 @@ from component.spec.models import TriggerSpec
 
 if TYPE_CHECKING:
     from component.alerts.poll import Poller
+    from component.orgs.defaults import OrgDefaults
+    from component.scheduler.engine import Scheduler
+    from component.service.connections import ServiceConnections
     from component.service.worker import Worker
 
 
@@ -25,6 +28,9 @@ class ServiceState:
     api_keys: list[str] = field(repr=False)
     worker: Worker | None = None
     poller: Poller | None = None
+    connections: ServiceConnections | None = None
+    scheduler: Scheduler | None = None
+    defaults: OrgDefaults | None = None
     _manifest: dict[str, Any] | None = field(default=None, repr=False)
     _openapi: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -43,12 +49,14 @@ class ServiceState:
 
     def trigger_inputs(self, spec: TriggerSpec) -> dict[str, Any]:
         """A trigger's inputs, from configuration: the values are secrets, never echoed."""
-        configured = {
-            "webhookKey": self.secrets.xero_webhook_key,
-            "appSecret": self.secrets.whatsapp_app_secret,
-            "verifyToken": self.secrets.whatsapp_verify_token,
-            "webhookSignature": self.secrets.whatsapp_signature,
-            "webhookHeader": self.secrets.whatsapp_signature_header,
+        secrets = self.secrets
+        configured: dict[str, Any] = {
+            "webhookKey": secrets.xero_webhook_key,
+            # several stored WhatsApp connections: any one's app secret / verify token is valid
+            "appSecret": secrets.whatsapp_app_secrets or secrets.whatsapp_app_secret,
+            "verifyToken": secrets.whatsapp_verify_tokens or secrets.whatsapp_verify_token,
+            "webhookSignature": secrets.whatsapp_signature,
+            "webhookHeader": secrets.whatsapp_signature_header,
         }
         return {i.key: configured.get(i.key, i.default) for i in spec.inputs}
 

@@ -41,10 +41,13 @@ def sign(secret: str, body: bytes) -> str:
 def verify_subscription(ctx: TriggerContext) -> TriggerResponse:
     """``GET``: echo the challenge to Meta when mode and token match."""
     query = ctx.request.query
-    token = str(ctx.inputs.get("verifyToken") or "")
     given = query.get("hub.verify_token", "")
     challenge = query.get("hub.challenge", "")
-    matches = bool(token) and hmac.compare_digest(token.encode(), given.encode())
+    configured = ctx.inputs.get("verifyToken")  # one token, or one per stored number
+    tokens = configured if isinstance(configured, (list, tuple)) else [configured]
+    matches = any(
+        bool(token) and hmac.compare_digest(str(token).encode(), given.encode()) for token in tokens
+    )
     if query.get("hub.mode") != "subscribe" or not matches or not challenge:
         return FORBIDDEN
     return TriggerResponse(200, challenge.encode("utf-8"), "text/plain")

@@ -88,10 +88,18 @@ class OptOutsRepo:
 
     # ------------------------------------------------------------------ queries
     def is_opted_out(
-        self, tenant_id: str, contact_id: str | None, phone: str | None
+        self,
+        tenant_id: str,
+        contact_id: str | None,
+        phone: str | None,
+        user_id: str | None = None,
     ) -> OptOut | None:
-        """The opt-out that applies to this contact or number, if any (the contact's first)."""
+        """The opt-out that applies to this contact, number or user id (the contact's first)."""
         conn = self._store.conn
+        if user_id:
+            row = _find(conn, USER, "", user_id.strip())
+            if row is not None:
+                return _optout(row)
         if contact_id:
             row = _find(conn, CONTACT, tenant_id, contact_id.lower())
             if row is not None:

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from component.storage.invoice_facts import remember_claim
+
 if TYPE_CHECKING:
     import sqlite3
 
@@ -185,6 +187,10 @@ class OutboxRepo:
                        ON CONFLICT(tenant_id, subject_id, stage) DO UPDATE SET message_key = excluded.message_key""",
                     (item.tenant_id, item.subject_id, item.stage, key, now),
                 )
+            # the history finds a notification's invoices by number and contact
+            remember_claim(
+                conn, tenant, [i.subject_id for i in items], contact_id, details or {}, self._now()
+            )
             for old in previous:  # an unsent message whose items all moved to this one
                 left = conn.execute(
                     "SELECT 1 FROM outbox_items WHERE message_key = ?", (old,)

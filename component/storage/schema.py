@@ -253,5 +253,132 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX optouts_created ON optouts (scope, tenant_id, created_at)
         """,
     ),
+    (
+        "1100_organisations",
+        """
+        CREATE TABLE organisations (
+            -- every Xero tenant reached by a stored connection, with its own settings
+            tenant_id           TEXT PRIMARY KEY,
+            name                TEXT NOT NULL DEFAULT '',
+            enabled             INTEGER NOT NULL DEFAULT 1,   -- 0: chosen off at connect
+            xero_connection     TEXT,      -- pinned by `orgs set`; NULL: the healthiest link
+            whatsapp_connection TEXT,      -- NULL: the only stored one (or the configured one)
+            policy_source       TEXT NOT NULL DEFAULT 'default',  -- default | file | stored
+            policy_path         TEXT,
+            policy_yaml         TEXT,      -- the stored copy (policy_source = 'stored')
+            reminders           INTEGER,   -- NULL: the service's default for each job
+            invoice_alerts      INTEGER,
+            payment_thanks      INTEGER,
+            remind_at           TEXT,      -- HH:MM local; NULL: 10:00
+            days                TEXT,      -- mon,tue,...; NULL: the policy's business days
+            time_zone           TEXT,      -- IANA, from Xero's Organisation.Timezone
+            country             TEXT,
+            owner_phone         TEXT,      -- E.164: where the run summaries go
+            created_at          TEXT NOT NULL,
+            updated_at          TEXT NOT NULL
+        );
+        CREATE INDEX organisations_name ON organisations (name);
+        CREATE TABLE organisation_links (
+            -- which stored Xero connection reaches which tenant, as Xero last listed it
+            tenant_id          TEXT NOT NULL,
+            connection         TEXT NOT NULL REFERENCES connections(name) ON DELETE CASCADE,
+            xero_connection_id TEXT NOT NULL DEFAULT '',
+            state              TEXT NOT NULL,  -- active | disconnected
+            first_seen         TEXT NOT NULL,
+            last_seen          TEXT NOT NULL,
+            disconnected_at    TEXT,
+            PRIMARY KEY (tenant_id, connection)
+        );
+        CREATE INDEX organisation_links_connection ON organisation_links (connection)
+        """,
+    ),
+    (
+        "1110_schedule_slots",
+        """
+        CREATE TABLE schedule_slots (
+            -- one row per (organisation, job, slot): whoever inserts it first runs the slot
+            tenant_id   TEXT NOT NULL,
+            job         TEXT NOT NULL,
+            slot        TEXT NOT NULL,     -- the slot's instant, fixed-width UTC text
+            state       TEXT NOT NULL,     -- running | done | failed
+            owner       TEXT NOT NULL,
+            lease_until TEXT NOT NULL,     -- a running slot whose lease passed is taken over
+            run_id      TEXT,
+            note        TEXT,
+            claimed_at  TEXT NOT NULL,
+            finished_at TEXT,
+            PRIMARY KEY (tenant_id, job, slot)
+        )
+        """,
+    ),
+    (
+        "1120_runs",
+        """
+        CREATE TABLE runs (
+            -- every job run (scheduled, CLI or API), with its counts and errors
+            id          TEXT PRIMARY KEY,
+            tenant_id   TEXT NOT NULL,     -- '*' when one run covered several organisations
+            job         TEXT NOT NULL,     -- reminders | ...
+            trigger     TEXT NOT NULL,     -- schedule | cli | api
+            slot        TEXT,
+            state       TEXT NOT NULL,     -- running | ok | attention | failed
+            started_at  TEXT NOT NULL,
+            finished_at TEXT,
+            sent        INTEGER NOT NULL DEFAULT 0,
+            skipped     INTEGER NOT NULL DEFAULT 0,
+            failed      INTEGER NOT NULL DEFAULT 0,
+            review      INTEGER NOT NULL DEFAULT 0,
+            xero_calls  INTEGER NOT NULL DEFAULT 0,
+            errors_json TEXT NOT NULL DEFAULT '[]',
+            summary_json TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX runs_started ON runs (started_at);
+        CREATE INDEX runs_tenant_started ON runs (tenant_id, started_at);
+        CREATE TABLE run_outcomes (
+            run_id  TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            outcome TEXT NOT NULL,         -- sent | skipped | failed | review | configuration
+            reason  TEXT NOT NULL,         -- the skip reason or Meta's code; '' for sent
+            count   INTEGER NOT NULL,
+            PRIMARY KEY (run_id, outcome, reason)
+        )
+        """,
+    ),
+    (
+        "1130_history",
+        """
+        CREATE TABLE invoice_facts (
+            -- what the history needs to know about an invoice we notified about
+            tenant_id    TEXT NOT NULL,
+            invoice_id   TEXT NOT NULL,    -- lower case
+            number       TEXT,
+            contact_id   TEXT,             -- lower case
+            contact_name TEXT,
+            status       TEXT,
+            paid_on      TEXT,             -- YYYY-MM-DD (Xero's FullyPaidOnDate) when known
+            updated_at   TEXT NOT NULL,
+            PRIMARY KEY (tenant_id, invoice_id)
+        );
+        CREATE INDEX invoice_facts_number ON invoice_facts (lower(number));
+        CREATE INDEX invoice_facts_contact ON invoice_facts (contact_id);
+        CREATE INDEX invoice_facts_contact_name ON invoice_facts (lower(contact_name));
+        CREATE INDEX invoice_facts_paid ON invoice_facts (tenant_id, paid_on);
+        CREATE TABLE invoice_notes (
+            -- History notes written in Xero about a notification
+            tenant_id   TEXT NOT NULL,
+            invoice_id  TEXT NOT NULL,     -- lower case
+            message_key TEXT NOT NULL,
+            text        TEXT NOT NULL,
+            written_at  TEXT NOT NULL,
+            PRIMARY KEY (tenant_id, invoice_id, message_key)
+        );
+        CREATE INDEX outbox_items_subject ON outbox_items (subject_id);
+        CREATE INDEX outbox_messages_contact ON outbox_messages (contact_id);
+        CREATE INDEX outbox_messages_kind_created ON outbox_messages (tenant_id, kind, created_at);
+        CREATE INDEX outbox_messages_created ON outbox_messages (created_at);
+        CREATE INDEX outbox_messages_wamid ON outbox_messages (message_id);
+        CREATE INDEX whatsapp_messages_sent ON whatsapp_messages (sent_at);
+        CREATE INDEX reminder_contacts_name ON reminder_contacts (lower(name));
+        """,
+    ),
     POLL_STATE_MIGRATION,
 ]

@@ -17,14 +17,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from component.storage.accounts import AccountsRepo
+from component.storage.activity import ActivityQueries
 from component.storage.connections import ConnectionsRepo
 from component.storage.events import EventsRepo
+from component.storage.invoice_facts import InvoiceFactsRepo
 from component.storage.messages import MessagesRepo
 from component.storage.optouts import OptOutsRepo
+from component.storage.organisations import OrganisationsRepo
 from component.storage.outbox import OutboxRepo
 from component.storage.paylinks import PayLinksRepo
 from component.storage.poll_state import PollStateRepo
 from component.storage.reminder_cache import CandidatesRepo, ContactsCacheRepo
+from component.storage.runs import RunsRepo
+from component.storage.schedule import ScheduleRepo
 from component.storage.schema import MIGRATIONS
 from component.storage.wa_identities import IdentitiesRepo
 from component.storage.web_sessions import WebSessionsRepo
@@ -45,6 +50,11 @@ class Store:
         self.contacts_cache = ContactsCacheRepo(self)
         self.candidates = CandidatesRepo(self)
         self.messages = MessagesRepo(self)
+        self.organisations = OrganisationsRepo(self)
+        self.schedule = ScheduleRepo(self)
+        self.runs = RunsRepo(self)
+        self.invoice_facts = InvoiceFactsRepo(self)
+        self.activity = ActivityQueries(self)
         self.accounts = AccountsRepo(self)
         self.web_sessions = WebSessionsRepo(self)
         self.identities = IdentitiesRepo(self)

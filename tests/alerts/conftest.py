@@ -8,5 +8,4 @@ from tests.service.conftest import (  # noqa: F401  (fixtures, found by pytest b
     service,
     stack,
     stack_config,
-    whatsapp_profile,
 )

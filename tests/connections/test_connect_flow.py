@@ -123,14 +123,14 @@ async def test_a_single_tenant_is_picked_without_asking(
     assert connected.tenant == TenantRef("tenant-1", "Acme Ltd", "conn-1")
 
 
-async def test_several_tenants_and_none_named_asks_the_chooser(
+async def test_several_tenants_ask_the_chooser_which_to_switch_on(
     runtime: Runtime, httpx_mock: HTTPXMock
 ) -> None:
     offered: list[str] = []
 
-    async def choose(tenants: Sequence[TenantRef]) -> TenantRef:
+    async def choose(tenants: Sequence[TenantRef]) -> Sequence[TenantRef]:
         offered.extend(t.tenant_name for t in tenants)
-        return tenants[1]
+        return [tenants[1]]
 
     started = await start_authorization(runtime, "acme", VALUES)
     xero_answers(httpx_mock)
@@ -138,27 +138,58 @@ async def test_several_tenants_and_none_named_asks_the_chooser(
     assert offered == ["Acme Ltd", "Globex"]
     assert connected.tenant is not None
     assert connected.tenant.tenant_id == "tenant-2"
+    assert [t["enabled"] for t in connected.to_json()["tenants"]] == [False, True]
+    orgs = {o.tenant_id: o.enabled for o in runtime.store.organisations.all()}
+    assert orgs == {"tenant-1": False, "tenant-2": True}  # both saved, one switched off
+    assert connected.summary() == (
+        "Connection 'acme' is saved and reaches 2 organisations: Acme Ltd (off), Globex."
+    )
 
 
-async def test_several_tenants_without_a_chooser_is_an_input_error_listing_them(
+async def test_several_tenants_without_a_chooser_saves_and_switches_on_all_of_them(
     runtime: Runtime, httpx_mock: HTTPXMock
 ) -> None:
     started = await start_authorization(runtime, "acme", VALUES)
     xero_answers(httpx_mock)
-    with pytest.raises(errors.InputError) as caught:
-        await finish_authorization(runtime, state=started.state, code="c")
-    assert "Acme Ltd (tenant-1), Globex (tenant-2)" in caught.value.message
-    assert "--tenant" in caught.value.message
-    assert runtime.store.connections.names() == []
+    connected = await finish_authorization(runtime, state=started.state, code="c")
+    assert runtime.store.connections.names() == ["acme"]
+    record = token_repo(runtime).get("acme")
+    assert record is not None
+    assert [t.tenant_id for t in record.tenants] == ["tenant-1", "tenant-2"]
+    assert [(o.tenant_id, o.name, o.enabled) for o in runtime.store.organisations.all()] == [
+        ("tenant-1", "Acme Ltd", True),
+        ("tenant-2", "Globex", True),
+    ]
+    links = runtime.store.organisations.links_of("acme")
+    assert [(link.tenant_id, link.xero_connection_id, link.state) for link in links] == [
+        ("tenant-1", "conn-1", "active"),
+        ("tenant-2", "conn-2", "active"),
+    ]
+    assert connected.summary() == (
+        "Connection 'acme' is saved and reaches 2 organisations: Acme Ltd, Globex."
+    )
 
 
-async def test_a_named_tenant_that_was_not_authorised_is_reported(
+async def test_a_named_tenant_that_was_not_authorised_still_saves_and_says_so(
     runtime: Runtime, httpx_mock: HTTPXMock
 ) -> None:
     started = await start_authorization(runtime, "acme", {**VALUES, "tenant": "Initech"})
     xero_answers(httpx_mock)
-    with pytest.raises(errors.InputError, match=r"'Initech'.*Acme Ltd"):
+    connected = await finish_authorization(runtime, state=started.state, code="c")
+    (note,) = connected.notes
+    assert "'Initech'" in note
+    assert "Acme Ltd (tenant-1), Globex (tenant-2)" in note
+    assert all(t["enabled"] for t in connected.to_json()["tenants"])
+
+
+async def test_a_consent_that_reached_no_organisation_is_a_connection_error(
+    runtime: Runtime, httpx_mock: HTTPXMock
+) -> None:
+    started = await start_authorization(runtime, "acme", VALUES)
+    xero_answers(httpx_mock, [])
+    with pytest.raises(errors.ConnectionError, match="no Xero organisation"):
         await finish_authorization(runtime, state=started.state, code="c")
+    assert runtime.store.connections.names() == []
 
 
 async def test_a_state_is_single_use_and_unknown_states_are_refused(

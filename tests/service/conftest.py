@@ -52,6 +52,8 @@ def service_config(**changes: Any) -> ServiceConfig:
         "whatsapp_verify_token": VERIFY_TOKEN,
         "xero_wa_worker": False,
         "xero_wa_poll_interval_seconds": 0,
+        "xero_wa_scheduler": False,
+        "xero_wa_tenant_refresh_seconds": 0,
         **changes,
     }
     return ServiceConfig(_env_file=None, **values)  # type: ignore[call-arg]
@@ -90,7 +92,8 @@ def whatsapp_headers(body: bytes, secret: str = APP_SECRET) -> dict[str, str]:
 
 
 #: The service settings of each WhatsApp provider profile's webhook proof; a test module that
-#: overrides ``whatsapp_profile`` with a parametrized fixture runs under each.
+#: overrides ``whatsapp_profile`` (default "meta", tests/conftest.py) with a parametrized fixture
+#: runs under each.
 WHATSAPP_PROFILES: dict[str, dict[str, Any]] = {
     "meta": {},
     "360dialog": {
@@ -98,11 +101,6 @@ WHATSAPP_PROFILES: dict[str, dict[str, Any]] = {
         "whatsapp_webhook_header": "x-360dialog-signature",
     },
 }
-
-
-@pytest.fixture
-def whatsapp_profile() -> str:
-    return "meta"
 
 
 def proven_headers(service: Service, body: bytes, secret: str = APP_SECRET) -> dict[str, str]:

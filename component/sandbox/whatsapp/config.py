@@ -137,6 +137,9 @@ class WhatsAppConfig(_Model):
 
     access_token: str = "sandbox-whatsapp-access-token"  # noqa: S105 - published demo value
     phone_number_id: str = "106540352242922"
+    #: More sending numbers of the same business account (same token and app secret): each
+    #: organisation may send from its own number; messages and their webhooks name the sender.
+    other_phone_number_ids: list[str] = Field(default_factory=list)
     business_account_id: str = "419561257915477"
     app_secret: str = "sandbox-whatsapp-app-secret"  # noqa: S105 - published demo value
     verify_token: str = "sandbox-whatsapp-verify-token"  # noqa: S105 - published demo value
@@ -193,6 +196,11 @@ class WhatsAppConfig(_Model):
         if self.not_on_whatsapp_pattern is not None:
             re.compile(self.not_on_whatsapp_pattern)
         return self
+
+    def sends_from(self, phone_number_id: str) -> bool:
+        return phone_number_id == self.phone_number_id or phone_number_id in (
+            self.other_phone_number_ids
+        )
 
     def template(self, name: str, language: str | None = None) -> TemplateConfig | None:
         return next(
@@ -290,6 +298,21 @@ def default_templates() -> list[TemplateConfig]:
                 BodyParam(name="party_name", example="Priya Textiles"),
                 BodyParam(name="amount", kind="currency", example="₹48,500.00"),
                 BodyParam(name="invoice_number", example="INV-0142"),
+            ],
+        ),
+        # The owner's summary after each scheduled run (component/scheduler/summary.py).
+        TemplateConfig(
+            name="run_summary",
+            body_text=(
+                "Reminder run for {{1}}: {{2}} sent, {{3}} skipped, {{4}} failed. "
+                "Needs attention: {{5}}."
+            ),
+            body_params=[
+                BodyParam(name="organisation", example="Demo Company (IN)"),
+                BodyParam(name="sent", example="12"),
+                BodyParam(name="skipped", example="3"),
+                BodyParam(name="failed", example="1"),
+                BodyParam(name="attention", example="nothing"),
             ],
         ),
         TemplateConfig(

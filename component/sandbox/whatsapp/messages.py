@@ -69,8 +69,9 @@ def _recipient(world: WhatsAppWorld, payload: dict[str, Any]) -> Recipient:
     return Recipient(bsuid, user.wa_id, valid=True, prepended=False, user_id=bsuid)
 
 
-def send(world: WhatsAppWorld, payload: Any) -> dict[str, Any]:
-    """Validate one send and return Meta's success body; raises :class:`GraphError`."""
+def send(world: WhatsAppWorld, payload: Any, phone_number_id: str | None = None) -> dict[str, Any]:
+    """Validate one send (from ``phone_number_id``, default the main number) and return Meta's
+    success body; raises :class:`GraphError`."""
     if not isinstance(payload, dict):
         raise GraphError(100, "The request body must be a JSON object.")
     product = payload.get("messaging_product")
@@ -141,6 +142,7 @@ def send(world: WhatsAppWorld, payload: Any) -> dict[str, Any]:
         callback_data=callback,
         template=template,
         failure=failure,
+        phone_number_id=phone_number_id,
     )
     contact = {"input": recipient.input}
     if recipient.user_id is None:

@@ -99,7 +99,7 @@ def _own_account(world: WhatsAppWorld, request: Request) -> None:
 def _own_phone(world: WhatsAppWorld, request: Request) -> None:
     """Graph paths name the number; a provider's flat paths do not (the key names it)."""
     phone_id = request.path_params.get("phone_number_id")
-    if phone_id is not None and str(phone_id) != world.config.phone_number_id:
+    if phone_id is not None and not world.config.sends_from(str(phone_id)):
         raise unsupported_object(str(phone_id))
 
 
@@ -110,7 +110,8 @@ async def send_message(world: WhatsAppWorld, request: Request) -> dict[str, Any]
         payload = json.loads(raw) if raw else None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise GraphError(100, f"Request body is not valid JSON: {exc}") from exc
-    return messages.send(world, payload)
+    sender = request.path_params.get("phone_number_id")
+    return messages.send(world, payload, str(sender) if sender is not None else None)
 
 
 async def upload_media(world: WhatsAppWorld, request: Request) -> dict[str, Any]:

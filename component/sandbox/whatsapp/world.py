@@ -54,6 +54,8 @@ class SentMessage:
     content: dict[str, Any]
     template: RenderedTemplate | None = None
     planned: list[StatusEvent] = field(default_factory=list)
+    #: The business number it was sent from.
+    phone_number_id: str = ""
 
     def history(self, now: datetime) -> list[StatusEvent]:
         return [event for event in self.planned if event.at <= now]
@@ -73,6 +75,7 @@ class SentMessage:
             }
         return {
             "id": self.id,
+            "phone_number_id": self.phone_number_id,
             "to": self.recipient.input,
             "wa_id": self.recipient.wa_id,
             "user_id": self.recipient.user_id,
@@ -196,6 +199,7 @@ class WhatsAppWorld:
         callback_data: str | None,
         template: RenderedTemplate | None,
         failure: tuple[int, str | None] | None,
+        phone_number_id: str | None = None,
     ) -> SentMessage:
         """Record an accepted message, plan its statuses, queue their webhooks."""
         self._consume(recipient.wa_id)
@@ -211,6 +215,7 @@ class WhatsAppWorld:
             callback_data=callback_data,
             content=content,
             template=template,
+            phone_number_id=phone_number_id or self.config.phone_number_id,
         )
         message.planned = self._plan(now, failure)
         self.messages[message.id] = message
@@ -236,8 +241,9 @@ class WhatsAppWorld:
             plan.append(StatusEvent("read", now + timedelta(seconds=timing.read_after_seconds)))
         return plan
 
-    def _meta(self) -> dict[str, str]:
-        return webhooks.metadata(self.config.display_phone_number, self.config.phone_number_id)
+    def _meta(self, phone_number_id: str | None = None) -> dict[str, str]:
+        sender = phone_number_id or self.config.phone_number_id
+        return webhooks.metadata(self.config.display_phone_number, sender)
 
     def _enqueue(self, kind: str, payload: dict[str, Any], delay: float) -> None:
         url = self.config.webhook_url
@@ -268,7 +274,7 @@ class WhatsAppWorld:
         visible = user is not None and self.users.phone_visible(user)
         payload = webhooks.status_payload(
             waba_id=self.config.business_account_id,
-            meta=self._meta(),
+            meta=self._meta(message.phone_number_id),
             wamid=message.id,
             status=event.status,
             at=event.at,

@@ -1,7 +1,8 @@
 """Routes of the emulated identity service: authorize (auto-consent), token, revocation.
 
-``/identity/connect/authorize`` stands in for Xero's login and consent pages: the demo user is
-always signed in and always approves, so it redirects straight back with a code. Everything after
+``/identity/connect/authorize`` stands in for Xero's login and consent pages: by default the demo
+user is always signed in and approves every organisation, so it redirects straight back with a
+code; with ``consent: page`` it shows a consent page instead (``consent.py``). Everything after
 that is as strict as Xero: client authentication by HTTP Basic (or form fields), exact
 ``redirect_uri`` match, PKCE S256/plain, single-use codes, the OAuth error codes Xero returns.
 """
@@ -19,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from component.sandbox.xero.consent import consent_choice, consent_page, with_form
 from component.sandbox.xero.envelope import json_response
 from component.sandbox.xero.tokens import TokenError
 
@@ -46,6 +48,8 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 def routes(world: XeroWorld) -> list[Route]:
     async def authorize(request: Request) -> Response:
+        if request.method == "POST":
+            request = await with_form(request)
         return _authorize(world, request)
 
     async def token(request: Request) -> Response:
@@ -55,7 +59,7 @@ def routes(world: XeroWorld) -> list[Route]:
         return _revoke(world, request.headers.get("authorization", ""), await request.body())
 
     return [
-        Route("/identity/connect/authorize", authorize, methods=["GET"]),
+        Route("/identity/connect/authorize", authorize, methods=["GET", "POST"]),
         Route("/connect/token", token, methods=["POST"]),
         Route("/connect/revocation", revocation, methods=["POST"]),
     ]
@@ -92,7 +96,18 @@ def _authorize(world: XeroWorld, request: Request) -> Response:
     method = params.get("code_challenge_method", "plain" if challenge else "")
     if challenge and method not in ("S256", "plain"):
         return back(error="invalid_request")
-    link = world.tokens.consent(client_id, list(world.orgs))
+    if world.config.xero.consent == "page":
+        if request.method == "GET":
+            return consent_page(world, params)
+        chosen = consent_choice(world, request)
+        if chosen is None:
+            return back(error="access_denied")
+        user, tenants = chosen
+        if not tenants:
+            return consent_page(world, params, "Tick at least one organisation.", 400)
+        link = world.tokens.consent(client_id, tenants, user)
+    else:
+        link = world.tokens.consent(client_id, list(world.orgs))
     code = world.tokens.issue_code(link, redirect_uri, scopes, challenge, method)
     return back(code=code, scope=" ".join(sorted(scopes)), session_state=code[:16])
 

@@ -122,11 +122,12 @@ class TokenBook:
 
     # -- consent -----------------------------------------------------------------------------
 
-    def consent(self, client_id: str, tenant_ids: list[str]) -> Link:
-        """The demo user approves the app for ``tenant_ids`` (one new auth event)."""
-        link = self.links.setdefault(
-            (DEMO_USER["sub"], client_id), Link(DEMO_USER["sub"], client_id)
-        )
+    def consent(self, client_id: str, tenant_ids: list[str], user: str | None = None) -> Link:
+        """``user`` (default: the demo user) approves the app for ``tenant_ids`` (one new auth
+        event). Each user has their own link: two people connecting the same app reach the
+        organisations each of them ticked, as at Xero."""
+        sub = DEMO_USER["sub"] if user in (None, "", DEMO_USER["email"]) else f"user:{user}"
+        link = self.links.setdefault((sub, client_id), Link(sub, client_id))
         now = self.clock.now()
         event = str(uuid.uuid4())
         for tenant_id in tenant_ids:
@@ -279,8 +280,8 @@ class TokenBook:
             event = next(iter(link.connections.values())).auth_event_id if link.connections else ""
             payload.update(
                 {
-                    "sub": DEMO_USER["sub"],
-                    "xero_userid": DEMO_USER["xero_userid"],
+                    "sub": link.user,
+                    "xero_userid": _user_id(link.user),
                     "authentication_event_id": event,
                 }
             )
@@ -298,6 +299,13 @@ class TokenBook:
             "preferred_username": DEMO_USER["email"],
         }
         return self._sign(payload)
+
+
+def _user_id(sub: str) -> str:
+    """The demo user's published id; a stable made-up one for any other sandbox user."""
+    if sub == DEMO_USER["sub"]:
+        return DEMO_USER["xero_userid"]
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox:{sub}"))
 
 
 def _b64(data: dict[str, Any]) -> str:
