@@ -29,9 +29,10 @@ from component.executor import Executor
 from component.mcp_server import http as mcp_http
 from component.orgs.defaults import OrgDefaults
 from component.orgs.sync import sync_stored
+from component.polling.jobs import configured_jobs
 from component.runtime import Runtime
 from component.scheduler.engine import Scheduler
-from component.scheduler.jobs import JobContext
+from component.scheduler.jobs import JobContext, registered
 from component.service import api, background, oauth_routes, readiness
 from component.service.config import ServiceConfig, resolve_secrets
 from component.service.connections import ServiceConnections
@@ -120,7 +121,11 @@ def build_state(
     )
     state.poller = Poller(runtime, config, executor, connections, wake=worker.wake)
     state.connections, state.defaults = connections, defaults
-    state.scheduler = Scheduler(JobContext(runtime, executor, connections, config, defaults))
+    polls = configured_jobs(
+        runtime, config.xero_wa_poll_triggers, config.xero_wa_poll_trigger_seconds
+    )
+    context = JobContext(runtime, executor, connections, config, defaults)
+    state.scheduler = Scheduler(context, [*registered(), *polls] if polls else None)
     return state
 
 
