@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     # Phone numbers: region used when a number has no country code and the org has none.
     default_phone_region: str | None = None
 
+    # Notifications (component.notify): the fixed part of the approved templates' "View and pay"
+    # URL button (the rest of Xero's online invoice URL is the button's suffix), and the inbound
+    # WhatsApp words (comma-separated; case, spaces and punctuation ignored) that opt a customer
+    # out of every message and back in.
+    xero_wa_pay_link_base: str = "https://in.xero.com/"
+    xero_wa_stop_words: str = "STOP,STOP ALL,UNSUBSCRIBE,CANCEL,END,QUIT,OPT OUT"
+    xero_wa_start_words: str = "START,UNSTOP"
+
     # Web app: idle lifetime of a sign-in, and failed sign-ins allowed per username (and 4x that
     # per address) in each window before further attempts are refused until the window ends.
     xero_wa_session_hours: float = Field(default=12.0, gt=0)

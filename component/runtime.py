@@ -23,6 +23,18 @@ if TYPE_CHECKING:
 USER_AGENT = "xero-wa/0.1 (+https://github.com/xero-wa)"
 
 
+#: A request extension: an async callable awaited right before the request is handed to the
+#: transport (after auth), so "about to leave" means exactly that. The outbox marks a WhatsApp
+#: message "sending" there (``component.whatsapp.client``); raising stops the request.
+ON_LEAVING = "xero_wa.on_leaving"
+
+
+async def run_leaving_hook(request: httpx.Request) -> None:
+    hook = request.extensions.get(ON_LEAVING)
+    if hook is not None:
+        await hook()
+
+
 @dataclass
 class Runtime:
     settings: Settings = field(default_factory=get_settings)
@@ -43,6 +55,7 @@ class Runtime:
                 timeout=httpx.Timeout(self.settings.http_timeout_seconds),
                 headers={"User-Agent": USER_AGENT},
                 follow_redirects=False,
+                event_hooks={"request": [run_leaving_hook]},
             )
         return self._http
 

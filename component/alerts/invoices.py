@@ -5,16 +5,16 @@ now, and made idempotent by the outbox instead of by remembering what was seen:
 
 - a sales invoice (ACCREC) that is AUTHORISED gets one ``invoice_new`` alert, ever (outbox item
   (tenant, InvoiceID, "invoice_new"));
-- a PAID one stops its reminders (``outbox.stop_subject(..., "paid")``, committed first: it
-  matters most) and, when enabled, gets one ``payment_received`` message (item
-  (tenant, "<InvoiceID>:paid", "payment_received"), a subject of its own, as the invoice's own
-  subject is now stopped);
+- a PAID one stops its reminders (``stop``, committed first: it matters most) and, when enabled,
+  gets one ``payment_received`` message (item (tenant, "<InvoiceID>:paid", "payment_received"),
+  a subject of its own, as the invoice's own subject is now stopped);
 - VOIDED and DELETED stop its reminders too.
 
-A send follows the outbox protocol: claim → mark_sending → send → mark_sent / mark_failed /
-mark_unknown. The outbox key travels as ``biz_opaque_callback_data``, so a status webhook can
-settle an unknown outcome. A refusal worth retrying (Meta transient, connection) is raised, so
-the worker retries the event and the claim is reopened; an unknown outcome is never resent.
+A send is a notification like any other (``component.notify``): recipient, opt-outs, pay link,
+locale, then the outbox protocol, with the outbox key as ``biz_opaque_callback_data`` so a status
+webhook can settle an unknown outcome. A refusal worth retrying (Meta transient, configuration,
+connection) is raised, so the worker retries the event and the claim is reopened; an unknown
+outcome is never resent.
 """
 
 from __future__ import annotations
@@ -27,20 +27,22 @@ from typing import Any
 from component import errors
 from component.alerts import compose
 from component.executor import Executor
+from component.notify import links, recipient
+from component.notify import outbox as protocol
+from component.notify.locale import message_locale, money
+from component.notify.optouts import opted_out
 from component.orgs.view import Jobs
-from component.phones import default_region, whatsapp_number
 from component.runtime import Runtime
 from component.service.config import ServiceConfig
 from component.service.connections import ServiceConnections
 from component.sessions import Session
 from component.storage.outbox import Item
 from component.whatsapp.client import WhatsAppClient
-from component.whatsapp.errors import SendOutcomeUnknown, meta_code
 from component.xero.client import XeroClient
 from component.xero.dates import calendar_date
 from component.xero.organisation import get_organisation
 
-log = logging.getLogger("xero_wa.service.alerts")
+log = logging.getLogger("xero_wa.alerts")
 
 KIND = "alert"
 NEW_STAGE = "invoice_new"
@@ -50,6 +52,22 @@ STOPPING = {"PAID": "paid", "VOIDED": "voided", "DELETED": "deleted"}
 
 def outbox_key(stage: str, tenant_id: str, invoice_id: str) -> str:
     return f"{KIND}:{stage}:{tenant_id}:{invoice_id.lower()}"
+
+
+def stop_reason(invoice: dict[str, Any]) -> str | None:
+    """Why no reminder may go out for this invoice any more (paid, voided...), or None."""
+    if invoice.get("Type") != "ACCREC":
+        return None
+    return STOPPING.get(str(invoice.get("Status") or ""))
+
+
+async def stop(runtime: Runtime, tenant_id: str, invoice: dict[str, Any]) -> str | None:
+    """Stop the invoice's reminders if its state says so; returns the reason."""
+    reason = stop_reason(invoice)
+    if reason is not None:
+        invoice_id = str(invoice.get("InvoiceID") or "").lower()
+        await asyncio.to_thread(runtime.store.outbox.stop_subject, tenant_id, invoice_id, reason)
+    return reason
 
 
 @dataclass
@@ -66,13 +84,13 @@ class Alerts:
         status = str(invoice.get("Status") or "")
         invoice_id = str(invoice.get("InvoiceID") or "")
         tenant = session.tenant_id or ""
+        stopped = await stop(self.runtime, tenant, invoice)
         store = self.runtime.store
         now = self.runtime.clock.now()
         await asyncio.to_thread(store.invoice_facts.remember_invoice, tenant, invoice, now)
         jobs = await self._jobs(tenant)
-        if status in STOPPING:
-            await asyncio.to_thread(store.outbox.stop_subject, tenant, invoice_id, STOPPING[status])
-            done = f"reminders stopped ({STOPPING[status]})"
+        if stopped is not None:
+            done = f"reminders stopped ({stopped})"
             if status == "PAID" and jobs.payment_thanks:
                 subject = f"{invoice_id.lower()}:paid"
                 sent = await self._send_once(session, invoice, "payment", PAID_STAGE, subject)
@@ -99,7 +117,7 @@ class Alerts:
     def _not_new(self, invoice: dict[str, Any]) -> str | None:
         """Why an AUTHORISED invoice is not news (webhooks carry no previous state): one that is
         partly paid or already overdue was approved long ago, and reminders cover it."""
-        if compose.money(invoice.get("AmountPaid")) > 0:
+        if money(invoice.get("AmountPaid")) > 0:
             return "partly paid, so not new"
         due = calendar_date(invoice, "DueDate")
         if due is not None and due < self.runtime.clock.now().date():
@@ -114,153 +132,93 @@ class Alerts:
         stage: str,
         subject: str,
     ) -> str:
-        store = self.runtime.store
+        runtime = self.runtime
         tenant = session.tenant_id or ""
         invoice_id = str(invoice.get("InvoiceID"))
         item = Item(tenant, subject, stage)
-        state = (await asyncio.to_thread(store.outbox.item_states, [item])).get(item)
+        state = (await asyncio.to_thread(runtime.store.outbox.item_states, [item])).get(item)
         if state not in (None, "open"):
             return f"skipped: {state}"
         choice = compose.template_for(self.config, kind)
+        xero = XeroClient(runtime, session)
+        org = await get_organisation(xero)
+        region = recipient.phone_region(runtime, None, org.get("CountryCode"))
         contact = invoice.get("Contact") or {}
-        contact_id = str(contact.get("ContactID") or "")
-        name, phones = await self._contact(session, contact_id, contact)
-        org = await get_organisation(XeroClient(self.runtime, session))
-        region = default_region(self.runtime.settings.default_phone_region, org.get("CountryCode"))
-        phone = whatsapp_number(phones, default_region=region)
-        if phone.e164 is None:
-            return f"skipped: {phone.reason}"  # (the detail quotes the number: not for logs)
-        opted = await asyncio.to_thread(store.optouts.is_opted_out, tenant, contact_id, phone.e164)
-        if opted is not None:
-            return f"skipped: opted out ({opted.reason})"
-        link, suffix = None, None
+        who = await recipient.lookup(runtime, self.executor, session, contact, region)
+        if who.e164 is None:
+            return f"skipped: {who.number.reason}"  # (the detail quotes the number: not for logs)
+        why = await opted_out(runtime, tenant, who.contact_id, who.e164)
+        if why is not None:
+            return f"skipped: opted out ({why})"
+        link = suffix = None
         if choice.needs_link:
-            link = await self._pay_link(session, invoice_id)
-            suffix = compose.link_suffix(link, self.config.xero_wa_pay_link_base)
+            found = await links.pay_link(xero, invoice_id)
+            if found.url is None and not found.definite:
+                raise errors.UpstreamError(
+                    f"the online invoice link could not be read: {found.why}",
+                    errors.UpstreamInfo("xero", retryable=True),
+                )
+            link = found.url
+            suffix = links.button_suffix(link, runtime.settings.xero_wa_pay_link_base)
             if choice.button and suffix is None:
                 return "skipped: no online invoice link for the template's button"
-        locale = compose.message_locale(self.config, org.get("CountryCode"))
+        locale = message_locale(self.config.xero_wa_message_locale, org.get("CountryCode"))
+        today = runtime.clock.now().date()
         try:
-            parts = compose.components(choice, invoice, name, locale, link=link, suffix=suffix)
+            parts = compose.components(
+                choice, compose.facts(invoice, who.name, locale, today, link), suffix=suffix
+            )
         except ValueError as exc:  # e.g. no currency code: a retry cannot fix it, so park
             raise errors.InputError.single(f"template {choice.name}", str(exc)) from None
-        key = outbox_key(stage, tenant, invoice_id)
-        details = {"stage": stage, "invoiceNumber": invoice.get("InvoiceNumber")}
-        claim = await asyncio.to_thread(
-            lambda: store.outbox.claim(
-                key,
-                kind=KIND,
-                items=[item],
-                contact_id=contact_id,
-                recipient=phone.e164,
-                details=details,
-            )
+        envelope = protocol.Envelope(
+            key=outbox_key(stage, tenant, invoice_id),
+            kind=KIND,
+            items=(item,),
+            contact_id=who.contact_id,
+            contact_name=who.name,
+            recipient=who.e164,
+            invoices=({"id": invoice_id, "number": invoice.get("InvoiceNumber"), "stage": stage},),
         )
+        claim = await protocol.claim(runtime, envelope)
         if not claim.granted:
             return f"skipped: {'; '.join(sorted(set(claim.blocked.values())))}"
-        return await self._send(key, phone.e164, choice, parts, tenant)
+        return await self._send(envelope, choice, parts, tenant)
 
     async def _send(
         self,
-        key: str,
-        to: str,
+        envelope: protocol.Envelope,
         choice: compose.TemplateChoice,
-        parts: list[dict[str, Any]],
+        parts: list[Any],
         tenant: str,
     ) -> str:
-        outbox = self.runtime.store.outbox
-        await asyncio.to_thread(outbox.mark_sending, key)
+        to = str(envelope.recipient)
         try:
             client = WhatsAppClient(self.runtime, await self.connections.whatsapp(tenant))
-            result = await client.send_template(
-                to, choice.name, choice.language, parts, callback_data=key
-            )
-        except SendOutcomeUnknown as exc:
-            await asyncio.to_thread(outbox.mark_unknown, key, exc.message)
-            return "outcome unknown (held for review, never resent)"
-        except errors.XeroWaError as exc:
-            retry = _worth_retrying(exc)
-            code = str(meta_code(exc) or exc.code)
-            await asyncio.to_thread(outbox.mark_failed, key, code, exc.message, retry=retry)
-            if retry:
-                raise
-            return f"failed: {exc.code} {code}"
-        await asyncio.to_thread(outbox.mark_sent, key, result.message_id)
-        log.info("alert %s sent as %s", key, result.message_id)
-        return "sent"
-
-    async def _contact(
-        self, session: Session, contact_id: str, summary: dict[str, Any]
-    ) -> tuple[str, list[dict[str, Any]]]:
-        """Name and phones: the invoice's summary, else the cache, else one getContact call."""
-        name = str(summary.get("Name") or "")
-        phones = [p for p in summary.get("Phones") or [] if p.get("PhoneNumber")]
-        if phones or not contact_id:
-            return name, phones
-        cache = self.runtime.store.contacts_cache
-        tenant = session.tenant_id or ""
-        cached = (await asyncio.to_thread(cache.get_many, tenant, [contact_id])).get(
-            contact_id.lower()
-        )
-        if cached is not None:
-            return cached.name or name, list(cached.phones)
-        result = await self.executor.invoke(
-            "getContact", {"contactId": contact_id}, session=session
-        )
-        contact = first_record(result["data"], "Contacts")
-        await asyncio.to_thread(refresh_contacts, self.runtime, tenant, [contact])
-        return str(contact.get("Name") or name), list(contact.get("Phones") or [])
-
-    async def _pay_link(self, session: Session, invoice_id: str) -> str | None:
-        """Xero's online invoice URL: cached for good, fetched once (it never changes)."""
-        repo = self.runtime.store.paylinks
-        tenant = session.tenant_id or ""
-        cached = await asyncio.to_thread(repo.get, tenant, invoice_id)
-        if cached is not None:
-            return cached.url
-        try:
-            result = await self.executor.invoke(
-                "getOnlineInvoiceUrl", {"invoiceId": invoice_id}, session=session
-            )
-        except errors.UpstreamError as exc:
-            if exc.status in (400, 404):
-                await asyncio.to_thread(repo.put, tenant, invoice_id, None, note=exc.message)
-                return None
+        except errors.XeroWaError:
+            await protocol.release(self.runtime, envelope.key)
             raise
-        url = first_record(result["data"], "OnlineInvoices").get("OnlineInvoiceUrl")
-        url = url if isinstance(url, str) and url.startswith("https://") else None
-        await asyncio.to_thread(repo.put, tenant, invoice_id, url)
-        return url
 
+        async def send(leaving: protocol.Leaving) -> str:
+            result = await client.send_template(
+                to,
+                choice.name,
+                choice.language,
+                parts,
+                callback_data=envelope.key,
+                on_leaving=leaving,
+            )
+            return result.message_id
 
-def _worth_retrying(exc: errors.XeroWaError) -> bool:
-    """Transient Meta errors and connection problems: a later attempt may succeed."""
-    if isinstance(exc, errors.ConnectionError):
-        return True
-    return isinstance(exc, errors.UpstreamError) and exc.retryable
-
-
-def first_record(data: Any, collection: str) -> dict[str, Any]:
-    """``{"Invoices": [{...}]}`` → the first record; an UpstreamError when there is none."""
-    items = data.get(collection) if isinstance(data, dict) else None
-    if not isinstance(items, list) or not items or not isinstance(items[0], dict):
-        raise errors.UpstreamError(
-            f"Xero's answer has no {collection}", errors.UpstreamInfo("xero", 200)
-        )
-    record: dict[str, Any] = items[0]
-    return record
-
-
-def refresh_contacts(runtime: Runtime, tenant_id: str, contacts: list[dict[str, Any]]) -> int:
-    """Store contacts' names and phones in the contacts cache the reminder job reads."""
-    rows = [
-        (
-            str(c["ContactID"]),
-            str(c.get("Name") or ""),
-            list(c.get("Phones") or []),
-            str(c["UpdatedDateUTC"]) if c.get("UpdatedDateUTC") else None,
-        )
-        for c in contacts
-        if c.get("ContactID")
-    ]
-    return runtime.store.contacts_cache.put_many(tenant_id, rows) if rows else 0
+        outcome = await protocol.deliver(self.runtime, envelope.key, send)
+        if outcome.sent:
+            log.info("alert %s sent as %s", envelope.key, outcome.message_id)
+            return "sent"
+        if outcome.state == "cancelled":
+            return f"not sent: {outcome.reason}"
+        refusal = outcome.refusal
+        assert refusal is not None
+        if outcome.state == "unknown":
+            return "outcome unknown (held for review, never resent)"
+        if refusal.retry:
+            raise refusal.error
+        return f"failed: {refusal.error.code} {refusal.code}"

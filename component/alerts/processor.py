@@ -14,9 +14,11 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from component.alerts.invoices import Alerts, first_record, refresh_contacts
+from component.alerts.invoices import Alerts
 from component.executor import Executor
+from component.notify.fallback import on_undeliverable
 from component.notify.inbound import FALLBACK_CATEGORY, FALLBACK_TYPE
+from component.notify.recipient import first_record, refresh_contacts
 from component.runtime import Runtime
 from component.service.connections import ServiceConnections
 from component.storage.events import Event
@@ -47,8 +49,6 @@ class EventProcessor:
             )
             return f"contact cache refreshed ({stored})"
         if event.category == FALLBACK_CATEGORY and event.event_type == FALLBACK_TYPE:
-            from component.reminders.fallback import on_undeliverable
-
             session = await self.connections.xero(event.tenant_id)
             emailed = await on_undeliverable(self.runtime, session, event.resource_id)
             return f"undeliverable on WhatsApp: {emailed} invoice e-mail(s) sent by Xero"

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from component.phones import whatsapp_number
+from component.notify.recipient import choose_number
 from component.reminders.policy import Policy, Stage
 from component.reminders.stages import days_from_due, reached_stage, too_old
 from component.storage.outbox import Item
@@ -137,7 +137,7 @@ def plan_contact(
         group = ctx.policy.opt_out.contact_group
         _skip_all(plan, dues, OPTED_OUT, f"member of the Xero contact group {group!r}")
         return plan
-    choice = whatsapp_number(contact.phones, default_region=ctx.default_region)
+    choice = choose_number(contact.phones, ctx.default_region)
     why = ctx.opted_out(contact_id, choice.e164)
     if why is not None:
         _skip_all(plan, dues, OPTED_OUT, why)

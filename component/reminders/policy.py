@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from babel import Locale, UnknownLocaleError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -19,35 +19,15 @@ from pydantic.alias_generators import to_camel
 
 from component import bounded_yaml, errors
 from component.bounded_yaml import line_for
+from component.reminders.templates import declared, truthful_combined
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_reminders.yaml")
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-#: Body parameters a template may ask for (see component/reminders/compose.py).
-Parameter = Literal[
-    "party_name",
-    "invoice_number",
-    "amount",
-    "due_date",
-    "days_overdue",
-    "days_until_due",
-    "invoice_count",
-    "invoice_numbers",
-    "total",
-]
 StageKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 TemplateName = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,512}$")]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")]
-SINGLE_PARAMETERS: list[Parameter] = [
-    "party_name",
-    "invoice_number",
-    "amount",
-    "due_date",
-    "days_overdue",
-]
-COMBINED_PARAMETERS: list[Parameter] = ["party_name", "invoice_count", "total"]
-COMBINED_ONLY = {"invoice_count", "invoice_numbers", "total"}
 
 
 class _Model(BaseModel):
@@ -61,33 +41,47 @@ class _Model(BaseModel):
 
 
 class Stage(_Model):
-    """One rung of the ladder: reached ``days`` after the due date (negative: before it)."""
+    """One rung of the ladder: reached ``days`` after the due date (negative: before it).
+
+    ``header``, ``button``, ``parameters`` and ``namedParameters`` default to the template's
+    declaration (``component/notify/templates.py``); give them only for a template of your own.
+    """
 
     key: StageKey
     days: int = Field(ge=-60, le=3650)
     template: TemplateName
     language: Language = "en"
-    header: Literal["none", "pdf"] = "none"
-    button: Literal["none", "payLink"] = "none"
-    parameters: list[Parameter] = Field(default_factory=lambda: list(SINGLE_PARAMETERS))
-    named_parameters: bool = False
+    header: Literal["none", "pdf"] | None = None
+    button: Literal["none", "payLink"] | None = None
+    parameters: list[str] | None = None
+    named_parameters: bool | None = None
 
-    @field_validator("parameters")
-    @classmethod
-    def _single_only(cls, value: list[Parameter]) -> list[Parameter]:
-        wrong = [p for p in value if p in COMBINED_ONLY]
-        if wrong:
-            raise ValueError(f"{', '.join(wrong)} only make sense in the combined template")
-        return value
+    @model_validator(mode="after")
+    def _from_template(self) -> Stage:
+        declared(self, several=False)
+        return self
 
 
 class Combined(_Model):
-    """The template for one message covering several invoices of a contact."""
+    """The template for one message covering several invoices of a contact (same defaults)."""
 
     template: TemplateName = "payment_reminder_multi"
     language: Language = "en"
-    parameters: list[Parameter] = Field(default_factory=lambda: list(COMBINED_PARAMETERS))
-    named_parameters: bool = False
+    header: Literal["none"] | None = None
+    button: Literal["none", "payLink"] | None = None
+    parameters: list[str] | None = None
+    named_parameters: bool | None = None
+
+    @model_validator(mode="after")
+    def _from_template(self) -> Combined:
+        declared(self, several=True)
+        names = set(self.parameters or ())
+        if not names & {"invoice_numbers", "invoice_summary"}:
+            raise ValueError(
+                "the combined message must list the invoice numbers: add invoice_numbers or "
+                "invoice_summary to its parameters"
+            )
+        return self
 
 
 class MinimumAmount(_Model):
@@ -121,8 +115,17 @@ class OptOut(_Model):
 
 class PayLinks(_Model):
     enabled: bool = True
-    button_base: str = "https://in.xero.com/"
-    when_missing: Literal["combined", "skip"] = "combined"
+    when_missing: Literal["combined", "skip"] = "skip"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: Any) -> Any:
+        if isinstance(data, dict) and ("buttonBase" in data or "button_base" in data):
+            raise ValueError(
+                "buttonBase moved to the XERO_WA_PAY_LINK_BASE setting (one base for every "
+                "template's button, reminders and alerts alike): remove it from the policy"
+            )
+        return data
 
 
 class XeroBudget(_Model):
@@ -170,6 +173,7 @@ class Policy(_Model):
 
     @model_validator(mode="after")
     def _ladder(self) -> Policy:
+        truthful_combined(self)
         keys = [s.key for s in self.stages]
         if len(set(keys)) != len(keys):
             raise ValueError(f"stage keys must be unique, got {keys}")

@@ -4,7 +4,9 @@ A template that is missing, not approved in the stage's language, or registered 
 number of body parameters fails every send that uses it (132001, 132000). Finding that out by
 sending would fail one customer's reminder per invoice; one ``GET message_templates`` call (when
 the connection has the business account id) finds it before any send, and the problem is
-reported once, blocking only the stages that use that template.
+reported once, blocking only the stages that use that template. The same listing gives the
+templates' texts, so the run's report shows each message as the customer reads it; without it
+(no connection, no business account id: a dry run needs neither) the shipped texts are used.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import re
 from typing import Any
 
 from component import errors
+from component.notify.templates import Texts
+from component.reminders.blocks import Blocks, template_scope
 from component.reminders.policy import Policy
 from component.reminders.report import Report
-from component.reminders.send import Blocks, template_scope
 from component.whatsapp.client import WhatsAppClient
 
 _POSITIONAL = re.compile(r"\{\{\s*(\d+)\s*\}\}")
@@ -24,15 +27,15 @@ _NAMED = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 
 async def check_templates(
     client: WhatsAppClient | None, policy: Policy, blocks: Blocks, report: Report
-) -> None:
+) -> Texts:
     """Block (once, with the reason) each template of the policy WhatsApp would refuse."""
     if client is None or not client.business_account_id:
-        return
+        return Texts()
     try:
         listed = await client.list_templates()
     except errors.XeroWaError as exc:
         report.warn(f"the templates could not be checked before sending: {exc.message}")
-        return
+        return Texts()
     registered = {(str(t.get("name")), str(t.get("language"))): t for t in listed}
     for name, language, params, needs in _uses(policy):
         problem = _problem(registered.get((name, language)), name, language, len(params), needs)
@@ -42,6 +45,7 @@ async def check_templates(
             if blocks.problems.get(scope) is None:
                 blocks.add(scope, code, text, report)
                 blocks.problems[scope].stopped = 0
+    return Texts.from_listing(listed)
 
 
 def _uses(policy: Policy) -> list[tuple[str, str, list[str], set[str]]]:
@@ -52,9 +56,10 @@ def _uses(policy: Policy) -> list[tuple[str, str, list[str], set[str]]]:
             needs.add("DOCUMENT")
         if stage.button == "payLink" and policy.pay_links.enabled:
             needs.add("URL")
-        uses.append((stage.template, stage.language, list(stage.parameters), needs))
+        uses.append((stage.template, stage.language, list(stage.parameters or ()), needs))
     combined = policy.combined
-    uses.append((combined.template, combined.language, list(combined.parameters), set()))
+    needs = {"URL"} if combined.button == "payLink" and policy.pay_links.enabled else set()
+    uses.append((combined.template, combined.language, list(combined.parameters or ()), needs))
     return uses
 
 

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from component.reminders.budget import XeroCalls
+from component.notify.budget import XeroCalls
 
 
 @dataclass
@@ -29,6 +29,8 @@ class Entry:
     reason: str | None = None
     detail: str = ""
     summary: str = ""
+    #: The message as the customer reads it (body, footer, buttons), as WhatsApp renders it.
+    text: str = ""
     message_id: str | None = None
 
 

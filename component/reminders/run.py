@@ -26,16 +26,19 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from component import errors
-from component.phones import default_region
+from component.notify.budget import OptionalCalls
+from component.notify.fallback import email_invoices
+from component.notify.locale import message_locale
+from component.notify.notes import write_notes
+from component.notify.optouts import opted_out_now
+from component.notify.recipient import phone_region
+from component.notify.templates import Texts
 from component.reminders import plan as p
 from component.reminders import preflight, select
-from component.reminders.budget import OptionalCalls
-from component.reminders.compose import message_locale
-from component.reminders.fallback import email_invoices
-from component.reminders.notes import write_notes
+from component.reminders.blocks import Blocks
 from component.reminders.policy import Policy
 from component.reminders.report import Entry, Report
-from component.reminders.send import Blocks, Sender
+from component.reminders.send import Sender
 from component.reminders.stages import earliest_due_date, latest_due_date
 from component.runtime import Runtime
 from component.sessions import Session
@@ -78,11 +81,11 @@ async def run_reminders(
         )
     client = WhatsAppClient(runtime, whatsapp) if whatsapp is not None else None
     blocks = Blocks()
-    await preflight.check_templates(client, options.policy, blocks, report)
+    texts = await preflight.check_templates(client, options.policy, blocks, report)
     try:
         for tenant_id in await tenant_ids(runtime, xero, options.tenants):
             session = xero.with_tenant(tenant_id)
-            await _run_tenant(runtime, session, client, options, report, blocks)
+            await _run_tenant(runtime, session, client, options, report, blocks, texts)
     finally:
         store.candidates.clear(run_id)
         report.finish()
@@ -137,6 +140,7 @@ async def _run_tenant(
     options: RunOptions,
     report: Report,
     blocks: Blocks,
+    texts: Texts,
 ) -> None:
     policy = options.policy
     store = runtime.store
@@ -153,7 +157,10 @@ async def _run_tenant(
         info["notRun"] = f"{gate[0]}: {gate[1]}"
         report.warn(f"{org.name}: nothing sent, {gate[1]}")
         return
-    ration = OptionalCalls(client.limiter(), policy.xero_budget)
+    budget = policy.xero_budget
+    ration = OptionalCalls(
+        client.limiter(), budget.reserve_calls, budget.max_optional_calls_per_run
+    )
     if whatsapp is not None and not options.dry_run:
         await _resume_emails(runtime, client, ration, report)
     members = frozenset[str]()
@@ -168,9 +175,7 @@ async def _run_tenant(
     info["listed"] = await select.load_candidates(
         client, store.candidates, report.run_id, window, calls
     )
-    region = default_region(
-        policy.phones.default_region or runtime.settings.default_phone_region, org.country
-    )
+    region = phone_region(runtime, policy.phones.default_region, org.country)
     ctx = p.PlanContext(
         policy=policy,
         tenant_id=org.tenant_id,
@@ -185,17 +190,21 @@ async def _run_tenant(
         xero=client,
         whatsapp=whatsapp,
         policy=policy,
-        locale=message_locale(policy, org.country),
+        locale=message_locale(policy.locale, org.country),
         run_id=report.run_id,
         report=report,
         ration=ration,
         calls=calls,
         blocks=blocks,
+        texts=texts,
         dry_run=options.dry_run,
     )
     await _plan_and_send(runtime, ctx, sender, gate, options)
     if sender.notes:
-        await write_notes(client, sender.notes, ration, calls, report)
+        written = await write_notes(client, sender.notes, ration, calls)
+        report.notes += written.written
+        for warning in written.warnings:
+            report.warn(warning)
 
 
 async def _plan_and_send(
@@ -256,7 +265,10 @@ async def _resume_emails(
     for message in runtime.store.outbox.messages(state="intent"):
         reminder = message.details.get("reminder")
         if message.kind == "email" and message.tenant_id == tenant and reminder:
-            await email_invoices(runtime, client, str(reminder), ration, report.xero, report)
+            emailed = await email_invoices(runtime, client, str(reminder), ration, report.xero)
+            report.emails += emailed.sent
+            for warning in emailed.warnings:
+                report.warn(warning)
 
 
 def closed_reason(policy: Policy, as_of: date, local_now: datetime) -> tuple[str, str] | None:
@@ -280,10 +292,7 @@ def _item_reason(runtime: Runtime, item: Item) -> str | None:
 def _opted_out(
     runtime: Runtime, tenant_id: str, contact_id: str, phone: str | None, policy: Policy
 ) -> str | None:
-    found = runtime.store.optouts.is_opted_out(
-        tenant_id, contact_id, phone if policy.opt_out.replies else None
-    )
-    return None if found is None else f"{found.reason} ({found.source})"
+    return opted_out_now(runtime, tenant_id, contact_id, phone if policy.opt_out.replies else None)
 
 
 def _record_skips(report: Report, skips: list[p.Skip], contact: str, tenant: str) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from component import errors
-from component.reminders.budget import XeroCalls
+from component.notify.budget import XeroCalls
 from component.storage.reminder_cache import Candidate, CandidatesRepo, ContactsCacheRepo
 from component.xero import where
 from component.xero.client import XeroClient

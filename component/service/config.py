@@ -43,22 +43,18 @@ class ServiceConfig(BaseSettings):
     xero_wa_payment_alerts: bool = False
     xero_wa_payment_template: str = "payment_received"
     xero_wa_template_language: str = "en"
-    # Body parameters of each template, in the template's order (see component.alerts.compose),
-    # whether the template uses named parameters, and whether it has a "View and pay" URL button
-    # whose dynamic suffix is the part of Xero's online invoice URL after the pay-link base.
-    xero_wa_invoice_template_params: str = "party_name,invoice_number,amount,due_date"
-    xero_wa_invoice_template_named: bool = False
-    xero_wa_invoice_template_button: bool = True
-    xero_wa_payment_template_params: str = "party_name,amount,invoice_number"
-    xero_wa_payment_template_named: bool = True
-    xero_wa_payment_template_button: bool = False
-    xero_wa_pay_link_base: str = "https://in.xero.com/"
+    # For a template of your own: its body parameters in order (names from
+    # component.notify.parameters), whether it uses named parameters, and whether it has a
+    # "View and pay" URL button (its suffix: Xero's online invoice URL after
+    # XERO_WA_PAY_LINK_BASE). Unset: the shipped template's declaration (component.notify.templates).
+    xero_wa_invoice_template_params: str | None = None
+    xero_wa_invoice_template_named: bool | None = None
+    xero_wa_invoice_template_button: bool | None = None
+    xero_wa_payment_template_params: str | None = None
+    xero_wa_payment_template_named: bool | None = None
+    xero_wa_payment_template_button: bool | None = None
     # Locale of amounts and dates in messages (default: English as written in the org's country).
     xero_wa_message_locale: str | None = None
-
-    # Inbound words (case-insensitive, comma-separated) that opt a contact out and back in.
-    xero_wa_stop_words: str = "STOP,UNSUBSCRIBE,STOP ALL"
-    xero_wa_start_words: str = "START,SUBSCRIBE"
 
     # Requests: the largest accepted webhook or API body.
     xero_wa_max_body_bytes: int = Field(default=1_048_576, gt=0)
@@ -98,22 +94,6 @@ class ServiceConfig(BaseSettings):
     xero_wa_public_url: str | None = None
     xero_client_id: str | None = None
     xero_client_secret: SecretStr | None = None
-
-    def stop_words(self) -> frozenset[str]:
-        return _words(self.xero_wa_stop_words)
-
-    def start_words(self) -> frozenset[str]:
-        return _words(self.xero_wa_start_words)
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(normalise_word(w) for w in text.split(",") if normalise_word(w))
-
-
-def normalise_word(text: str) -> str:
-    """``" Stop. "`` → ``"STOP"``: case, surrounding spaces and punctuation do not matter."""
-    kept = "".join(ch for ch in text if ch.isalnum() or ch.isspace())
-    return " ".join(kept.upper().split())
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,6 @@ async def receive(ctx: TriggerContext) -> TriggerResponse:
         log.warning("signed WhatsApp delivery refused: %s", exc)
         return BAD_REQUEST
     if statuses or inbound:
-        outcome = await asyncio.to_thread(effects.apply, ctx.runtime, ctx.config, statuses, inbound)
+        outcome = await asyncio.to_thread(effects.apply, ctx.runtime, statuses, inbound)
         log.info("whatsapp webhook: %s", outcome)
     return OK

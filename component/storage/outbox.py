@@ -206,6 +206,36 @@ class OutboxRepo:
         """Committed right before the HTTP call: from here a crash means 'outcome unknown'."""
         self._transition(key, ("intent",), "state = 'sending', attempts = attempts + 1")
 
+    def start_sending(self, key: str) -> str | None:
+        """``mark_sending`` as the last check before the request leaves; None when it may go.
+
+        In one transaction: the message must still be this caller's ``intent`` (another process
+        may have sent it meanwhile), and none of its subjects may have been stopped since the
+        claim (an invoice paid while the message waited for WhatsApp's pacing). A stopped message
+        is released (its items become free, and the stop keeps them from being claimed again).
+        Returns why it must not be sent.
+        """
+        with self._store.transaction() as conn:
+            row = conn.execute("SELECT state FROM outbox_messages WHERE key = ?", (key,)).fetchone()
+            if row is None or row["state"] != "intent":
+                return f"message already {row['state'] if row else 'released'}"
+            stop = conn.execute(
+                """SELECT s.reason FROM outbox_items i JOIN outbox_stops s
+                       ON s.tenant_id = i.tenant_id AND s.subject_id = i.subject_id
+                   WHERE i.message_key = ? LIMIT 1""",
+                (key,),
+            ).fetchone()
+            if stop is not None:
+                conn.execute("DELETE FROM outbox_items WHERE message_key = ?", (key,))
+                conn.execute("DELETE FROM outbox_messages WHERE key = ?", (key,))
+                return f"stopped: {stop['reason']}"
+            conn.execute(
+                "UPDATE outbox_messages SET state = 'sending', attempts = attempts + 1, "
+                "updated_at = ? WHERE key = ?",
+                (self._stamp(), key),
+            )
+        return None
+
     def mark_sent(self, key: str, message_id: str) -> None:
         self._transition(
             key,

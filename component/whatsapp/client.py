@@ -4,7 +4,11 @@ Sends are the dangerous calls: ``POST /messages`` has no idempotency key, so a r
 answer is lost may have produced a message, and sending it again may message a customer twice.
 The rules, per send:
 
-1. wait on the number's pacer (throughput cap + per-recipient pair rate);
+1. wait on the number's pacer (throughput cap + per-recipient pair rate); then, once, the
+   caller's ``on_leaving`` hook runs, right before httpx hands the request to the transport
+   (``component.runtime.ON_LEAVING``): the outbox marks the message "sending" there, so a process
+   killed while waiting in the pacer leaves nothing marked as possibly sent; if the hook raises,
+   nothing is sent;
 2. 130429 (throughput): slow every send down for one window, then try again (bounded);
 3. 131056 (pair rate): delay only this recipient, then try again (bounded);
 4. Meta answered with a transient error (131000, 131016, 1, 2, 4, 80007, 5xx with a Graph
@@ -26,14 +30,14 @@ import logging
 import random
 import re
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from component import errors
-from component.runtime import Runtime
+from component.runtime import ON_LEAVING, Runtime
 from component.sessions import Session
 from component.values import Binary
 from component.whatsapp import errors as wa_errors
@@ -48,6 +52,8 @@ E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 #: Transport failures that prove the request never reached Meta: no connection was made.
 UNREACHED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 PACED_CODES = frozenset({130429, 131056})
+#: Called once, after the pacer admitted a send and right before its request leaves.
+Leaving = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,7 @@ class WhatsAppClient:
         components: list[dict[str, Any]],
         *,
         callback_data: str | None = None,
+        on_leaving: Leaving | None = None,
     ) -> SendResult:
         """Send an approved template (the only kind allowed outside the 24-hour window)."""
         template: dict[str, Any] = {"name": name, "language": {"code": language}}
@@ -95,7 +102,7 @@ class WhatsAppClient:
         payload = self._envelope(to, "template", callback_data)
         payload["template"] = template
         subject = Subject(f"template '{name}' ({language}) to {to}", to, name, language)
-        return await self._send(payload, subject)
+        return await self._send(payload, subject, on_leaving)
 
     async def send_text(
         self,
@@ -104,11 +111,12 @@ class WhatsAppClient:
         *,
         preview_url: bool = False,
         callback_data: str | None = None,
+        on_leaving: Leaving | None = None,
     ) -> SendResult:
         """Send free-form text: only within 24 hours of the customer's last message (131047)."""
         payload = self._envelope(to, "text", callback_data)
         payload["text"] = {"preview_url": preview_url, "body": body}
-        return await self._send(payload, Subject(f"text message to {to}", to))
+        return await self._send(payload, Subject(f"text message to {to}", to), on_leaving)
 
     def _envelope(self, to: str, kind: str, callback_data: str | None) -> dict[str, Any]:
         if not E164.match(to):
@@ -127,14 +135,19 @@ class WhatsAppClient:
             payload["biz_opaque_callback_data"] = callback_data
         return payload
 
-    async def _send(self, payload: dict[str, Any], subject: Subject) -> SendResult:
+    async def _send(
+        self, payload: dict[str, Any], subject: Subject, on_leaving: Leaving | None
+    ) -> SendResult:
         url = self.provider.messages_url(self.phone_number_id)
         to = str(payload["to"])
         tries = Tries()
+        leaving = _Once(on_leaving)
         while True:
             ticket = await self.pacer.acquire(to)
             try:
-                response = await self.runtime.http.post(url, json=payload, auth=self.session.auth)
+                response = await self.runtime.http.post(
+                    url, json=payload, auth=self.session.auth, extensions=leaving.extensions()
+                )
             except UNREACHED as exc:
                 self.pacer.release(ticket)
                 if tries.failures < self.policy.failure_retries:
@@ -145,6 +158,10 @@ class WhatsAppClient:
                 raise wa_errors.outcome_unknown(
                     subject, f"{type(exc).__name__} after sending"
                 ) from None
+            except BaseException:
+                if not leaving.done:
+                    self.pacer.release(ticket)  # the hook refused: nothing left
+                raise
             if response.is_success:
                 return self._accepted(response, payload, subject)
             error = self._refusal(response, subject)
@@ -320,6 +337,23 @@ class WhatsAppClient:
                 await self._backoff(tries)
                 continue
             raise error
+
+
+class _Once:
+    """The caller's ``on_leaving`` hook, run by the first request only (retries of a send belong
+    to the same outbox attempt). Runs inside httpx, right before the transport."""
+
+    def __init__(self, hook: Leaving | None) -> None:
+        self.hook = hook
+        self.done = hook is None
+
+    def extensions(self) -> dict[str, Any]:
+        return {} if self.done else {ON_LEAVING: self.run}
+
+    async def run(self) -> None:
+        if self.hook is not None and not self.done:
+            await self.hook()
+            self.done = True
 
 
 def _json(response: httpx.Response, subject: Subject) -> dict[str, Any]:

@@ -9,6 +9,7 @@ the service. Paying the invoice stops its reminders.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -234,19 +235,18 @@ def test_template_parameters_are_configurable() -> None:
 
     config = service_config(
         xero_wa_invoice_template="new_bill",
-        xero_wa_invoice_template_params="invoice_number,total,pay_link",
+        xero_wa_invoice_template_params="invoice_number,invoice_total,pay_link",
         xero_wa_invoice_template_named=True,
         xero_wa_invoice_template_button=False,
     )
     choice = compose.template_for(config, "invoice")
     invoice = {"InvoiceNumber": "INV-7", "Total": 1180.0, "CurrencyCode": "INR"}
-    parts = compose.components(
-        choice, invoice, "Asha", "en_IN", link="https://in.xero.com/abc", suffix="abc"
-    )
-    (body,) = parts
+    today = date(2026, 7, 14)
+    facts = compose.facts(invoice, "Asha", "en_IN", today, "https://in.xero.com/abc")
+    (body,) = compose.components(choice, facts, suffix="abc")
     assert [p.get("parameter_name") for p in body["parameters"]] == [
         "invoice_number",
-        "total",
+        "invoice_total",
         "pay_link",
     ]
     assert body["parameters"][1]["currency"]["amount_1000"] == 1180000

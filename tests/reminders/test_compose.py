@@ -6,6 +6,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
+from component.notify.locale import message_locale
+from component.notify.templates import Texts, render
 from component.reminders import compose
 from component.reminders import plan as p
 from component.reminders.policy import Policy, load_policy
@@ -78,20 +82,68 @@ def test_the_due_soon_stage_uses_its_own_parameters() -> None:
     ]
 
 
-def test_a_combined_reminder_has_the_count_and_total() -> None:
+def test_a_combined_reminder_is_true_for_every_invoice_it_covers() -> None:
+    """One invoice due tomorrow and one ten days overdue: the message says which is which, by
+    number, with their total and the most overdue invoice's pay link (issue 10 item 18)."""
     composed = compose.combined(
-        POLICY, message(("INV-1", 3, "1000", "INR"), ("INV-2", 10, "2500.25", "INR")), "en_IN"
+        POLICY,
+        message(("INV-1", -1, "1000", "INR"), ("INV-2", 10, "2500.25", "INR")),
+        "en_IN",
+        link_suffix="inv2-link",
     )
     assert composed.template == "payment_reminder_multi"
     assert body(composed) == [
         {"type": "text", "text": "Priya Textiles"},
-        {"type": "text", "text": "2"},
         {
             "type": "currency",
             "currency": {"fallback_value": "₹3,500.25", "code": "INR", "amount_1000": 3500250},
         },
+        {"type": "text", "text": "1 overdue (INV-2) and 1 due soon (INV-1)"},
     ]
-    assert all(c["type"] == "body" for c in composed.components)
+    assert composed.components[-1]["parameters"] == [{"type": "text", "text": "inv2-link"}]
+    text = render(
+        Texts().get("payment_reminder_multi", "en"),
+        composed.template,
+        composed.components,
+        link="https://in.xero.com/inv2-link",
+    )
+    assert text.splitlines() == [
+        "Hello Priya Textiles, this is a reminder about your unpaid invoices totalling "
+        "₹3,500.25: 1 overdue (INV-2) and 1 due soon (INV-1).",
+        "Reply STOP to opt out",
+        "[View and pay: https://in.xero.com/inv2-link]",
+    ]
+
+
+def test_the_summary_groups_overdue_due_today_and_due_soon_invoices() -> None:
+    composed = compose.combined(
+        POLICY,
+        message(
+            ("INV-1", 3, "1000", "INR"),
+            ("INV-2", 0, "1000", "INR"),
+            ("INV-3", -2, "1000", "INR"),
+            ("INV-4", 9, "1000", "INR"),
+        ),
+        "en_IN",
+    )
+    assert body(composed)[2]["text"] == (
+        "2 overdue (INV-4, INV-1), 1 due today (INV-2) and 1 due soon (INV-3)"
+    )
+    assert composed.summary == "due_soon+overdue_1+overdue_7 · 4 invoices · ₹4,000.00"
+
+
+def test_a_combined_template_that_cannot_tell_overdue_from_due_soon_is_refused() -> None:
+    data = POLICY.model_dump(by_alias=True)
+    data["combined"]["parameters"] = ["party_name", "invoice_count", "total", "invoice_numbers"]
+    with pytest.raises(ValueError, match="add invoice_summary"):
+        Policy.model_validate(data)
+    data["combined"]["parameters"] = ["party_name", "invoice_count", "total"]
+    with pytest.raises(ValueError, match="must list the invoice numbers"):
+        Policy.model_validate(data)
+    # a ladder that only reminds after the due date cannot mix them: counts are then true
+    data["stages"] = [s for s in data["stages"] if s["days"] > 0]
+    data["combined"]["parameters"] = ["party_name", "invoice_count", "total", "invoice_numbers"]
+    assert Policy.model_validate(data).combined.parameters[1] == "invoice_count"
 
 
 def test_mixed_currencies_are_totalled_as_text_listing_each() -> None:
@@ -102,7 +154,7 @@ def test_mixed_currencies_are_totalled_as_text_listing_each() -> None:
         ),
         "en_IN",
     )
-    assert body(composed)[2] == {"type": "text", "text": "₹1,20,000.00 + $351.00"}
+    assert body(composed)[1] == {"type": "text", "text": "₹1,20,000.00 + $351.00"}
 
 
 def test_named_templates_get_parameter_names() -> None:
@@ -114,7 +166,11 @@ def test_named_templates_get_parameter_names() -> None:
         message(("INV-1", 3, "500", "INR"), ("INV-2", 4, "500", "INR"), policy=named),
         "en_IN",
     )
-    assert [p["parameter_name"] for p in body(composed)] == ["party_name", "invoice_count", "total"]
+    assert [p["parameter_name"] for p in body(composed)] == [
+        "party_name",
+        "total",
+        "invoice_summary",
+    ]
 
 
 def test_the_pdf_header_is_added_when_the_stage_asks_for_it() -> None:
@@ -132,10 +188,8 @@ def test_the_pdf_header_is_added_when_the_stage_asks_for_it() -> None:
 
 
 def test_the_locale_follows_the_organisation_unless_the_policy_sets_one() -> None:
-    assert compose.message_locale(POLICY, "IN") == "en_IN"
-    assert compose.message_locale(POLICY, "NZ") == "en_NZ"
-    assert compose.message_locale(POLICY, "XX") == "en"
-    assert compose.message_locale(POLICY, None) == "en"
-    data = POLICY.model_dump(by_alias=True)
-    data["locale"] = "hi_IN"
-    assert compose.message_locale(Policy.model_validate(data), "IN") == "hi_IN"
+    assert message_locale(POLICY.locale, "IN") == "en_IN"
+    assert message_locale(POLICY.locale, "NZ") == "en_NZ"
+    assert message_locale(POLICY.locale, "XX") == "en"
+    assert message_locale(POLICY.locale, None) == "en"
+    assert message_locale("hi_IN", "IN") == "hi_IN"

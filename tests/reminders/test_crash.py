@@ -1,6 +1,7 @@
-"""A run killed at the two dangerous points, then run again: no duplicate, none missed.
+"""A run killed at the dangerous points, then run again: no duplicate, none missed.
 
-1. after the intent is recorded, before the send: nothing reached Meta, so the next run sends;
+1. after the intent is recorded, before the send (e.g. waiting in WhatsApp's pacer): nothing
+   reached Meta, so nothing is marked "sending" and the next run sends it;
 2. after Meta accepted the message, before the outbox recorded it: the next run must not send
    it again. If the WhatsApp client had recorded the acceptance, the next run confirms it; if not
    (the process died with the answer on the wire), it is held for review, never resent blindly.
@@ -8,6 +9,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -16,9 +19,11 @@ import httpx
 import pytest
 
 from component.reminders import plan as p
+from component.whatsapp.pacer import WhatsAppPacer
 from tests.reminders.conftest import TODAY, World
 
 NUMBERS = ["98200 10001", "98200 10002", "98200 10003"]
+PHONE_NUMBER_ID = "106540352242922"  # the sandbox's business number
 
 
 class Killed(Exception):
@@ -68,7 +73,7 @@ def recipients(world: World) -> Counter[str]:
 async def test_killed_after_the_intent_the_rerun_sends_it(world: World) -> None:
     await three_customers(world)
     outbox = world.runtime.store.outbox
-    outbox.mark_sending = kill_on_call(2, outbox.mark_sending)  # type: ignore[method-assign]
+    outbox.start_sending = kill_on_call(2, outbox.start_sending)  # type: ignore[method-assign]
     with pytest.raises(Killed):
         await world.run(concurrency=1)
     assert sum(recipients(world).values()) == 1
@@ -141,4 +146,98 @@ async def test_a_lost_answer_in_a_live_run_is_reported_for_review(world: World) 
     again = await world.run()
     assert again.sent == 0
     assert again.skipped[p.NEEDS_REVIEW] == 1
+    assert set(recipients(world).values()) == {1}
+
+
+def record_calls(obj: Any, name: str, count: int) -> asyncio.Event:
+    """An event set once ``obj.name`` (a store method, run in a thread) returned ``count`` times."""
+    loop = asyncio.get_running_loop()
+    reached = asyncio.Event()
+    original = getattr(obj, name)
+    calls = []
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == count:
+            loop.call_soon_threadsafe(reached.set)
+        return result
+
+    setattr(obj, name, wrapper)
+    return reached
+
+
+class JammedPacer(WhatsAppPacer):
+    """Admits the first ``free`` sends, then holds every other one (as a long pacing wait does:
+    one message a second, or a busy recipient); ``all_waiting`` is set once ``expected`` wait."""
+
+    def __init__(self, clock: Any, free: int, expected: int) -> None:
+        super().__init__(clock, rate=80.0, pair_interval=0.0)
+        self.free, self.expected, self.entered, self.waiting = free, expected, 0, 0
+        self.jam = asyncio.Event()
+        self.all_waiting = asyncio.Event()
+
+    async def acquire(self, recipient: str) -> Any:
+        self.entered += 1
+        if self.entered > self.free:
+            self.waiting += 1
+            if self.waiting == self.expected:
+                self.all_waiting.set()
+            await self.jam.wait()
+        return await super().acquire(recipient)
+
+
+class HangsOnSend(httpx.AsyncBaseTransport):
+    """The ``n``-th WhatsApp send leaves the process and never gets an answer."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, n: int) -> None:
+        self.inner, self.n, self.sends = inner, n, 0
+        self.left: list[str] = []
+        self.hanging = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith("/messages"):
+            self.left.append(json.loads(request.content)["biz_opaque_callback_data"])
+            self.sends += 1
+            if self.sends == self.n:
+                self.hanging.set()
+                await asyncio.Event().wait()  # no answer, ever
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.mark.anyio
+async def test_a_kill_while_sends_wait_in_the_pacer_strands_nothing(world: World) -> None:
+    """16 senders, 12 reminders: two are sent, the third has left with no answer yet, nine wait
+    in the pacer; then the process dies. Only the one whose request left is marked "sending"
+    (held for review); the nine are plain intents, and the next run sends them, once each
+    (issue 10 item 12; before the fix all ten unsent ones were held for review for ever)."""
+    for n in range(12):
+        contact = await world.customer(f"Customer {n}", f"98200 2{n:04d}")
+        await world.invoice(contact, "5000", TODAY - timedelta(days=7))
+    wire = HangsOnSend(world.sandbox.transport, 3)
+    await world.restart(wire)
+    pacer = JammedPacer(world.clock, free=3, expected=9)
+    world.runtime.shared_object(f"whatsapp.pacer:{PHONE_NUMBER_ID}", lambda: pacer)
+    recorded = record_calls(world.runtime.store.outbox, "mark_sent", 2)
+    run = asyncio.ensure_future(world.run(concurrency=16))
+    await pacer.all_waiting.wait()
+    await wire.hanging.wait()
+    await recorded.wait()  # the first two answers are in the outbox
+    run.cancel()  # the process dies here: nothing after this point runs
+    with pytest.raises(asyncio.CancelledError):
+        await run
+
+    outbox = world.runtime.store.outbox
+    assert len(outbox.messages(state="sent")) == 2
+    [held] = outbox.needs_review()
+    assert (held.state, wire.left[-1]) == ("sending", held.key)
+    waiting = outbox.messages(state="intent")
+    assert len(waiting) == 9
+    assert not {m.key for m in waiting} & set(wire.left)
+
+    await world.restart()
+    report = await world.run()
+    assert report.sent == 9
+    assert report.skipped == {p.ALREADY_SENT: 2, p.NEEDS_REVIEW: 1}
+    assert len(recipients(world)) == 11  # (the one held for review never reached WhatsApp)
     assert set(recipients(world).values()) == {1}

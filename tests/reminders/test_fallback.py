@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from component import sessions
+from component.notify.fallback import on_undeliverable
 from component.reminders import plan as p
-from component.reminders.fallback import on_undeliverable
 from component.runtime import Runtime
 from component.whatsapp.client import WhatsAppClient
 from tests.reminders.conftest import TODAY, World, make_policy
@@ -93,8 +93,14 @@ async def test_131056_pair_rate_is_waited_out_for_that_recipient_only(world: Wor
         [
             {
                 "type": "body",
-                "parameters": [{"type": "text", "text": t} for t in ("Priya", "1", "₹1")],
-            }
+                "parameters": [{"type": "text", "text": t} for t in ("Priya", "₹1", "1 overdue")],
+            },
+            {
+                "type": "button",
+                "sub_type": "url",
+                "index": "0",
+                "parameters": [{"type": "text", "text": "x"}],
+            },
         ],
     )
     started = world.clock.monotonic()

@@ -43,16 +43,26 @@ async def test_a_reminder_reaches_the_customer_once(world: World) -> None:
 
 
 @pytest.mark.anyio
-async def test_several_overdue_invoices_make_one_message_with_count_and_total(world: World) -> None:
+async def test_several_overdue_invoices_make_one_message_with_numbers_and_total(
+    world: World,
+) -> None:
     priya = await world.customer("Priya Textiles")
-    for days, amount in ((2, "10000"), (9, "25000.50"), (31, "85000")):
+    ids = [
         await world.invoice(priya, amount, TODAY - timedelta(days=days))
+        for days, amount in ((2, "10000"), (9, "25000.50"), (31, "85000"))
+    ]
 
     report = await world.run()
     assert (report.sent, report.sent_invoices) == (1, 3)
     assert bodies(world) == [
-        "Hello Priya Textiles, you have 3 overdue invoices totalling ₹1,20,000.50."
+        "Hello Priya Textiles, this is a reminder about your unpaid invoices totalling "
+        "₹1,20,000.50: 3 overdue (INV-0003, INV-0002, INV-0001)."
     ]
+    # the button opens the most overdue invoice's online invoice
+    link = world.runtime.store.paylinks.get(world.tenant_id, ids[2])
+    assert link is not None
+    assert link.url is not None
+    assert link.url.endswith(world.messages()[0]["template"]["button_suffix"])
     # each (invoice, stage) is recorded: none of them goes out again at this stage
     again = await world.run()
     assert again.skipped == {p.ALREADY_SENT: 3}
@@ -187,18 +197,18 @@ async def test_a_paid_invoice_stopped_by_the_service_gets_nothing_more(world: Wo
 
 
 @pytest.mark.anyio
-async def test_without_budget_for_links_the_combined_template_is_used(world: World) -> None:
+async def test_without_budget_for_links_the_reminder_waits_for_a_later_run(world: World) -> None:
     priya = await world.customer("Priya Textiles")
     await world.invoice(priya, "48500", TODAY - timedelta(days=7))
     policy = make_policy(xeroBudget={"reserveCalls": 5000})  # keep the whole day in reserve
     report = await world.run(policy)
-    assert report.sent == 1
+    assert (report.sent, report.skipped) == (0, {p.NO_PAY_LINK: 1})
     assert report.xero.by_purpose["pay_links"] == 0
-    assert bodies(world) == [
-        "Hello Priya Textiles, you have 1 overdue invoices totalling ₹48,500.00."
-    ]
-    assert report.notes == 0
-    assert "history notes stopped" in report.warnings[-1]
+    [entry] = report.entries
+    assert entry.detail.startswith("only ")
+    assert entry.detail.endswith("(reserve 5000)")
+    assert world.messages() == []
+    assert (await world.run()).sent == 1  # with budget, the next run sends it
 
 
 @pytest.mark.anyio

@@ -35,7 +35,13 @@ TEMPLATE = {
                     {"type": "text", "text": "3"},
                     {"type": "text", "text": "₹1,20,000.00"},
                 ],
-            }
+            },
+            {
+                "type": "button",
+                "sub_type": "url",
+                "index": "0",
+                "parameters": [{"type": "text", "text": "iNv0142aBcD"}],
+            },
         ],
     },
 }

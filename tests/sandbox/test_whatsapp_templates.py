@@ -229,8 +229,13 @@ async def test_integer_button_index_is_accepted(box: Standalone) -> None:
 
 @pytest.mark.anyio
 async def test_button_on_a_template_without_one_is_100(box: Standalone) -> None:
-    body = {"type": "body", "parameters": [TEXT, {"type": "text", "text": "3"}, CURRENCY]}
-    response = await post(box, send_body("payment_reminder_multi", "en", [body, BUTTON]))
+    named = [
+        {**TEXT, "parameter_name": "party_name"},
+        {**CURRENCY, "parameter_name": "amount"},
+        {"type": "text", "text": "INV-0142", "parameter_name": "invoice_number"},
+    ]
+    body = {"type": "body", "parameters": named}
+    response = await post(box, send_body("payment_received", "en", [body, BUTTON]))
     assert code_of(response) == 100
 
 

@@ -36,7 +36,13 @@ async def remind(stack: Stack, to: str) -> None:
                         {"type": "text", "text": "2"},
                         {"type": "currency", "currency": money},
                     ],
-                }
+                },
+                {
+                    "type": "button",
+                    "sub_type": "url",
+                    "index": "0",
+                    "parameters": [{"type": "text", "text": "iNv0142aBcD"}],
+                },
             ],
         },
     }

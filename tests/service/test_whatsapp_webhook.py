@@ -241,10 +241,11 @@ async def test_other_words_change_nothing(service: Service) -> None:
     assert service.runtime.store.optouts.all() == []
 
 
-async def test_stop_words_are_configurable(make_service: ServiceFactory) -> None:
-    service: Service = await make_service(
-        config=service_config(xero_wa_stop_words="ALTO,BAJA", xero_wa_start_words="VOLVER")
-    )
+async def test_stop_words_are_configurable(
+    make_service: ServiceFactory, api_settings: Settings
+) -> None:
+    words = {"xero_wa_stop_words": "ALTO,BAJA", "xero_wa_start_words": "VOLVER"}
+    service: Service = await make_service(settings=api_settings.model_copy(update=words))
     assert (await post(service, payload(messages=[text("stop")]))).status_code == 200
     assert service.runtime.store.optouts.all() == []
     assert (await post(service, payload(messages=[text("baja")]))).status_code == 200

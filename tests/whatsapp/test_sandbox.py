@@ -132,12 +132,14 @@ def reminder(invoice: str = "INV-0142") -> list[dict[str, Any]]:
 
 
 def multi() -> list[dict[str, Any]]:
+    """payment_reminder_multi's components: name, total, which invoices, the pay-link button."""
     return t.components(
         body_params=[
             t.text("Priya Textiles"),
-            t.text("3"),
             t.currency(Decimal("120000"), "INR", "en_IN"),
-        ]
+            t.text("2 overdue (INV-0142, INV-0145) and 1 due soon (INV-0150)"),
+        ],
+        buttons=[t.url_button("iNv0142aBcD")],
     )
 
 

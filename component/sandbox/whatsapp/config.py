@@ -27,6 +27,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from component.notify.parameters import KINDS
+from component.notify.templates import CATALOGUE, example
 from component.sandbox.whatsapp.provider import ProviderEmulation
 
 TemplateStatus = Literal["APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED"]
@@ -213,115 +215,34 @@ class WhatsAppConfig(_Model):
         )
 
 
-#: The quick replies the shipped reminder templates carry.
-REMINDER_QUICK_REPLIES = ("Paid already", "Need more time", "Stop reminders")
-
-
-def _reminder_params() -> list[BodyParam]:
-    return [
-        BodyParam(name="party_name", example="Priya Textiles"),
-        BodyParam(name="invoice_number", example="INV-0142"),
-        BodyParam(name="amount", kind="currency", example="₹48,500.00"),
-        BodyParam(name="due_date", kind="date_time", example="7 July 2026"),
-        BodyParam(name="days_overdue", example="7"),
-    ]
-
-
 def default_templates() -> list[TemplateConfig]:
-    """The templates the product sends, registered and APPROVED in en and en_US, plus one
-    PENDING template (sending it provokes 132001)."""
-    return [
+    """The templates the product sends (``component.notify.templates``), registered and APPROVED
+    in en and en_US, plus one PENDING template (sending it provokes 132001)."""
+    shipped = [
         TemplateConfig(
-            name="payment_reminder",
-            body_text=(
-                "Hello {{1}}, invoice {{2}} for {{3}} was due on {{4}} and is now {{5}} days "
-                "overdue. Please pay at your earliest convenience."
-            ),
-            body_params=_reminder_params(),
-            footer_text="Reply STOP to opt out",
-            url_button=UrlButton(text="View and pay"),
-            quick_replies=list(REMINDER_QUICK_REPLIES),
-        ),
-        # Meta has no optional headers: a DOCUMENT header must always be sent, so the PDF variant
-        # is a template of its own, for policies that attach the invoice PDF.
-        TemplateConfig(
-            name="payment_reminder_pdf",
-            header_format="DOCUMENT",
-            body_text=(
-                "Hello {{1}}, invoice {{2}} for {{3}} was due on {{4}} and is now {{5}} days "
-                "overdue. The invoice is attached."
-            ),
-            body_params=_reminder_params(),
-            footer_text="Reply STOP to opt out",
-            url_button=UrlButton(text="View and pay"),
-            quick_replies=list(REMINDER_QUICK_REPLIES),
-        ),
-        TemplateConfig(
-            name="payment_reminder_final",
-            body_text=(
-                "Final reminder, {{1}}: invoice {{2}} for {{3}} was due on {{4}} and is {{5}} "
-                "days overdue. Please pay today to avoid further action."
-            ),
-            body_params=_reminder_params(),
-            footer_text="Reply STOP to opt out",
-            url_button=UrlButton(text="View and pay"),
-            quick_replies=list(REMINDER_QUICK_REPLIES),
-        ),
-        TemplateConfig(
-            name="payment_reminder_multi",
-            body_text="Hello {{1}}, you have {{2}} overdue invoices totalling {{3}}.",
+            name=t.name,
+            languages=list(t.languages),
+            category=t.category,
+            header_format=t.header,
+            body_text=t.body,
             body_params=[
-                BodyParam(name="party_name", example="Priya Textiles"),
-                BodyParam(name="invoice_count", example="3"),
-                BodyParam(name="total", kind="currency", example="₹1,20,000.00"),
+                BodyParam(name=p, kind=KINDS.get(p, "text"), example=example(p))
+                for p in t.parameters
             ],
-            footer_text="Reply STOP to opt out",
-        ),
-        TemplateConfig(
-            name="invoice_new",
-            body_text="Hello {{1}}, invoice {{2}} for {{3}} is due on {{4}}.",
-            body_params=[
-                BodyParam(name="party_name", example="Priya Textiles"),
-                BodyParam(name="invoice_number", example="INV-0142"),
-                BodyParam(name="amount", kind="currency", example="₹48,500.00"),
-                BodyParam(name="due_date", kind="date_time", example="7 July 2026"),
-            ],
-            url_button=UrlButton(text="View invoice"),
-        ),
-        TemplateConfig(
-            name="payment_received",
-            named_parameters=True,
-            body_text=(
-                "Thank you {{party_name}}: we received {{amount}} for invoice {{invoice_number}}."
-            ),
-            body_params=[
-                BodyParam(name="party_name", example="Priya Textiles"),
-                BodyParam(name="amount", kind="currency", example="₹48,500.00"),
-                BodyParam(name="invoice_number", example="INV-0142"),
-            ],
-        ),
-        # The owner's summary after each scheduled run (component/scheduler/summary.py).
-        TemplateConfig(
-            name="run_summary",
-            body_text=(
-                "Reminder run for {{1}}: {{2}} sent, {{3}} skipped, {{4}} failed. "
-                "Needs attention: {{5}}."
-            ),
-            body_params=[
-                BodyParam(name="organisation", example="Demo Company (IN)"),
-                BodyParam(name="sent", example="12"),
-                BodyParam(name="skipped", example="3"),
-                BodyParam(name="failed", example="1"),
-                BodyParam(name="attention", example="nothing"),
-            ],
-        ),
-        TemplateConfig(
-            name="payment_reminder_v2",
-            status="PENDING",
-            body_text="Hi {{1}}, a gentle reminder about invoice {{2}}.",
-            body_params=[
-                BodyParam(name="party_name", example="Priya Textiles"),
-                BodyParam(name="invoice_number", example="INV-0142"),
-            ],
-        ),
+            named_parameters=t.named,
+            footer_text=t.footer,
+            url_button=UrlButton(text=t.button) if t.button else None,
+            quick_replies=list(t.quick_replies),
+        )
+        for t in CATALOGUE
     ]
+    pending = TemplateConfig(
+        name="payment_reminder_v2",
+        status="PENDING",
+        body_text="Hi {{1}}, a gentle reminder about invoice {{2}}.",
+        body_params=[
+            BodyParam(name="party_name", example="Priya Textiles"),
+            BodyParam(name="invoice_number", example="INV-0142"),
+        ],
+    )
+    return [*shipped, pending]

@@ -1,0 +1,150 @@
+"""The outbox protocol, written once for every notification (reminders, alerts, e-mails).
+
+WhatsApp's ``/messages`` has no idempotency key, so "at most once, and never lost" comes from
+the order of these steps (the store's side is ``component.storage.outbox``)::
+
+    claim()         intent    nothing has left: after a crash the next attempt claims it again
+      … links, PDF, the pacer's wait (seconds, for a busy recipient) …
+    leaving()       sending   committed right before the request leaves; refused (nothing sent)
+                              when another process sent it meanwhile or an invoice it covers was
+                              paid or voided since the claim
+    answer          sent      done; its items are never sent again
+    refusal         failed    ``retry`` says whether a later attempt may send it
+    no answer       unknown   held for review, never resent; the status webhook (the key travels
+                              as ``biz_opaque_callback_data``) or the next run's reconcile settles it
+
+A process killed before ``leaving`` leaves an ``intent``: simply due again. Only a kill between
+``leaving`` and the answer leaves a ``sending`` row, and then the request did leave.
+
+``deliver`` runs a claimed message through these steps; what is sent is the caller's ``send``
+function, which calls ``leaving`` right before its request goes (the WhatsApp client's
+``on_leaving`` hook, after the pacer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from component import errors
+from component.notify.refusals import Refusal, classify
+from component.runtime import Runtime
+from component.storage.outbox import Claim, Item
+
+log = logging.getLogger("xero_wa.notify")
+
+Leaving = Callable[[], Awaitable[None]]
+#: Sends the message, awaiting ``leaving`` right before the request leaves; returns its id.
+Send = Callable[[Leaving], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One message to deliver at most once: its key, what it covers and who gets it."""
+
+    key: str
+    kind: str  # reminder | alert | email
+    items: tuple[Item, ...]
+    contact_id: str | None
+    contact_name: str
+    recipient: str | None
+    #: Invoices covered, ``{"id", "number", ...}``: shown by review listings and history.
+    invoices: tuple[dict[str, Any], ...] = ()
+    run_id: str | None = None
+    #: Anything else the kind needs later (the e-mail fallback's policy, for example).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def details(self) -> dict[str, Any]:
+        """What the outbox keeps with the message (review lines, history, webhook fallbacks)."""
+        return {"contact": self.contact_name, "invoices": list(self.invoices), **self.extra}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one delivery ended: ``sent``, ``failed``, ``unknown`` or ``cancelled``."""
+
+    state: str
+    message_id: str | None = None
+    refusal: Refusal | None = None
+    #: Why a cancelled message was not sent (taken by another process, stopped since the claim).
+    reason: str = ""
+
+    @property
+    def sent(self) -> bool:
+        return self.state == "sent"
+
+
+class NotSent(Exception):
+    """Raised by ``leaving`` when the message must not go after all (nothing has left)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def claim(runtime: Runtime, envelope: Envelope) -> Claim:
+    """Record the intent to send ``envelope`` (all its items or none)."""
+    outbox = runtime.store.outbox
+    return await asyncio.to_thread(
+        lambda: outbox.claim(
+            envelope.key,
+            kind=envelope.kind,
+            items=list(envelope.items),
+            contact_id=envelope.contact_id,
+            recipient=envelope.recipient,
+            run_id=envelope.run_id,
+            details=envelope.details(),
+        )
+    )
+
+
+async def release(runtime: Runtime, key: str) -> None:
+    """Give up a claim that will not be sent after all (its items become free again)."""
+    await asyncio.to_thread(runtime.store.outbox.release, key)
+
+
+async def deliver(
+    runtime: Runtime,
+    key: str,
+    send: Send,
+    *,
+    classify_refusal: Callable[[errors.XeroWaError], Refusal] = classify,
+) -> Outcome:
+    """Send the claimed message ``key`` with ``send`` and record how it ended.
+
+    Never raises for a refusal: the outcome carries it (``refusal.retry`` says whether a later
+    attempt may succeed). Anything that is not a ``XeroWaError`` is a bug and propagates, leaving
+    the message as it was (``intent``, or ``sending`` if it may have left).
+    """
+    outbox = runtime.store.outbox
+
+    async def leaving() -> None:
+        refused = await asyncio.to_thread(outbox.start_sending, key)
+        if refused is not None:
+            raise NotSent(refused)
+
+    try:
+        message_id = await send(leaving)
+    except NotSent as exc:
+        log.info("outbox message %s not sent: %s", key, exc.reason)
+        return Outcome("cancelled", reason=exc.reason)
+    except errors.XeroWaError as exc:
+        refusal = classify_refusal(exc)
+        if refusal.kind == "unknown":
+            await asyncio.to_thread(outbox.mark_unknown, key, exc.message)
+            return Outcome("unknown", refusal=refusal)
+        await _failed(runtime, key, refusal)
+        return Outcome("failed", refusal=refusal)
+    await asyncio.to_thread(outbox.mark_sent, key, message_id)
+    return Outcome("sent", message_id=message_id)
+
+
+async def _failed(runtime: Runtime, key: str, refusal: Refusal) -> None:
+    """``failed`` from ``sending`` or, when the refusal came before leaving, from ``intent``."""
+    outbox = runtime.store.outbox
+    await asyncio.to_thread(
+        lambda: outbox.mark_failed(key, refusal.code, refusal.message, retry=refusal.retry)
+    )
