@@ -6,6 +6,7 @@ return the data. Shared logic belongs in ``component/``, not in handler files.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     from component.xero.client import XeroClient
 
 
+#: ``(done, total)``: how far a long action (the reminder job) has got.
+Progress = Callable[[int, int], None]
+
+
 @dataclass
 class ActionContext:
     runtime: Runtime
@@ -34,6 +39,11 @@ class ActionContext:
     notes: dict[str, Any] = field(default_factory=dict)
     #: Sessions of declared connection inputs of another family, by input key.
     connections: dict[str, Session] = field(default_factory=dict)
+    #: Why an optional connection input given no value has no session (none stored, several):
+    #: the handler raises it when it turns out to need the connection after all.
+    missing_connections: dict[str, errors.ConnectionError] = field(default_factory=dict)
+    #: A front end's progress hook for long actions: ``(done, total)`` as the work advances.
+    progress: Progress | None = None
 
     @property
     def settings(self) -> Any:

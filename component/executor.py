@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from component import errors, rest, sessions
-from component.context import ActionContext
+from component.context import ActionContext, Progress
 from component.inputs import InputSet, Source
 from component.runtime import Runtime
 from component.spec.loader import Loaded
@@ -55,11 +55,18 @@ class Executor:
         kind: Kind = "action",
         source: Source = "api",
         session: sessions.Session | None = None,
+        progress: Progress | None = None,
     ) -> dict[str, Any]:
-        """Run an action (or data source) and return ``{"data": ...}``; raises XeroWaError."""
+        """Run an action (or data source) and return ``{"data": ...}``; raises XeroWaError.
+
+        ``progress`` is a front end's hook for long actions (a progress bar): the handler calls
+        it with ``(done, total)`` as its work advances.
+        """
         started = time.perf_counter()
         try:
-            data = await self._invoke(key, dict(inputs or {}), connection, kind, source, session)
+            data = await self._invoke(
+                key, dict(inputs or {}), connection, kind, source, session, progress
+            )
         except errors.XeroWaError as exc:
             log.info("%s %s failed: %s (%.1f ms)", kind, key, exc.code, _ms(started))
             raise
@@ -100,6 +107,7 @@ class Executor:
         kind: Kind,
         source: Source,
         session: sessions.Session | None,
+        progress: Progress | None = None,
     ) -> Any:
         prepared = self.prepare(key, kind)
         spec: Invocable = prepared.loaded.spec
@@ -111,16 +119,28 @@ class Executor:
         values = prepared.input_set.clean(raw, source=source, context=f"{kind} {key}")
         if session is None and spec.connection is not None:
             session = await sessions.resolve(self.runtime, connection, spec.connection)
-        ctx = ActionContext(self.runtime, spec, values, session, self, source)
+        ctx = ActionContext(self.runtime, spec, values, session, self, source, progress=progress)
         for spec_input, family in prepared.extra_connections:
-            value = extra_values[spec_input.key]
-            ctx.connections[spec_input.key] = await sessions.resolve(
-                self.runtime, value if value not in (None, "") else None, family
-            )
+            await self._open_extra(ctx, spec_input, family, extra_values[spec_input.key])
         if isinstance(spec, ActionSpec) and spec.request is not None:
             return await rest.execute(ctx, spec.request)
         handler = self.runtime.registry.handler(prepared.loaded)
         return await handler(ctx)
+
+    async def _open_extra(
+        self, ctx: ActionContext, spec_input: InputSpec, family: str, value: Any
+    ) -> None:
+        """Open a connection input of another family. An optional one given no value uses the
+        default connection when there is one; when there is none (or several), the reason is
+        kept for the handler, which raises it only if it needs the connection after all (the
+        reminder job's dry run needs no WhatsApp connection)."""
+        given = value if value not in (None, "") else None
+        try:
+            ctx.connections[spec_input.key] = await sessions.resolve(self.runtime, given, family)
+        except errors.ConnectionError as exc:
+            if given is not None or spec_input.required:
+                raise
+            ctx.missing_connections[spec_input.key] = exc
 
 
 def _ms(started: float) -> float:

@@ -13,9 +13,7 @@ from typing import TYPE_CHECKING, Any
 from component.cli.app import add_target_options
 
 if TYPE_CHECKING:
-    from component.reminders.report import Report
     from component.runtime import Runtime
-    from component.sessions import Session
 
 #: The run finished, but at least one reminder failed or needs review (see README, exit codes).
 EXIT_FINISHED_WITH_FAILURES = 7
@@ -50,7 +48,6 @@ def register(commands: Any) -> None:
         action="store_true",
         help="list reminders whose outcome is unknown (held for review) and exit",
     )
-    p.add_argument("--concurrency", type=int, default=16, help=argparse.SUPPRESS)
     add_target_options(p)
     p.set_defaults(handler=cmd_remind)
 
@@ -64,41 +61,61 @@ def cmd_remind(args: argparse.Namespace) -> int:
         return _review(args)
     report = asyncio.run(_run(args))
     if args.json:
-        emit(report.to_json())
+        emit(report)
     else:
         from rich.console import Console
 
         from component.reminders.render import render
 
         render(report, Console())
-    return EXIT_FINISHED_WITH_FAILURES if report.has_failures else 0
+    from component.reminders.render import has_failures
+
+    return EXIT_FINISHED_WITH_FAILURES if has_failures(report) else 0
 
 
-async def _run(args: argparse.Namespace) -> Report:
-    from component.reminders.run import RunOptions, run_reminders
+async def _run(args: argparse.Namespace) -> dict[str, Any]:
+    """``sendPaymentReminders`` through the executor, like every other front end."""
+    from component.executor import Executor
 
-    runtime, defaults, policy = _setup(args)
+    as_of = _as_of(args.as_of)  # every option is checked before anything is called
+    runtime, defaults, policy_text = _setup(args)
     try:
-        xero = await _session(runtime, args.connection, args.connection_value, "xero", defaults)
-        whatsapp = await _session(
-            runtime, args.whatsapp_connection, args.whatsapp_connection_value, "whatsapp", defaults
-        )
-        options = RunOptions(
-            policy=policy,
-            as_of=_as_of(args.as_of),
-            dry_run=args.dry_run,
-            tenants=tuple(args.tenant) if args.tenant else None,
-            concurrency=max(1, args.concurrency),
+        inputs: dict[str, Any] = {
+            "dryRun": args.dry_run,
+            "includeEntries": True,
+            "whatsappConnection": _connection(
+                args.whatsapp_connection,
+                args.whatsapp_connection_value,
+                "--whatsapp-connection-value",
+                defaults.get("whatsapp"),
+            ),
+        }
+        if as_of is not None:
+            inputs["asOf"] = as_of.isoformat()
+        if args.tenant:
+            inputs["tenant"] = list(args.tenant)
+        if policy_text is not None:
+            inputs["policy"] = policy_text
+        xero = _connection(
+            args.connection, args.connection_value, "--connection-value", defaults.get("xero")
         )
         with _progress(enabled=not args.json) as progress:
-            options = _with_progress(options, progress)
-            return await run_reminders(runtime, xero, whatsapp, options)
+            result = await Executor(runtime).invoke(
+                "sendPaymentReminders",
+                inputs,
+                xero,
+                source="cli",
+                progress=_advance(progress),
+            )
+        data: dict[str, Any] = result["data"]
+        return data
     finally:
         await runtime.aclose()
 
 
-def _setup(args: argparse.Namespace) -> tuple[Runtime, dict[str, Any], Any]:
-    """The runtime (sandbox or real), default connection values, and the policy."""
+def _setup(args: argparse.Namespace) -> tuple[Runtime, dict[str, Any], str | None]:
+    """The runtime (sandbox or real), default connection values, and the policy's text (None:
+    the shipped policy). A policy file is checked here, so its errors name the file and line."""
     from pathlib import Path
 
     from component.config import get_settings
@@ -106,28 +123,25 @@ def _setup(args: argparse.Namespace) -> tuple[Runtime, dict[str, Any], Any]:
     from component.runtime import Runtime
 
     settings = get_settings()
-    policy = load_policy(Path(args.policy) if args.policy else None)
+    path = Path(args.policy) if args.policy else None
+    policy = load_policy(path)
+    text = path.read_text(encoding="utf-8") if path is not None else None
     if not args.sandbox:
-        return Runtime(settings=settings), {}, policy
-    from component.reminders.sandbox import demo_policy, demo_sandbox
+        return Runtime(settings=settings), {}, text
+    from component.reminders.sandbox import demo_policy, demo_sandbox, policy_text
 
     sandbox = demo_sandbox(settings)
     runtime = Runtime(settings=sandbox.settings, transport=sandbox.transport, clock=sandbox.clock)
-    return runtime, sandbox.demo_connections, policy if args.policy else demo_policy(policy)
+    return runtime, sandbox.demo_connections, text or policy_text(demo_policy(policy))
 
 
-async def _session(
-    runtime: Runtime, name: str | None, value: str | None, family: str, defaults: dict[str, Any]
-) -> Session:
+def _connection(name: str | None, value: str | None, flag: str, default: Any) -> Any:
+    """A stored connection's name, an inline value (JSON), or the default (None: the only one)."""
     from component import sessions
 
-    connection: Any = name
     if value:
-        flag = "--connection-value" if family == "xero" else "--whatsapp-connection-value"
-        connection = sessions.parse_value(value, source=flag)
-    if connection is None:
-        connection = defaults.get(family)
-    return await sessions.resolve(runtime, connection, family)
+        return sessions.parse_value(value, source=flag)
+    return name if name is not None else default
 
 
 def _as_of(text: str | None) -> Any:
@@ -157,51 +171,41 @@ def _progress(*, enabled: bool) -> Any:
     return Progress(console=console, transient=True)
 
 
-def _with_progress(options: Any, progress: Any) -> Any:
+def _advance(progress: Any) -> Any:
+    """The progress hook the action calls with (contacts done, contacts in all)."""
     if progress is None:
-        return options
-    from dataclasses import replace
-
+        return None
     task = progress.add_task("Reminders (contacts)", total=None)
 
     def advance(done: int, total: int) -> None:
         progress.update(task, completed=done, total=total)
 
-    return replace(options, on_progress=advance)
+    return advance
 
 
 def _review(args: argparse.Namespace) -> int:
-    """Reminders held for review: sent or not? Check the customer's chat or the status webhook."""
+    """Messages held for review: sent or not? Check the customer's chat or the status webhook."""
+    import asyncio
+
     from component.cli.output import emit
     from component.config import get_settings
+    from component.notify.review import held_for_review, review_line
     from component.runtime import Runtime
 
     runtime = Runtime(settings=get_settings())
-    held = [
-        {
-            "key": m.key,
-            "state": m.state,
-            "tenantId": m.tenant_id,
-            "recipient": m.recipient,
-            "contact": m.details.get("contact"),
-            "invoices": [i.get("number") for i in m.details.get("invoices", [])],
-            "since": m.updated_at,
-            "why": m.error_message or "the run stopped while sending",
-        }
-        for m in runtime.store.outbox.needs_review()
-    ]
+    try:
+        held = held_for_review(runtime)
+    finally:
+        asyncio.run(runtime.aclose())
     if args.json:
         emit({"needsReview": held})
-    else:
-        from rich.console import Console
+        return 0
+    from rich.console import Console
+    from rich.markup import escape
 
-        console = Console()
-        if not held:
-            console.print("No reminder needs review.")
-        for item in held:
-            console.print(
-                f"[yellow]?[/] {item['contact']} {item['recipient']} "
-                f"({', '.join(str(n) for n in item['invoices'] or [])}) — {item['why']} "
-                f"[dim]key {item['key']}[/]"
-            )
+    console = Console()
+    if not held:
+        console.print("No reminder needs review.")
+    for item in held:
+        console.print(f"[yellow]?[/] {escape(review_line(item))} [dim]key {escape(item['key'])}[/]")
     return 0

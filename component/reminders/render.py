@@ -1,15 +1,19 @@
-"""The reminder report for people: a table of messages, skips by reason, and a closing summary.
+"""The reminder report for people: messages, skips by reason, and a closing summary.
 
-Used by ``xero-wa remind`` (without ``--json``) and by ``make demo``. Skipped invoices are shown
-as counts by reason (a ledger has hundreds); messages (sent, planned, failed, held for review)
-are listed one per line, up to ``limit``.
+It reads the ``sendPaymentReminders`` output (``Report.to_json``: what ``xero-wa remind --json``
+prints), so the CLI and ``make demo`` show exactly what any other front end receives. Skipped
+invoices are shown as counts by reason (a ledger has hundreds); messages (sent, failed, held
+for review) are listed one per line, up to ``limit``. A dry run shows every planned message
+whole, as the customer would read it. Names, numbers and texts come from Xero and WhatsApp:
+they are printed as text, never read as console markup.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from component.reminders.report import Entry, Report
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -31,73 +35,104 @@ REASONS = {
     "no_stage_reached": "no stage reached yet",
     "quiet_hours": "quiet hours",
     "not_business_day": "not a business day",
-    "no_pay_link": "no pay link (whenMissing: skip)",
+    "no_pay_link": "no pay link yet (a later run sends it)",
     "configuration_error": "stopped by a configuration error",
 }
+
+Report = Mapping[str, Any]
+
+
+def has_failures(report: Report) -> bool:
+    """A refused send, a configuration error or a send whose outcome is unknown."""
+    return bool(
+        report.get("failed") or report.get("configurationErrors") or report.get("needsReview")
+    )
 
 
 def render(report: Report, console: Console, *, limit: int = 50) -> None:
     """Print the report: messages, skips by reason, problems, then the summary line."""
-    messages = [e for e in report.entries if e.outcome in MESSAGE_OUTCOMES]
-    if messages:
-        console.print(_messages_table(messages[:limit]))
-        if len(messages) > limit:
-            console.print(f"  … and {len(messages) - limit} more (use --json for all)")
-    if report.skipped:
-        console.print(_skips_table(report))
-    for problem in report.configuration:
+    entries = [e for e in report.get("entries") or [] if e.get("outcome") in MESSAGE_OUTCOMES]
+    if report.get("dryRun"):
+        for entry in entries:
+            _print_message(entry, console)
+    elif entries:
+        console.print(_messages_table(entries[:limit]))
+        if len(entries) > limit:
+            console.print(f"  … and {len(entries) - limit} more (use --json for all)")
+    if report.get("skipped"):
+        console.print(_skips_table(report["skipped"]))
+    for problem in report.get("configurationErrors") or []:
         console.print(
-            f"[red]Configuration error {problem.code}[/] ({problem.scope}): {problem.message} "
-            f"— {problem.stopped} message(s) not sent"
+            f"[red]Configuration error {escape(str(problem['code']))}[/] "
+            f"({escape(str(problem['scope']))}): {escape(str(problem['message']))} "
+            f"— {problem['stopped']} message(s) not sent"
         )
-    for warning in report.warnings:
-        console.print(f"[yellow]![/] {warning}")
+    for warning in report.get("warnings") or []:
+        console.print(f"[yellow]![/] {escape(str(warning))}")
     console.print(summary_line(report))
 
 
 def summary_line(report: Report) -> str:
-    seconds = report.elapsed or 0.0
-    failed = sum(report.failed.values())
-    failed_text = ", ".join(f"{code} ×{n}" for code, n in sorted(report.failed.items()))
-    if report.dry_run:
-        head = f"planned {report.planned} message(s), nothing sent (dry run)"
+    seconds = float(report.get("seconds") or 0.0)
+    failed_by_code = report.get("failed") or {}
+    failed = sum(failed_by_code.values())
+    failed_text = ", ".join(f"{code} ×{n}" for code, n in sorted(failed_by_code.items()))
+    if report.get("dryRun"):
+        head = f"planned {report.get('planned', 0)} message(s), nothing sent (dry run)"
     else:
-        head = f"sent {report.sent} message(s) covering {report.sent_invoices} invoice(s)"
+        head = (
+            f"sent {report.get('sent', 0)} message(s) covering "
+            f"{report.get('sentInvoices', 0)} invoice(s)"
+        )
     parts = [
         head,
-        f"skipped {sum(report.skipped.values())} invoice(s)",
+        f"skipped {sum((report.get('skipped') or {}).values())} invoice(s)",
         f"failed {failed}" + (f" ({failed_text})" if failed_text else ""),
-        f"Xero calls {report.xero.total}",
-        f"WhatsApp sends {report.whatsapp_sends}",
+        f"Xero calls {(report.get('xeroCalls') or {}).get('total', 0)}",
+        f"WhatsApp sends {report.get('whatsappSends', 0)}",
         f"{seconds:.1f} s",
     ]
-    if report.emails:
-        parts.insert(3, f"e-mail fallbacks {report.emails}")
-    if report.notes:
-        parts.insert(3, f"history notes {report.notes}")
-    return "[bold]" + " · ".join(parts) + "[/]"
+    if report.get("emailFallbacks"):
+        parts.insert(3, f"e-mail fallbacks {report['emailFallbacks']}")
+    if report.get("historyNotes"):
+        parts.insert(3, f"history notes {report['historyNotes']}")
+    return "[bold]" + escape(" · ".join(parts)) + "[/]"
 
 
-def _messages_table(entries: list[Entry]) -> object:
+def _print_message(entry: Mapping[str, Any], console: Console) -> None:
+    """One planned message: who gets it, then its text as WhatsApp will show it."""
+    who = " ".join(str(entry.get(k) or "") for k in ("contact", "recipient")).strip()
+    what = entry.get("summary") or ", ".join(entry.get("invoices") or [])
+    console.print(f"{MARKS['planned']} [bold]{escape(who)}[/] · {escape(str(what))}")
+    for line in str(entry.get("text") or "").splitlines():
+        console.print(f"    {escape(line)}", soft_wrap=True)
+    console.print()
+
+
+def _messages_table(entries: list[Mapping[str, Any]]) -> object:
     from rich.table import Table
 
     table = Table(title="Messages", title_justify="left", show_lines=False)
     for column in ("", "Customer", "WhatsApp", "Reminder"):
         table.add_column(column)
     for entry in entries:
-        what = entry.summary or ", ".join(entry.invoices)
-        if entry.outcome in ("failed", "review") and entry.detail:
-            what = f"{what}\n[dim]{entry.reason}: {entry.detail[:120]}[/]"
-        table.add_row(MARKS[entry.outcome], entry.contact, entry.recipient or "", what)
+        what = escape(str(entry.get("summary") or ", ".join(entry.get("invoices") or [])))
+        if entry["outcome"] in ("failed", "review") and entry.get("detail"):
+            reason = escape(f"{entry.get('reason')}: {str(entry['detail'])[:120]}")
+            what = f"{what}\n[dim]{reason}[/]"
+        contact = escape(str(entry.get("contact") or ""))
+        table.add_row(
+            MARKS[entry["outcome"]], contact, escape(str(entry.get("recipient") or "")), what
+        )
     return table
 
 
-def _skips_table(report: Report) -> object:
+def _skips_table(skipped: Mapping[str, int]) -> object:
     from rich.table import Table
 
     table = Table(title="Skipped invoices", title_justify="left")
     table.add_column("Reason")
     table.add_column("Invoices", justify="right")
-    for reason, count in sorted(report.skipped.items(), key=lambda kv: -kv[1]):
-        table.add_row(REASONS.get(reason, reason), str(count))
+    for reason, count in sorted(skipped.items(), key=lambda kv: -kv[1]):
+        table.add_row(escape(REASONS.get(reason, reason)), str(count))
     return table

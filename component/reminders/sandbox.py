@@ -35,3 +35,10 @@ def demo_policy(policy: Policy) -> Policy:
     data["optOut"]["contactGroup"] = None
     data["xeroBudget"]["maxOptionalCallsPerRun"] = OPTIONAL_CALLS_PER_RUN
     return Policy.model_validate(data)
+
+
+def policy_text(policy: Policy) -> str:
+    """The policy as the YAML ``sendPaymentReminders`` takes (the demo's adjusted policy)."""
+    import yaml
+
+    return str(yaml.safe_dump(policy.model_dump(by_alias=True, mode="json"), sort_keys=False))

@@ -34,6 +34,7 @@ from component.runtime import Runtime
 from component.scheduler.engine import Scheduler
 from component.scheduler.jobs import JobContext, registered
 from component.service import api, background, oauth_routes, readiness
+from component.service.body_limit import BodyLimitMiddleware
 from component.service.config import ServiceConfig, resolve_secrets
 from component.service.connections import ServiceConnections
 from component.service.http import BodyTooLarge, json_response, read_body
@@ -84,7 +85,14 @@ def create_app(
     routes.append(Route(mcp_http.PATH, mcp, methods=["GET", "POST", "DELETE"]))
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(
+                BodyLimitMiddleware,
+                limit=config.xero_wa_max_body_bytes,
+                bare_paths=frozenset(t.spec.path for t in runtime.registry.triggers.values()),
+            ),
+        ],
         exception_handlers={HTTPException: http_exception},
         lifespan=lifespan,
     )

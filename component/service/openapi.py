@@ -18,12 +18,15 @@ JSON = "application/json"
 ERROR_STATUSES = {
     "400": "Bad input: the message names every bad field",
     "401": "Missing or invalid API key",
-    "404": "Unknown key",
+    "404": "Unknown key, or Xero or WhatsApp has nothing with that id",
     "413": "Request body too large",
+    "422": "Xero or WhatsApp refused the request as given; their messages are in details",
     "424": "The connection is missing or needs re-authorisation",
-    "429": "A rate limit was reached",
+    "429": "A rate limit was reached; Retry-After says when to try again",
     "500": "A bug (reported with a reference) or a broken spec",
-    "502": "Xero or WhatsApp answered with an error",
+    "502": "Xero or WhatsApp failed, or could not be reached",
+    "503": "Xero or WhatsApp is unavailable; Retry-After when they said",
+    "504": "Xero or WhatsApp did not answer in time",
 }
 EMPTY = {"description": "Empty body"}
 

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -159,7 +160,8 @@ async def _read_form(request: Request, web: WebState) -> FormData:
         return await Request(request.scope, replay).form(max_files=0, max_fields=MAX_FIELDS)
     except BodyTooLarge:
         raise PageError(413, "Too much data", f"A form may send at most {limit} bytes.") from None
-    except (MultiPartException, ValueError, UnicodeDecodeError):
+    except (MultiPartException, HTTPException, ValueError, UnicodeDecodeError):
+        # (Starlette reports a multipart body without a boundary as HTTPException 400)
         raise PageError(400, "Unreadable form", "The form data could not be read.") from None
 
 

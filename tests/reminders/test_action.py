@@ -62,8 +62,88 @@ async def test_a_dry_run_sends_exactly_these_xero_requests(
 ) -> None:
     """The job's listing, pinned like every action's requests (and checked against Xero's
     OpenAPI file where ../shared/specs is present): three calls, none per invoice."""
+    exchanges = listing()
+    register(httpx_mock, exchanges)
+    result = await executor.invoke(
+        "sendPaymentReminders",
+        {"whatsappConnection": WHATSAPP, "policy": POLICY, "dryRun": True, "asOf": "2026-07-14"},
+        TOKEN_CONNECTION,
+    )
+    sent = httpx_mock.get_requests()
+    assert len(sent) == len(exchanges)
+    for request, exchange in zip(sent, exchanges, strict=True):
+        check_request(request, exchange)
+        if (SPECS / "xero_accounting.yaml").is_file():
+            check(request)
+    assert result["data"]["planned"] == 1
+    assert result["data"]["xeroCalls"] == {
+        "total": 3,
+        "contacts": 1,
+        "invoices": 1,
+        "organisation": 1,
+    }
+
+
+@pytest.mark.anyio
+async def test_a_dry_run_needs_no_whatsapp_connection_and_shows_each_text(
+    executor: Executor, httpx_mock: HTTPXMock
+) -> None:
+    """No WhatsApp connection stored or given: the dry run still plans, and each entry carries
+    the message exactly as the customer would read it (issue 10 item 19). A real run needs it."""
+    register(httpx_mock, listing())
+    progress: list[tuple[int, int]] = []
+    result = await executor.invoke(
+        "sendPaymentReminders",
+        {"policy": POLICY, "dryRun": True, "asOf": "2026-07-14", "includeEntries": True},
+        TOKEN_CONNECTION,
+        progress=lambda done, total: progress.append((done, total)),
+    )
+    assert not [r for r in httpx_mock.get_requests() if "graph" in str(r.url)]
+    [entry] = result["data"]["entries"]
+    assert entry["outcome"] == "planned"
+    assert entry["text"].splitlines() == [
+        "Hello Priya Textiles, invoice INV-0142 for ₹48,500.00 was due on 7 July 2026 and is "
+        "now 7 days overdue. Please pay at your earliest convenience.",
+        "Reply STOP to opt out",
+        "[View and pay: https://in.xero.com/…]",
+        "[Paid already]",
+        "[Need more time]",
+        "[Stop reminders]",
+    ]
+    assert progress == [(1, 1)]
+
+    with pytest.raises(errors.ConnectionError, match="no whatsapp connection given"):
+        await executor.invoke(
+            "sendPaymentReminders", {"policy": POLICY, "asOf": "2026-07-14"}, TOKEN_CONNECTION
+        )
+
+
+POLICY = "stages:\n  - key: overdue_1\n    days: 1\n    template: payment_reminder\n"
+ORG = {"Name": "Priya Textiles Pvt Ltd", "CountryCode": "IN", "Timezone": "INDIASTANDARDTIME"}
+PAGE = {"page": 1, "pageSize": 1000, "pageCount": 1, "itemCount": 1}
+PRIYA = {
+    "ContactID": "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d",
+    "Name": "Priya Textiles",
+    "Phones": [{"PhoneType": "MOBILE", "PhoneNumber": "98200 12345"}],
+    "UpdatedDateUTC": "/Date(1783500000000+0000)/",
+}
+INVOICE = {
+    "Type": "ACCREC",
+    "InvoiceID": "3b5e8c1d-7f2a-4e6b-9d0c-1a2b3c4d5e6f",
+    "InvoiceNumber": "INV-0142",
+    "Status": "AUTHORISED",
+    "Contact": {"ContactID": PRIYA["ContactID"], "Name": "Priya Textiles"},
+    "DueDateString": "2026-07-07T00:00:00",
+    "AmountDue": 48500.0,
+    "CurrencyCode": "INR",
+}
+WHATSAPP = {"type": "whatsappCloud", "accessToken": "wa-token", "phoneNumberId": "106540352242922"}
+
+
+def listing() -> list[Exchange]:
+    """The three calls of a run's listing, answered with Priya's one overdue invoice."""
     where = 'Type=="ACCREC" AND AmountDue>0 AND DueDate<DateTime(2026,07,14)'
-    exchanges = [
+    return [
         Exchange("GET", "/Organisation", response=envelope(Organisations=[ORG])),
         Exchange(
             "GET",
@@ -84,44 +164,3 @@ async def test_a_dry_run_sends_exactly_these_xero_requests(
             response=envelope(Invoices=[INVOICE], pagination=PAGE),
         ),
     ]
-    register(httpx_mock, exchanges)
-    policy = "stages:\n  - key: overdue_1\n    days: 1\n    template: payment_reminder\n"
-    result = await executor.invoke(
-        "sendPaymentReminders",
-        {"whatsappConnection": WHATSAPP, "policy": policy, "dryRun": True, "asOf": "2026-07-14"},
-        TOKEN_CONNECTION,
-    )
-    sent = httpx_mock.get_requests()
-    assert len(sent) == len(exchanges)
-    for request, exchange in zip(sent, exchanges, strict=True):
-        check_request(request, exchange)
-        if (SPECS / "xero_accounting.yaml").is_file():
-            check(request)
-    assert result["data"]["planned"] == 1
-    assert result["data"]["xeroCalls"] == {
-        "total": 3,
-        "contacts": 1,
-        "invoices": 1,
-        "organisation": 1,
-    }
-
-
-ORG = {"Name": "Priya Textiles Pvt Ltd", "CountryCode": "IN", "Timezone": "INDIASTANDARDTIME"}
-PAGE = {"page": 1, "pageSize": 1000, "pageCount": 1, "itemCount": 1}
-PRIYA = {
-    "ContactID": "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d",
-    "Name": "Priya Textiles",
-    "Phones": [{"PhoneType": "MOBILE", "PhoneNumber": "98200 12345"}],
-    "UpdatedDateUTC": "/Date(1783500000000+0000)/",
-}
-INVOICE = {
-    "Type": "ACCREC",
-    "InvoiceID": "3b5e8c1d-7f2a-4e6b-9d0c-1a2b3c4d5e6f",
-    "InvoiceNumber": "INV-0142",
-    "Status": "AUTHORISED",
-    "Contact": {"ContactID": PRIYA["ContactID"], "Name": "Priya Textiles"},
-    "DueDateString": "2026-07-07T00:00:00",
-    "AmountDue": 48500.0,
-    "CurrencyCode": "INR",
-}
-WHATSAPP = {"type": "whatsappCloud", "accessToken": "wa-token", "phoneNumberId": "106540352242922"}

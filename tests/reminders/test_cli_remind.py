@@ -113,3 +113,57 @@ def test_make_demo_runs_then_sends_nothing_new(
     second = capsys.readouterr().out
     assert "WhatsApp sandbox: 0 message(s) received in this run." in second
     assert "Nothing new was sent" in second
+
+
+def test_a_dry_run_prints_every_message_as_the_customer_reads_it(cli: Any) -> None:
+    """Issue 10 item 19: the readable dry run shows each planned message's whole text."""
+    plan = cli("remind", "--sandbox", "--dry-run", "--json").json
+    planned = [e for e in plan["entries"] if e["outcome"] == "planned"]
+    out = cli("remind", "--sandbox", "--dry-run").out
+    assert out.count("→ plan") == len(planned) == plan["planned"]
+    for entry in planned:
+        assert entry["text"].startswith(("Hello ", "Final reminder, "))
+        for line in entry["text"].splitlines():
+            assert f"    {line}\n" in out
+    combined = next(e for e in planned if len(e["invoices"]) > 1)
+    assert f"overdue ({', '.join(combined['invoices'])})" in combined["text"]
+    assert "[View and pay: https://in.xero.com/" in combined["text"]
+
+
+def test_review_lines_show_the_contact_and_the_invoice_of_an_alert(
+    cli: Any, cli_home: Path
+) -> None:
+    """Issue 10 item 12: an alert left "sending" by a killed worker is listed by who and what,
+    not as ``? None +91… ()``."""
+    import asyncio
+
+    from component.config import get_settings
+    from component.notify import outbox
+    from component.runtime import Runtime
+    from component.storage.outbox import Item
+
+    async def held_alert() -> None:
+        runtime = Runtime(settings=get_settings())
+        envelope = outbox.Envelope(
+            key="alert:invoice_new:t-1:inv-42",
+            kind="alert",
+            items=(Item("t-1", "inv-42", "invoice_new"),),
+            contact_id="c-1",
+            contact_name="Asha Textiles",
+            recipient="+919820012345",
+            invoices=({"id": "inv-42", "number": "INV-0042", "stage": "invoice_new"},),
+        )
+        assert (await outbox.claim(runtime, envelope)).granted
+        assert runtime.store.outbox.start_sending(envelope.key) is None  # then the kill
+        await runtime.aclose()
+
+    asyncio.run(held_alert())
+    out = cli("remind", "--review").out
+    assert "Asha Textiles +919820012345 (alert: INV-0042)" in out
+    assert "None" not in out
+    [held] = cli("remind", "--review", "--json").json["needsReview"]
+    assert (held["contact"], held["invoices"], held["kind"]) == (
+        "Asha Textiles",
+        ["INV-0042"],
+        "alert",
+    )
