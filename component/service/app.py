@@ -90,7 +90,9 @@ def create_app(
             Middleware(
                 BodyLimitMiddleware,
                 limit=config.xero_wa_max_body_bytes,
-                bare_paths=frozenset(t.spec.path for t in runtime.registry.triggers.values()),
+                bare_paths=frozenset(
+                    t.spec.path for t in runtime.registry.triggers.values() if t.spec.path
+                ),
             ),
         ],
         exception_handlers={HTTPException: http_exception},
