@@ -182,13 +182,30 @@ async def _default(runtime: Runtime, family: str) -> Session:
     if len(stored) == 1:
         return await _open_stored(runtime, stored[0])
     if len(stored) > 1:
-        raise errors.ConnectionError(
-            f"several {family} connections are stored ({', '.join(stored)}); choose one",
-            reconnect="pass --connection NAME",
-        )
+        return await _one_of_several(runtime, family, stored)
     raise errors.ConnectionError(
         f"no {family} connection given",
         reconnect=f"run `xero-wa connect {family}`, pass --connection-value JSON, or use --sandbox",
+    )
+
+
+async def _one_of_several(runtime: Runtime, family: str, stored: list[str]) -> Session:
+    """Several stored Xero connections are no ambiguity while they serve one switched-on
+    organisation (two logins to the same company): its session is used. Otherwise the error
+    lists the organisations (and connections) to choose from."""
+    choices = ""
+    if family == "xero":
+        from component.orgs.act import xero_session
+        from component.orgs.defaults import OrgDefaults
+        from component.orgs.view import load_all
+
+        orgs = [o for o in load_all(runtime, OrgDefaults()) if o.enabled]
+        if len(orgs) == 1 and orgs[0].xero.name is not None:
+            return await xero_session(runtime, orgs[0])
+        choices = "; organisations: " + ", ".join(f"{o.name} ({o.tenant_id})" for o in orgs)
+    raise errors.ConnectionError(
+        f"several {family} connections are stored ({', '.join(stored)}){choices}; choose one",
+        reconnect='pass --tenant NAME|ID (the JSON API: "tenant") or --connection NAME',
     )
 
 

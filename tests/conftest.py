@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from component.executor import Executor
 from component.registry import Registry
 from component.runtime import Runtime
 from tests.cli_support import CliOutcome
+from tests.sqlite_guard import SqliteGuard, describe
 
 TOKEN_CONNECTION = {"type": "xeroToken", "accessToken": "test-access-token", "tenantId": "tenant-1"}
 
@@ -61,33 +64,65 @@ def executor(runtime: Runtime) -> Executor:
     return Executor(runtime)
 
 
-#: Variables a developer may have set that would leak into CLI tests.
-CLI_ENV_NAMES = (
-    "XERO_WA_CONNECTION_VALUE",
-    "XERO_WA_SECRET_KEY",
-    "XERO_API_URL",
-    "XERO_IDENTITY_URL",
-    "XERO_LOGIN_URL",
-    "XERO_CONNECTIONS_URL",
-    "XERO_CLIENT_ID",
-    "XERO_CLIENT_SECRET",
-    "WHATSAPP_ACCESS_TOKEN",
-    "WHATSAPP_APP_SECRET",
-    "WHATSAPP_VERIFY_TOKEN",
-)
+#: Prefixes of every variable the product reads (settings, sandbox URL, spec root...).
+PRODUCT_ENV_PREFIXES = ("XERO_", "WHATSAPP_")
+#: Variables that steer the test suite itself (set by ``.ci/run``), not the product.
+TEST_CONTROL_ENV = frozenset({"XERO_WA_REQUIRE_BROWSER"})
+
+
+def product_env_names(environ: Mapping[str, str]) -> list[str]:
+    """The caller's variables that the product would read: a prefix, or a settings field name."""
+    fields = {name.upper() for name in Settings.model_fields}
+    return [
+        name
+        for name in environ
+        if (name.upper().startswith(PRODUCT_ENV_PREFIXES) or name.upper() in fields)
+        and name not in TEST_CONTROL_ENV
+    ]
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """Every test runs as on a fresh machine, whatever the caller exported (issue 10 item 29).
+
+    Every product variable is removed (child processes inherit the cleaned environment), the
+    working directory is an empty folder (so no ``.env`` is read), and ``XERO_WA_HOME`` points at
+    a fresh folder, never at the developer's own data.
+    """
+    for name in product_env_names(os.environ):
+        monkeypatch.delenv(name)
+    workdir = tmp_path_factory.mktemp("cwd")
+    home = workdir / "home"
+    monkeypatch.setenv("XERO_WA_HOME", str(home))
+    monkeypatch.chdir(workdir)
+    get_settings.cache_clear()
+    yield home
+    get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def sqlite_connections_closed(monkeypatch: pytest.MonkeyPatch) -> Iterator[SqliteGuard]:
+    """Fail the test that leaves a SQLite connection open (see tests/sqlite_guard.py)."""
+    guard = SqliteGuard(sqlite3.connect)
+    monkeypatch.setattr(sqlite3, "connect", guard.connect)
+    yield guard
+    leaks = guard.still_open()
+    for leak in leaks:
+        leak.conn.close()
+    if leaks:
+        pytest.fail(describe(leaks), pytrace=False)
 
 
 @pytest.fixture
-def cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An isolated environment for ``main()``: clean variables, state in a temp folder."""
-    for name in CLI_ENV_NAMES:
-        monkeypatch.delenv(name, raising=False)
     home = tmp_path / "home"
     monkeypatch.setenv("XERO_WA_HOME", str(home))
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
-    yield home
-    get_settings.cache_clear()
+    return home
 
 
 @pytest.fixture

@@ -33,6 +33,11 @@ def register(commands: Any) -> None:
         help='an inline connection, e.g. {"type":"xeroToken","accessToken":"...","tenantId":"..."} '
         "(default: $XERO_WA_CONNECTION_VALUE)",
     )
+    p.add_argument(
+        "--tenant",
+        metavar="NAME|ID",
+        help="the organisation to act for: its connections are used (see `xero-wa orgs`)",
+    )
     p.add_argument("--datasource", action="store_true", help="KEY is a data source (picklist)")
     p.add_argument(
         "--output", "-o", metavar="FILE", help="write a binary result (PDF, attachment) to FILE"
@@ -64,8 +69,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         connection = built.default_for(prepared.loaded.spec.connection)
 
     async def invoke() -> dict[str, Any]:
+        from component.orgs.defaults import OrgDefaults
+        from component.orgs.target import for_tenant
+        from component.service.config import ServiceConfig
+
         try:
-            return await executor.invoke(args.key, raw, connection, kind=kind, source="cli")
+            defaults = OrgDefaults.from_config(ServiceConfig())
+            target = await for_tenant(
+                runtime, defaults, prepared.loaded, raw, connection, args.tenant
+            )
+            return await executor.invoke(
+                args.key,
+                target.inputs,
+                connection if target.session is None else None,
+                kind=kind,
+                source="cli",
+                session=target.session,
+            )
         finally:
             await runtime.aclose()
 

@@ -38,7 +38,7 @@ def invoice_timelines(runtime: Runtime, wanted: str) -> list[dict[str, Any]]:
         out.append(
             {
                 "invoice": _invoice(fact, names),
-                "timeline": sorted(steps, key=lambda s: str(s["at"])),
+                "timeline": sorted(steps, key=_order),
             }
         )
     return out
@@ -79,10 +79,22 @@ def contact_timelines(runtime: Runtime, wanted: str) -> list[dict[str, Any]]:
                     "name": name,
                     "invoices": sorted(numbers.values()),
                 },
-                "timeline": sorted(steps, key=lambda s: str(s["at"])),
+                "timeline": sorted(steps, key=_order),
             }
         )
     return out
+
+
+#: Within one second, the send comes before Meta's statuses (which carry whole seconds).
+_RANK = {"sent": 1, "note written in Xero": 2, "delivered": 3, "read": 4, "played": 5, "failed": 6}
+
+
+def _order(step: dict[str, Any]) -> tuple[str, int]:
+    """Chronological: by the second it happened (a paid date counts as the end of its day),
+    then the send, Meta's statuses in their order, notes."""
+    at = str(step["at"])
+    second = at[:19] if len(at) > 10 else f"{at}T23:59:59"
+    return second, _RANK.get(str(step["event"]), 0)
 
 
 def _steps(n: Notification, numbers: dict[str, str] | None = None) -> list[dict[str, Any]]:

@@ -18,6 +18,8 @@ from starlette.routing import Route
 from component import bounded_json, errors
 from component.errors import UnknownKeyError
 from component.executor import Kind
+from component.orgs.defaults import OrgDefaults
+from component.orgs.target import for_tenant
 from component.service import auth
 from component.service.http import (
     error_response,
@@ -29,7 +31,7 @@ from component.service.http import (
 from component.service.state import ServiceState
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-INVOKE_FIELDS = ("inputs", "connection")
+INVOKE_FIELDS = ("inputs", "connection", "tenant")
 
 
 def state_of(request: Request) -> ServiceState:
@@ -96,13 +98,28 @@ async def _invoke(request: Request, state: ServiceState, kind: Kind) -> Response
     key = request.path_params["key"]
     state.executor.prepare(key, kind)
     body = await read_body(request, state.config.xero_wa_max_body_bytes)
-    inputs, connection = await off_loop(parse_invoke_body, body)
-    result = await state.executor.invoke(key, inputs, connection, kind=kind, source="api")
+    inputs, connection, tenant = await off_loop(parse_invoke_body, body)
+    target = await for_tenant(
+        state.runtime,
+        state.defaults or OrgDefaults.from_config(state.config),
+        state.executor.prepare(key, kind).loaded,
+        inputs,
+        connection,
+        tenant,
+    )
+    result = await state.executor.invoke(
+        key,
+        target.inputs,
+        connection if target.session is None else None,
+        kind=kind,
+        source="api",
+        session=target.session,
+    )
     return json_response(result)
 
 
 async def get_datasource(request: Request, state: ServiceState) -> Response:
-    """``GET /v1/datasources/{key}?input=value&connection=NAME``: a picklist for a form."""
+    """``GET /v1/datasources/{key}?input=value&connection=NAME&tenant=ORG``: a picklist."""
     key = request.path_params["key"]
     state.runtime.registry.datasource(key)
     inputs: dict[str, Any] = {}
@@ -111,14 +128,31 @@ async def get_datasource(request: Request, state: ServiceState) -> Response:
             raise errors.InputError.single(name, "is given more than once")
         inputs[name] = value
     connection = inputs.pop("connection", None) or None
-    result = await state.executor.invoke(key, inputs, connection, kind="dataSource", source="api")
+    tenant = inputs.pop("tenant", None) or None
+    target = await for_tenant(
+        state.runtime,
+        state.defaults or OrgDefaults.from_config(state.config),
+        state.executor.prepare(key, "dataSource").loaded,
+        inputs,
+        connection,
+        tenant,
+    )
+    result = await state.executor.invoke(
+        key,
+        target.inputs,
+        connection if target.session is None else None,
+        kind="dataSource",
+        source="api",
+        session=target.session,
+    )
     return json_response(result)
 
 
-def parse_invoke_body(body: bytes) -> tuple[dict[str, Any], Any]:
-    """``{"inputs": {...}, "connection": NAME | {...}}`` → (inputs, connection); empty → ({}, None)."""
+def parse_invoke_body(body: bytes) -> tuple[dict[str, Any], Any, str | None]:
+    """``{"inputs": {...}, "connection": NAME | {...}, "tenant": NAME | ID}`` → (inputs,
+    connection, tenant); empty → ({}, None, None)."""
     if not body.strip():
-        return {}, None
+        return {}, None, None
     try:
         payload = bounded_json.loads(body)
     except bounded_json.JsonProblem as exc:
@@ -130,7 +164,7 @@ def parse_invoke_body(body: bytes) -> tuple[dict[str, Any], Any]:
             "body", f"expected a JSON object with inputs and connection, got {_kind(payload)}"
         )
     problems = [
-        errors.FieldProblem(name, "unknown field; expected inputs and connection")
+        errors.FieldProblem(name, "unknown field; expected inputs, connection and tenant")
         for name in payload
         if name not in INVOKE_FIELDS
     ]
@@ -147,9 +181,16 @@ def parse_invoke_body(body: bytes) -> tuple[dict[str, Any], Any]:
                 f"expected a stored connection name or a connection object, got {_kind(connection)}",
             )
         )
+    tenant = payload.get("tenant")
+    if tenant is not None and (not isinstance(tenant, str) or not tenant.strip()):
+        problems.append(
+            errors.FieldProblem(
+                "tenant", f"expected an organisation's name or tenant id, got {_kind(tenant)}"
+            )
+        )
     if problems:
         raise errors.InputError(problems, context="request body")
-    return inputs, connection or None
+    return inputs, connection or None, tenant
 
 
 def _kind(value: Any) -> str:

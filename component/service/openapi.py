@@ -115,6 +115,12 @@ def _invoke_operation(spec: ActionSpec | DataSourceSpec, kind: str) -> dict[str,
         "properties": {
             "inputs": inputs,
             "connection": {"$ref": "#/components/schemas/Connection"},
+            "tenant": {
+                "type": "string",
+                "minLength": 1,
+                "description": "The organisation (name or Xero tenant id) to act for: its "
+                "connections are used unless `connection` is given too.",
+            },
         },
     }
     if inputs.get("required"):
@@ -144,6 +150,15 @@ def _picklist_operation(spec: DataSourceSpec) -> dict[str, Any]:
             "in": "query",
             "required": False,
             "description": "The stored connection to use (default: the only one of its family).",
+            "schema": {"type": "string"},
+        }
+    )
+    parameters.append(
+        {
+            "name": "tenant",
+            "in": "query",
+            "required": False,
+            "description": "The organisation (name or tenant id) to act for.",
             "schema": {"type": "string"},
         }
     )

@@ -25,6 +25,7 @@ from component.service.config import ServiceConfig
 from tests.service.conftest import API_KEY, BASE, Service
 
 SECOND_NUMBER = "106540352242923"
+IN, NZ, AU = "Demo Company (IN)", "Demo Company (NZ)", "Demo Company (AU)"
 TENANTS = [
     TenantSpec(name="Demo Company (IN)", contacts=12, invoices=30),
     TenantSpec(

@@ -7,61 +7,27 @@ a service given no connection at all.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 
-from component.clock import FakeClock
-from component.config import SANDBOX_BASE, Settings
 from component.history.timeline import invoice_timelines
 from component.oauth.access import token_repo
 from component.orgs.change import OrgChanges, apply_changes
 from component.orgs.defaults import OrgDefaults
-from component.sandbox.app import create_app as create_sandbox_app
-from component.sandbox.faults import SandboxTransport
-from component.sandbox.state import build_sandbox
 from tests.orgs.stack import (
+    AU,
+    IN,
+    NZ,
     SECOND_NUMBER,
     MultiStack,
     connect_everything,
-    sandbox_config,
-    service_config,
 )
-from tests.service.conftest import LateApp, Service, ServiceFactory
+from tests.service.conftest import API_KEY
 
 pytestmark = pytest.mark.anyio
-IN, NZ, AU = "Demo Company (IN)", "Demo Company (NZ)", "Demo Company (AU)"
-
-
-@pytest.fixture
-async def make_multi(
-    make_service: ServiceFactory, api_settings: Settings, clock: FakeClock
-) -> AsyncIterator[Callable[..., Any]]:
-    """``await make_multi()``: a service on the three-organisation sandbox; call it again for a
-    second service process on the same store."""
-    receiver = LateApp()
-    config = sandbox_config()
-    sandbox = build_sandbox(
-        clock=clock, config=config, webhook_transport=httpx.ASGITransport(app=receiver)
-    )
-    app = create_sandbox_app(sandbox)
-    browser = httpx.AsyncClient(transport=SandboxTransport(app=app), base_url=SANDBOX_BASE)
-
-    async def make(**changes: Any) -> MultiStack:
-        service: Service = await make_service(
-            config=service_config(config, **changes),
-            transport=SandboxTransport(app=app),
-            settings=api_settings.for_sandbox(SANDBOX_BASE),
-        )
-        receiver.app = service.app
-        return MultiStack(service, sandbox, browser, clock)
-
-    yield make
-    await browser.aclose()
-    await sandbox.deliverer.aclose()
 
 
 @pytest.fixture
@@ -226,3 +192,44 @@ async def test_history_shows_a_reminders_delivered_and_read_statuses(multi: Mult
     assert timeline["invoice"]["number"] == number
     note = timeline["timeline"][1]["text"]
     assert note.endswith(f"message {reminder.message_id}")
+
+
+async def test_the_api_acts_for_the_organisation_named_by_tenant(multi: MultiStack) -> None:
+    auth = {"Authorization": f"Bearer {API_KEY}"}
+    client = multi.service.client
+    answer = await client.post(
+        "/v1/actions/getOrganisation/invoke", json={"tenant": AU}, headers=auth
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["Organisations"][0]["Name"] == AU
+    by_id = await client.post(
+        "/v1/actions/getOrganisation/invoke", json={"tenant": multi.tenant(NZ)}, headers=auth
+    )
+    assert by_id.json()["data"]["Organisations"][0]["Name"] == NZ
+    # several organisations and nothing named: the error lists them
+    ambiguous = await client.post("/v1/actions/getOrganisation/invoke", json={}, headers=auth)
+    assert ambiguous.status_code == 424
+    message = ambiguous.json()["error"]["message"]
+    assert "several xero connections are stored (bookkeeper, owner)" in message
+    assert f"{AU} ({multi.tenant(AU)})" in message
+    assert "pass --tenant NAME|ID" in message
+    # a connection that does not reach the organisation named
+    wrong = await client.post(
+        "/v1/actions/getOrganisation/invoke",
+        json={"tenant": AU, "connection": "owner"},
+        headers=auth,
+    )
+    assert wrong.status_code == 424
+    assert (
+        f"does not reach the Xero organisation {multi.tenant(AU)}"
+        in (wrong.json()["error"]["message"])
+    )
+    unknown = await client.post(
+        "/v1/actions/getOrganisation/invoke", json={"tenant": "Demo Company (UK)"}, headers=auth
+    )
+    assert unknown.status_code == 400
+    assert "closest: Demo Company" in unknown.json()["error"]["message"]
+    picklist = await client.get(
+        "/v1/datasources/selectContact", params={"tenant": NZ}, headers=auth
+    )
+    assert picklist.status_code == 200, picklist.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,10 @@ from component.storage.store import Store
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(tmp_path / "state.db")
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = Store.open(tmp_path / "state.db")
+    yield store
+    store.close()
 
 
 A = Item("t1", "inv-a", "overdue_7")
@@ -41,6 +44,7 @@ def test_crash_after_intent_the_rerun_sends_it(store: Store, tmp_path: Path) -> 
     reopened.outbox.mark_sending("m1")
     reopened.outbox.mark_sent("m1", "wamid.9")
     assert reopened.outbox.get("m1").attempts == 1  # type: ignore[union-attr]
+    reopened.close()
 
 
 def test_crash_after_send_before_record_is_held_for_review(store: Store, tmp_path: Path) -> None:
@@ -56,6 +60,7 @@ def test_crash_after_send_before_record_is_held_for_review(store: Store, tmp_pat
     assert reopened.outbox.resolve("m1", "wamid.late")
     assert reopened.outbox.needs_review() == []
     assert reopened.outbox.get("m1").message_id == "wamid.late"  # type: ignore[union-attr]
+    reopened.close()
 
 
 def test_a_combined_message_replanned_after_a_crash_moves_its_items(store: Store) -> None:
