@@ -16,9 +16,11 @@ from component import errors
 from component.notify import parameters as params
 from component.notify.locale import money
 from component.notify.parameters import PARAMETERS, InvoiceFacts, MessageFacts
+from component.notify.template_needs import need
 from component.notify.templates import shipped
 from component.service.config import ServiceConfig
 from component.whatsapp import templates as tpl
+from component.whatsapp.template_check import Requirement
 from component.xero.dates import calendar_date
 
 AlertKind = Literal["invoice", "payment"]
@@ -76,6 +78,26 @@ def template_for(config: ServiceConfig, kind: AlertKind) -> TemplateChoice:
     if button is None:
         button = declared.pay_link_button if declared else False
     return TemplateChoice(name, config.xero_wa_template_language, names, named, button)
+
+
+def requirements(config: ServiceConfig, kinds: tuple[AlertKind, ...]) -> list[Requirement]:
+    """The templates of the alert kinds that are on, as configured."""
+    found = []
+    for kind in kinds:
+        choice = template_for(config, kind)
+        used_by = "new-invoice alert" if kind == "invoice" else "payment thank-you"
+        found.append(
+            need(
+                choice.name,
+                choice.language,
+                used_by,
+                parameters=choice.params,
+                named=choice.named,
+                pdf=False,
+                pay_link=choice.button,
+            )
+        )
+    return found
 
 
 def facts(

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "sandbox",
     "serve",
     "remind",
+    "templates",
     "history",
     "admin",
     "mcp",

@@ -36,6 +36,12 @@ def register(commands: Any) -> None:
     p.add_argument("--xero-webhook-url", help="POST Xero webhooks here")
     p.add_argument("--whatsapp-webhook-url", help="POST WhatsApp webhooks here")
     p.add_argument(
+        "--no-templates",
+        action="store_true",
+        help="start the WhatsApp account without templates, like a new one (then run "
+        "`xero-wa templates submit`)",
+    )
+    p.add_argument(
         "--whatsapp-provider",
         action="store_true",
         help="also play a Cloud-API-compatible provider (360dialog's layout) in front of the "
@@ -164,6 +170,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for model, attr, value in overrides:
         if value is not None:
             setattr(model, attr, value)
+    if args.no_templates:
+        config.whatsapp.templates = []
     if args.whatsapp_provider and config.whatsapp.provider is None:
         from component.sandbox.whatsapp.provider import ProviderEmulation
 

@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from component.notify.parameters import KINDS
+from component.notify.wording import HINDI, Wording
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
-LANGUAGES = ("en", "en_US")
+#: English (``en``, ``en_US``: one wording) and Hindi (``component.notify.wording``).
+LANGUAGES = ("en", "en_US", "hi")
 STOP_FOOTER = "Reply STOP to opt out"
 #: The quick replies the shipped reminder templates carry.
 REMINDER_QUICK_REPLIES = ("Paid already", "Need more time", "Stop reminders")
@@ -47,10 +49,19 @@ class Template:
     languages: tuple[str, ...] = LANGUAGES
     #: An example value per parameter, as Meta asks for when a template is submitted.
     examples: Mapping[str, str] = field(default_factory=dict)
+    #: The wording in languages other than English (``hi``: ``wording.HINDI``).
+    translations: Mapping[str, Wording] = field(default_factory=dict)
 
     @property
     def pay_link_button(self) -> bool:
         return self.button is not None
+
+    def wording(self, language: str) -> Wording:
+        """Body, footer and labels in ``language`` (English for ``en``, ``en_US`` and others)."""
+        found = self.translations.get(language)
+        if found is not None:
+            return found
+        return Wording(self.body, self.footer, self.button, self.quick_replies)
 
 
 EXAMPLES = {
@@ -66,6 +77,9 @@ EXAMPLES = {
     "days_overdue": "7",
     "total": "₹1,20,000.00",
     "invoice_summary": "2 overdue (INV-0142, INV-0145) and 1 due soon (INV-0150)",
+    "reply_text": "Paid already (tapped the button)",
+    "promise_max_days": "30",
+    "promise_date": "15 December 2026",
 }
 _REMINDER = ("party_name", "invoice_number", "amount", "due_date", "days_overdue")
 
@@ -78,18 +92,20 @@ CATALOGUE: tuple[Template, ...] = (
         button="View and pay",
         footer=STOP_FOOTER,
         quick_replies=REMINDER_QUICK_REPLIES,
+        translations={"hi": HINDI["payment_reminder"]},
     ),
     # Meta has no optional headers: a DOCUMENT header must always be sent, so the PDF variant is
     # a template of its own, for policies that attach the invoice PDF.
     Template(
         "payment_reminder_pdf",
         "Hello {{1}}, invoice {{2}} for {{3}} was due on {{4}} and is now {{5}} days overdue. "
-        "The invoice is attached.",
+        "The invoice is attached to this message.",
         _REMINDER,
         header="DOCUMENT",
         button="View and pay",
         footer=STOP_FOOTER,
         quick_replies=REMINDER_QUICK_REPLIES,
+        translations={"hi": HINDI["payment_reminder_pdf"]},
     ),
     Template(
         "payment_reminder_final",
@@ -99,34 +115,81 @@ CATALOGUE: tuple[Template, ...] = (
         button="View and pay",
         footer=STOP_FOOTER,
         quick_replies=REMINDER_QUICK_REPLIES,
+        translations={"hi": HINDI["payment_reminder_final"]},
     ),
     # Several invoices of one contact in one message: the summary says which are overdue and
     # which are only due soon, by number, so the message is true for each of them.
     Template(
         "payment_reminder_multi",
-        "Hello {{1}}, this is a reminder about your unpaid invoices totalling {{2}}: {{3}}.",
+        "Hello {{1}}, this is a reminder about your unpaid invoices totalling {{2}}: {{3}}. "
+        "Please pay at your earliest convenience.",
         ("party_name", "total", "invoice_summary"),
         button="View and pay",
         footer=STOP_FOOTER,
+        translations={"hi": HINDI["payment_reminder_multi"]},
     ),
     Template(
         "invoice_new",
-        "Hello {{1}}, invoice {{2}} for {{3}} is due on {{4}}.",
+        "Hello {{1}}, invoice {{2}} for {{3}} is due on {{4}}. You can view and pay it online "
+        "with the button below.",
         ("party_name", "invoice_number", "amount", "due_date"),
         button="View invoice",
+        translations={"hi": HINDI["invoice_new"]},
     ),
     Template(
         "payment_received",
-        "Thank you {{party_name}}: we received {{amount}} for invoice {{invoice_number}}.",
+        "Thank you {{party_name}}: we received {{amount}} for invoice {{invoice_number}}. "
+        "We appreciate your prompt payment.",
         ("party_name", "amount", "invoice_number"),
         named=True,
+        translations={"hi": HINDI["payment_received"]},
     ),
     # The owner's summary after each scheduled run (component/scheduler/summary.py): its
     # parameters are the run's counts, not invoice facts.
     Template(
         "run_summary",
-        "Reminder run for {{1}}: {{2}} sent, {{3}} skipped, {{4}} failed. Needs attention: {{5}}.",
+        "Reminder run for {{1}} has finished: {{2}} sent, {{3}} skipped and {{4}} failed. "
+        "Needs attention: {{5}}. Details are in the run history of xero-wa.",
         ("organisation", "sent", "skipped", "failed", "attention"),
+        translations={"hi": HINDI["run_summary"]},
+    ),
+    # Replies (component/replies/): a customer's reply forwarded to the owner, and the answers
+    # to the customer that go as templates when the 24-hour window is closed (inside it they go
+    # as free-form text of the same meaning).
+    Template(
+        "customer_reply",
+        "Hello, a customer of {{1}} replied to a payment reminder. {{2}} wrote about invoice "
+        "{{3}}: {{4}}. Please follow up with them on WhatsApp.",
+        ("organisation", "party_name", "invoice_number", "reply_text"),
+        translations={"hi": HINDI["customer_reply"]},
+    ),
+    Template(
+        "optout_confirmed",
+        "Hello {{1}}, you will not receive any more payment reminders on WhatsApp. Reply START "
+        "if you want to receive them again.",
+        ("party_name",),
+        translations={"hi": HINDI["optout_confirmed"]},
+    ),
+    Template(
+        "promise_ask",
+        "Hello {{1}}, thank you for letting us know about invoice {{2}}. Please reply with the "
+        "date by which you will pay it, within the next {{3}} days.",
+        ("party_name", "invoice_number", "promise_max_days"),
+        translations={"hi": HINDI["promise_ask"]},
+    ),
+    Template(
+        "promise_noted",
+        "Thank you {{1}}. We have noted that you will pay invoice {{2}} by {{3}}, and we will "
+        "not send you reminders before then.",
+        ("party_name", "invoice_number", "promise_date"),
+        translations={"hi": HINDI["promise_noted"]},
+    ),
+    Template(
+        "paid_noted",
+        "Thank you {{1}}. We have passed on that invoice {{2}} is paid, and reminders are paused "
+        "while our accounts team checks the payment.",
+        ("party_name", "invoice_number"),
+        translations={"hi": HINDI["paid_noted"]},
     ),
 )
 
@@ -183,8 +246,9 @@ class Texts:
         template = shipped(name)
         if template is None or language not in template.languages:
             return None
-        buttons = ((template.button,) if template.button else ()) + template.quick_replies
-        return Text(template.body, template.footer, buttons, template.header)
+        words = template.wording(language)
+        buttons = ((words.button,) if words.button else ()) + words.quick_replies
+        return Text(words.body, words.footer, buttons, template.header)
 
 
 def render(

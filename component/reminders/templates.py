@@ -16,7 +16,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from component.notify.parameters import PARAMETERS, REMINDER_PARAMETERS, SEVERAL, TRUTHFUL_MIX
+from component.notify.template_needs import need
 from component.notify.templates import shipped
+from component.whatsapp.template_check import Requirement
 
 if TYPE_CHECKING:
     from component.reminders.policy import Policy
@@ -41,6 +43,24 @@ def declared(model: Any, *, several: bool) -> None:
         _set(model, "header", "pdf" if template and template.header == "DOCUMENT" else "none")
     if several and model.header != "none":
         raise ValueError(f"template {model.template!r} has a PDF header: one PDF per invoice")
+
+
+def requirements(policy: Policy) -> list[Requirement]:
+    """The templates the policy sends (each stage's, the combined message's), as declared."""
+    models: list[tuple[str, Any]] = [(f"policy stage {s.key}", s) for s in policy.stages]
+    models.append(("policy combined message", policy.combined))
+    return [
+        need(
+            model.template,
+            model.language,
+            used_by,
+            parameters=model.parameters,
+            named=model.named_parameters,
+            pdf=model.header == "pdf",
+            pay_link=model.button == "payLink",
+        )
+        for used_by, model in models
+    ]
 
 
 def truthful_combined(policy: Policy) -> None:

@@ -14,13 +14,32 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from component import errors
+from component.notify.template_needs import need
 from component.scheduler.jobs import JobContext, JobResult
 from component.whatsapp.client import WhatsAppClient
+from component.whatsapp.template_check import Requirement
 
 if TYPE_CHECKING:
     from component.orgs.view import Organisation
 
 log = logging.getLogger("xero_wa.scheduler.summary")
+
+
+#: The summary template's body parameters, in order (see ``parameters`` in :func:`tell_owner`).
+SUMMARY_PARAMETERS = ("organisation", "sent", "skipped", "failed", "attention")
+
+
+def requirement(template: str, language: str) -> Requirement:
+    """The summary template as :func:`tell_owner` sends it (five text parameters)."""
+    return need(
+        template,
+        language,
+        "run summary to the owner",
+        parameters=SUMMARY_PARAMETERS,
+        named=False,
+        pdf=False,
+        pay_link=False,
+    )
 
 
 def counts(report: dict[str, Any]) -> tuple[int, int, int]:

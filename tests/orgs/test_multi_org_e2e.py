@@ -165,7 +165,8 @@ async def test_scheduled_reminders_run_once_per_slot_across_two_processes(
     assert summary["to"] == "+919820000001"
     assert summary["phone_number_id"] == main
     assert summary["template"]["rendered_body"].startswith(
-        f"Reminder run for {IN}: {india.sent} sent, {india.skipped} skipped, {india.failed} failed."
+        f"Reminder run for {IN} has finished: {india.sent} sent, {india.skipped} skipped "
+        f"and {india.failed} failed."
     )
     multi.clock.advance(120)
     assert await first_scheduler.tick() == []

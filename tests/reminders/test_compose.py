@@ -109,7 +109,8 @@ def test_a_combined_reminder_is_true_for_every_invoice_it_covers() -> None:
     )
     assert text.splitlines() == [
         "Hello Priya Textiles, this is a reminder about your unpaid invoices totalling "
-        "₹3,500.25: 1 overdue (INV-2) and 1 due soon (INV-1).",
+        "₹3,500.25: 1 overdue (INV-2) and 1 due soon (INV-1). "
+        "Please pay at your earliest convenience.",
         "Reply STOP to opt out",
         "[View and pay: https://in.xero.com/inv2-link]",
     ]

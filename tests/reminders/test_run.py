@@ -56,7 +56,8 @@ async def test_several_overdue_invoices_make_one_message_with_numbers_and_total(
     assert (report.sent, report.sent_invoices) == (1, 3)
     assert bodies(world) == [
         "Hello Priya Textiles, this is a reminder about your unpaid invoices totalling "
-        "₹1,20,000.50: 3 overdue (INV-0003, INV-0002, INV-0001)."
+        "₹1,20,000.50: 3 overdue (INV-0003, INV-0002, INV-0001). "
+        "Please pay at your earliest convenience."
     ]
     # the button opens the most overdue invoice's online invoice
     link = world.runtime.store.paylinks.get(world.tenant_id, ids[2])

@@ -102,7 +102,7 @@ async def test_every_default_language_is_accepted(box: Standalone, language: str
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     ("name", "language"),
-    [("no_such_template", "en"), ("payment_reminder", "hi"), ("payment_reminder_v2", "en")],
+    [("no_such_template", "en"), ("payment_reminder", "ta"), ("payment_reminder_v2", "en")],
 )
 async def test_missing_wrong_language_or_pending_template_is_132001(
     box: Standalone, name: str, language: str
@@ -247,7 +247,8 @@ async def test_named_template_renders_by_name_in_any_order(box: Standalone) -> N
     assert response.status_code == 200
     [message] = box.world.message_list()
     assert message["template"]["rendered_body"] == (
-        "Thank you Priya Textiles: we received ₹48,500.00 for invoice INV-0142."
+        "Thank you Priya Textiles: we received ₹48,500.00 for invoice INV-0142. "
+        "We appreciate your prompt payment."
     )
 
 

@@ -28,7 +28,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from component.notify.parameters import KINDS
-from component.notify.templates import CATALOGUE, example
+from component.notify.templates import CATALOGUE, Template, example
+from component.notify.wording import Wording
 from component.sandbox.whatsapp.provider import ProviderEmulation
 
 TemplateStatus = Literal["APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED"]
@@ -217,25 +218,9 @@ class WhatsAppConfig(_Model):
 
 def default_templates() -> list[TemplateConfig]:
     """The templates the product sends (``component.notify.templates``), registered and APPROVED
-    in en and en_US, plus one PENDING template (sending it provokes 132001)."""
-    shipped = [
-        TemplateConfig(
-            name=t.name,
-            languages=list(t.languages),
-            category=t.category,
-            header_format=t.header,
-            body_text=t.body,
-            body_params=[
-                BodyParam(name=p, kind=KINDS.get(p, "text"), example=example(p))
-                for p in t.parameters
-            ],
-            named_parameters=t.named,
-            footer_text=t.footer,
-            url_button=UrlButton(text=t.button) if t.button else None,
-            quick_replies=list(t.quick_replies),
-        )
-        for t in CATALOGUE
-    ]
+    in each of their languages (English for en and en_US, Hindi for hi), plus one PENDING
+    template (sending it provokes 132001)."""
+    shipped = [_registered(t, languages) for t in CATALOGUE for languages in _by_wording(t)]
     pending = TemplateConfig(
         name="payment_reminder_v2",
         status="PENDING",
@@ -246,3 +231,30 @@ def default_templates() -> list[TemplateConfig]:
         ],
     )
     return [*shipped, pending]
+
+
+def _by_wording(template: Template) -> list[list[str]]:
+    """The template's languages grouped by wording: ``[["en", "en_US"], ["hi"]]``."""
+    groups: dict[Wording, list[str]] = {}
+    for language in template.languages:
+        groups.setdefault(template.wording(language), []).append(language)
+    return list(groups.values())
+
+
+def _registered(template: Template, languages: list[str]) -> TemplateConfig:
+    words = template.wording(languages[0])
+    return TemplateConfig(
+        name=template.name,
+        languages=languages,
+        category=template.category,
+        header_format=template.header,
+        body_text=words.body,
+        body_params=[
+            BodyParam(name=p, kind=KINDS.get(p, "text"), example=example(p))
+            for p in template.parameters
+        ],
+        named_parameters=template.named,
+        footer_text=words.footer,
+        url_button=UrlButton(text=words.button) if words.button else None,
+        quick_replies=list(words.quick_replies),
+    )

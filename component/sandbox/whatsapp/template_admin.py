@@ -4,7 +4,7 @@ What Meta does, and so what this does:
 
 - a malformed definition is refused at once with error 100 (and Meta's subcodes where they are
   known: 2388024 the name already exists in that language, 2388299 a variable at the start or
-  end of the body); nothing is stored;
+  end of the body; a media header without ``example.header_handle``); nothing is stored;
 - an accepted one answers ``{"id", "status": "PENDING", "category"}`` and stays PENDING for
   ``template_review_seconds`` of the sandbox clock, then becomes APPROVED, or REJECTED with a
   ``rejected_reason`` when review finds it unacceptable (a body that is mostly variables);
@@ -96,6 +96,12 @@ def _buttons(component: dict[str, Any]) -> tuple[UrlButton | None, list[str]]:
     return url, quick
 
 
+def _has_handle(component: dict[str, Any]) -> bool:
+    example = component.get("example")
+    handles = example.get("header_handle") if isinstance(example, dict) else None
+    return isinstance(handles, list) and bool(handles) and all(isinstance(h, str) for h in handles)
+
+
 def parse(payload: Any) -> tuple[TemplateConfig, str]:
     """The template a create request describes, and its language; 100 when malformed."""
     if not isinstance(payload, dict):
@@ -128,6 +134,11 @@ def parse(payload: Any) -> tuple[TemplateConfig, str]:
             fields["header_format"] = fmt
             if fmt == "TEXT":
                 fields["header_text"] = _text(component, "header", 60)
+            elif not _has_handle(component):
+                raise _invalid(
+                    "components: a media HEADER needs example.header_handle (a sample uploaded "
+                    "with the Resumable Upload API)"
+                )
         elif kind == "FOOTER":
             footer = _text(component, "footer", 60)
             if "{{" in footer:
