@@ -9,6 +9,8 @@ reference that matches the logged traceback.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import time
 import uuid
@@ -56,16 +58,19 @@ class Executor:
         source: Source = "api",
         session: sessions.Session | None = None,
         progress: Progress | None = None,
+        offload: bool = False,
     ) -> dict[str, Any]:
         """Run an action (or data source) and return ``{"data": ...}``; raises XeroWaError.
 
         ``progress`` is a front end's hook for long actions (a progress bar): the handler calls
-        it with ``(done, total)`` as its work advances.
+        it with ``(done, total)`` as its work advances. ``offload`` cleans the inputs in a
+        worker thread: a caller on a shared event loop (the service) sets it for large inputs,
+        whose validation takes more than a few milliseconds.
         """
         started = time.perf_counter()
         try:
             data = await self._invoke(
-                key, dict(inputs or {}), connection, kind, source, session, progress
+                key, dict(inputs or {}), connection, kind, source, session, progress, offload
             )
         except errors.XeroWaError as exc:
             log.info("%s %s failed: %s (%.1f ms)", kind, key, exc.code, _ms(started))
@@ -108,6 +113,7 @@ class Executor:
         source: Source,
         session: sessions.Session | None,
         progress: Progress | None = None,
+        offload: bool = False,
     ) -> Any:
         prepared = self.prepare(key, kind)
         spec: Invocable = prepared.loaded.spec
@@ -116,7 +122,10 @@ class Executor:
             if connection is None and from_inputs not in (None, ""):
                 connection = from_inputs
         extra_values = {i.key: raw.pop(i.key, None) for i, _ in prepared.extra_connections}
-        values = prepared.input_set.clean(raw, source=source, context=f"{kind} {key}")
+        clean = functools.partial(
+            prepared.input_set.clean, raw, source=source, context=f"{kind} {key}"
+        )
+        values = await asyncio.to_thread(clean) if offload else clean()
         if session is None and spec.connection is not None:
             session = await sessions.resolve(self.runtime, connection, spec.connection)
         ctx = ActionContext(self.runtime, spec, values, session, self, source, progress=progress)

@@ -199,8 +199,15 @@ def _path_text(parts: Iterable[Any]) -> str:
 
 def _plain(message: str, validator: Any) -> str:
     if validator == "enum":
-        return message.replace(" is not one of ", " is not one of the choices ")
+        message = message.replace(" is not one of ", " is not one of the choices ")
+    # JSON Schema quotes the whole offending value: a 30,000-line list would make a megabyte
+    # message (and response), so long messages keep their start and end.
+    if len(message) > MAX_REASON:
+        message = f"{message[: MAX_REASON - 100]} ... {message[-80:]}"
     return message
+
+
+MAX_REASON = 500
 
 
 def _is_empty(value: Any) -> bool:

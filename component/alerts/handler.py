@@ -4,7 +4,10 @@ Failures: an error that cannot succeed later (Xero's 4xx such as a deleted invoi
 parks at once; anything else retries after ``base * 2^(attempt-1)`` seconds (capped, with a
 little jitter; Retry-After when Xero gave one) until ``XERO_WA_WORKER_MAX_ATTEMPTS``. An event
 leaves the queue only as ``done`` or ``parked`` (with its error, listed by ``xero-wa events``,
-replayable). The loop that claims events is the service's worker (``component.service.worker``).
+replayable). An event whose recipient has messages queued ahead (``notify.pacing.Deferred``)
+is given back until its turn, the attempt not counted. The events run side by side
+(``alerts.pool``); the loop that claims them is the service's worker
+(``component.service.worker``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from component import errors
+from component.notify.pacing import Deferred
 from component.runtime import Runtime
 from component.service.config import ServiceConfig
 from component.storage.events import Event
@@ -24,6 +28,9 @@ log = logging.getLogger("xero_wa.service.worker")
 
 
 class Processor(Protocol):
+    async def before(self, events: list[Event]) -> None:
+        """Work due before any event of a claimed batch starts (stops known from records)."""
+
     async def process(self, event: Event) -> str:
         """Do the event's work; returns what was done, for the log. Raises to fail it."""
 
@@ -42,12 +49,22 @@ class EventHandler:
         events = self.runtime.store.events
         try:
             outcome = await self.processor.process(event)
+        except Deferred as wait:
+            await self._deferred(event, wait)
+            return
         except Exception as exc:
             await self._failed(event, exc)
             return
         await asyncio.to_thread(events.complete, event.id, self.owner, self.runtime.clock.now())
         self.processed += 1
         log.info("event %d (%s %s) done: %s", event.id, event.category, event.event_type, outcome)
+
+    async def _deferred(self, event: Event, wait: Deferred) -> None:
+        now = self.runtime.clock.now()
+        until = now + timedelta(seconds=wait.seconds)
+        events = self.runtime.store.events
+        await asyncio.to_thread(events.defer, event.id, self.owner, until, wait.reason, now)
+        log.info("event %d waits %.1f s for its turn: %s", event.id, wait.seconds, wait.reason)
 
     async def _failed(self, event: Event, exc: Exception) -> None:
         events = self.runtime.store.events

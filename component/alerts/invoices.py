@@ -14,7 +14,8 @@ A send is a notification like any other (``component.notify``): recipient, opt-o
 locale, then the outbox protocol, with the outbox key as ``biz_opaque_callback_data`` so a status
 webhook can settle an unknown outcome. A refusal worth retrying (Meta transient, configuration,
 connection) is raised, so the worker retries the event and the claim is reopened; an unknown
-outcome is never resent.
+outcome is never resent. A recipient with messages queued ahead defers the event to its turn
+(``notify.pacing``): its wait never holds up alerts to other customers.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from component.notify import links, recipient
 from component.notify import outbox as protocol
 from component.notify.locale import message_locale, money
 from component.notify.optouts import opted_out
+from component.notify.pacing import Deferred, turns_for
 from component.orgs.view import Jobs
 from component.runtime import Runtime
 from component.service.config import ServiceConfig
@@ -150,6 +152,11 @@ class Alerts:
         why = await opted_out(runtime, tenant, who.contact_id, who.e164)
         if why is not None:
             return f"skipped: opted out ({why})"
+        key = outbox_key(stage, tenant, invoice_id)
+        client = await self._client(tenant)
+        wait = turns_for(runtime, client.pacer, client.phone_number_id).wait(who.e164, key)
+        if wait > 0:
+            raise Deferred(wait, f"the recipient has messages queued ahead: turn in {wait:.0f} s")
         link = suffix = None
         if choice.needs_link:
             found = await links.pay_link(xero, invoice_id)
@@ -171,7 +178,7 @@ class Alerts:
         except ValueError as exc:  # e.g. no currency code: a retry cannot fix it, so park
             raise errors.InputError.single(f"template {choice.name}", str(exc)) from None
         envelope = protocol.Envelope(
-            key=outbox_key(stage, tenant, invoice_id),
+            key=key,
             kind=KIND,
             items=(item,),
             contact_id=who.contact_id,
@@ -182,21 +189,19 @@ class Alerts:
         claim = await protocol.claim(runtime, envelope)
         if not claim.granted:
             return f"skipped: {'; '.join(sorted(set(claim.blocked.values())))}"
-        return await self._send(envelope, choice, parts, tenant)
+        return await self._send(client, envelope, choice, parts)
+
+    async def _client(self, tenant: str) -> WhatsAppClient:
+        return WhatsAppClient(self.runtime, await self.connections.whatsapp(tenant))
 
     async def _send(
         self,
+        client: WhatsAppClient,
         envelope: protocol.Envelope,
         choice: compose.TemplateChoice,
         parts: list[Any],
-        tenant: str,
     ) -> str:
         to = str(envelope.recipient)
-        try:
-            client = WhatsAppClient(self.runtime, await self.connections.whatsapp(tenant))
-        except errors.XeroWaError:
-            await protocol.release(self.runtime, envelope.key)
-            raise
 
         async def send(leaving: protocol.Leaving) -> str:
             result = await client.send_template(

@@ -6,6 +6,10 @@ the reminder job reads phone numbers from. Events of the catch-up poll already c
 and cost no second call. A ``WHATSAPP/UNDELIVERABLE`` event (queued by the status webhook for a
 reminder that failed with 131026) asks Xero to e-mail the invoice instead. Other categories
 (credit notes, subscriptions) are acknowledged.
+
+Stops come first: before any event of a claimed batch starts, the invoices whose record the
+event already carries (the catch-up poll's) and that are paid, voided or deleted stop their
+reminders (``before``); a fetched record stops them before anything else is done with it.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from component.alerts.invoices import Alerts
+from component.alerts.invoices import Alerts, stop
 from component.executor import Executor
 from component.notify.fallback import on_undeliverable
 from component.notify.inbound import FALLBACK_CATEGORY, FALLBACK_TYPE
@@ -30,6 +34,12 @@ class EventProcessor:
     executor: Executor
     connections: ServiceConnections
     alerts: Alerts
+
+    async def before(self, events: list[Event]) -> None:
+        """Stop the reminders of every invoice the batch already knows is paid or voided."""
+        for event in events:
+            if event.category == "INVOICE" and event.payload is not None:
+                await stop(self.runtime, event.tenant_id, event.payload)
 
     async def process(self, event: Event) -> str:
         """Do the event's work; raises XeroWaError (the worker decides: retry or park)."""

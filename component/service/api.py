@@ -24,6 +24,7 @@ from component.service import auth
 from component.service.http import (
     error_response,
     internal_error,
+    is_large,
     json_response,
     off_loop,
     read_body,
@@ -57,7 +58,7 @@ def guarded(handler: Callable[[Request, ServiceState], Awaitable[Response]]) -> 
 
 # ----------------------------------------------------------------------------- catalogue
 async def list_actions(request: Request, state: ServiceState) -> Response:
-    return json_response({"data": state.manifest()["actions"]})
+    return Response(state.encoded("actions"), media_type="application/json")
 
 
 async def get_action(request: Request, state: ServiceState) -> Response:
@@ -66,7 +67,7 @@ async def get_action(request: Request, state: ServiceState) -> Response:
 
 
 async def manifest(request: Request, state: ServiceState) -> Response:
-    return json_response(state.manifest())
+    return Response(state.encoded("manifest"), media_type="application/json")
 
 
 def _entry(state: ServiceState, table: str, kind: str, key: str) -> dict[str, Any]:
@@ -114,6 +115,7 @@ async def _invoke(request: Request, state: ServiceState, kind: Kind) -> Response
         kind=kind,
         source="api",
         session=target.session,
+        offload=is_large(body),
     )
     return json_response(result)
 

@@ -144,6 +144,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     state: ServiceState = app.state.service
     await asyncio.to_thread(lambda: state.runtime.store)  # open and migrate before serving
     await asyncio.to_thread(sync_stored, state.runtime)  # organisations of stored connections
+    for document in ("openapi", "manifest", "actions"):  # encoded once, off the event loop
+        await asyncio.to_thread(state.encoded, document)
     poll_task: asyncio.Task[None] | None = None
     if state.config.xero_wa_worker and state.worker is not None:
         state.worker.start()
@@ -211,7 +213,7 @@ async def healthz(request: Request) -> Response:
 
 async def openapi_document(request: Request) -> Response:
     state: ServiceState = request.app.state.service
-    return json_response(state.openapi())
+    return Response(state.encoded("openapi"), media_type="application/json")
 
 
 async def http_exception(request: Request, exc: Exception) -> Response:

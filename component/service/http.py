@@ -51,16 +51,25 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def is_large(body: bytes) -> bool:
+    """Whether work on this body (parsing, validating what it holds) belongs in a thread."""
+    return len(body) > INLINE_PARSE_BYTES
+
+
 async def off_loop(parse: Callable[[bytes], T], body: bytes) -> T:
     """``parse(body)``: on the event loop for a small body, in a worker thread for a large one."""
-    if len(body) <= INLINE_PARSE_BYTES:
+    if not is_large(body):
         return parse(body)
     return await asyncio.to_thread(parse, body)
 
 
+def json_bytes(data: Any) -> bytes:
+    """The service's one JSON encoding: compact UTF-8."""
+    return json.dumps(to_jsonable(data), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(to_jsonable(data), ensure_ascii=False, separators=(",", ":"))
-    return Response(body.encode("utf-8"), status, headers, media_type="application/json")
+    return Response(json_bytes(data), status, headers, media_type="application/json")
 
 
 def error_response(exc: errors.XeroWaError) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -9,6 +10,7 @@ from component.executor import Executor
 from component.manifest import build_manifest
 from component.runtime import Runtime
 from component.service.config import ServiceConfig, WebhookSecrets
+from component.service.http import json_bytes
 from component.spec.models import TriggerSpec
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ class ServiceState:
     defaults: OrgDefaults | None = None
     _manifest: dict[str, Any] | None = field(default=None, repr=False)
     _openapi: dict[str, Any] | None = field(default=None, repr=False)
+    _encoded: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def manifest(self) -> dict[str, Any]:
         """Built once: the registry does not change while the service runs."""
@@ -46,6 +49,20 @@ class ServiceState:
 
             self._openapi = build_openapi(self.runtime.registry)
         return self._openapi
+
+    def encoded(self, name: str) -> bytes:
+        """The JSON bytes of a fixed document (``openapi``, ``manifest``, ``actions``), encoded
+        once: serialising them takes tens of milliseconds, which no request may spend on the
+        event loop. The lifespan builds them in a thread before the first request."""
+        body = self._encoded.get(name)
+        if body is None:
+            documents: dict[str, Callable[[], dict[str, Any]]] = {
+                "openapi": self.openapi,
+                "manifest": self.manifest,
+                "actions": lambda: {"data": self.manifest()["actions"]},
+            }
+            body = self._encoded[name] = json_bytes(documents[name]())
+        return body
 
     def trigger_inputs(self, spec: TriggerSpec) -> dict[str, Any]:
         """A trigger's inputs, from configuration: the values are secrets, never echoed."""

@@ -7,9 +7,11 @@ stops claiming, lets the event in hand finish for a short grace period, and give
 it still holds, so the next start processes it. Nothing is lost: an event leaves the queue only
 as ``done`` or ``parked`` (with its error, listed by ``xero-wa events``, replayable).
 
-What happens to an event after its work ran (done, retry with backoff, park) is
-``component.alerts.handler``. Every wait is on the runtime's clock, so tests move time instead of
-sleeping.
+Claimed events run side by side (``component.alerts.pool``: up to ``XERO_WA_WORKER_BATCH`` at
+once, one record's events in order); the loop claims more as soon as any finishes. What happens
+to an event after its work ran (done, retry with backoff, park, wait for its recipient's turn)
+is ``component.alerts.handler``. Every wait is on the runtime's clock, so tests move time
+instead of sleeping.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import uuid
 from datetime import timedelta
 
 from component.alerts.handler import EventHandler, Processor
+from component.alerts.pool import EventPool
 from component.runtime import Runtime
 from component.service.config import ServiceConfig
 from component.storage.events import Event
@@ -52,6 +55,7 @@ class Worker:
         self.processor = processor
         self.owner = owner or new_owner()
         self.handler = EventHandler(runtime, config, processor, self.owner)
+        self.pool = EventPool(self.handler, config.xero_wa_worker_batch)
         self._wake: asyncio.Event | None = None
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -59,19 +63,19 @@ class Worker:
 
     # ------------------------------------------------------------------ one pass
     async def run_once(self) -> int:
-        """Claim one batch of due events and work through it; returns how many were claimed."""
+        """Claim as many due events as there are free slots and start them; how many."""
+        free = self.pool.free
+        if free == 0 or self._stopping:
+            return 0
         events = self.runtime.store.events
         claimed = await asyncio.to_thread(
             events.claim,
             self.owner,
             self.runtime.clock.now(),
             self.config.xero_wa_worker_lease_seconds,
-            self.config.xero_wa_worker_batch,
+            free,
         )
-        for event in claimed:
-            if self._stopping:
-                break
-            await self.handle(event)
+        await self.pool.start(claimed)
         return len(claimed)
 
     async def drain(self, max_batches: int = 1000) -> int:
@@ -81,7 +85,9 @@ class Worker:
             claimed = await self.run_once()
             total += claimed
             if claimed == 0:
-                break
+                if not self.pool.busy:
+                    break
+                await self.pool.one_finished()  # a slot frees: claim again
         return total
 
     async def handle(self, event: Event) -> None:
@@ -116,11 +122,13 @@ class Worker:
                     claimed = 0
                 if claimed == 0 and not self._stopping:
                     await self._idle()
+            await self.pool.finish()  # stopping: the events in flight finish (within the grace)
         finally:
+            await self.pool.cancel()
             await self._release()
 
     async def stop(self, grace_seconds: float = 5.0) -> None:
-        """Stop claiming; let the event in hand finish for ``grace_seconds``; give back the rest."""
+        """Stop claiming; let the events in hand finish for ``grace_seconds``; give back the rest."""
         self._stopping = True
         self.wake()
         task, self._task = self._task, None
@@ -139,10 +147,13 @@ class Worker:
             self.runtime.clock.sleep(self.config.xero_wa_worker_idle_seconds)
         )
         waker = asyncio.ensure_future(self._wake.wait())
+        waits = {sleeper, waker}
+        if self.pool.free == 0:  # every slot taken: claim again as soon as one frees
+            waits.add(asyncio.ensure_future(self.pool.one_finished()))
         try:
-            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for pending in (sleeper, waker):
+            for pending in waits:
                 pending.cancel()
             self._wake.clear()
 

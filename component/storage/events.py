@@ -9,6 +9,7 @@ failed deliveries; so the receiver only stores and answers, and a worker does th
                             events are claimed again once the lease has expired
     complete() → done
     retry()    → queued     with ``next_attempt_at`` pushed back (backoff)
+    defer()    → queued     until a later time, the attempt not counted (waiting its turn)
     park()     → parked     kept with its error until ``replay()`` queues it again
     release()  → queued     a worker shutting down gives back what it had not finished
 
@@ -174,6 +175,18 @@ class EventsRepo:
             now,
             "state = 'queued', last_error = ?, next_attempt_at = ?",
             (error, stamp(next_attempt)),
+        )
+
+    def defer(self, event_id: int, owner: str, until: datetime, note: str, now: datetime) -> bool:
+        """Give the event back until ``until`` without counting the attempt: it waits its turn
+        (a recipient with messages queued ahead), it did not fail."""
+        return self._settle(
+            event_id,
+            owner,
+            now,
+            "state = 'queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
+            "last_error = ?, next_attempt_at = ?",
+            (note, stamp(until)),
         )
 
     def park(self, event_id: int, owner: str, error: str, now: datetime) -> bool:

@@ -119,6 +119,10 @@ class WhatsAppPacer:
         else:
             self._pair_next[ticket.recipient] = ticket.previous_pair_until
 
+    def pair_wait(self, recipient: str) -> float:
+        """Seconds until ``recipient``'s next send may be admitted (0 when it may go now)."""
+        return max(0.0, self._pair_wait(recipient, self._clock.monotonic()))
+
     def slow_down(self, seconds: float | None = None) -> None:
         """Meta said 130429: nobody sends for ``seconds`` (default: one full window)."""
         until = self._clock.monotonic() + (self.window if seconds is None else seconds)

@@ -35,6 +35,7 @@ from starlette.applications import Starlette
 from component import bounded_json
 from component.clock import FakeClock
 from component.config import SANDBOX_BASE, Settings
+from component.inputs import InputSet
 from component.registry import Registry
 from component.runtime import Runtime
 from component.sandbox.app import create_app as create_sandbox_app
@@ -42,6 +43,7 @@ from component.sandbox.config import SandboxConfig
 from component.sandbox.embedded import demo_connections
 from component.sandbox.faults import SandboxTransport
 from component.sandbox.state import build_sandbox
+from component.service import state as service_state
 from component.service.app import create_app
 from component.service.webhooks_whatsapp import sign as sign_whatsapp
 from component.service.webhooks_xero import sign as sign_xero
@@ -216,20 +218,26 @@ def test_junk_bodies_on_every_route_are_never_a_5xx(
     assert failures == []
 
 
-def test_a_large_body_is_parsed_off_the_event_loop(
+def test_a_large_body_is_parsed_and_validated_off_the_event_loop(
     served: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """What keeps /healthz answering while someone sends a megabyte of JSON: the parse runs in
-    a worker thread (checked by thread, not by timing)."""
-    threads: list[int] = []
-    original = bounded_json.loads
+    """What keeps /healthz answering while someone sends a megabyte of JSON: parsing it and
+    validating the inputs it holds run in a worker thread (checked by thread, not by timing)."""
+    parsed: list[int] = []
+    cleaned: list[int] = []
+    parse, clean = bounded_json.loads, InputSet.clean
 
-    def recording(data: bytes | str) -> Any:
-        threads.append(threading.get_ident())
-        return original(data)
+    def recording_parse(data: bytes | str) -> Any:
+        parsed.append(threading.get_ident())
+        return parse(data)
 
-    monkeypatch.setattr(bounded_json, "loads", recording)
-    loop_thread = served.portal.call(lambda: _thread_id())
+    def recording_clean(self: InputSet, *args: Any, **kwargs: Any) -> Any:
+        cleaned.append(threading.get_ident())
+        return clean(self, *args, **kwargs)
+
+    monkeypatch.setattr(bounded_json, "loads", recording_parse)
+    monkeypatch.setattr(InputSet, "clean", recording_clean)
+    loop_thread = served.portal.call(_thread_id)
     big = {"inputs": {"where": "x" * 500_000}}
     small = {"inputs": {"where": "x"}}
     for body in (big, small):
@@ -239,10 +247,29 @@ def test_a_large_body_is_parsed_off_the_event_loop(
             if path.startswith("/webhooks/"):
                 headers.update(served.signed(path, raw))
             served.request(method="POST", url=path, content=raw, headers=headers)
-    big_parses, small_parses = threads[:3], threads[3:]
+    big_parses, small_parses = parsed[:3], parsed[3:]
     assert len(big_parses) == 3
     assert loop_thread not in big_parses
     assert small_parses == [loop_thread] * 3  # small bodies stay on the loop: no thread hop
+    assert len(cleaned) == 2
+    assert cleaned[0] != loop_thread
+    assert cleaned[1] == loop_thread
+
+
+def test_fixed_documents_are_encoded_once_before_serving(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The OpenAPI document, the manifest and the action list take tens of milliseconds to
+    encode: the lifespan does it in a thread, and requests only send the bytes."""
+
+    def no_encoding(data: Any) -> bytes:
+        raise AssertionError("encoded while serving a request")
+
+    monkeypatch.setattr(service_state, "json_bytes", no_encoding)
+    for path in ("/openapi.json", "/v1/manifest", "/v1/actions"):
+        response = served.request(method="GET", url=path, headers={"Authorization": AUTH})
+        assert response.status_code == 200
+        assert response.json()
 
 
 async def _thread_id() -> int:

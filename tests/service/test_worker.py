@@ -76,8 +76,12 @@ class ScriptedProcessor:
 
     failures: list[Exception] = field(default_factory=list)
     seen: list[int] = field(default_factory=list)
+    batches: list[list[int]] = field(default_factory=list)
     gate: asyncio.Event | None = None
     started: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def before(self, events: list[Event]) -> None:
+        self.batches.append([e.id for e in events])
 
     async def process(self, event: Event) -> str:
         self.seen.append(event.id)
@@ -222,3 +226,70 @@ async def test_queued_events_stay_for_the_next_start(make_service: Any) -> None:
     await first.worker.stop()
     second: Service = await make_service()
     assert second.runtime.store.events.counts()["queued"] == 2
+
+
+# ----------------------------------------------------------------------------- side by side
+@dataclass
+class GatedProcessor:
+    """Events whose resource id is in ``held`` wait until released; the others finish at once."""
+
+    held: dict[str, asyncio.Event] = field(default_factory=dict)
+    done: list[str] = field(default_factory=list)
+
+    async def before(self, events: list[Event]) -> None:
+        return None
+
+    async def process(self, event: Event) -> str:
+        gate = self.held.get(event.resource_id)
+        if gate is not None:
+            await gate.wait()
+        self.done.append(event.resource_id)
+        return "ok"
+
+
+async def settle(worker: Worker, in_flight: int) -> None:
+    """Wait until only ``in_flight`` events are still in hand (the others recorded as done)."""
+    while worker.pool.in_flight > in_flight:
+        await worker.pool.one_finished()
+
+
+async def test_a_slow_event_holds_up_no_other_event(service: Service) -> None:
+    """Issue 10 item 13: events run side by side, and the worker claims new ones while a slow
+    one (a busy recipient, a slow Xero minute) is still in hand."""
+    runtime = service.runtime
+    slow = asyncio.Event()
+    processor = GatedProcessor(held={"inv-slow": slow})
+    worker = worker_for(runtime, processor)
+    for resource in ("inv-slow", "inv-2", "inv-3"):
+        queue_one(runtime, resource)
+    assert await worker.run_once() == 3
+    await settle(worker, 1)
+    assert processor.done == ["inv-2", "inv-3"]
+
+    queue_one(runtime, "inv-4")  # arrives while inv-slow is still in hand
+    assert await worker.run_once() == 1
+    await settle(worker, 1)
+    assert processor.done == ["inv-2", "inv-3", "inv-4"]
+    assert runtime.store.events.counts()["working"] == 1
+
+    slow.set()
+    await worker.pool.finish()
+    assert runtime.store.events.counts() == {"queued": 0, "working": 0, "done": 4, "parked": 0}
+
+
+async def test_events_about_one_record_run_in_order(service: Service) -> None:
+    runtime = service.runtime
+    first = asyncio.Event()
+    processor = GatedProcessor(held={"inv-1": first})
+    worker = worker_for(runtime, processor)
+    queue_one(runtime, "inv-1")
+    later = NewEvent("tenant-1", "INVOICE", "INV-1", "UPDATE", "2026-07-14T09:31:00.000")
+    runtime.store.events.enqueue([later], runtime.clock.now())
+    queue_one(runtime, "inv-2")
+    assert await worker.run_once() == 3
+    await settle(worker, 2)
+    assert processor.done == ["inv-2"]  # INV-1's second event waits behind its first
+    processor.held.clear()
+    first.set()
+    await worker.pool.finish()
+    assert processor.done == ["inv-2", "inv-1", "INV-1"]
