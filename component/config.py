@@ -151,6 +151,10 @@ class Settings(BaseSettings):
     xero_wa_scheduler: bool = True
     xero_wa_scheduler_tick_seconds: float = Field(default=30.0, gt=0)
     xero_wa_scheduler_concurrency: int = Field(default=4, ge=1)
+    # Polling triggers the scheduler runs for every organisation (comma-separated keys, see
+    # `xero-wa poll`; none by default) and how often.
+    xero_wa_poll_triggers: str = ""
+    xero_wa_poll_trigger_seconds: float = Field(default=900.0, ge=60)
     # Default job switch of organisations that have not chosen (``xero-wa orgs set``).
     xero_wa_reminders: bool = True
     # Run summaries: the owner's WhatsApp number (E.164; per organisation with `orgs set

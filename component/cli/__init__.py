@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "history",
     "admin",
     "mcp",
+    "poll",
 )
 
 

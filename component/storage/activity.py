@@ -281,9 +281,11 @@ class ActivityQueries:
     def _outcomes(
         self, since: datetime, until: datetime, tenant_id: str | None, outcome: str
     ) -> dict[str, int]:
+        # Real runs only: a dry run (a policy preview) decides nothing and sends nothing.
         sql = """SELECT o.reason AS reason, SUM(o.count) AS n FROM runs r
                  JOIN run_outcomes o ON o.run_id = r.id
-                 WHERE r.started_at >= ? AND r.started_at < ? AND o.outcome = ?"""
+                 WHERE r.started_at >= ? AND r.started_at < ? AND o.outcome = ?
+                   AND r.job = 'reminders'"""
         args: list[Any] = [stamp(since), stamp(until), outcome]
         if tenant_id is not None:
             sql += " AND r.tenant_id = ?"

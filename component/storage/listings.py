@@ -1,4 +1,5 @@
-"""Paged, searchable lists for the web app's tables: events, opt-outs, reminders under review.
+"""Paged, searchable lists for the web app's tables: events, opt-outs, reminders under review,
+invoices we notified about.
 
 Each query is one organisation's rows (phone opt-outs, which apply everywhere, are in every
 organisation's list), filtered by a search text (``LIKE`` with the wildcards escaped), ordered
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from component.storage.events import Event, _event
+from component.storage.invoice_facts import InvoiceFact, _fact
 from component.storage.optouts import OptOut, _optout
 from component.storage.outbox import OutboxMessage, _message
 
@@ -105,3 +107,27 @@ def under_review(
         (tenant_id, per_page, (page - 1) * per_page),
     ).fetchall()
     return Paged([_message(r) for r in rows], int(total), page, per_page)
+
+
+def invoices(
+    store: Store, tenant_id: str, search: str = "", page: int = 1, per_page: int = PER_PAGE
+) -> Paged[InvoiceFact]:
+    """Invoices we notified about (``invoice_facts``), by number, newest change first."""
+    where = "tenant_id = ?"
+    args: list[object] = [tenant_id]
+    if search:
+        where += (
+            " AND (lower(number) LIKE ? ESCAPE '\\' OR lower(contact_name) LIKE ? ESCAPE '\\'"
+            " OR invoice_id LIKE ? ESCAPE '\\')"
+        )
+        args += [like(search.lower())] * 3
+    total = store.conn.execute(
+        f"SELECT COUNT(*) AS n FROM invoice_facts WHERE {where}",  # noqa: S608 - fixed fragments
+        args,
+    ).fetchone()["n"]
+    rows = store.conn.execute(
+        f"SELECT * FROM invoice_facts WHERE {where} ORDER BY updated_at DESC, invoice_id "  # noqa: S608
+        "LIMIT ? OFFSET ?",
+        [*args, per_page, (page - 1) * per_page],
+    ).fetchall()
+    return Paged([_fact(r) for r in rows], int(total), page, per_page)

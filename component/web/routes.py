@@ -10,7 +10,18 @@ from starlette.staticfiles import StaticFiles
 
 from component.web import assets
 from component.web.page import page
-from component.web.pages import connections, contacts, events, login, optouts, playground, review
+from component.web.pages import (
+    connections,
+    contacts,
+    dashboard,
+    events,
+    invoices,
+    login,
+    optouts,
+    playground,
+    policy,
+    review,
+)
 
 GET, POST = ["GET"], ["POST"]
 GET_POST = ["GET", "POST"]
@@ -18,6 +29,8 @@ GET_POST = ["GET", "POST"]
 
 def routes() -> list[BaseRoute]:
     return [
+        Route("/", page(dashboard.show), methods=GET),
+        Route("/reminders/run", page(dashboard.run_now), methods=POST),
         Route("/login", page(login.login_form, public=True), methods=GET),
         Route("/login", page(login.login_submit, public=True), methods=POST),
         Route("/logout", page(login.logout), methods=POST),
@@ -32,9 +45,13 @@ def routes() -> list[BaseRoute]:
         Route("/contacts/{contactId}/phone", page(contacts.fix_phone), methods=POST),
         Route("/events", page(events.show), methods=GET_POST),
         Route("/events/replay", page(events.replay), methods=POST),
+        Route("/invoices", page(invoices.index), methods=GET_POST),
+        Route("/invoices/{invoiceId}", page(invoices.timeline), methods=GET),
         Route("/optouts", page(optouts.show), methods=GET_POST),
         Route("/optouts/add", page(optouts.add), methods=POST),
         Route("/optouts/remove", page(optouts.remove), methods=POST),
+        Route("/policy", page(policy.show), methods=GET),
+        Route("/policy", page(policy.submit), methods=POST),
         Route("/review", page(review.show), methods=GET_POST),
         Route("/review/settle", page(review.settle), methods=POST),
         Route("/playground", page(playground.index), methods=GET),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from component import sessions
+from component import errors, sessions
 from component.executor import Executor, Kind
 from component.oauth.tenants import select_tenant
 from component.runtime import Runtime
@@ -22,6 +22,12 @@ async def session_for(
 ) -> sessions.Session | None:
     """The session an invocation of a ``family`` spec uses for ``org`` (None: the default)."""
     if family == "xero" and org is not None:
+        if org.connection is None:
+            choice = org.view.xero
+            raise errors.ConnectionError(
+                f"no working Xero connection reaches {org.label}: {choice.problem or choice.why}",
+                reconnect=choice.fix or "reconnect Xero on the Connections page",
+            )
         session = await sessions.resolve(runtime, org.connection, "xero")
         return await select_tenant(runtime, session, org.tenant_id)
     return None

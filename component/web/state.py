@@ -7,13 +7,16 @@ lifespan opens) and kept on ``app.state.web``.
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from itsdangerous import Signer
 
+from component.orgs.defaults import OrgDefaults
 from component.web import assets, security
 
 if TYPE_CHECKING:
@@ -30,6 +33,19 @@ class WebState:
     templates: jinja2.Environment
     signer: Signer = field(repr=False)
     csp: str
+    #: Work started by a page that outlives its request (a reminder run): kept until done.
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
+
+    def background(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run ``work`` after the answer is sent; its failure is logged (and recorded by it)."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("background work failed: %s", type(task.exception()).__name__)
 
     @property
     def runtime(self) -> Runtime:
@@ -38,6 +54,11 @@ class WebState:
     @property
     def executor(self) -> Executor:
         return self.service.executor
+
+    @property
+    def org_defaults(self) -> OrgDefaults:
+        """What an organisation without settings of its own gets (the service's configuration)."""
+        return OrgDefaults.from_config(self.service.config)
 
     @property
     def session_lifetime(self) -> timedelta:
@@ -49,6 +70,7 @@ class WebState:
         return request.url.scheme == "https" or public.lower().startswith("https://")
 
 
+log = logging.getLogger("xero_wa.web")
 _lock = asyncio.Lock()
 
 

@@ -44,8 +44,9 @@ async def show(page: Page, **extra: Any) -> Response:
     status = int(extra.pop("status", 200))
     rows = await page.db(list_connections, page.web.runtime)
     reached: dict[str, list[orgs.Org]] = {}
-    for org in await page.db(orgs.organisations, page.web.runtime):
-        reached.setdefault(org.connection, []).append(org)
+    for org in await page.db(orgs.organisations, page.web.runtime, page.web.org_defaults):
+        for link in org.view.links:
+            reached.setdefault(link.connection, []).append(org)
     config = page.web.service.config
     manifest = page.web.service.manifest()
     whatsapp_spec = next(c for c in manifest["connections"] if c["key"] == WHATSAPP_KEY)

@@ -15,6 +15,7 @@ from typing import Any
 from starlette.responses import Response
 
 from component import errors, phones
+from component.history.timeline import contact_timelines
 from component.web import orgs
 from component.web.page import Page, PageError
 from component.web.runner import invoke
@@ -42,6 +43,7 @@ async def show(
     opted = await page.db(
         page.web.runtime.store.optouts.is_opted_out, org.tenant_id, contact_id, chosen.e164
     )
+    steps = await page.db(_timeline, page.web.runtime, org, contact_id)
     return page.render(
         "contact.html",
         status,
@@ -51,6 +53,7 @@ async def show(
         phones=rows,
         chosen=chosen,
         opted_out=opted,
+        steps=steps,
         notice=notice,
         problems=problems or {},
         form_country=page.value("countryCode"),
@@ -103,6 +106,19 @@ async def fix_phone(page: Page) -> Response:
     )
 
 
+def _timeline(runtime: Any, org: orgs.Org, contact_id: str) -> list[dict[str, Any]]:
+    """What was sent to this contact in this organisation, oldest first (empty when nothing)."""
+    try:
+        found = contact_timelines(runtime, contact_id)
+    except errors.InputError:
+        return []
+    steps: list[dict[str, Any]] = []
+    for timeline in found:
+        if timeline["contact"]["tenantId"] == org.tenant_id:
+            steps += timeline["timeline"]
+    return steps
+
+
 def _written(phone: dict[str, Any]) -> str:
     """The phone as Xero holds it, for showing."""
     country = str(phone.get("PhoneCountryCode") or "").strip()
@@ -118,7 +134,7 @@ async def _target(page: Page) -> tuple[str, orgs.Org]:
     contact_id = str(page.path_params["contactId"])
     if not CONTACT_ID.match(contact_id):
         raise PageError(404, "No such contact", "That is not a contact id.")
-    known = await page.db(orgs.organisations, page.web.runtime)
+    known = await page.db(orgs.organisations, page.web.runtime, page.web.org_defaults)
     org = orgs.pick(known, page.value("org"))
     if org is None:
         raise PageError(409, "No organisation", "Connect a Xero organisation first.")

@@ -17,7 +17,7 @@ SHOWN = ("parked", "queued", "working", "done", "all")
 
 
 async def show(page: Page, notice: str = "", error: str = "", status: int = 200) -> Response:
-    known = await page.db(orgs.organisations, page.web.runtime)
+    known = await page.db(orgs.organisations, page.web.runtime, page.web.org_defaults)
     org = orgs.pick(known, page.value("org"))
     state = choose(SHOWN, page.value("state"), "parked")
     search = page.value("q")[: listings.MAX_SEARCH]

@@ -25,7 +25,7 @@ async def show(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    known = await page.db(orgs.organisations, page.web.runtime)
+    known = await page.db(orgs.organisations, page.web.runtime, page.web.org_defaults)
     org = orgs.pick(known, page.value("org"))
     search = page.value("q")[: listings.MAX_SEARCH]
     rows = None
@@ -47,7 +47,7 @@ async def show(
 
 
 async def add(page: Page) -> Response:
-    known = await page.db(orgs.organisations, page.web.runtime)
+    known = await page.db(orgs.organisations, page.web.runtime, page.web.org_defaults)
     org = orgs.pick(known, page.value("org"))
     kind = choose(KINDS, page.value("kind"), "")
     subject = page.value("subject")[:100]
@@ -78,7 +78,7 @@ async def add(page: Page) -> Response:
 
 
 async def remove(page: Page) -> Response:
-    known = await page.db(orgs.organisations, page.web.runtime)
+    known = await page.db(orgs.organisations, page.web.runtime, page.web.org_defaults)
     org = orgs.pick(known, page.value("org"))
     kind = choose(KINDS, page.value("kind"), "")
     subject = page.value("subject")[:100]

@@ -53,7 +53,7 @@ async def index(page: Page) -> Response:
 
 async def action(page: Page) -> Response:
     entry = _entry(page, str(page.path_params["key"]))
-    known = await page.db(orgs.organisations, page.web.runtime)
+    known = await page.db(orgs.organisations, page.web.runtime, page.web.org_defaults)
     org = orgs.pick(known, page.value("org"))
     form_fields = forms.fields(entry)
     state: dict[str, Any] = {"result": None, "error": None, "command": None, "status": 200}

@@ -24,7 +24,7 @@ async def show(
     page: Page, *, notice: str = "", errors: dict[str, str] | None = None, status: int = 200
 ) -> Response:
     runtime = page.web.runtime
-    known = await page.db(orgs.organisations, runtime)
+    known = await page.db(orgs.organisations, runtime, page.web.org_defaults)
     org = orgs.pick(known, page.value("org"))
     unknown = parked = None
     items: dict[str, list[Any]] = {}
@@ -43,7 +43,7 @@ async def show(
         unknown=unknown,
         items=items,
         parked=parked,
-        problems=await page.db(configuration_problems, page),
+        problems=await page.db(configuration_problems, page, org),
         notice=notice,
         errors=errors or {},
     )
@@ -73,10 +73,16 @@ async def settle(page: Page) -> Response:
     return await show(page, notice=f"Settled as {words}.")
 
 
-def configuration_problems(page: Page) -> list[dict[str, str]]:
-    """Connections that need the owner: re-authorisation, unreadable, or none for WhatsApp."""
-    rows = list_connections(page.web.runtime)
+def configuration_problems(page: Page, org: orgs.Org | None) -> list[dict[str, str]]:
+    """The organisation's own problems (``component.orgs.view``: connections, policy, time
+    zone...), then connections that need the owner and what is missing altogether."""
     out = [
+        {"what": p.message, "fix": p.fix or ""}
+        for p in (org.problems if org is not None else ())
+        if p.code != "parked_events"
+    ]
+    rows = list_connections(page.web.runtime)
+    out += [
         {
             "what": f"Connection {row['name']!r}: {row.get('problem') or row['status']}",
             "fix": "Reconnect it on the Connections page.",

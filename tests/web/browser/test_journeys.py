@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from tests.web.browser.conftest import Journey
 
@@ -35,6 +36,9 @@ def test_playground_get_invoice_with_a_picklist(journey: Journey) -> None:
     connect_demo(journey)
     page = journey.page
     journey.sign_in("/playground/getInvoice")
+    page.get_by_role("button", name="Run", exact=True).last.click()  # nothing given
+    page.wait_for_selector("#in-invoiceId-error")
+    assert "required" in page.locator("#in-invoiceId-error").inner_text()
     page.get_by_label("Search Invoice ID in Xero").fill("INV-0003")
     pick = page.get_by_label("Choose Invoice ID (used when the box above is empty)")
     page.wait_for_function(
@@ -239,5 +243,154 @@ def test_every_page_reads_at_360_pixels_and_by_keyboard(journey: Journey) -> Non
     page.keyboard.type("+61 412 345 678")
     page.keyboard.press("Enter")  # submits the form from the keyboard
     assert "opted out of every organisation" in page.get_by_role("status").inner_text()
+    journey.screenshot()
+    journey.assert_no_csp_violations()
+
+
+def open_all_hours(page: Any) -> None:
+    """Let the preview plan any day at any hour (the journey must not depend on the clock)."""
+    page.get_by_label("Quiet hours from").fill("")
+    page.get_by_label("Quiet hours until").fill("")
+    for day in ("sat", "sun"):
+        page.get_by_label(day, exact=True).check()
+
+
+def test_opt_a_contact_out_and_see_the_next_dry_run_skip_it(journey: Journey) -> None:
+    connect_demo(journey)
+    page = journey.page
+    journey.sign_in("/policy")
+    open_all_hours(page)
+    page.get_by_role("button", name="Preview", exact=True).click()
+    name = page.locator("#preview-messages > li strong").first.inner_text()
+    contact = journey.live.xero(f'/Contacts?where=Name=="{name}"')["Contacts"][0]
+    journey.go(f"/contacts/{contact['ContactID']}")
+    page.get_by_label("Reason").fill("asked on the phone")
+    page.get_by_role("button", name="Stop WhatsApp reminders").click()
+    assert "no more WhatsApp reminders" in page.get_by_role("status").inner_text()
+    journey.go("/policy")
+    open_all_hours(page)
+    page.get_by_role("button", name="Preview", exact=True).click()
+    preview = page.locator("#preview").inner_text()
+    assert "opted out" in preview
+    names = page.locator("#preview-messages > li strong").all_inner_texts()
+    assert name not in names
+    journey.screenshot()
+    journey.assert_no_csp_violations()
+
+
+def save_open_policy(journey: Journey) -> None:
+    """On the policy page: any hour, any day; preview it, then save it."""
+    page = journey.page
+    open_all_hours(page)
+    page.get_by_role("button", name="Preview", exact=True).click()
+    assert page.locator("#preview-messages > li").count() > 0
+    open_all_hours(page)
+    page.get_by_role("button", name="Save", exact=True).click()
+    assert "uses this policy from its next run" in page.get_by_role("status").inner_text()
+
+
+def test_edit_the_policy_preview_and_save(journey: Journey) -> None:
+    connect_demo(journey)
+    page = journey.page
+    journey.sign_in("/policy")
+    page.get_by_label("Stage 3 name").fill("overdue_7")
+    page.get_by_label("Days").nth(2).fill("next week")
+    page.get_by_role("button", name="Preview", exact=True).click()
+    assert "integer" in page.locator("#stages-2-days-error").inner_text()
+    assert page.locator("#preview").count() == 0
+    page.get_by_label("Days").nth(2).fill("8")
+    save_open_policy(journey)
+    journey.go("/policy")
+    assert page.get_by_label("Days").nth(2).input_value() == "8"
+    assert "days: 8" in page.get_by_label("Policy (the format of reminders.yaml)").input_value()
+    journey.screenshot()
+    journey.assert_no_csp_violations()
+
+
+def send_now(journey: Journey) -> None:
+    """Start a run from the dashboard and wait until the page (polling with htmx) shows its end."""
+    page = journey.page
+    page.get_by_role("button", name="Send due reminders now").click()
+    assert "Reminder run started" in page.get_by_role("status").inner_text()
+    page.wait_for_function(
+        "() => !document.querySelector('#last-run').textContent.includes('running')",
+        timeout=120_000,
+    )
+
+
+def test_dashboard_numbers_match_a_sandbox_run(journey: Journey) -> None:
+    connect_demo(journey)
+    page = journey.page
+    journey.sign_in("/policy")
+    save_open_policy(journey)
+    journey.go("/")
+    assert page.locator('[data-figure="sent"]').inner_text() == "0"
+    send_now(journey)
+    last = page.locator("#last-run").inner_text()
+    sent = int(re.search(r"(\d+) sent", last).group(1))  # type: ignore[union-attr]
+    assert sent > 0
+    messages = journey.live.sandbox("GET", "/whatsapp/messages")["messages"]
+    assert len(messages) == sent
+    run = journey.live.runtime.store.runs.list(job="reminders", limit=1)[0]
+    invoices = int(run.summary["sentInvoices"])
+
+    assert page.locator('[data-figure="sent"]').inner_text() == str(invoices)
+    chart = page.locator("svg.chart desc").text_content() or ""
+    assert chart.startswith(f"{sent} in all")
+    every_run = journey.live.runtime.store.runs.list(limit=50)  # the previews' calls count too
+    assert page.locator("#xero-calls").inner_text() == str(sum(r.xero_calls for r in every_run))
+    journey.screenshot()
+    journey.assert_no_csp_violations()
+
+
+def test_open_an_invoice_timeline(journey: Journey) -> None:
+    connect_demo(journey)
+    page = journey.page
+    journey.sign_in("/policy")
+    save_open_policy(journey)
+    journey.go("/")
+    send_now(journey)
+    journey.go("/invoices")
+    first = page.locator("#invoices tbody tr a").first
+    number = first.inner_text()
+    first.click()
+    assert page.get_by_role("heading", name=f"Invoice {number}").is_visible()
+    timeline = page.locator("#timeline").inner_text()
+    assert "reminder sent" in timeline
+    journey.screenshot()
+    journey.assert_no_csp_violations()
+
+
+def test_a_new_user_connects_everything_from_the_browser_and_sees_reminders(
+    journey: Journey,
+) -> None:
+    """The issue's "done when": sign in, connect the sandbox's Xero (consent page) and WhatsApp
+    from /connections, preview and save a policy, and see the reminders on the dashboard."""
+    creds = journey.live.banner["credentials"]
+    page = journey.page
+    journey.sign_in("/")
+    assert page.get_by_role("link", name="Connect Xero").is_visible()
+    journey.go("/connections")
+    page.get_by_role("button", name="Connect Xero").click()
+    page.wait_for_url(re.compile(r"/connections/xero/callback\?"))
+    assert "Demo Company (IN)" in page.locator("#conn-xero").inner_text()
+    form = page.locator("form[action='/connections/whatsapp']")
+    form.get_by_label("Access Token").fill(creds["whatsapp_access_token"])
+    form.get_by_label("Phone Number ID").fill(creds["whatsapp_phone_number_id"])
+    form.get_by_label("Business Account ID").fill(creds["whatsapp_business_account_id"])
+    form.get_by_label("App Secret").fill(creds["whatsapp_app_secret"])
+    form.get_by_label("Verify Token").fill(creds["whatsapp_verify_token"])
+    form.get_by_role("button", name="Save WhatsApp connection").click()
+    assert "WhatsApp connection 'whatsapp' is saved." in page.get_by_role("status").inner_text()
+    page.get_by_role("button", name="Check whatsapp").click()
+    assert "WhatsApp answers" in page.locator("#conn-whatsapp").inner_text()
+    journey.go("/policy")
+    save_open_policy(journey)
+    journey.go("/")
+    send_now(journey)
+    sent = int(page.locator('[data-figure="sent"]').inner_text())
+    assert sent > 0
+    messages = journey.live.sandbox("GET", "/whatsapp/messages")["messages"]
+    assert len(messages) > 0
     journey.screenshot()
     journey.assert_no_csp_violations()

@@ -1,0 +1,122 @@
+"""``/`` (the dashboard) and ``/invoices``: figures from the store after a real reminder run."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import Web, csrf_of
+
+pytestmark = pytest.mark.anyio
+
+
+def figure(html: str, name: str) -> int:
+    found = re.search(rf'data-figure="{name}">(\d+)<', html)
+    assert found is not None, name
+    return int(found.group(1))
+
+
+async def run_now(web: Web) -> tuple[str, dict[str, Any]]:
+    page = await web.client.get("/")
+    response = await web.client.post("/reminders/run", data={"csrf_token": csrf_of(page.text)})
+    assert response.status_code == 200, response.text
+    assert "Reminder run started" in response.text
+    await asyncio.gather(*web.app.state.web.tasks)  # the run goes on after the answer
+    run = web.runtime.store.runs.list(job="reminders", limit=1)[0]
+    assert run.state != "running"
+    return (await web.client.get("/")).text, run.summary
+
+
+async def test_without_an_organisation_the_dashboard_says_to_connect(signed_in: Web) -> None:
+    page = await signed_in.client.get("/")
+    assert page.status_code == 200
+    assert 'href="/connections">Connect Xero</a>' in page.text
+
+
+async def test_the_dashboard_shows_what_the_run_did(connected: Web) -> None:
+    before = (await connected.client.get("/")).text
+    assert figure(before, "sent") == 0
+    html, summary = await run_now(connected)
+    assert f"{summary['sent']} sent" in html  # the last run's line
+    assert summary["sent"] > 0
+    assert figure(html, "sent") == summary["sentInvoices"]
+    assert figure(html, "eligible") >= summary["sentInvoices"]
+    desc = re.search(r'<desc id="sends-desc">(\d+) in all over 30 days', html)
+    assert desc is not None
+    assert int(desc.group(1)) == summary["sent"]
+    assert f'id="xero-calls">{summary["xeroCalls"]["total"]}<' in html
+    for reason, count in summary["skipped"].items():
+        assert re.search(rf"<td class=\"num\">{count}</td>", html), reason
+    if summary["failed"]:
+        for code in summary["failed"]:
+            assert f"<td>{code}</td>" in html
+    else:
+        assert "No failures." in html
+
+
+async def test_a_policy_preview_does_not_change_the_figures(connected: Web) -> None:
+    html, _summary = await run_now(connected)
+    eligible = figure(html, "eligible")
+    page = await connected.client.get("/policy")
+    await connected.client.post(
+        "/policy",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "_do": "preview-yaml",
+            "yaml": (await _policy(connected)),
+        },
+    )
+    after = (await connected.client.get("/")).text
+    assert figure(after, "eligible") == eligible
+
+
+async def _policy(web: Web) -> str:
+    from component.reminders.policy import DEFAULT_POLICY_PATH
+
+    return DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+
+
+async def test_the_period_and_organisation_are_chosen_safely(connected: Web) -> None:
+    for query in ("?days=7", "?days=9999", "?org=nope", "?days=%00"):
+        response = await connected.client.get("/" + query)
+        assert response.status_code == 200, query
+    assert "last 7 days" in (await connected.client.get("/?days=7")).text
+
+
+async def test_invoices_list_search_and_timeline(connected: Web) -> None:
+    await run_now(connected)
+    listing = (await connected.client.get("/invoices")).text
+    numbers = re.findall(r'<a href="/invoices/([0-9a-f-]+)\?org=[^"]+">(INV-\d+)</a>', listing)
+    assert numbers
+    invoice_id, number = numbers[0]
+    found = await connected.form_post("/invoices", {"q": number}, page="/invoices")
+    assert re.findall(r">(INV-\d+)</a>", found.text) == [number]
+    timeline = await connected.client.get(f"/invoices/{invoice_id}")
+    assert timeline.status_code == 200
+    assert f"Invoice {number}" in timeline.text
+    assert "reminder sent" in timeline.text
+    by_number = await connected.client.get(f"/invoices/{number}")
+    assert by_number.status_code == 200
+
+
+async def test_an_invoice_nothing_was_sent_about_is_a_404(connected: Web) -> None:
+    response = await connected.client.get("/invoices/INV-9999")
+    assert response.status_code == 404
+    assert "Nothing was sent about invoice INV-9999" in response.text
+
+
+async def test_a_second_start_while_a_run_goes_on_is_refused(connected: Web) -> None:
+    page = await connected.client.get("/")
+    token = csrf_of(page.text)
+    first = await connected.client.post("/reminders/run", data={"csrf_token": token})
+    assert "Reminder run started" in first.text
+    assert 'hx-trigger="every 2s"' in first.text  # the page follows the run
+    second = await connected.client.post("/reminders/run", data={"csrf_token": token})
+    assert "already going" in second.text
+    await asyncio.gather(*connected.app.state.web.tasks)
+    after = (await connected.client.get("/")).text
+    assert 'hx-trigger="every 2s"' not in after
+    assert len(connected.runtime.store.runs.list(job="reminders")) == 1
