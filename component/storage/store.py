@@ -26,6 +26,7 @@ from component.storage.optouts import OptOutsRepo
 from component.storage.organisations import OrganisationsRepo
 from component.storage.outbox import OutboxRepo
 from component.storage.paylinks import PayLinksRepo
+from component.storage.poll_state import PollStateRepo
 from component.storage.reminder_cache import CandidatesRepo, ContactsCacheRepo
 from component.storage.replies import RepliesRepo
 from component.storage.runs import RunsRepo
@@ -59,6 +60,7 @@ class Store:
         self.web_sessions = WebSessionsRepo(self)
         self.identities = IdentitiesRepo(self)
         self.replies = RepliesRepo(self)
+        self.poll_state = PollStateRepo(self)
 
     @classmethod
     def open(cls, path: Path) -> Store:
