@@ -22,6 +22,7 @@ from component.alerts.compose import requirements as alert_needs
 from component.orgs.defaults import OrgDefaults
 from component.reminders.policy import Policy, load_policy
 from component.reminders.templates import requirements as policy_needs
+from component.replies.needs import requirements as reply_needs
 from component.runtime import Runtime
 from component.scheduler.summary import requirement as summary_need
 from component.service.config import ServiceConfig
@@ -53,6 +54,8 @@ def needs(
     found += alert_needs(config, kinds)
     if owner:
         found.append(summary_need(config.xero_wa_summary_template, config.xero_wa_summary_language))
+    if policy is not None:
+        found += reply_needs(policy.replies, owner)
     return found
 
 

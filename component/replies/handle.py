@@ -118,7 +118,7 @@ class Work:
             self.reply,
             self.said("paid", text, "paid_noted", self.name, self.numbers),
         )
-        told = await self.tell_owner(f"says invoice {self.numbers} is paid (Paid already)")
+        told = await self.tell_owner("Paid already (the invoice is paid)")
         return f"{written}; {said}; {told}"
 
     async def more_time(self) -> str:

@@ -26,7 +26,10 @@ def contact_pause(runtime: Runtime, tenant_id: str, contact_id: str, as_of: date
     pause = runtime.store.replies.pause_of(tenant_id, contact_id)
     if pause is None:
         return NO_PAUSE
-    if pause.until > stamp(runtime.clock.now()):
+    # Paused while ``until`` has not passed, now and on the run's day (``remind --as-of`` a
+    # later day plans as that day would).
+    day_start = f"{as_of.isoformat()}T00:00:00.000000Z"
+    if pause.until > max(stamp(runtime.clock.now()), day_start):
         what = WHY.get(pause.kind, pause.kind)
         detail = f" {pause.promise_date}" if pause.kind == "promise" else ""
         return ContactPause(reason=f"customer {what}{detail}: paused until {pause.until[:10]}")

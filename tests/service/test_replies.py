@@ -124,7 +124,7 @@ async def test_paid_already_notes_the_invoice_in_xero_and_tells_the_owner(chased
     assert len(texts) == 1
     assert "reminders are paused" in texts[0]["content"]["text"]["body"]
     [owner] = await chased.messages(to=OWNER)
-    assert "is paid (Paid already)" in owner["template"]["rendered_body"]
+    assert "Paid already (the invoice is paid)" in owner["template"]["rendered_body"]
     [reply] = chased.service.runtime.store.replies.to_review()
     assert reply.intent == "paid"
 
