@@ -107,13 +107,17 @@ async def _send(
     *,
     as_text: bool,
 ) -> str:
+    # The item is the answered invoice under a stage of its own (the whole key): the answer is
+    # once per key, and the invoice's and the contact's timelines show it.
+    subject = reply.invoice_ids[0] if reply.invoice_ids else f"reply-{reply.wamid}"
     envelope = outbox.Envelope(
         key=key,
         kind="reply",
-        items=(Item(reply.tenant_id, f"reply:{reply.wamid}", key.split(":", 2)[-1]),),
+        items=(Item(reply.tenant_id, subject, key),),
         contact_id=reply.contact_id,
         contact_name=reply.contact_name or "",
         recipient=to,
+        invoices=tuple({"id": i} for i in reply.invoice_ids[:1]),
         extra={
             "purpose": said.purpose,
             "template": said.template,
