@@ -14,6 +14,7 @@ a thousand invocations do not authenticate a thousand times.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Mapping
@@ -199,7 +200,8 @@ async def _one_of_several(runtime: Runtime, family: str, stored: list[str]) -> S
         from component.orgs.defaults import OrgDefaults
         from component.orgs.view import load_all
 
-        orgs = [o for o in load_all(runtime, OrgDefaults()) if o.enabled]
+        # off the event loop: this reads the store and parses every organisation's policy
+        orgs = [o for o in await asyncio.to_thread(load_all, runtime, OrgDefaults()) if o.enabled]
         if len(orgs) == 1 and orgs[0].xero.name is not None:
             return await xero_session(runtime, orgs[0])
         choices = "; organisations: " + ", ".join(f"{o.name} ({o.tenant_id})" for o in orgs)

@@ -37,7 +37,11 @@ async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refusing more than ``limit`` bytes before reading (Content-Length) or while
     reading (chunked bodies), so an oversized request never sits in memory whole."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if (
+        declared is not None
+        and declared.isdigit()
+        and (len(declared) > 18 or int(declared) > limit)
+    ):
         raise BodyTooLarge(f"request body over {limit} bytes")
     chunks, size = [], 0
     try:
