@@ -313,10 +313,16 @@ def test_edit_the_policy_preview_and_save(journey: Journey) -> None:
 def send_now(journey: Journey) -> None:
     """Start a run from the dashboard and wait until the page (polling with htmx) shows its end."""
     page = journey.page
+    before = page.locator("#last-run").inner_text()
     page.get_by_role("button", name="Send due reminders now").click()
     assert "Reminder run started" in page.get_by_role("status").inner_text()
     page.wait_for_function(
-        "() => !document.querySelector('#last-run').textContent.includes('running')",
+        r"""before => {
+            const text = document.querySelector('#last-run').textContent;
+            return text !== before && /\b(ok|attention|failed)\b/.test(text)
+                && !text.includes('running');
+        }""",
+        arg=before,
         timeout=120_000,
     )
 
