@@ -1,8 +1,11 @@
-"""Configuration: environment variables (and an optional ``.env``), read once.
+"""Configuration: one settings object, from environment variables and an optional ``.env``.
 
-Field names are the environment variable names in lower case, so ``XERO_API_URL`` is
-``settings.xero_api_url``: one name everywhere. CLI flags override by building a copy with
-``settings.model_copy(update=...)``.
+Every command and the HTTP service read this one object (``get_settings``), so a variable in
+``.env`` works for ``connect`` exactly as for ``serve``. Field names are the environment variable
+names in lower case, so ``XERO_API_URL`` is ``settings.xero_api_url``: one name everywhere. CLI
+flags override by building a copy with ``settings.model_copy(update=...)``. A value that cannot
+be used is a ``ConfigError`` naming the variable and where it was set (the environment, or the
+``.env`` file and line), never a traceback.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Host used for the in-process sandbox. ``.invalid`` can never resolve, so a request that
@@ -76,6 +79,93 @@ class Settings(BaseSettings):
     xero_wa_login_max_failures: int = Field(default=5, ge=1)
     xero_wa_login_window_minutes: float = Field(default=15.0, gt=0)
 
+    # Where the Xero + WhatsApp sandbox served by `xero-wa sandbox serve` answers (its commands).
+    xero_wa_sandbox_url: str | None = None
+    # `xero-wa serve`: the address to listen on (flags override).
+    xero_wa_host: str = "127.0.0.1"
+    xero_wa_port: int = Field(default=8000, ge=0, le=65535)
+    # Extra spec folders searched before the bundled ones (os.pathsep-separated).
+    xero_wa_spec_root: str | None = None
+    # The longest a Xero call waits out rate limits (429s with Retry-After) in total, then fails.
+    xero_rate_limit_max_wait_seconds: float = Field(default=90.0, ge=0)
+
+    # `xero-wa connect`: the Xero app and the WhatsApp number (flags override; secrets never
+    # come from flags). The service's browser OAuth routes read the same Xero app credentials.
+    xero_client_id: str | None = None
+    xero_client_secret: SecretStr | None = None
+    whatsapp_access_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_business_account_id: str | None = None
+
+    # ---- The HTTP service, its worker and scheduler (component.service) ----
+    # Webhook secrets.
+    xero_webhook_key: SecretStr | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    # How WhatsApp deliveries are proven (component.whatsapp.signature): meta (default),
+    # hmac-sha256 or header-secret, with the header of the last two (a provider profile).
+    whatsapp_webhook_signature: str | None = None
+    whatsapp_webhook_header: str | None = None
+
+    # Which stored connections the worker uses (default: the only one of each family).
+    xero_wa_xero_connection: str | None = None
+    xero_wa_whatsapp_connection: str | None = None
+
+    # Alerts: WhatsApp template names and language, as approved in WhatsApp Manager.
+    xero_wa_invoice_alerts: bool = True
+    xero_wa_invoice_template: str = "invoice_new"
+    xero_wa_payment_alerts: bool = False
+    xero_wa_payment_template: str = "payment_received"
+    xero_wa_template_language: str = "en"
+    # For a template of your own: its body parameters in order (names from
+    # component.notify.parameters), whether it uses named parameters, and whether it has a
+    # "View and pay" URL button (its suffix: Xero's online invoice URL after
+    # XERO_WA_PAY_LINK_BASE). Unset: the shipped template's declaration (component.notify.templates).
+    xero_wa_invoice_template_params: str | None = None
+    xero_wa_invoice_template_named: bool | None = None
+    xero_wa_invoice_template_button: bool | None = None
+    xero_wa_payment_template_params: str | None = None
+    xero_wa_payment_template_named: bool | None = None
+    xero_wa_payment_template_button: bool | None = None
+    # Locale of amounts and dates in messages (default: English as written in the org's country).
+    xero_wa_message_locale: str | None = None
+
+    # Requests: the largest accepted webhook or API body.
+    xero_wa_max_body_bytes: int = Field(default=1_048_576, gt=0)
+
+    # Worker.
+    xero_wa_worker: bool = True
+    xero_wa_worker_max_attempts: int = Field(default=6, ge=1)
+    xero_wa_worker_backoff_seconds: float = Field(default=30.0, ge=0)
+    xero_wa_worker_max_backoff_seconds: float = Field(default=3600.0, ge=0)
+    xero_wa_worker_lease_seconds: float = Field(default=120.0, gt=0)
+    xero_wa_worker_batch: int = Field(default=20, ge=1)
+    xero_wa_worker_idle_seconds: float = Field(default=1.0, gt=0)
+    # Catch-up poll with If-Modified-Since; 0 turns it off.
+    xero_wa_poll_interval_seconds: float = Field(default=900.0, ge=0)
+    # How often each stored Xero connection's tenant list is asked again (tenants Xero no longer
+    # lists are marked disconnected); 0 turns it off.
+    xero_wa_tenant_refresh_seconds: float = Field(default=3600.0, ge=0)
+
+    # The scheduler (per-organisation jobs: reminders at each organisation's local time).
+    xero_wa_scheduler: bool = True
+    xero_wa_scheduler_tick_seconds: float = Field(default=30.0, gt=0)
+    xero_wa_scheduler_concurrency: int = Field(default=4, ge=1)
+    # Polling triggers the scheduler runs for every organisation (comma-separated keys, see
+    # `xero-wa poll`; none by default) and how often.
+    xero_wa_poll_triggers: str = ""
+    xero_wa_poll_trigger_seconds: float = Field(default=900.0, ge=60)
+    # Default job switch of organisations that have not chosen (``xero-wa orgs set``).
+    xero_wa_reminders: bool = True
+    # Run summaries: the owner's WhatsApp number (E.164; per organisation with `orgs set
+    # --owner-phone`) and the approved template with five body parameters.
+    xero_wa_owner_phone: str | None = None
+    xero_wa_summary_template: str = "run_summary"
+    xero_wa_summary_language: str = "en"
+
+    # OAuth from a browser: the public base URL of this service (for the redirect URI).
+    xero_wa_public_url: str | None = None
+
     @field_validator(
         "xero_api_url",
         "xero_identity_url",
@@ -86,6 +176,20 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("xero_wa_home")
+    @classmethod
+    def _home_is_a_folder(cls, value: Path) -> Path:
+        """A data home that cannot be a folder is a configuration error, named at once."""
+        if not str(value).strip():
+            raise ValueError("is empty; set it to a folder, or unset it for the default")
+        try:
+            is_file = value.exists() and not value.is_dir()
+        except OSError as exc:
+            raise ValueError(f"{value} cannot be checked ({exc.strerror})") from None
+        if is_file:
+            raise ValueError(f"{value} is a file, not a folder")
+        return value
 
     @property
     def xero_token_url(self) -> str:
@@ -125,7 +229,21 @@ class Settings(BaseSettings):
         )
 
 
+#: The dotenv file read beside the environment (relative to the working directory).
+ENV_FILE = Path(".env")
+
+
+def load_settings() -> Settings:
+    """Read the environment and ``.env``; raises ``ConfigError`` naming every bad variable."""
+    try:
+        return Settings(_env_file=ENV_FILE)
+    except ValidationError as exc:
+        from component.config_problems import config_error
+
+        raise config_error(exc, Settings, env_file=ENV_FILE) from None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings, read from the environment once."""
-    return Settings()
+    return load_settings()

@@ -68,7 +68,7 @@ def explain(report: dict[str, Any], sandbox: EmbeddedSandbox, console: Console) 
 
 
 def main() -> int:
-    console = Console()
+    console = Console(emoji=False)  # data from Xero is printed as written
     console.print(
         "[bold]xero-wa demo[/]: WhatsApp payment reminders for overdue Xero invoices, on the "
         "built-in sandbox (no credentials)."

@@ -14,6 +14,7 @@ status (for the JSON service) and a process exit code (for the CLI), so the thre
      │    ├── UpstreamUnavailable       5    503   Xero or Meta answered 503 (maintenance, overload)
      │    ├── UpstreamTimeout           5    504   no answer in time
      │    └── RateLimited               6    429   a rate limit was hit and waiting is not allowed
+     ├── ConfigError                   10    500   a setting (variable or .env line) is unusable
      └── InternalError                  1    500   a bug: never expected, always reported
 
 Upstream failures are mapped by cause, not by who answered: what the caller must change (a Xero
@@ -239,6 +240,52 @@ def upstream_class(status: int | None, *, timed_out: bool = False) -> type[Upstr
     return UpstreamError
 
 
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One unusable setting: the variable, where it was set, and why it cannot be used."""
+
+    variable: str
+    #: ``environment``, ``/path/to/.env:LINE`` or ``default``.
+    source: str
+    reason: str
+    #: The value as set, shortened; None for secrets (never repeated) and absent values.
+    value: str | None = None
+
+    def __str__(self) -> str:
+        where = {"environment": "environment variable", "default": "default"}.get(
+            self.source, f"set in {self.source}"
+        )
+        shown = f"={self.value!r}" if self.value is not None else ""
+        return f"{self.variable}{shown} ({where}): {self.reason}"
+
+
+class ConfigError(XeroWaError):
+    """The configuration cannot be used: each problem names the variable and, for ``.env``,
+    the file and line, so the fix is one edit away."""
+
+    code = "config_error"
+    exit_code = 10
+    http_status = 500
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        self.problems = problems
+        if len(problems) == 1:
+            message = f"bad configuration: {problems[0]}"
+        else:
+            lines = "\n".join(f"  - {p}" for p in problems)
+            message = f"bad configuration ({len(problems)} problems):\n{lines}"
+        super().__init__(
+            message,
+            details={
+                "problems": [
+                    {"variable": p.variable, "source": p.source, "reason": p.reason}
+                    | ({"value": p.value} if p.value is not None else {})
+                    for p in problems
+                ]
+            },
+        )
+
+
 class InternalError(XeroWaError):
     """A bug in the component. Reported with a reference, never with a traceback by default."""
 
@@ -263,5 +310,6 @@ ERROR_CLASSES: tuple[type[XeroWaError], ...] = (
     UpstreamUnavailable,
     UpstreamTimeout,
     RateLimited,
+    ConfigError,
     InternalError,
 )

@@ -49,6 +49,9 @@ def _invocable(
     }
     if isinstance(spec, TriggerSpec):
         entry["path"] = spec.path
+        entry["kind"] = "polling" if spec.poll is not None else "webhook"
+        if spec.poll is not None:
+            entry["poll"] = spec.poll.model_dump(mode="json")
     if isinstance(spec, DataSourceSpec):
         entry["dataSourceType"] = spec.data_source_type
     if isinstance(spec, ActionSpec):

@@ -111,3 +111,17 @@ def test_safety_metadata_reaches_the_manifest_openapi_and_describe(
     assert "safety: destructive (idempotent)" in described.out
     listed = {row["key"]: row for row in cli("actions", "--json").json}
     assert listed["sendInvoice"]["safety"] == "write"
+
+
+def test_polling_triggers_are_listed_for_the_flow_builder(registry: Registry) -> None:
+    """Issue 16 item 3: the polling triggers sit beside the webhook ones, marked as polling."""
+    triggers = {t["key"]: t for t in build_manifest(registry)["triggers"]}
+    assert triggers["webhook"]["kind"] == "webhook"
+    polled = triggers["newOrUpdatedInvoices"]
+    assert polled["kind"] == "polling"
+    assert polled["path"] is None
+    assert polled["poll"]["idField"] == "InvoiceID"
+    assert polled["examplePayload"]["events"][0]["eventCategory"] == "INVOICE"
+    overdue = triggers["invoiceOverdue"]
+    assert overdue["poll"]["mode"] == "overdue"
+    assert [i["key"] for i in overdue["inputs"] if i["type"] != "connection"] == ["days"]

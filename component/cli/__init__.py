@@ -2,7 +2,11 @@
 
 This module imports only the standard library so ``xero-wa --help`` answers fast; each command
 module registers its sub-commands and imports what it needs when it runs. On failure a JSON
-error object goes to stderr and the exit code tells the error class (see README).
+error object goes to stderr and the exit code tells the error class (see README), usage mistakes
+included: a bad flag is an ``input_error`` naming the option, before anything is sent anywhere.
+
+``--debug`` is accepted before or after the sub-command (errors say "run again with --debug");
+``--version`` prints the installed version.
 """
 
 from __future__ import annotations
@@ -11,7 +15,11 @@ import argparse
 import importlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from component.errors import FieldProblem
 
 #: Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
@@ -26,25 +34,78 @@ COMMAND_MODULES = (
     "history",
     "admin",
     "mcp",
+    "poll",
 )
 
 
+class UsageError(Exception):
+    """A command line argparse refused; reported as an ``input_error`` like any bad input."""
+
+    def __init__(self, prog: str, message: str, usage: str) -> None:
+        super().__init__(message)
+        self.prog = prog
+        self.message = message
+        self.usage = usage
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a mistake raises ``UsageError`` instead of printing and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(self.prog, message, self.format_usage().strip())
+
+
+class VersionAction(argparse.Action):
+    """``--version``: the installed distribution's version, looked up only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from importlib import metadata
+
+        try:
+            version = metadata.version("xero-wa")
+        except metadata.PackageNotFoundError:
+            version = "unknown (not installed)"
+        sys.stdout.write(f"xero-wa {version}\n")
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="xero-wa",
         description="Xero + WhatsApp component: run any action, send payment reminders, serve webhooks.",
     )
+    parser.add_argument("--version", action=VersionAction)
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"component.cli.{name}")
         module.register(commands)
+    for sub in _subparsers(parser):
+        # SUPPRESS: a sub-command's default must not overwrite a --debug given before it.
+        sub.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
     return parser
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                yield sub
+                yield from _subparsers(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parser.parse_args(arguments)
+    except UsageError as exc:
+        return _usage_failure(exc, debug="--debug" in arguments)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
@@ -64,6 +125,33 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         return report_failure(exc, debug=args.debug)
     return code
+
+
+def _usage_failure(exc: UsageError, *, debug: bool) -> int:
+    """A usage mistake as the JSON ``input_error`` every failure is, naming the option."""
+    from component import errors
+    from component.cli.output import report_failure
+
+    error = errors.InputError(usage_problems(exc.message), context=exc.prog)
+    error.details["usage"] = exc.usage
+    return report_failure(error, debug=debug)
+
+
+def usage_problems(message: str) -> list[FieldProblem]:
+    """argparse's sentence → the field (option or argument) and the reason."""
+    from component.errors import FieldProblem
+
+    required = "the following arguments are required: "
+    if message.startswith(required):
+        names = message[len(required) :].split(", ")
+        return [FieldProblem(name, "is required") for name in names]
+    if message.startswith("argument ") and ": " in message:
+        option, reason = message[len("argument ") :].split(": ", 1)
+        # "--output/-o" → "--output": the long name, as the option is documented
+        return [FieldProblem(option.split("/")[0], reason)]
+    if message.startswith("unrecognized arguments: "):
+        return [FieldProblem(message[len("unrecognized arguments: ") :], "is not an option here")]
+    return [FieldProblem("arguments", message)]
 
 
 if __name__ == "__main__":  # pragma: no cover

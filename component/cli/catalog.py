@@ -48,15 +48,14 @@ def cmd_actions(args: argparse.Namespace) -> int:
     if args.json:
         emit(rows)
         return 0
-    from rich.console import Console
-    from rich.table import Table
+    from component.cli.tables import Column, data_console, print_rows
 
-    table = Table(title=f"{len(rows)} actions", title_justify="left")
-    for column in ("key", "label", "group", "kind", "safety"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(row["key"], row["label"], row["group"] or "", row["kind"], str(row["safety"]))
-    Console().print(table)
+    columns = [Column("key"), Column("label"), Column("group"), Column("kind"), Column("safety")]
+    cells = [
+        [row["key"], row["label"], row["group"] or "", row["kind"], str(row["safety"])]
+        for row in rows
+    ]
+    print_rows(data_console(), f"{len(rows)} actions", columns, cells)
     return 0
 
 
@@ -83,36 +82,36 @@ def cmd_describe(args: argparse.Namespace) -> int:
         return 0
     import json
 
-    from rich.console import Console
-    from rich.table import Table
+    from rich.text import Text
 
-    console = Console()
-    console.print(
-        f"[bold]{entry['display']['label']}[/bold]  key: {entry['key']}  ({entry['section']})"
-    )
+    from component.cli.tables import Column, data_console, print_rows
+
+    console = data_console()
+    title = Text(entry["display"]["label"], style="bold")
+    title.append(f"  key: {entry['key']}  ({entry['section']})", style="")
+    console.print(title)
     if entry["display"]["description"]:
         console.print(entry["display"]["description"])
     if "safety" in entry:
         repeat = "idempotent" if entry["idempotent"] else "not idempotent"
         console.print(f"safety: {entry['safety']} ({repeat})")
-    table = Table(show_lines=False)
-    for column in ("input", "label", "type", "required", "default"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("comments", overflow="fold", ratio=1)
+    columns = [
+        Column("input"),
+        Column("label", 12),
+        Column("type", 12),
+        Column("required"),
+        Column("default"),
+        Column("comments", 24),
+    ]
+    rows = []
     for spec in entry["inputs"]:
         kind = spec["type"] + (f" ({spec['collection']})" if spec["collection"] else "")
         if spec["dataSource"]:
             kind += f" ← {spec['dataSource']}"
         default = "" if spec["default"] is None else json.dumps(spec["default"])
-        table.add_row(
-            spec["key"],
-            spec["label"],
-            kind,
-            "yes" if spec["required"] else "",
-            default,
-            spec["comments"] or "",
-        )
-    console.print(table)
+        required = "yes" if spec["required"] else ""
+        rows.append([spec["key"], spec["label"], kind, required, default, spec["comments"] or ""])
+    print_rows(console, f"{len(rows)} inputs", columns, rows)
     if entry.get("examplePayload") is not None:
         console.print("Example output:")
         console.print_json(json.dumps(entry["examplePayload"]))

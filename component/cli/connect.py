@@ -2,7 +2,10 @@
 
 Secrets are never taken from the command line (they would land in shell history and ``ps``):
 ``XERO_CLIENT_SECRET``, ``WHATSAPP_ACCESS_TOKEN``, ``WHATSAPP_APP_SECRET`` and
-``WHATSAPP_VERIFY_TOKEN`` supply them, or a hidden prompt asks when a terminal is attached.
+``WHATSAPP_VERIFY_TOKEN`` supply them (from the environment or ``.env``, through the one settings
+object), or a hidden prompt asks when a terminal is attached. ``WHATSAPP_PHONE_NUMBER_ID`` and
+``WHATSAPP_BUSINESS_ACCOUNT_ID`` stand in for their flags, so the env block printed by
+``xero-wa sandbox serve`` is all ``connect whatsapp`` needs.
 Reconnecting a stored connection reuses its stored settings, so ``xero-wa connect xero --name
 NAME`` is all a connection that needs re-authorisation asks for.
 """
@@ -10,7 +13,6 @@ NAME`` is all a connection that needs re-authorisation asks for.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
@@ -126,14 +128,16 @@ async def _connect_client_credentials(runtime: Any, args: argparse.Namespace) ->
 
 
 def _xero_values(runtime: Any, args: argparse.Namespace, name: str) -> dict[str, Any]:
-    """Flags and environment first, then the stored connection's values, then spec defaults."""
+    """Flags and settings (environment, ``.env``) first, then the stored connection's values,
+    then spec defaults."""
     from component.oauth.manage import stored_values
 
     type_key = XERO_TYPES[bool(args.client_credentials)]
     values = stored_values(runtime, name, type_key) or {}
+    settings = runtime.settings
     given = {
-        "clientId": args.client_id or os.environ.get("XERO_CLIENT_ID"),
-        "clientSecret": os.environ.get("XERO_CLIENT_SECRET"),
+        "clientId": args.client_id or settings.xero_client_id,
+        "clientSecret": _secret(settings.xero_client_secret),
         "scopes": args.scopes,
     }
     if not args.client_credentials:
@@ -151,12 +155,13 @@ def _connect_whatsapp(runtime: Any, args: argparse.Namespace) -> Any:
 
     name = args.name or "whatsapp"
     values = stored_values(runtime, name, "whatsappCloud") or {}
+    settings = runtime.settings
     given = {
-        "accessToken": os.environ.get("WHATSAPP_ACCESS_TOKEN"),
-        "appSecret": os.environ.get("WHATSAPP_APP_SECRET"),
-        "verifyToken": os.environ.get("WHATSAPP_VERIFY_TOKEN"),
-        "phoneNumberId": args.phone_number_id,
-        "businessAccountId": args.business_account_id,
+        "accessToken": _secret(settings.whatsapp_access_token),
+        "appSecret": _secret(settings.whatsapp_app_secret),
+        "verifyToken": _secret(settings.whatsapp_verify_token),
+        "phoneNumberId": args.phone_number_id or settings.whatsapp_phone_number_id,
+        "businessAccountId": args.business_account_id or settings.whatsapp_business_account_id,
         "apiVersion": args.api_version,
         "provider": args.provider,
         "baseUrl": args.base_url,
@@ -173,9 +178,17 @@ def _connect_whatsapp(runtime: Any, args: argparse.Namespace) -> Any:
         values["accessToken"] = _ask("WhatsApp access token", "WHATSAPP_ACCESS_TOKEN", None)
     if not values.get("phoneNumberId"):
         values["phoneNumberId"] = _ask(
-            "WhatsApp phone number id", None, "--phone-number-id", secret=False
+            "WhatsApp phone number id",
+            "WHATSAPP_PHONE_NUMBER_ID",
+            "--phone-number-id",
+            secret=False,
         )
     return save_whatsapp(runtime, name, values)
+
+
+def _secret(value: Any) -> str | None:
+    """The text of a ``SecretStr`` setting (None when unset or blank)."""
+    return (value.get_secret_value().strip() or None) if value is not None else None
 
 
 def _ask(label: str, env: str | None, flag: str | None, *, secret: bool = True) -> str:
@@ -183,8 +196,10 @@ def _ask(label: str, env: str | None, flag: str | None, *, secret: bool = True) 
     if not sys.stdin.isatty():
         from component import errors
 
-        how = " or ".join(f"`{x}`" if x.startswith("-") else f"${x}" for x in (env, flag) if x)
-        raise errors.InputError.single(label, f"is required: set {how}")
+        ways = [f"set {env} (in the environment or .env)"] if env else []
+        ways += [f"pass {flag}"] if flag else []
+        how = " or ".join(ways) or "run this on a terminal to be asked"
+        raise errors.InputError.single(label, f"is required: {how}")
     if secret:
         import getpass
 
@@ -256,8 +271,9 @@ def cmd_connections(args: argparse.Namespace) -> int:
     if args.json:
         emit(rows)
         return 0
-    from rich.console import Console
     from rich.table import Table
+
+    from component.cli.tables import data_console
 
     table = Table(title=f"{len(rows)} connections", title_justify="left")
     for column in ("name", "type", "status", "tenant", "access token expires"):
@@ -266,7 +282,7 @@ def cmd_connections(args: argparse.Namespace) -> int:
         tenant = row.get("tenantName") or row.get("tenantId") or ""
         status = row.get("status", "")
         table.add_row(row["name"], row["type"], status, tenant, row.get("accessTokenExpiresAt", ""))
-    Console().print(table)
+    data_console().print(table)
     for row in rows:  # plain text: a fix is a command to copy, not something to wrap or style
         if row.get("fix"):
             print(f"{row['name']}: {row.get('problem', row['status'])}. Fix: {row['fix']}")

@@ -57,10 +57,10 @@ def _close(runtime: Any) -> None:
 
 
 def _defaults() -> Any:
+    from component.config import get_settings
     from component.orgs.defaults import OrgDefaults
-    from component.service.config import ServiceConfig
 
-    return OrgDefaults.from_config(ServiceConfig())
+    return OrgDefaults.from_config(get_settings())
 
 
 # ----------------------------------------------------------------------------- runs
@@ -92,8 +92,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def _runs_table(found: list[dict[str, Any]]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from component.cli.tables import data_console
 
     table = Table(title=f"{len(found)} runs", title_justify="left")
     for column in ("id", "organisation", "job", "trigger", "started", "finished", "state"):
@@ -115,7 +116,7 @@ def _runs_table(found: list[dict[str, Any]]) -> None:
             str(counts["failed"]),
             str(run["xeroCalls"]),
         )
-    Console().print(table)
+    data_console().print(table)
     for run in found:
         for error in run["errors"]:
             print(f"{run['id']}: {error}")
@@ -177,8 +178,9 @@ def cmd_optouts(args: argparse.Namespace) -> int:
 
 
 def _optouts_table(rows: list[dict[str, Any]]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from component.cli.tables import data_console
 
     table = Table(title=f"{len(rows)} opt-outs", title_justify="left")
     for column in ("scope", "who", "organisation", "reason", "source", "since"):
@@ -192,7 +194,7 @@ def _optouts_table(rows: list[dict[str, Any]]) -> None:
             row["source"],
             row["createdAt"][:19],
         )
-    Console().print(table)
+    data_console().print(table)
 
 
 # ----------------------------------------------------------------------------- schedule
@@ -208,8 +210,9 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     if args.json:
         emit(rows)
         return 0
-    from rich.console import Console
     from rich.table import Table
+
+    from component.cli.tables import data_console
 
     table = Table(title="next scheduled runs", title_justify="left")
     for column in ("organisation", "job", "next run (UTC)", "local", "note"):
@@ -222,5 +225,5 @@ def cmd_schedule(args: argparse.Namespace) -> int:
             row.get("local") or "",
             row.get("why") or "",
         )
-    Console().print(table)
+    data_console().print(table)
     return 0

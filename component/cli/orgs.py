@@ -41,9 +41,9 @@ def _runtime_and_defaults() -> tuple[Any, Any]:
     from component.config import get_settings
     from component.orgs.defaults import OrgDefaults
     from component.runtime import Runtime
-    from component.service.config import ServiceConfig
 
-    return Runtime(settings=get_settings()), OrgDefaults.from_config(ServiceConfig())
+    settings = get_settings()
+    return Runtime(settings=settings), OrgDefaults.from_config(settings)
 
 
 def cmd_orgs(args: argparse.Namespace) -> int:
@@ -75,8 +75,9 @@ def cmd_orgs(args: argparse.Namespace) -> int:
 
 
 def _table(orgs: list[Any], now: Any) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from component.cli.tables import data_console
 
     table = Table(title=f"{len(orgs)} organisations", title_justify="left")
     for column in (
@@ -104,7 +105,7 @@ def _table(orgs: list[Any], now: Any) -> None:
             f"{schedule.at:%H:%M} {','.join(schedule.days)} {schedule.zone_name or '(zone not read yet)'}",
             upcoming.isoformat(timespec="minutes") if upcoming else "—",
         )
-    Console().print(table)
+    data_console().print(table)
     for org in orgs:  # plain text: fixes are commands to copy
         if org.xero.name and "healthiest" in org.xero.why:
             print(f"{org.name}: Xero connection {org.xero.name}: {org.xero.why}")

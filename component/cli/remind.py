@@ -11,6 +11,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from component.cli.app import add_target_options
+from component.cli.types import iso_date, readable_file
 
 if TYPE_CHECKING:
     from component.runtime import Runtime
@@ -25,8 +26,18 @@ def register(commands: Any) -> None:
         help="send the WhatsApp payment reminders that are due",
         description="Send each overdue invoice's reminder once, following the reminder policy.",
     )
-    p.add_argument("--policy", metavar="FILE", help="reminders.yaml (default: the shipped policy)")
-    p.add_argument("--as-of", metavar="DATE", help="plan for this day (YYYY-MM-DD; default today)")
+    p.add_argument(
+        "--policy",
+        metavar="FILE",
+        type=readable_file,
+        help="reminders.yaml (default: the shipped policy)",
+    )
+    p.add_argument(
+        "--as-of",
+        metavar="DATE",
+        type=iso_date,
+        help="plan for this day (YYYY-MM-DD; default today)",
+    )
     p.add_argument(
         "--tenant",
         action="append",
@@ -35,11 +46,17 @@ def register(commands: Any) -> None:
     )
     xero = p.add_mutually_exclusive_group()
     xero.add_argument("--connection", metavar="NAME", help="the stored Xero connection")
-    xero.add_argument("--connection-value", metavar="JSON", help="an inline Xero connection")
+    xero.add_argument(
+        "--connection-value",
+        metavar="JSON",
+        help="an inline Xero connection (@FILE: from a file; -: from stdin)",
+    )
     wa = p.add_mutually_exclusive_group()
     wa.add_argument("--whatsapp-connection", metavar="NAME", help="the stored WhatsApp connection")
     wa.add_argument(
-        "--whatsapp-connection-value", metavar="JSON", help="an inline WhatsApp connection"
+        "--whatsapp-connection-value",
+        metavar="JSON",
+        help="an inline WhatsApp connection (@FILE: from a file; -: from stdin)",
     )
     p.add_argument("--dry-run", action="store_true", help="print the plan; send nothing")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
@@ -67,7 +84,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
 
         from component.reminders.render import render
 
-        render(report, Console())
+        render(report, Console(emoji=False))  # names from Xero are never emoji codes
     from component.reminders.render import has_failures
 
     return EXIT_FINISHED_WITH_FAILURES if has_failures(report) else 0
@@ -75,9 +92,16 @@ def cmd_remind(args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
     """``sendPaymentReminders`` through the executor, like every other front end."""
+    from component.cli.values import check_one_stdin
     from component.executor import Executor
 
-    as_of = _as_of(args.as_of)  # every option is checked before anything is called
+    as_of = args.as_of  # every option is checked (parsed) before anything is called
+    check_one_stdin(
+        {
+            "--connection-value": args.connection_value,
+            "--whatsapp-connection-value": args.whatsapp_connection_value,
+        }
+    )
     runtime, defaults, policy_text = _setup(args)
     try:
         inputs: dict[str, Any] = {
@@ -137,24 +161,11 @@ def _setup(args: argparse.Namespace) -> tuple[Runtime, dict[str, Any], str | Non
 
 def _connection(name: str | None, value: str | None, flag: str, default: Any) -> Any:
     """A stored connection's name, an inline value (JSON), or the default (None: the only one)."""
-    from component import sessions
+    from component.cli.values import connection_value
 
     if value:
-        return sessions.parse_value(value, source=flag)
+        return connection_value(value, flag)
     return name if name is not None else default
-
-
-def _as_of(text: str | None) -> Any:
-    if not text:
-        return None
-    from datetime import date
-
-    from component import errors
-
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise errors.InputError.single("--as-of", f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _progress(*, enabled: bool) -> Any:
@@ -203,7 +214,7 @@ def _review(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.markup import escape
 
-    console = Console()
+    console = Console(emoji=False)
     if not held:
         console.print("No reminder needs review.")
     for item in held:

@@ -1,4 +1,10 @@
-"""``xero-wa run KEY``: invoke one action (or data source) and print ``{"data": ...}``."""
+"""``xero-wa run KEY``: invoke one action (or data source) and print ``{"data": ...}``.
+
+Every option is checked before the action is invoked (``--output`` must be a file that can be
+written, and only a file result can be saved), because after a write succeeded at Xero a
+failure must never lose its result: if saving still fails, the result is printed on stdout
+with the error on stderr, so the new invoice's id is never lost to a rerun that duplicates it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from component.cli.app import add_target_options
+from component.cli.types import readable_file, writable_file
 
 
 def register(commands: Any) -> None:
@@ -22,7 +29,12 @@ def register(commands: Any) -> None:
         metavar="NAME=VALUE",
         help="an input value; repeat for several inputs or for list inputs",
     )
-    p.add_argument("--inputs-file", metavar="FILE", help="a JSON object of inputs; '-' reads stdin")
+    p.add_argument(
+        "--inputs-file",
+        metavar="FILE",
+        type=readable_file,
+        help="a JSON object of inputs; '-' reads stdin",
+    )
     who = p.add_mutually_exclusive_group()
     who.add_argument(
         "--connection", metavar="NAME", help="a connection stored by `xero-wa connect`"
@@ -30,7 +42,8 @@ def register(commands: Any) -> None:
     who.add_argument(
         "--connection-value",
         metavar="JSON",
-        help='an inline connection, e.g. {"type":"xeroToken","accessToken":"...","tenantId":"..."} '
+        help='an inline connection, e.g. {"type":"xeroToken","accessToken":"...","tenantId":"..."}; '
+        "@FILE reads it from a file and - from stdin, out of sight of `ps` and shell history "
         "(default: $XERO_WA_CONNECTION_VALUE)",
     )
     p.add_argument(
@@ -40,7 +53,11 @@ def register(commands: Any) -> None:
     )
     p.add_argument("--datasource", action="store_true", help="KEY is a data source (picklist)")
     p.add_argument(
-        "--output", "-o", metavar="FILE", help="write a binary result (PDF, attachment) to FILE"
+        "--output",
+        "-o",
+        metavar="FILE",
+        type=writable_file,
+        help="write a binary result (PDF, attachment) to FILE",
     )
     add_target_options(p)
     p.set_defaults(handler=cmd_run)
@@ -51,30 +68,34 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from component.cli import app
     from component.cli.output import emit
+    from component.cli.values import check_one_stdin, connection_value
     from component.executor import Executor, Kind
     from component.inputs import from_cli_pairs
-    from component.sessions import parse_value
 
+    check_one_stdin(
+        {"--inputs-file": args.inputs_file, "--connection-value": args.connection_value}
+    )
     built = app.build(args)
     runtime = built.runtime
     executor = Executor(runtime)
     kind: Kind = "dataSource" if args.datasource else "action"
     prepared = executor.prepare(args.key, kind)
+    if args.output is not None:
+        _check_file_result(prepared.loaded.spec)
     raw = _inputs_file(args.inputs_file) if args.inputs_file else {}
     raw.update(from_cli_pairs(prepared.loaded.spec.inputs, args.inputs))
     connection: Any = args.connection
     if args.connection_value:
-        connection = parse_value(args.connection_value, source="--connection-value")
+        connection = connection_value(args.connection_value, "--connection-value")
     if connection is None:
         connection = built.default_for(prepared.loaded.spec.connection)
 
     async def invoke() -> dict[str, Any]:
         from component.orgs.defaults import OrgDefaults
         from component.orgs.target import for_tenant
-        from component.service.config import ServiceConfig
 
         try:
-            defaults = OrgDefaults.from_config(ServiceConfig())
+            defaults = OrgDefaults.from_config(runtime.settings)
             target = await for_tenant(
                 runtime, defaults, prepared.loaded, raw, connection, args.tenant
             )
@@ -90,10 +111,27 @@ def cmd_run(args: argparse.Namespace) -> int:
             await runtime.aclose()
 
     result = asyncio.run(invoke())
-    if args.output:
-        result = {"data": _save(result["data"], Path(args.output))}
+    if args.output is not None:
+        try:
+            result = {"data": _save(result["data"], args.output)}
+        except BaseException:
+            emit(result)  # the action ran: its result is printed even though saving failed
+            raise
     emit(result)
     return 0
+
+
+def _check_file_result(spec: Any) -> None:
+    """``--output`` on an action declared to answer JSON or text could only fail afterwards."""
+    from component import errors
+
+    request = getattr(spec, "request", None)
+    if request is not None and request.response.type != "binary":
+        raise errors.InputError.single(
+            "--output",
+            f"{spec.key} answers {request.response.type}, not a file; leave --output out "
+            "and redirect stdout instead",
+        )
 
 
 def _inputs_file(name: str) -> dict[str, Any]:

@@ -10,16 +10,17 @@ here; the service loads when a command runs.
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
+
+from component.cli.types import port
 
 STATES = ("queued", "working", "done", "parked")
 
 
 def register(commands: Any) -> None:
     p = commands.add_parser("serve", help="serve webhooks, the JSON action API and OAuth")
-    p.add_argument("--host", default=os.environ.get("XERO_WA_HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("XERO_WA_PORT", "8000")))
+    p.add_argument("--host", help="address to listen on (default $XERO_WA_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=port, help="port to listen on (default $XERO_WA_PORT or 8000)")
     p.add_argument("--no-worker", action="store_true", help="only receive; a separate worker works")
     p.add_argument(
         "--no-scheduler",
@@ -68,8 +69,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = uvicorn.Server(
         uvicorn.Config(
             app,
-            host=args.host,
-            port=args.port,
+            host=args.host or config.xero_wa_host,
+            port=config.xero_wa_port if args.port is None else args.port,
             log_config=None,
             access_log=False,
             lifespan="on",
@@ -183,8 +184,9 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 
 def _table(rows: list[dict[str, Any]], counts: dict[str, int]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from component.cli.tables import data_console
 
     summary = ", ".join(f"{n} {state}" for state, n in counts.items())
     table = Table(title=f"webhook events: {summary}", title_justify="left")
@@ -201,7 +203,7 @@ def _table(rows: list[dict[str, Any]], counts: dict[str, int]) -> None:
             row["nextAttemptAt"] if row["state"] == "queued" else "",
             (row["lastError"] or "")[:80],
         )
-    Console().print(table)
+    data_console().print(table)
 
 
 def _service_runtime(args: argparse.Namespace) -> tuple[Any, Any]:
@@ -209,12 +211,11 @@ def _service_runtime(args: argparse.Namespace) -> tuple[Any, Any]:
     from component.config import get_settings
     from component.runtime import Runtime
     from component.service import logging as service_logging
-    from component.service.config import ServiceConfig, resolve_secrets
+    from component.service.config import resolve_secrets
 
     settings = get_settings()
-    config = ServiceConfig()
     runtime = Runtime(settings=settings)
-    secrets = resolve_secrets(runtime, config)
+    secrets = resolve_secrets(runtime, settings)
     masked = [
         secrets.xero_webhook_key,
         *secrets.whatsapp_app_secrets,
@@ -223,4 +224,4 @@ def _service_runtime(args: argparse.Namespace) -> tuple[Any, Any]:
     ]
     level = args.log_level or ("DEBUG" if args.debug else settings.xero_wa_log_level)
     service_logging.configure(level, masked)
-    return runtime, config
+    return runtime, settings

@@ -138,14 +138,17 @@ def cmd_submit(args: argparse.Namespace) -> int:
 async def _with_targets(args: argparse.Namespace, work: Any) -> Any:
     from component.cli.app import build
     from component.cli.template_targets import targets
-    from component.service.config import ServiceConfig
 
     cli = build(args)
     runtime = cli.runtime
     try:
         connection = args.whatsapp_connection or cli.default_for("whatsapp")
         found = await targets(
-            runtime, ServiceConfig(), org=args.org, policy_file=args.policy, connection=connection
+            runtime,
+            runtime.settings,
+            org=args.org,
+            policy_file=args.policy,
+            connection=connection,
         )
         return await work(runtime, found)
     finally:

@@ -26,7 +26,7 @@ from mcp.server.lowlevel import Server
 from component import errors, sessions
 from component.executor import Executor, Kind
 from component.mcp_server.tools import TENANT, all_tools
-from component.oauth.tenants import choose_tenant, fetch_tenants, select_tenant
+from component.oauth.tenants import aim_at
 from component.runtime import Runtime
 from component.sessions import Session, StoredOrInline
 from component.values import to_jsonable
@@ -71,6 +71,8 @@ class ToolRunner:
         loaded = registry.action(name) if kind == "action" else registry.datasource(name)
         family = loaded.spec.connection
         wanted = arguments.pop(TENANT, None) if family == "xero" else None
+        if wanted is not None and not isinstance(wanted, str):
+            raise errors.InputError.single(TENANT, "expected an organisation name or tenant id")
         session = None
         if family is not None:
             session = await self._session(
@@ -83,14 +85,7 @@ class ToolRunner:
 
     async def _session(self, family: str, tenant: str | None) -> Session:
         session = await sessions.resolve(self.runtime, self.connections.get(family), family)
-        if not tenant or not isinstance(tenant, str):
-            return session
-        wanted = tenant.strip()
-        if session.tenant_id and session.tenant_id.casefold() == wanted.casefold():
-            return session
-        choices = await fetch_tenants(self.runtime, session.auth)
-        chosen = await choose_tenant(choices, wanted, None)
-        return await select_tenant(self.runtime, session, chosen.tenant_id)
+        return await aim_at(self.runtime, session, tenant)
 
 
 def build_server(runner: ToolRunner) -> Server[Any, Any]:

@@ -116,3 +116,16 @@ async def select_tenant(runtime: Runtime, session: Session, tenant_id: str) -> S
 
 def _names(tenants: Sequence[TenantRef]) -> str:
     return ", ".join(f"{t.tenant_name or '(unnamed)'} ({t.tenant_id})" for t in tenants)
+
+
+async def aim_at(runtime: Runtime, session: Session, wanted: str | None) -> Session:
+    """``session`` aimed at the organisation named (case-insensitively) or with the id ``wanted``;
+    ``session`` itself when nothing is wanted or it is already there. Used by the MCP server's
+    ``tenant`` argument and ``xero-wa poll --org``."""
+    if not wanted or not wanted.strip():
+        return session
+    wanted = wanted.strip()
+    if session.tenant_id and session.tenant_id.casefold() == wanted.casefold():
+        return session
+    chosen = await choose_tenant(await fetch_tenants(runtime, session.auth), wanted, None)
+    return await select_tenant(runtime, session, chosen.tenant_id)

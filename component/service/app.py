@@ -29,9 +29,10 @@ from component.executor import Executor
 from component.mcp_server import http as mcp_http
 from component.orgs.defaults import OrgDefaults
 from component.orgs.sync import sync_stored
+from component.polling.jobs import configured_jobs
 from component.runtime import Runtime
 from component.scheduler.engine import Scheduler
-from component.scheduler.jobs import JobContext
+from component.scheduler.jobs import JobContext, registered
 from component.service import api, background, oauth_routes, readiness
 from component.service.body_limit import BodyLimitMiddleware
 from component.service.config import ServiceConfig, resolve_secrets
@@ -57,7 +58,7 @@ def create_app(
     whatsapp_connection: StoredOrInline | None = None,
 ) -> Starlette:
     """The service app. Connections default to the configured (or only) stored ones."""
-    config = config or ServiceConfig()
+    config = config or runtime.settings
     state = build_state(runtime, config, xero_connection, whatsapp_connection)
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
@@ -65,7 +66,11 @@ def create_app(
         Route("/openapi.json", openapi_document, methods=["GET"]),
         *api.ROUTES,
         *oauth_routes.ROUTES,
-        *(trigger_route(loaded) for loaded in runtime.registry.triggers.values()),
+        *(
+            trigger_route(loaded)
+            for loaded in runtime.registry.triggers.values()
+            if loaded.spec.path
+        ),
         *web_routes(),  # the web app (component/web/)
     ]
     mcp = mcp_http.service_endpoint(  # MCP over streamable HTTP, behind the API keys
@@ -85,7 +90,9 @@ def create_app(
             Middleware(
                 BodyLimitMiddleware,
                 limit=config.xero_wa_max_body_bytes,
-                bare_paths=frozenset(t.spec.path for t in runtime.registry.triggers.values()),
+                bare_paths=frozenset(
+                    t.spec.path for t in runtime.registry.triggers.values() if t.spec.path
+                ),
             ),
         ],
         exception_handlers={HTTPException: http_exception},
@@ -124,7 +131,11 @@ def build_state(
     )
     state.poller = Poller(runtime, config, executor, connections, wake=worker.wake)
     state.connections, state.defaults = connections, defaults
-    state.scheduler = Scheduler(JobContext(runtime, executor, connections, config, defaults))
+    polls = configured_jobs(
+        runtime, config.xero_wa_poll_triggers, config.xero_wa_poll_trigger_seconds
+    )
+    context = JobContext(runtime, executor, connections, config, defaults)
+    state.scheduler = Scheduler(context, [*registered(), *polls] if polls else None)
     return state
 
 
@@ -190,6 +201,7 @@ def trigger_route(loaded: Loaded[TriggerSpec]) -> Route:
             return Response(status_code=500)
         return Response(result.body, result.status, media_type=result.media_type)
 
+    assert spec.path is not None  # only webhook triggers are routed
     return Route(spec.path, endpoint, methods=["GET", "POST"], name=f"trigger:{spec.key}")
 
 

@@ -1,8 +1,9 @@
-"""Settings of the HTTP service and its worker, read from the environment like ``Settings``.
+"""The service's view of the one settings object, and the webhook secrets it resolves.
 
-Field names are the environment variable names in lower case (``XERO_WEBHOOK_KEY`` is
-``xero_webhook_key``). Secrets are ``SecretStr``: they print as ``**********`` and never reach a
-log line. The WhatsApp app secret, verify token and webhook signature scheme may instead come from the
+Every command and the service read one pydantic-settings object, ``component.config.Settings``
+(environment variables and ``.env``); ``ServiceConfig`` is that class under the name the service
+code uses. Secrets are ``SecretStr``: they print as ``**********`` and never reach a log line.
+The WhatsApp app secret, verify token and webhook signature scheme may instead come from the
 stored WhatsApp connection (``appSecret``, ``verifyToken``, ``webhookSignature``,
 ``webhookHeader``), so ``xero-wa connect whatsapp`` is enough.
 """
@@ -12,84 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import SecretStr
+
+from component.config import Settings
 
 if TYPE_CHECKING:
     from component.runtime import Runtime
 
-
-class ServiceConfig(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
-    )
-
-    # Webhook secrets.
-    xero_webhook_key: SecretStr | None = None
-    whatsapp_app_secret: SecretStr | None = None
-    whatsapp_verify_token: SecretStr | None = None
-    # How WhatsApp deliveries are proven (component.whatsapp.signature): meta (default),
-    # hmac-sha256 or header-secret, with the header of the last two (a provider profile).
-    whatsapp_webhook_signature: str | None = None
-    whatsapp_webhook_header: str | None = None
-
-    # Which stored connections the worker uses (default: the only one of each family).
-    xero_wa_xero_connection: str | None = None
-    xero_wa_whatsapp_connection: str | None = None
-
-    # Alerts: WhatsApp template names and language, as approved in WhatsApp Manager.
-    xero_wa_invoice_alerts: bool = True
-    xero_wa_invoice_template: str = "invoice_new"
-    xero_wa_payment_alerts: bool = False
-    xero_wa_payment_template: str = "payment_received"
-    xero_wa_template_language: str = "en"
-    # For a template of your own: its body parameters in order (names from
-    # component.notify.parameters), whether it uses named parameters, and whether it has a
-    # "View and pay" URL button (its suffix: Xero's online invoice URL after
-    # XERO_WA_PAY_LINK_BASE). Unset: the shipped template's declaration (component.notify.templates).
-    xero_wa_invoice_template_params: str | None = None
-    xero_wa_invoice_template_named: bool | None = None
-    xero_wa_invoice_template_button: bool | None = None
-    xero_wa_payment_template_params: str | None = None
-    xero_wa_payment_template_named: bool | None = None
-    xero_wa_payment_template_button: bool | None = None
-    # Locale of amounts and dates in messages (default: English as written in the org's country).
-    xero_wa_message_locale: str | None = None
-
-    # Requests: the largest accepted webhook or API body.
-    xero_wa_max_body_bytes: int = Field(default=1_048_576, gt=0)
-
-    # Worker.
-    xero_wa_worker: bool = True
-    xero_wa_worker_max_attempts: int = Field(default=6, ge=1)
-    xero_wa_worker_backoff_seconds: float = Field(default=30.0, ge=0)
-    xero_wa_worker_max_backoff_seconds: float = Field(default=3600.0, ge=0)
-    xero_wa_worker_lease_seconds: float = Field(default=120.0, gt=0)
-    xero_wa_worker_batch: int = Field(default=20, ge=1)
-    xero_wa_worker_idle_seconds: float = Field(default=1.0, gt=0)
-    # Catch-up poll with If-Modified-Since; 0 turns it off.
-    xero_wa_poll_interval_seconds: float = Field(default=900.0, ge=0)
-    # How often each stored Xero connection's tenant list is asked again (tenants Xero no longer
-    # lists are marked disconnected); 0 turns it off.
-    xero_wa_tenant_refresh_seconds: float = Field(default=3600.0, ge=0)
-
-    # The scheduler (per-organisation jobs: reminders at each organisation's local time).
-    xero_wa_scheduler: bool = True
-    xero_wa_scheduler_tick_seconds: float = Field(default=30.0, gt=0)
-    xero_wa_scheduler_concurrency: int = Field(default=4, ge=1)
-    # Default job switch of organisations that have not chosen (``xero-wa orgs set``).
-    xero_wa_reminders: bool = True
-    # Run summaries: the owner's WhatsApp number (E.164; per organisation with `orgs set
-    # --owner-phone`) and the approved template with five body parameters.
-    xero_wa_owner_phone: str | None = None
-    xero_wa_summary_template: str = "run_summary"
-    xero_wa_summary_language: str = "en"
-
-    # OAuth from a browser: the public base URL of this service (for the redirect URI) and the
-    # Xero app's credentials (the same variables `xero-wa connect` reads).
-    xero_wa_public_url: str | None = None
-    xero_client_id: str | None = None
-    xero_client_secret: SecretStr | None = None
+#: The service's settings are the one settings object.
+ServiceConfig = Settings
 
 
 @dataclass(frozen=True)

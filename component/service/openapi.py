@@ -44,7 +44,8 @@ def build_openapi(registry: Registry) -> dict[str, Any]:
         paths[f"/v1/datasources/{key}/invoke"] = {"post": _invoke_operation(source, "dataSource")}
     for key in sorted(registry.triggers):
         trigger = registry.triggers[key].spec
-        paths[trigger.path] = _webhook_operations(key, trigger.label, trigger.description)
+        if trigger.path is not None:  # polling triggers have no route
+            paths[trigger.path] = _webhook_operations(key, trigger.label, trigger.description)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -234,11 +234,42 @@ class ActionSpec(_Invocable):
         return self
 
 
-class TriggerSpec(_Invocable):
-    """A webhook trigger: the service routes ``path`` to the handler."""
+class PollSpec(SpecModel):
+    """What a polling trigger asks Xero for and how it tells records apart (component/polling).
 
+    ``modified`` reports records changed since the last run (If-Modified-Since plus the ids
+    already reported); ``overdue`` reports sales invoices that reach N days overdue.
+    """
+
+    mode: Literal["modified", "overdue"] = "modified"
     path: str = Field(pattern=r"^/")
-    handler: HandlerRef
+    #: The response's list (``Invoices``) and each record's id field (``InvoiceID``).
+    items: str
+    id_field: str
+    #: The event category the trigger emits (Xero's webhook vocabulary: INVOICE, CONTACT...).
+    category: str = Field(pattern=r"^[A-Z]+$")
+    #: Fixed query parameters sent with every request.
+    query: dict[str, str] = Field(default_factory=dict)
+    #: Xero's pageSize (up to 1000); null where Xero pages by 100 and takes no pageSize (Quotes).
+    page_size: int | None = Field(default=1000, ge=1, le=1000)
+
+
+class TriggerSpec(_Invocable):
+    """A trigger: a webhook (the service routes ``path`` to ``handler``) or a polling trigger
+    (``poll``), run by ``xero-wa poll`` and the service's scheduler."""
+
+    path: str | None = Field(default=None, pattern=r"^/")
+    handler: HandlerRef | None = None
+    poll: PollSpec | None = None
+
+    @model_validator(mode="after")
+    def _webhook_or_polling(self) -> TriggerSpec:
+        webhook = self.path is not None or self.handler is not None
+        if webhook == (self.poll is not None):
+            raise ValueError("a trigger needs either path and handler (a webhook) or poll")
+        if webhook and (self.path is None or self.handler is None):
+            raise ValueError("a webhook trigger needs both path and handler")
+        return self
 
 
 class DataSourceSpec(_Invocable):

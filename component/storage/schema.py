@@ -7,6 +7,7 @@ add a new one.
 
 from __future__ import annotations
 
+from component.storage.poll_state import MIGRATION as POLL_STATE_MIGRATION
 from component.storage.wa_identities import MIGRATION as WA_IDENTITIES_MIGRATION
 
 MIGRATIONS: list[tuple[str, str]] = [
@@ -379,4 +380,5 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX reminder_contacts_name ON reminder_contacts (lower(name));
         """,
     ),
+    POLL_STATE_MIGRATION,
 ]

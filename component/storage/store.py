@@ -26,6 +26,7 @@ from component.storage.optouts import OptOutsRepo
 from component.storage.organisations import OrganisationsRepo
 from component.storage.outbox import OutboxRepo
 from component.storage.paylinks import PayLinksRepo
+from component.storage.poll_state import PollStateRepo
 from component.storage.reminder_cache import CandidatesRepo, ContactsCacheRepo
 from component.storage.runs import RunsRepo
 from component.storage.schedule import ScheduleRepo
@@ -57,6 +58,7 @@ class Store:
         self.accounts = AccountsRepo(self)
         self.web_sessions = WebSessionsRepo(self)
         self.identities = IdentitiesRepo(self)
+        self.poll_state = PollStateRepo(self)
 
     @classmethod
     def open(cls, path: Path) -> Store:

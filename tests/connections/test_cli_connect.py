@@ -115,7 +115,7 @@ def test_a_refused_consent_exits_4_with_the_command_to_retry(
 def test_without_a_terminal_a_missing_secret_names_the_variable(xero_wa: Run) -> None:
     result = xero_wa("connect", "xero", "--client-id", CLIENT_ID)
     assert result.code == 2
-    assert "$XERO_CLIENT_SECRET" in result.error["message"]
+    assert "set XERO_CLIENT_SECRET (in the environment or .env)" in result.error["message"]
 
 
 def test_connect_client_credentials(xero_wa: Run, app_env: None, httpx_mock: HTTPXMock) -> None:

@@ -95,6 +95,8 @@ async def test_errors_are_tool_errors_carrying_our_codes(client: ClientSession) 
     assert json.loads(unknown.content[0].text)["error"]["code"] == "upstream_not_found"  # type: ignore[union-attr]
     nowhere = await client.call_tool("listInvoices", {"tenant": "No Such Company"})
     assert json.loads(nowhere.content[0].text)["error"]["code"] == "input_error"  # type: ignore[union-attr]
+    odd = await client.call_tool("listInvoices", {"tenant": 42})
+    assert json.loads(odd.content[0].text)["error"]["details"]["fields"][0]["field"] == "tenant"  # type: ignore[union-attr]
     no_tool = await client.call_tool("launchRockets", {})
     assert json.loads(no_tool.content[0].text)["error"]["code"] == "unknown_key"  # type: ignore[union-attr]
 

@@ -10,26 +10,8 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.service.conftest import (
-    API_KEY,
-    BASE,
-    Stack,
-    api_settings,
-    make_service,
-    make_stack,
-    sandbox_config,
-    stack,
-    stack_config,
-)
+from tests.service.conftest import API_KEY, BASE, Stack
 
-__all__ = [
-    "api_settings",
-    "make_service",
-    "make_stack",
-    "sandbox_config",
-    "stack",
-    "stack_config",
-]  # whatsapp_profile comes from tests/conftest.py
 pytestmark = pytest.mark.anyio
 
 

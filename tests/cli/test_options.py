@@ -1,0 +1,219 @@
+"""Command-line options: checked before any call, results never lost, secrets kept out of ``ps``.
+
+Issue 10 item 3 (``run createInvoice ... --output FILE`` created the invoice, then failed on the
+output option, losing the new id), item 35 (``--connection-value @FILE`` and ``-``) and item 32
+(``--debug`` after the sub-command, ``--version``, usage errors as JSON like every failure).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpx import HTTPXMock
+
+API = "https://api.xero.com/api.xro/2.0"
+TENANT = "6f2d6b9e-1c1a-4c53-9a43-0d1f5f7e2a10"
+TOKEN = {"type": "xeroToken", "accessToken": "secret-cli-token", "tenantId": TENANT}
+CONNECTION = json.dumps(TOKEN)
+NEW_INVOICE = ["-i", "type=ACCREC", "-i", "contactId=c-1", "-i", 'lineItems=[{"Description":"x"}]']
+
+
+def test_a_bad_output_path_is_refused_before_anything_is_sent(
+    cli: Any, httpx_mock: HTTPXMock, tmp_path: Path
+) -> None:
+    target = tmp_path / "no-such-folder" / "invoice.json"
+    result = cli(
+        "run",
+        "createInvoice",
+        *NEW_INVOICE,
+        "--connection-value",
+        CONNECTION,
+        "--output",
+        str(target),
+    )
+    assert result.code == 2
+    assert result.error["details"]["fields"] == [
+        {"field": "--output", "reason": f"{target}: the folder {target.parent} does not exist"}
+    ]
+    assert httpx_mock.get_requests() == []
+
+
+def test_output_on_an_action_that_answers_json_is_refused_before_the_call(
+    cli: Any, httpx_mock: HTTPXMock, tmp_path: Path
+) -> None:
+    result = cli(
+        "run",
+        "createInvoice",
+        *NEW_INVOICE,
+        "--connection-value",
+        CONNECTION,
+        "--output",
+        str(tmp_path / "out.bin"),
+    )
+    assert result.code == 2
+    [field] = result.error["details"]["fields"]
+    assert field["field"] == "--output"
+    assert "createInvoice answers json, not a file" in field["reason"]
+    assert httpx_mock.get_requests() == []
+
+
+def test_a_result_is_printed_when_saving_it_fails_afterwards(
+    cli: Any, httpx_mock: HTTPXMock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    httpx_mock.add_response(
+        url=f"{API}/Invoices/inv-1/pdf",
+        content=b"%PDF-1.4 x",
+        headers={"Content-Type": "application/pdf"},
+    )
+
+    def disk_full(self: Path, data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    result = cli(
+        "run",
+        "getInvoicePdf",
+        "-i",
+        "invoiceId=inv-1",
+        "--connection-value",
+        CONNECTION,
+        "--output",
+        str(tmp_path / "inv.pdf"),
+    )
+    assert result.code == 2
+    assert base64.b64decode(result.json["data"]["base64"]) == b"%PDF-1.4 x"
+    assert "No space left on device" in result.error["message"]
+
+
+def test_output_saves_a_file_result(cli: Any, httpx_mock: HTTPXMock, tmp_path: Path) -> None:
+    httpx_mock.add_response(
+        url=f"{API}/Invoices/inv-1/pdf",
+        content=b"%PDF-1.4 x",
+        headers={"Content-Type": "application/pdf"},
+    )
+    target = tmp_path / "inv.pdf"
+    result = cli(
+        "run",
+        "getInvoicePdf",
+        "-i",
+        "invoiceId=inv-1",
+        "--connection-value",
+        CONNECTION,
+        "-o",
+        str(target),
+    )
+    assert result.code == 0, result.err
+    assert result.json["data"]["savedTo"] == str(target)
+    assert target.read_bytes() == b"%PDF-1.4 x"
+
+
+def test_connection_value_from_a_file(cli: Any, httpx_mock: HTTPXMock, tmp_path: Path) -> None:
+    httpx_mock.add_response(
+        url=f"{API}/Invoices/inv-1",
+        match_headers={"Authorization": "Bearer secret-cli-token", "Xero-tenant-Id": TENANT},
+        json={"Invoices": [{"InvoiceID": "inv-1"}]},
+    )
+    path = tmp_path / "xero.json"
+    path.write_text(CONNECTION)
+    result = cli("run", "getInvoice", "-i", "invoiceId=inv-1", "--connection-value", f"@{path}")
+    assert result.code == 0, result.err
+    assert result.json == {"data": {"Invoices": [{"InvoiceID": "inv-1"}]}}
+
+
+def test_connection_value_from_stdin(
+    cli: Any, httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    httpx_mock.add_response(
+        url=f"{API}/Invoices/inv-1",
+        match_headers={"Authorization": "Bearer secret-cli-token"},
+        json={"Invoices": []},
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO(CONNECTION))
+    result = cli("run", "getInvoice", "-i", "invoiceId=inv-1", "--connection-value", "-")
+    assert result.code == 0, result.err
+
+
+def test_connection_value_file_problems_name_the_option(cli: Any, tmp_path: Path) -> None:
+    missing = tmp_path / "none.json"
+    result = cli("run", "getInvoice", "-i", "invoiceId=1", "--connection-value", f"@{missing}")
+    assert result.code == 2
+    assert result.error["details"]["fields"][0]["field"] == "--connection-value"
+    assert f"cannot read {missing}" in result.error["message"]
+    bad = tmp_path / "bad.json"
+    bad.write_text("{oops")
+    result = cli("run", "getInvoice", "-i", "invoiceId=1", "--connection-value", f"@{bad}")
+    assert result.error["details"]["fields"][0]["field"] == f"--connection-value ({bad})"
+
+
+def test_only_one_option_may_read_stdin(cli: Any, httpx_mock: HTTPXMock) -> None:
+    result = cli("run", "getInvoice", "--inputs-file", "-", "--connection-value", "-")
+    assert result.code == 2
+    assert result.error["details"]["fields"] == [
+        {
+            "field": "--connection-value",
+            "reason": "standard input is already read by --inputs-file; use @FILE for one",
+        }
+    ]
+
+
+def test_a_usage_mistake_is_a_json_input_error_naming_the_option(cli: Any) -> None:
+    result = cli("serve", "--port", "http")
+    assert result.code == 2
+    assert result.out == ""
+    assert result.error["code"] == "input_error"
+    assert result.error["details"]["fields"] == [
+        {"field": "--port", "reason": "'http' is not a whole number"}
+    ]
+    assert result.error["details"]["usage"].startswith("usage: xero-wa serve")
+    missing = cli("run")
+    assert missing.error["details"]["fields"] == [{"field": "key", "reason": "is required"}]
+
+
+def test_remind_checks_as_of_before_anything_runs(cli: Any, httpx_mock: HTTPXMock) -> None:
+    result = cli("remind", "--as-of", "14/07/2026", "--connection-value", CONNECTION)
+    assert result.code == 2
+    assert result.error["details"]["fields"] == [
+        {"field": "--as-of", "reason": "'14/07/2026' is not a date (YYYY-MM-DD)"}
+    ]
+    assert httpx_mock.get_requests() == []
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_is_accepted_before_or_after_the_command(cli: Any, where: str) -> None:
+    argv = ["describe", "nope"]
+    argv = ["--debug", *argv] if where == "before" else [*argv, "--debug"]
+    result = cli(*argv)
+    assert result.code == 2
+    assert result.error["code"] == "unknown_key"
+
+
+def test_debug_after_the_command_shows_the_traceback(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("component.registry.Registry.load", broken)
+    plain = cli("actions")
+    assert plain.code == 1
+    assert "Traceback" not in plain.err
+    debug = cli("actions", "--debug")
+    assert debug.code == 1
+    assert "Traceback" in debug.err
+    assert "RuntimeError: boom" in debug.err
+
+
+def test_version(cli_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib import metadata
+
+    from component.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out == f"xero-wa {metadata.version('xero-wa')}\n"
