@@ -87,6 +87,7 @@ class Phase:
     statuses: Counter[int] = field(default_factory=Counter)
     peak_mb: float = 0.0
     seconds: float = 0.0
+    load: float = 0.0
 
 
 async def probe(url: str, phase: Phase, stop: asyncio.Event) -> None:
@@ -203,6 +204,7 @@ async def run_phase(phase: Phase, url: str, load: object, pid: int) -> None:
     stop.set()
     await prober
     phase.peak_mb = peak_rss_mb(pid)
+    phase.load = os.getloadavg()[0]  # other processes on the machine stretch every latency
 
 
 def statuses_since(log: Path, offset: int) -> tuple[Counter[int], int]:
@@ -343,7 +345,8 @@ def report(args: argparse.Namespace, phases: list[Phase], home: Path) -> None:
             f"healthz p50 {percentile(phase.probes, 50) * 1000:6.1f} ms  "
             f"p99 {percentile(phase.probes, 99) * 1000:6.1f} ms  "
             f"max {max(phase.probes, default=0) * 1000:7.1f} ms  "
-            f"over 100 ms {slow:3d} of {len(phase.probes):4d}  peak RSS {phase.peak_mb:6.1f} MB"
+            f"over 100 ms {slow:3d} of {len(phase.probes):4d}  peak RSS {phase.peak_mb:6.1f} MB  "
+            f"load avg {phase.load:.1f}"
         )
         print(f"{'':13s} statuses: {dict(sorted(phase.statuses.items()))}")
 

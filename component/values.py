@@ -46,3 +46,11 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return value
+
+
+def json_default(value: Any) -> Any:
+    """``json.dumps(default=...)``: the non-JSON leaves ``to_jsonable`` converts, one at a time,
+    so the C encoder handles every dict and list itself (several times faster on big results)."""
+    if isinstance(value, (Binary, bytes, datetime, date, Decimal)):
+        return to_jsonable(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")

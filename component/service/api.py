@@ -28,6 +28,7 @@ from component.service.http import (
     json_response,
     off_loop,
     read_body,
+    result_response,
 )
 from component.service.state import ServiceState
 
@@ -117,7 +118,7 @@ async def _invoke(request: Request, state: ServiceState, kind: Kind) -> Response
         session=target.session,
         offload=is_large(body),
     )
-    return json_response(result)
+    return await result_response(result)
 
 
 async def get_datasource(request: Request, state: ServiceState) -> Response:
@@ -147,7 +148,7 @@ async def get_datasource(request: Request, state: ServiceState) -> Response:
         source="api",
         session=target.session,
     )
-    return json_response(result)
+    return await result_response(result)
 
 
 def parse_invoke_body(body: bytes) -> tuple[dict[str, Any], Any, str | None]:

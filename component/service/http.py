@@ -15,7 +15,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from component import errors
-from component.values import to_jsonable
+from component.values import json_default, to_jsonable
 
 log = logging.getLogger("xero_wa.service")
 T = TypeVar("T")
@@ -67,13 +67,57 @@ async def off_loop(parse: Callable[[bytes], T], body: bytes) -> T:
     return await asyncio.to_thread(parse, body)
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=json_default).encode
+#: Lists longer than this, near the top of a result, are encoded item by item.
+CHUNK_ITEMS = 64
+#: How deep the item-by-item encoding goes; below it every value is one C-encoder call.
+CHUNK_DEPTH = 3
+
+
 def json_bytes(data: Any) -> bytes:
-    """The service's one JSON encoding: compact UTF-8."""
-    return json.dumps(to_jsonable(data), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """The service's one JSON encoding: compact UTF-8, the same bytes as ``json.dumps``.
+
+    The C encoder holds the GIL for a whole call, so one call on a 2 MB result (2,000 invoices)
+    would stall the event loop for tens of milliseconds even from a worker thread. Long lists
+    near the top (``{"data": {"Invoices": [...]}}``) are therefore encoded one item per call,
+    letting the loop run between items, while everything below them stays at C speed.
+    """
+    parts: list[str] = []
+    try:
+        _encode_into(data, parts, 0)
+    except TypeError:  # a key json cannot write (e.g. a tuple): the slow, forgiving path
+        parts = [_ENCODE(to_jsonable(data))]
+    return "".join(parts).encode("utf-8")
+
+
+def _encode_into(value: Any, parts: list[str], depth: int) -> None:
+    if depth >= CHUNK_DEPTH:
+        parts.append(_ENCODE(value))
+    elif isinstance(value, dict):
+        parts.append("{")
+        for index, (key, item) in enumerate(value.items()):
+            parts.append(f"{',' if index else ''}{_ENCODE(str(key))}:")
+            _encode_into(item, parts, depth + 1)
+        parts.append("}")
+    elif isinstance(value, (list, tuple)) and len(value) > CHUNK_ITEMS:
+        parts.append("[")
+        for index, item in enumerate(value):
+            if index:
+                parts.append(",")
+            _encode_into(item, parts, depth + 1)
+        parts.append("]")
+    else:
+        parts.append(_ENCODE(value))
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(json_bytes(data), status, headers, media_type="application/json")
+
+
+async def result_response(result: Any) -> Response:
+    """An action's result (possibly megabytes of Xero data), encoded in a worker thread."""
+    body = await asyncio.to_thread(json_bytes, result)
+    return Response(body, 200, media_type="application/json")
 
 
 def error_response(exc: errors.XeroWaError) -> Response:

@@ -39,6 +39,7 @@ def routes() -> list[BaseRoute]:
         Route(connections.CALLBACK_PATH, page(connections.xero_callback, public=True), methods=GET),
         Route("/connections/whatsapp", page(connections.connect_whatsapp), methods=POST),
         Route("/connections/check", page(connections.check), methods=POST),
+        Route("/connections/organisation", page(connections.switch_org), methods=POST),
         Route("/connections/disconnect", page(connections.remove), methods=POST),
         Route("/contacts/{contactId}", page(contacts.show), methods=GET),
         Route("/contacts/{contactId}/optout", page(contacts.set_optout), methods=POST),

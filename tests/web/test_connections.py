@@ -53,6 +53,7 @@ async def test_connect_xero_through_the_consent_page(signed_in: Web) -> None:
     listed = (await signed_in.client.get("/connections")).text
     assert "Xero (OAuth)" in listed
     assert "Demo Company" in listed
+    assert "Switch Demo Company (IN) off" in listed
 
 
 async def test_without_credentials_the_form_says_which_field(signed_in: Web) -> None:
@@ -152,3 +153,31 @@ async def test_unknown_connections_and_missing_tokens_are_refused(connected: Web
     assert no_token.status_code == 403
     assert csrf_of(page.text)
     assert "xero" in connected.runtime.store.connections.names()
+
+
+async def test_every_consented_organisation_is_saved_and_can_be_switched_off(
+    signed_in: Web,
+) -> None:
+    xero = signed_in.sandbox.state.config.xero
+    start = await signed_in.form_post(
+        "/connections/xero",
+        {"clientId": xero.client_id, "clientSecret": xero.client_secret},
+        page="/connections",
+    )
+    done = await signed_in.client.get(await consent(signed_in, start.headers["location"]))
+    assert "Demo Company (IN), Demo Company (NZ)" in done.text
+    nz = next(
+        o for o in signed_in.runtime.store.organisations.all() if o.name == "Demo Company (NZ)"
+    )
+    off = await signed_in.form_post(
+        "/connections/organisation", {"org": nz.tenant_id, "enabled": "off"}, page="/connections"
+    )
+    assert "Demo Company (NZ) is switched off" in off.text
+    row = signed_in.runtime.store.organisations.get(nz.tenant_id)
+    assert row is not None
+    assert row.enabled is False
+    assert "Switch Demo Company (NZ) on" in off.text
+    junk = await signed_in.form_post(
+        "/connections/organisation", {"org": nz.tenant_id, "enabled": "maybe"}, page="/connections"
+    )
+    assert junk.status_code == 400

@@ -28,6 +28,7 @@ from component.oauth.manage import (
     save_whatsapp,
     stored_values,
 )
+from component.orgs.change import OrgChanges, apply_changes
 from component.web import forms, health, orgs
 from component.web.page import Page, PageError, field_errors
 
@@ -44,7 +45,8 @@ async def show(page: Page, **extra: Any) -> Response:
     status = int(extra.pop("status", 200))
     rows = await page.db(list_connections, page.web.runtime)
     reached: dict[str, list[orgs.Org]] = {}
-    for org in await page.db(orgs.organisations, page.web.runtime, page.web.org_defaults):
+    known = await page.db(orgs.organisations, page.web.runtime, page.web.org_defaults)
+    for org in known:
         for link in org.view.links:
             reached.setdefault(link.connection, []).append(org)
     config = page.web.service.config
@@ -54,6 +56,7 @@ async def show(page: Page, **extra: Any) -> Response:
     context: dict[str, Any] = {
         "connections": rows,
         "reached": reached,
+        "organisations": known,
         "callback_uri": callback_uri(page),
         "app_configured": bool(config.xero_client_id and config.xero_client_secret),
         "wa_fields": wa_fields,
@@ -169,3 +172,20 @@ async def _stored(page: Page) -> tuple[str, str]:
     if row is None:
         raise PageError(404, "No such connection", f"There is no stored connection {name[:64]!r}.")
     return name, str(row["family"])
+
+
+async def switch_org(page: Page) -> Response:
+    """Switch an organisation on or off (its jobs stop; its history stays), as ``orgs set``."""
+    tenant = page.value("org")[:64]
+    wanted = page.value("enabled")
+    if wanted not in ("on", "off"):
+        raise PageError(400, "Choose on or off", "An organisation is switched on or off.")
+    runtime = page.web.runtime
+    known = await page.db(orgs.organisations, runtime, page.web.org_defaults)
+    org = next((o for o in known if o.tenant_id == tenant), None)
+    if org is None:
+        raise PageError(404, "No such organisation", "That organisation is not connected.")
+    changes = OrgChanges(enabled=wanted)
+    await page.db(apply_changes, runtime, page.web.org_defaults, org.tenant_id, changes)
+    state = "on: its reminders and alerts run" if wanted == "on" else "off: nothing is sent for it"
+    return await show(page, notice=f"{org.label} is switched {state}.")

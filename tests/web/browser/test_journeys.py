@@ -95,7 +95,6 @@ def test_connect_xero_through_the_sandbox_consent_page(journey: Journey) -> None
     page = journey.page
     journey.sign_in("/connections")
     assert page.get_by_text("Nothing is connected yet.").is_visible()
-    page.get_by_label("Only this organisation (optional)").fill("Demo Company (IN)")
     page.get_by_role("button", name="Connect Xero").click()
     page.wait_for_url(re.compile(r"/connections/xero/callback\?"))
     assert (
@@ -105,6 +104,10 @@ def test_connect_xero_through_the_sandbox_consent_page(journey: Journey) -> None
     assert "Xero (OAuth)" in row.inner_text()
     assert "Demo Company (IN)" in row.inner_text()
     assert "code=" not in page.evaluate("document.body.innerHTML")
+    assert "Demo Company (NZ)" in row.inner_text()  # every organisation ticked at Xero
+    page.get_by_role("button", name="Switch Demo Company (NZ) off").click()
+    assert "Demo Company (NZ) is switched off" in page.get_by_role("status").inner_text()
+    assert page.get_by_role("button", name="Switch Demo Company (NZ) on").is_visible()
     journey.screenshot()
     page.get_by_role("button", name="Check xero").click()
     assert "Xero answers; organisations reached:" in page.locator("#conn-xero").inner_text()
@@ -310,10 +313,16 @@ def test_edit_the_policy_preview_and_save(journey: Journey) -> None:
 def send_now(journey: Journey) -> None:
     """Start a run from the dashboard and wait until the page (polling with htmx) shows its end."""
     page = journey.page
+    before = page.locator("#last-run").inner_text()
     page.get_by_role("button", name="Send due reminders now").click()
     assert "Reminder run started" in page.get_by_role("status").inner_text()
     page.wait_for_function(
-        "() => !document.querySelector('#last-run').textContent.includes('running')",
+        r"""before => {
+            const text = document.querySelector('#last-run').textContent;
+            return text !== before && /\b(ok|attention|failed)\b/.test(text)
+                && !text.includes('running');
+        }""",
+        arg=before,
         timeout=120_000,
     )
 
