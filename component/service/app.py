@@ -166,6 +166,9 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             with contextlib.suppress(asyncio.CancelledError):
                 await poll_task
         await background.stop(state, tasks)
+        web = getattr(app.state, "web", None)
+        if web is not None:
+            await web.drain()
         if state.worker is not None:
             await state.worker.stop()
         log.info("service stopped")

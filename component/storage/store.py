@@ -114,7 +114,10 @@ class Store:
                 conn.execute("INSERT INTO _migrations (id) VALUES (?)", (migration_id,))
 
     def close(self) -> None:
-        self.conn.close()
+        """Close once no thread is inside a transaction: closing a connection another thread is
+        using crashes the interpreter (sqlite3 is not safe against that), it does not raise."""
+        with self._lock:
+            self.conn.close()
 
 
 def _statements(sql: str) -> list[str]:

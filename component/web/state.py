@@ -42,6 +42,17 @@ class WebState:
         self.tasks.add(task)
         task.add_done_callback(self._finished)
 
+    async def drain(self, grace: float = 30.0) -> None:
+        """Let page-started work (a reminder run) finish before the store closes; cancel what
+        outlives ``grace``. A cancelled task's thread may still be inside a store call, which
+        is why ``Store.close`` waits for the store's lock."""
+        if not self.tasks:
+            return
+        _done, pending = await asyncio.wait(set(self.tasks), timeout=grace)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self.tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
