@@ -217,3 +217,35 @@ def test_version(cli_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert info.value.code == 0
     assert capsys.readouterr().out == f"xero-wa {metadata.version('xero-wa')}\n"
+
+
+def test_persistent_429s_show_the_wait_then_fail_rate_limited(
+    cli: Any, httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10 item 16 as a user meets it: the CLI says it is waiting and why, and stops with
+    rate_limited (exit 6) once the bound is reached, instead of minutes without output."""
+    from component.clock import FakeClock, SystemClock
+
+    fake = FakeClock()  # the CLI's system clock, moved instead of slept
+    for name in ("now", "monotonic", "sleep"):
+        monkeypatch.setattr(SystemClock, name, lambda self, *a, _n=name: getattr(fake, _n)(*a))
+    monkeypatch.setenv("XERO_MAX_RATE_LIMIT_WAIT_SECONDS", "90")
+    httpx_mock.add_response(
+        url=f"{API}/Invoices/inv-1",
+        status_code=429,
+        headers={"X-Rate-Limit-Problem": "minute", "Retry-After": "60"},
+        is_reusable=True,
+    )
+    result = cli("run", "getInvoice", "-i", "invoiceId=inv-1", "--connection-value", CONNECTION)
+    assert result.code == 6
+    assert result.out == ""
+    assert fake.slept == [60.0]
+    assert result.error["code"] == "rate_limited"
+    assert result.error["details"]["retryAfter"] == 60.0
+    assert (
+        "one call waits at most 90 s in all: XERO_MAX_RATE_LIMIT_WAIT_SECONDS"
+        in (result.error["message"])
+    )
+    assert "Xero's minute rate limit: waiting 60 s before retrying getInvoice" in result.err, (
+        result.err
+    )
