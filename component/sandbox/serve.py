@@ -85,9 +85,16 @@ class _DropSimulatedResets(logging.Filter):
 
 
 def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, made as TCP explicitly.
+
+    asyncio sets TCP_NODELAY on an accepted connection only when the socket's protocol is
+    IPPROTO_TCP; with protocol 0 every kept-alive request after the first waited for a delayed
+    ACK (44 ms instead of 0.7 ms), capping a sequential client at ~22 requests a second.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     sock.listen(128)  # clients that connect before the server loop starts wait in the backlog
     sock.set_inheritable(True)
