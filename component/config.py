@@ -57,9 +57,6 @@ class Settings(BaseSettings):
     # Retries of a Xero call after a 5xx or network failure (jittered exponential backoff).
     xero_max_retries: int = Field(default=3, ge=0)
     xero_retry_base_delay_seconds: float = Field(default=0.5, ge=0)
-    # The most one Xero call waits out 429s (minute/concurrent) in all before failing with
-    # rate_limited: a persistent 429 must not hold a command for ever.
-    xero_max_rate_limit_wait_seconds: float = Field(default=120.0, ge=0)
 
     # WhatsApp pacing.
     whatsapp_messages_per_second: float = Field(default=80.0, gt=0)

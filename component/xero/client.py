@@ -125,7 +125,7 @@ class XeroClient:
         return RetryPolicy(
             retries=settings.xero_max_retries,
             base_delay=settings.xero_retry_base_delay_seconds,
-            max_rate_limit_wait=settings.xero_max_rate_limit_wait_seconds,
+            max_rate_limit_wait=settings.xero_rate_limit_max_wait_seconds,
         )
 
     async def _attempt(
@@ -163,11 +163,11 @@ class XeroClient:
         seconds = rate_limit_wait(problem, wait)
         bound = policy.max_rate_limit_wait
         if bound is None:
-            bound = self.runtime.settings.xero_max_rate_limit_wait_seconds
+            bound = self.runtime.settings.xero_rate_limit_max_wait_seconds
         if rate_waits >= policy.rate_limit_retries or waited + seconds > bound:
             note = (
                 f" (waited {waited:g} s already; one call waits at most {bound:g} s in all: "
-                "XERO_MAX_RATE_LIMIT_WAIT_SECONDS)"
+                "XERO_RATE_LIMIT_MAX_WAIT_SECONDS)"
             )
             raise rate_limit_error(problem, seconds, what, note)
         log.warning(

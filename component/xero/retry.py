@@ -32,7 +32,7 @@ class RetryPolicy:
     ``retries`` bounds the retries after a failure (5xx, network, or any error with
     ``retry_all_errors``); ``rate_limit_retries`` separately bounds the 429 waits, which are not
     failures but Xero's flow control. ``max_rate_limit_wait`` bounds the total seconds one call
-    spends waiting out 429s (None: ``XERO_MAX_RATE_LIMIT_WAIT_SECONDS``); a wait that would pass
+    spends waiting out 429s (None: ``XERO_RATE_LIMIT_MAX_WAIT_SECONDS``); a wait that would pass
     it is not started: the caller gets the RateLimited error with ``retry_after`` instead of a
     job that hangs without a word (issue 10 item 16).
     """

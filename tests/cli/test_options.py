@@ -229,7 +229,7 @@ def test_persistent_429s_show_the_wait_then_fail_rate_limited(
     fake = FakeClock()  # the CLI's system clock, moved instead of slept
     for name in ("now", "monotonic", "sleep"):
         monkeypatch.setattr(SystemClock, name, lambda self, *a, _n=name: getattr(fake, _n)(*a))
-    monkeypatch.setenv("XERO_MAX_RATE_LIMIT_WAIT_SECONDS", "90")
+    monkeypatch.setenv("XERO_RATE_LIMIT_MAX_WAIT_SECONDS", "90")
     httpx_mock.add_response(
         url=f"{API}/Invoices/inv-1",
         status_code=429,
@@ -243,7 +243,7 @@ def test_persistent_429s_show_the_wait_then_fail_rate_limited(
     assert result.error["code"] == "rate_limited"
     assert result.error["details"]["retryAfter"] == 60.0
     assert (
-        "one call waits at most 90 s in all: XERO_MAX_RATE_LIMIT_WAIT_SECONDS"
+        "one call waits at most 90 s in all: XERO_RATE_LIMIT_MAX_WAIT_SECONDS"
         in (result.error["message"])
     )
     assert "Xero's minute rate limit: waiting 60 s before retrying getInvoice" in result.err, (
