@@ -47,6 +47,8 @@ class Loaded(Generic[M]):
     #: The path as shown in messages (relative to the spec root).
     display: str
     lines: dict[tuple[str | int, ...], int]
+    #: The spec folder it was found in (the bundled root or one on ``XERO_WA_SPEC_PATH``).
+    root: Path | None = None
 
     def where(self, loc: tuple[str | int, ...]) -> str:
         """``file:line`` of the deepest part of ``loc`` present in the file."""
@@ -64,6 +66,16 @@ def spec_root() -> Path:
     package = Path(__file__).resolve().parent.parent
     bundled = package / "_bundled"
     return bundled if bundled.is_dir() else package.parent
+
+
+def spec_path() -> list[Path]:
+    """Spec folders added on top of the root: ``XERO_WA_SPEC_PATH`` (os.pathsep-separated).
+
+    Each holds any of ``actions/``, ``triggers/``, ``datasources/`` and ``connections/`` (no
+    ``component.yaml``): adding one action means one file there, not a copy of the whole tree.
+    """
+    raw = os.environ.get("XERO_WA_SPEC_PATH") or ""
+    return [Path(part) for part in raw.split(os.pathsep) if part.strip()]
 
 
 def discover(root: Path) -> list[tuple[Path, type[BaseModel]]]:
@@ -108,7 +120,7 @@ def load_file(path: Path, model: type[M], root: Path | None = None) -> Loaded[M]
             field = ".".join(str(p) for p in loc) or "(top level)"
             problems.append(f"{shown}:{line or 1}: {field}: {err['msg']}")
         raise SpecError(problems) from None
-    return Loaded(spec=spec, path=path, display=shown, lines=lines)
+    return Loaded(spec=spec, path=path, display=shown, lines=lines, root=root)
 
 
 def load_component(root: Path) -> ComponentSpec:
