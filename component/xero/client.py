@@ -221,6 +221,8 @@ class XeroClient:
                 raise errors.ConnectionError(
                     f"{self.session.describe()} has no Xero tenant selected",
                     reconnect="reconnect with `xero-wa connect xero --tenant NAME` or add tenantId",
+                    api_reconnect='send "tenant": the organisation\'s name or tenant id, or add '
+                    "tenantId to the connection",
                 )
             headers["Xero-tenant-Id"] = tenant_header(self.session.tenant_id)
         if method in WRITE_METHODS:
