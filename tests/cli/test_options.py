@@ -249,3 +249,32 @@ def test_persistent_429s_show_the_wait_then_fail_rate_limited(
     assert "Xero's minute rate limit: waiting 60 s before retrying getInvoice" in result.err, (
         result.err
     )
+
+
+def test_the_readme_names_exactly_the_commands_that_take_sandbox() -> None:
+    """Issue 10 item 32: the README said `--sandbox` works on "any command", but `connections`,
+    `describe`, `orgs` and `events` refuse it. The README's list is the parser's."""
+    import argparse
+    import re
+
+    from component.cli import build_parser
+
+    def with_sandbox(parser: argparse.ArgumentParser, prefix: str) -> set[str]:
+        found: set[str] = set()
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    found |= with_sandbox(sub, f"{prefix} {name}".strip())
+            elif "--sandbox" in action.option_strings:
+                found.add(prefix)
+        return found
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    [claim] = re.findall(
+        r"`--sandbox` \(on every command that calls Xero or WhatsApp: (.*?)\)", readme, re.S
+    )
+    claimed: set[str] = set()
+    for name in re.findall(r"`([^`]+)`", claim):
+        head, _, variants = " ".join(name.split()).rpartition(" ")
+        claimed |= {f"{head} {v}".strip() for v in variants.split("|")}
+    assert with_sandbox(build_parser(), "") == claimed
