@@ -278,3 +278,30 @@ def test_the_readme_names_exactly_the_commands_that_take_sandbox() -> None:
         head, _, variants = " ".join(name.split()).rpartition(" ")
         claimed |= {f"{head} {v}".strip() for v in variants.split("|")}
     assert with_sandbox(build_parser(), "") == claimed
+
+
+def readme_connection_example() -> list[str]:
+    """The README's own `run listInvoices ... --connection-value '{...…...}'` command."""
+    import re
+    import shlex
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    [command] = re.findall(
+        r"^xero-wa (run listInvoices \\\n.*?--connection-value '.*?')$", readme, re.M | re.S
+    )
+    return shlex.split(command.replace("\\\n", " "))
+
+
+def test_the_readmes_connection_value_example_is_a_clear_input_error(
+    cli: Any, httpx_mock: HTTPXMock
+) -> None:
+    """Issue 10 item 5: the README's example (placeholders "…") printed a traceback (exit 1)
+    before anything was checked; it is an input error naming the field, and nothing is sent."""
+    argv = readme_connection_example()
+    assert argv[-1] == '{"type":"xeroToken","accessToken":"…","tenantId":"…"}'
+    result = cli(*argv)
+    assert result.code == 2
+    assert "Traceback" not in result.err
+    assert result.error["code"] == "input_error"
+    assert [f["field"] for f in result.error["details"]["fields"]] == ["tenantId"]
+    assert httpx_mock.get_requests() == []
