@@ -5,7 +5,6 @@ per-invoice call left is the pay link of an alert actually sent."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import httpx
 import pytest
@@ -122,5 +121,3 @@ async def test_an_id_the_list_does_not_return_is_fetched_alone_and_parks_alone(
     (parked,) = events.list(("parked",))
     assert parked.resource_id == gone
     assert events.counts()["done"] == 2
-
-
