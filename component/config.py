@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     xero_wa_spec_root: str | None = None
     xero_wa_spec_path: str | None = None
     # The longest a Xero call waits out rate limits (429s with Retry-After) in total, then fails.
-    xero_rate_limit_max_wait_seconds: float = Field(default=90.0, ge=0)
+    xero_rate_limit_max_wait_seconds: float = Field(default=180.0, ge=0)
 
     # `xero-wa connect`: the Xero app and the WhatsApp number (flags override; secrets never
     # come from flags). The service's browser OAuth routes read the same Xero app credentials.
