@@ -1,0 +1,43 @@
+"""The README's table of exit codes and HTTP statuses is the error tree's, row for row.
+
+Issue 10 item 8 asks for "a documented exit code" for bad configuration: ``config_error`` (exit
+10) existed but the table never listed it. Every error class, including the service's own, must
+appear with its exit code (blank for a service-only error) and HTTP status.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from component import errors
+from component.service import auth, http
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+ROW = re.compile(r"^\| *(\d*) *\| *(\d*) *\| `(\w+)` \|", re.M)
+
+
+def error_classes() -> list[type[errors.XeroWaError]]:
+    found: list[type[errors.XeroWaError]] = []
+    stack: list[type[errors.XeroWaError]] = [errors.XeroWaError]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            found.append(sub)
+            stack.append(sub)
+    return found
+
+
+def test_every_error_class_is_documented_with_its_exit_code_and_status() -> None:
+    assert auth.Unauthorized in error_classes()
+    assert http.BodyTooLarge in error_classes()
+    documented = {
+        code: (exit_code, status) for exit_code, status, code in ROW.findall(README.read_text())
+    }
+    expected = {
+        cls.code: (
+            "" if cls.__module__.startswith("component.service") else str(cls.exit_code),
+            str(cls.http_status),
+        )
+        for cls in error_classes()
+    }
+    assert documented == expected
