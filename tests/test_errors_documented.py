@@ -7,17 +7,25 @@ appear with its exit code (blank for a service-only error) and HTTP status.
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
 from component import errors
 from component.service import auth, http
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
 ROW = re.compile(r"^\| *(\d*) *\| *(\d*) *\| `(\w+)` \|", re.M)
+DECLARES_A_CODE = re.compile(r"^    code = \"", re.M)
 
 
 def error_classes() -> list[type[errors.XeroWaError]]:
+    """Every error class, wherever it is declared (each module that sets a ``code`` is imported,
+    so the answer does not depend on what other tests happened to import first)."""
+    for path in sorted((ROOT / "component").rglob("*.py")):
+        if DECLARES_A_CODE.search(path.read_text(encoding="utf-8")):
+            importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
     found: list[type[errors.XeroWaError]] = []
     stack: list[type[errors.XeroWaError]] = [errors.XeroWaError]
     while stack:
