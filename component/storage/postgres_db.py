@@ -102,10 +102,17 @@ class PgConn:
         return cursor
 
 
+class _ThreadState(threading.local):
+    conn: PgConn | None = None
+    mode: str = ""  # "read" | "write"
+
+
 class PostgresDatabase:
     """A pool of connections to one PostgreSQL database (and schema)."""
 
     dialect: Literal["postgres"] = "postgres"
+    #: PostgreSQL's own privileges decide what may be written; the store never opens read-only.
+    read_only = False
 
     def __init__(
         self,
@@ -122,7 +129,9 @@ class PostgresDatabase:
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
         self._closed = False
-        self._close_lock = threading.Lock()
+        self._users = threading.Condition()
+        self._active = 0
+        self._local = _ThreadState()
         self._probe()
         from psycopg_pool import ConnectionPool
 
@@ -147,6 +156,10 @@ class PostgresDatabase:
     @classmethod
     def open(cls, url: str, **options: Any) -> PostgresDatabase:
         return cls(url, **options)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     # ------------------------------------------------------------------ transactions
     @contextmanager
@@ -177,8 +190,20 @@ class PostgresDatabase:
 
     @contextmanager
     def _session(self, begin: tuple[str, tuple[str, tuple[Any, ...]] | None]) -> Iterator[PgConn]:
-        if self._closed:
-            raise DatabaseError(f"the database {self.location} is closed", fix="", kind="closed")
+        """A pooled connection in a transaction; a block nested in the same thread joins the
+        outer one (it sees its uncommitted writes, and cannot wait for a second connection)."""
+        state = self._local
+        if state.conn is not None:
+            if begin[0] == "BEGIN" and state.mode == "read":
+                raise RuntimeError("a write transaction cannot start inside a read()")
+            yield state.conn
+            return
+        with self._users:
+            if self._closed:
+                raise DatabaseError(
+                    f"the database {self.location} is closed", fix="", kind="closed"
+                )
+            self._active += 1
         statement, lock = begin
         import psycopg
         from psycopg_pool import PoolTimeout
@@ -186,11 +211,13 @@ class PostgresDatabase:
         try:
             with self._pool.connection() as raw:
                 committing = False
+                conn = PgConn(raw)
+                state.conn, state.mode = conn, "read" if "READ ONLY" in statement else "write"
                 try:
                     raw.execute(statement)
                     if lock is not None:
                         raw.execute(*lock)
-                    yield PgConn(raw)
+                    yield conn
                     committing = True
                     raw.execute("COMMIT")
                 except psycopg.Error as exc:
@@ -199,6 +226,8 @@ class PostgresDatabase:
                 except BaseException:
                     _rollback_quietly(raw)
                     raise
+                finally:
+                    state.conn, state.mode = None, ""
         except PoolTimeout:
             raise DatabaseError(
                 f"no connection to the database {self.location} became free within "
@@ -210,6 +239,10 @@ class PostgresDatabase:
             ) from None
         except psycopg.Error as exc:  # the pool could not hand out a working connection
             raise self._error(exc, committing=False) from None
+        finally:
+            with self._users:
+                self._active -= 1
+                self._users.notify_all()
 
     def _error(self, exc: Exception, *, committing: bool) -> DatabaseError:
         """The error to raise; ``retryable`` when the transaction certainly did not commit.
@@ -231,10 +264,14 @@ class PostgresDatabase:
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
         """Close the pool once the connections in use are given back; safe to call twice."""
-        with self._close_lock:
+        if self._local.conn is not None:
+            raise RuntimeError("close() called inside a read() or transaction()")
+        with self._users:
             if self._closed:
                 return
             self._closed = True
+            while self._active:
+                self._users.wait()
         self._pool.close(timeout=self._pool_timeout)
 
     def _probe(self) -> None:
@@ -259,6 +296,11 @@ class PostgresDatabase:
             schema = raw.execute("SELECT current_schema()").fetchone()[0] or "public"
         digest = hashlib.sha256(f"xero-wa:write:{schema}".encode()).digest()
         return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def open_postgres(url: str) -> PostgresDatabase:
+    """The store's database at ``url`` (``XERO_WA_DATABASE_URL``): the seam ``Store.open`` uses."""
+    return PostgresDatabase.open(url)
 
 
 def _configure(conn: Any) -> None:
