@@ -28,6 +28,8 @@ class Settings(BaseSettings):
 
     # Where state lives (SQLite store, 0600).
     xero_wa_home: Path = Path(".xero-wa")
+    # postgresql://… selects the PostgreSQL backend instead of the SQLite file in the data home.
+    xero_wa_database_url: SecretStr | None = None
     # Fernet key (or passphrase) for token columns; without it tokens are stored in plain text.
     xero_wa_secret_key: SecretStr | None = None
     # Inline connection value (JSON) used when --connection/--connection-value are absent.

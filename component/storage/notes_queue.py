@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from component.storage.migrations import Migration
+
 if TYPE_CHECKING:
     from component.storage.store import Store
 
-#: (id, portable SQL): sorts after every earlier migration id.
-MIGRATION = (
+#: Its id sorts after every earlier migration's.
+MIGRATION = Migration(
     "2000_notes_queue",
     """
     CREATE TABLE notes_queue (
@@ -68,7 +70,7 @@ class NotesQueueRepo:
         return added
 
     def oldest(self, tenant_id: str, limit: int) -> list[QueuedNote]:
-        with self._store.transaction(immediate=False) as conn:
+        with self._store.read() as conn:
             rows = conn.execute(
                 """SELECT invoice_id, text, idempotency_key FROM notes_queue
                    WHERE tenant_id = ? ORDER BY queued_at, idempotency_key LIMIT ?""",
@@ -84,7 +86,7 @@ class NotesQueueRepo:
             )
 
     def pending(self, tenant_id: str) -> int:
-        with self._store.transaction(immediate=False) as conn:
+        with self._store.read() as conn:
             row = conn.execute(
                 "SELECT COUNT(*) FROM notes_queue WHERE tenant_id = ?", (tenant_id,)
             ).fetchone()
@@ -96,7 +98,7 @@ class OptionalCallsDailyRepo:
         self._store = store
 
     def used(self, tenant_id: str, day: date) -> int:
-        with self._store.transaction(immediate=False) as conn:
+        with self._store.read() as conn:
             row = conn.execute(
                 "SELECT used FROM optional_calls_daily WHERE tenant_id = ? AND day = ?",
                 (tenant_id, day.isoformat()),
