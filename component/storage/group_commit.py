@@ -12,7 +12,8 @@ A write is a plain function using the store's repositories as usual: their own
 ``store.transaction()``/``store.read()`` blocks join the writer's transaction (nested blocks
 join the outer one, ``component.storage.database``), so repositories need no change, and the
 same code runs on PostgreSQL (SAVEPOINT is standard SQL). One writer per store per process
-(``writes_for``); its thread ends after a second idle and starts again on the next write.
+(``writes_for``). The batches run in the event loop's default executor, one at a time per store
+(like ``asyncio.to_thread`` work, so a test executor that runs work inline runs them inline).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("xero_wa.storage")
 
 T = TypeVar("T")
-IDLE_SECONDS = 1.0
 #: Writes per transaction at most (a bound on how long one commit holds the write lock).
 MAX_BATCH = 512
 
@@ -44,9 +44,9 @@ class GroupCommit:
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._pending: deque[_Pending] = deque()
-        self._thread: threading.Thread | None = None
+        self._busy = False
         #: transactions committed and writes in them (for benches and logs)
         self.batches = 0
         self.writes = 0
@@ -55,24 +55,19 @@ class GroupCommit:
         """Run ``write`` in the next group transaction; its result once that commit is done."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        with self._cond:
+        with self._lock:
             self._pending.append((write, loop, future))
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._work, name="xero-wa-group-commit", daemon=True
-                )
-                self._thread.start()
-            else:
-                self._cond.notify()
+            start, self._busy = not self._busy, True
+        if start:  # no batch running: this write starts one (it takes whatever waits by then)
+            loop.run_in_executor(None, self._drain)
         return await future
 
-    def _work(self) -> None:
+    def _drain(self) -> None:
+        """Commit batches until nothing waits."""
         while True:
-            with self._cond:
+            with self._lock:
                 if not self._pending:
-                    self._cond.wait(IDLE_SECONDS)
-                if not self._pending:
-                    self._thread = None
+                    self._busy = False
                     return
                 count = min(MAX_BATCH, len(self._pending))
                 batch = [self._pending.popleft() for _ in range(count)]

@@ -32,7 +32,6 @@ from __future__ import annotations
 import logging
 import random
 import re
-import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +41,7 @@ import httpx
 from component import errors
 from component.runtime import ON_LEAVING, Runtime
 from component.sessions import Session
+from component.storage.group_commit import writes_for
 from component.values import Binary
 from component.whatsapp import errors as wa_errors
 from component.whatsapp.errors import Subject, meta_code
@@ -172,7 +172,9 @@ class WhatsAppClient:
                     self.pacer.release(ticket)  # the hook refused: nothing left
                 raise
             if response.is_success:
-                return self._accepted(response, payload, subject)
+                result = self._accepted(response, payload, subject)
+                await self._record(result, payload)
+                return result
             error = self._refusal(response, subject)
             if not isinstance(error, wa_errors.SendOutcomeUnknown):
                 self.pacer.release(ticket)  # Meta refused it: nothing reached the recipient
@@ -229,23 +231,27 @@ class WhatsAppClient:
             raise wa_errors.outcome_unknown(
                 subject, f"HTTP {response.status_code} without a message id"
             ) from None
-        self._record(result, payload)
         return result
 
-    def _record(self, result: SendResult, payload: dict[str, Any]) -> None:
-        """Remember the send; a store failure must not turn a sent message into an error."""
+    async def _record(self, result: SendResult, payload: dict[str, Any]) -> None:
+        """Remember the send (through the store's group commit: off the event loop, one fsync
+        for every send in flight); a store failure must not turn a sent message into an error."""
         template = payload.get("template") or {}
+        messages = self.runtime.store.messages
+        sent_at = self.runtime.clock.now()
         try:
-            self.runtime.store.messages.record_sent(
-                result.message_id,
-                result.to,
-                kind=str(payload["type"]),
-                template=template.get("name"),
-                language=(template.get("language") or {}).get("code"),
-                callback_data=payload.get("biz_opaque_callback_data"),
-                sent_at=self.runtime.clock.now(),
+            await writes_for(self.runtime).run(
+                lambda: messages.record_sent(
+                    result.message_id,
+                    result.to,
+                    kind=str(payload["type"]),
+                    template=template.get("name"),
+                    language=(template.get("language") or {}).get("code"),
+                    callback_data=payload.get("biz_opaque_callback_data"),
+                    sent_at=sent_at,
+                )
             )
-        except (sqlite3.Error, OSError) as exc:
+        except Exception as exc:
             log.warning("message %s sent but not recorded: %s", result.message_id, exc)
 
     async def _backoff(self, tries: Tries) -> None:
