@@ -273,8 +273,9 @@ async def _plan_and_send(
 
     async def produce() -> None:
         for done, group in enumerate(store.candidates.by_contact(run_id, ctx.tenant_id), 1):
-            contact = store.contacts_cache.get_many(ctx.tenant_id, [group[0].contact_id])
-            plan = p.plan_contact(ctx, group, contact.get(group[0].contact_id))
+            with store.read():  # one short read for the contact's plan, not one per lookup
+                contact = store.contacts_cache.get_many(ctx.tenant_id, [group[0].contact_id])
+                plan = p.plan_contact(ctx, group, contact.get(group[0].contact_id))
             _record_skips(sender.report, plan.skips, group[0].contact_name, ctx.tenant_id)
             if plan.message is not None:
                 if gate is not None:  # a dry run outside business hours: show, do not send
