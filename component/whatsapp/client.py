@@ -45,7 +45,7 @@ from component.storage.group_commit import writes_for
 from component.values import Binary
 from component.whatsapp import errors as wa_errors
 from component.whatsapp.errors import Subject, meta_code
-from component.whatsapp.pacer import WhatsAppPacer, pacer_for
+from component.whatsapp.pacer import Ticket, WhatsAppPacer, pacer_for
 from component.whatsapp.params import BSUID
 from component.whatsapp.provider import provider_of
 from component.whatsapp.retry import SendPolicy, Tries
@@ -153,9 +153,14 @@ class WhatsAppClient:
         leaving = _Once(on_leaving)
         while True:
             ticket = await self.pacer.acquire(to)
+
+            async def leaves(ticket: Ticket = ticket) -> None:
+                await leaving.run()  # the outbox's "sending" commit (first attempt only)
+                self.pacer.left(ticket)  # the pacer's window counts the send from here
+
             try:
                 response = await self.runtime.http.post(
-                    url, json=payload, auth=self.session.auth, extensions=leaving.extensions()
+                    url, json=payload, auth=self.session.auth, extensions={ON_LEAVING: leaves}
                 )
             except UNREACHED as exc:
                 self.pacer.release(ticket)
@@ -363,9 +368,6 @@ class _Once:
     def __init__(self, hook: Leaving | None) -> None:
         self.hook = hook
         self.done = hook is None
-
-    def extensions(self) -> dict[str, Any]:
-        return {} if self.done else {ON_LEAVING: self.run}
 
     async def run(self) -> None:
         if self.hook is not None and not self.done:
