@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
+from component.storage.backups import restore_hint
 from component.storage.database import Dialect, StoreError
 
 BUSY_TIMEOUT_MS = 30_000
@@ -99,8 +100,8 @@ class SqliteDatabase:
         except sqlite3.Error as exc:
             conn.close()
             raise StoreError(
-                f"the store {self.path} is not a usable SQLite database ({exc}); restore it "
-                "from a backup (see `xero-wa db status`)"
+                f"the store {self.path} is not a usable SQLite database ({exc}): "
+                f"{restore_hint(self.path)}"
             ) from exc
         return conn
 
@@ -156,6 +157,37 @@ class SqliteDatabase:
     @contextmanager
     def transaction(self, *, immediate: bool = True) -> Iterator[SqliteConn]:
         """``BEGIN IMMEDIATE`` (or deferred) .. ``COMMIT``; nested blocks join the outer one."""
+        with self._named_errors(), self._transaction(immediate=immediate) as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[SqliteConn]:
+        """A short read transaction; rows must be fetched before the block ends."""
+        with self._named_errors(), self._read() as conn:
+            yield conn
+
+    @contextmanager
+    def _named_errors(self) -> Iterator[None]:
+        """A damaged or read-only file, said with its name and the fix, not as a bare
+        ``sqlite3.DatabaseError`` (which would be an internal error)."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            text = str(exc)
+            if "malformed" in text or "not a database" in text:
+                raise StoreError(
+                    f"the store {self.path} is damaged ({text}): {restore_hint(self.path)}"
+                ) from exc
+            if "readonly" in text or "read-only" in text:
+                raise StoreError(
+                    f"the store {self.path} cannot be written ({text}): make the file and its "
+                    "folder writable by this user"
+                ) from exc
+            raise
+
+    @contextmanager
+    def _transaction(self, *, immediate: bool = True) -> Iterator[SqliteConn]:
+        """``BEGIN IMMEDIATE`` (or deferred) .. ``COMMIT``; nested blocks join the outer one."""
         if self.read_only:
             raise StoreError(
                 f"the store {self.path} is read-only, and this command writes to it: make the "
@@ -180,8 +212,7 @@ class SqliteDatabase:
                     raise
 
     @contextmanager
-    def read(self) -> Iterator[SqliteConn]:
-        """A short read transaction; rows must be fetched before the block ends."""
+    def _read(self) -> Iterator[SqliteConn]:
         with self._use("read") as (conn, outer):
             if not outer:
                 yield conn

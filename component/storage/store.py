@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from component.storage import migrations
 from component.storage.accounts import AccountsRepo
@@ -38,6 +39,8 @@ from component.storage.web_sessions import WebSessionsRepo
 
 if TYPE_CHECKING:
     from component.config import Settings
+
+Policy = Literal["auto", "current", "none"]
 
 
 class Store:
@@ -81,9 +84,15 @@ class Store:
         return self.db.read_only
 
     @classmethod
-    def open(cls, target: Settings | Path | str, *, upgrade: bool = True) -> Store:
-        """Open the store ``target`` names (settings, or an SQLite file path) and, when
-        ``upgrade``, apply pending migrations. See ``component.storage.opening``."""
+    def open(cls, target: Settings | Path | str, *, policy: Policy = "auto") -> Store:
+        """Open the store ``target`` names (settings, or an SQLite file path).
+
+        ``policy`` says what to do when the store is older than this code: ``"auto"`` (CLI
+        commands) backs it up and applies the pending migrations when every one is marked
+        automatic, else refuses naming ``xero-wa db upgrade``; ``"current"`` (``serve``,
+        ``worker``) refuses any difference; ``"none"`` (``db status``, ``doctor``) changes
+        nothing. A store written by newer code is always refused.
+        """
         from component.storage.opening import open_database
 
         db = open_database(target)
@@ -91,12 +100,54 @@ class Store:
         try:
             current = migrations.status(db)
             migrations.refuse_unknown(current, db.location)
-            if upgrade and current.pending and not db.read_only:
-                migrations.upgrade(db)
+            if current.pending and policy != "none":
+                store._upgrade_or_refuse(current, policy)
         except BaseException:
             db.close()
             raise
         return store
+
+    def _upgrade_or_refuse(self, current: migrations.SchemaStatus, policy: Policy) -> None:
+        behind = (
+            f"the store {self.location} is at schema version {current.version}; this xero-wa "
+            f"needs version {current.code_version}"
+        )
+        if policy == "current":
+            raise StoreError(
+                f"{behind}: run `xero-wa db upgrade` (it backs the store up first), then start "
+                "again"
+            )
+        if self.read_only:
+            raise StoreError(
+                f"{behind}, and the store is read-only for this user: make it writable, then run "
+                "`xero-wa db upgrade`"
+            )
+        if not current.automatic:
+            manual = ", ".join(m.id for m in current.pending if not m.automatic)
+            raise StoreError(
+                f"{behind}; the change {manual} is not applied automatically: run "
+                "`xero-wa db upgrade` (it backs the store up first)"
+            )
+        self.upgrade(datetime.now(UTC))
+
+    def upgrade(self, now: datetime) -> tuple[Path | None, list[str]]:
+        """Back the store up (SQLite, when it holds data) and apply every pending migration:
+        (the backup's path, the applied ids)."""
+        current = migrations.status(self.db)
+        migrations.refuse_unknown(current, self.location)
+        if not current.pending:
+            return None, []
+        if self.read_only:
+            raise StoreError(
+                f"the store {self.location} is read-only for this user; make the file and its "
+                "folder writable, then run `xero-wa db upgrade` again"
+            )
+        saved = None
+        if self.dialect == "sqlite" and current.version > 0:
+            from component.storage.backups import backup
+
+            saved = backup(self.path, now)
+        return saved, migrations.upgrade(self.db)
 
     def schema(self) -> migrations.SchemaStatus:
         """The store's schema version against this code's."""

@@ -108,7 +108,7 @@ class TokenRepo:
 
     # ------------------------------------------------------------------ reads
     def get(self, name: str) -> TokenRecord | None:
-        with self._store.transaction(immediate=False) as conn:
+        with self._store.read() as conn:
             row = conn.execute("SELECT * FROM token_sets WHERE connection = ?", (name,)).fetchone()
         return None if row is None else self._record(row)
 

@@ -34,7 +34,7 @@ def test_an_older_store_is_upgraded_step_by_step(tmp_path: Path) -> None:
             db.execute(statement)
         db.execute("INSERT INTO _migrations VALUES (?)", (migration.id,))
     db.close()
-    store = Store.open(tmp_path / "state.db", upgrade=False)
+    store = Store.open(tmp_path / "state.db", policy="none")
     try:
         before = store.schema()
         assert before.version == 3
