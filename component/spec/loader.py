@@ -8,7 +8,6 @@ into the line it came from.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -56,26 +55,6 @@ class Loaded(Generic[M]):
 
     def line_of(self, loc: tuple[str | int, ...]) -> int | None:
         return line_for(self.lines, loc)
-
-
-def spec_root() -> Path:
-    """Where the spec folders live: ``XERO_WA_SPEC_ROOT``, else bundled in the wheel, else the checkout."""
-    override = os.environ.get("XERO_WA_SPEC_ROOT")
-    if override:
-        return Path(override)
-    package = Path(__file__).resolve().parent.parent
-    bundled = package / "_bundled"
-    return bundled if bundled.is_dir() else package.parent
-
-
-def spec_path() -> list[Path]:
-    """Spec folders added on top of the root: ``XERO_WA_SPEC_PATH`` (os.pathsep-separated).
-
-    Each holds any of ``actions/``, ``triggers/``, ``datasources/`` and ``connections/`` (no
-    ``component.yaml``): adding one action means one file there, not a copy of the whole tree.
-    """
-    raw = os.environ.get("XERO_WA_SPEC_PATH") or ""
-    return [Path(part) for part in raw.split(os.pathsep) if part.strip()]
 
 
 def discover(root: Path) -> list[tuple[Path, type[BaseModel]]]:

@@ -137,6 +137,7 @@ def test_a_spec_folder_on_the_search_path_adds_an_action_to_the_bundled_ones(
     (extra / "actions" / "custom" / "shout.py").write_text(
         "async def run(ctx):\n    return ctx.inputs['text'].upper()\n"
     )
+    assert "shoutText" not in {a["key"] for a in cli("actions", "--json").json}  # now cached
     monkeypatch.setenv("XERO_WA_SPEC_PATH", str(extra))
     listed = {a["key"] for a in cli("actions", "--json").json}
     assert {"shoutText", "getInvoice", "sendPaymentReminders"} <= listed
