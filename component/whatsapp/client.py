@@ -42,6 +42,7 @@ import httpx
 from component import errors
 from component.runtime import ON_LEAVING, Runtime
 from component.sessions import Session
+from component.storage.database import StoreError
 from component.values import Binary
 from component.whatsapp import errors as wa_errors
 from component.whatsapp.errors import Subject, meta_code
@@ -245,7 +246,7 @@ class WhatsAppClient:
                 callback_data=payload.get("biz_opaque_callback_data"),
                 sent_at=self.runtime.clock.now(),
             )
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, StoreError, OSError) as exc:
             log.warning("message %s sent but not recorded: %s", result.message_id, exc)
 
     async def _backoff(self, tries: Tries) -> None:
