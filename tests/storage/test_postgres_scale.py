@@ -3,6 +3,7 @@ wake-ups, the cross-host refresh mutex, and a schema that matches SQLite's table
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import sqlite3
@@ -15,12 +16,18 @@ import psycopg
 import pytest
 from pydantic import SecretStr
 
+from component.clock import FakeClock
 from component.config import Settings
+from component.registry import Registry
+from component.runtime import Runtime
+from component.service.worker import Worker
 from component.storage.events import NewEvent
 from component.storage.locks import AdvisoryRefreshMutex, refresh_mutex
 from component.storage.migrations import code_migrations
 from component.storage.store import Store
 from tests.cli_support import CliOutcome
+from tests.service.conftest import service_config
+from tests.service.test_worker import ScriptedProcessor
 
 NOW = datetime(2026, 7, 14, 9, 30, tzinfo=UTC)
 
@@ -178,3 +185,37 @@ def test_a_command_on_an_unreachable_database_exits_11_naming_the_masked_url(
     assert error["code"] == "store_error"
     assert f"postgresql://app:***@127.0.0.1:{port}/xw" in error["message"]
     assert "s3cret" not in outcome.err + outcome.out
+
+
+class IdleForeverClock(FakeClock):
+    """A clock whose sleeps never end by themselves: a worker idling on it wakes only when told."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.idle = asyncio.Event()
+
+    async def sleep(self, seconds: float) -> None:
+        self.idle.set()
+        await asyncio.Event().wait()
+
+
+@pytest.mark.anyio
+async def test_an_idle_worker_is_woken_by_events_another_process_queues(
+    tmp_path: Path, postgres_url: str, registry: Registry
+) -> None:
+    """The worker's idle poll never ends here, so only NOTIFY can bring it to the new event."""
+    clock = IdleForeverClock()
+    runtime = Runtime(settings=pg_settings(tmp_path, postgres_url), registry=registry, clock=clock)
+    other = Store.open(pg_settings(tmp_path, postgres_url))  # another process's store
+    processor = ScriptedProcessor()
+    worker = Worker(runtime, service_config(), processor, owner="idle-worker")  # type: ignore[arg-type]
+    try:
+        worker.start()
+        await asyncio.wait_for(clock.idle.wait(), 30)  # nothing queued: it idles
+        await asyncio.to_thread(other.events.enqueue, events(1), NOW)
+        await asyncio.wait_for(processor.started.wait(), 30)
+        assert processor.seen == [other.events.list()[0].id]
+    finally:
+        await worker.stop(grace_seconds=5)
+        other.close()
+        await runtime.aclose()
