@@ -24,6 +24,11 @@ from tests.connections.oauth_fixtures import (
     store_connection,
     token_body,
 )
+from tests.storage import postgres_backends
+
+# Every test here runs on SQLite and on PostgreSQL.
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
 
 pytestmark = pytest.mark.anyio
 
