@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -197,9 +197,9 @@ def test_unreachable_sandbox_is_a_clear_error() -> None:
 class _Receiver(http.server.BaseHTTPRequestHandler):
     """Records every POST it receives (path, headers, body) and answers 200."""
 
-    received: list[tuple[str, dict[str, str], bytes]] = []
+    received: ClassVar[list[tuple[str, dict[str, str], bytes]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         headers = {k.lower(): v for k, v in self.headers.items()}
         self.received.append((self.path, headers, self.rfile.read(length)))

@@ -76,7 +76,12 @@ async def test_parked_events_and_configuration_problems_are_listed(signed_in: We
 
 
 def customer_reply(
-    web: Web, wamid: str, *, tenant_id: str | None = None, text: str = "paid yesterday", **extra: Any
+    web: Web,
+    wamid: str,
+    *,
+    tenant_id: str | None = None,
+    text: str = "paid yesterday",
+    **extra: Any,
 ) -> Reply:
     """A customer's message as ``component.replies.record`` stores it."""
     values: dict[str, Any] = {
