@@ -5,7 +5,8 @@ the report into the output, and records the run (``xero-wa runs``) with its trig
 the API, or the scheduler (which names its slot and run id in ``SCHEDULED``). Configuration
 errors met during the run are in the output (``configurationErrors``), not raised, so a schedule
 sees what was sent despite them. A front end's progress hook (``executor.invoke(...,
-progress=...)``) follows the run contact by contact; a dry run needs no WhatsApp connection.
+progress=...)``) follows the run contact by contact, and its entry sink (``ENTRY_SINK``, set by
+the CLI) receives the entries as they are made; a dry run needs no WhatsApp connection.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from component import errors
 from component.context import ActionContext
 from component.history.record import SCHEDULED, recorded_run
 from component.reminders.policy import load_policy, parse_policy
+from component.reminders.report import ENTRY_SINK
 from component.reminders.run import RunOptions, run_reminders
 
 
@@ -34,6 +36,7 @@ async def run(ctx: ActionContext) -> dict[str, Any]:
         tenants=tenants or None,
         keep_entries=bool(ctx.inputs.get("includeEntries")),
         on_progress=ctx.progress,
+        on_entry=ENTRY_SINK.get(),
     )
     whatsapp = ctx.connections.get("whatsappConnection")
     if whatsapp is None and not options.dry_run:

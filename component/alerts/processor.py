@@ -7,18 +7,24 @@ and cost no second call. A ``WHATSAPP/UNDELIVERABLE`` event (queued by the statu
 reminder that failed with 131026) asks Xero to e-mail the invoice instead. Other categories
 (credit notes, subscriptions) are acknowledged.
 
+Records are fetched together: before any event of a claimed batch starts, the records of its
+events are listed per tenant, 50 ids a call (``alerts.records``); an event whose record did not
+come back fetches it alone.
+
 Stops come first: before any event of a claimed batch starts, the invoices whose record the
-event already carries (the catch-up poll's) and that are paid, voided or deleted stop their
-reminders (``before``); a fetched record stops them before anything else is done with it.
+event carries (the catch-up poll's) or that were just fetched for it, and that are paid, voided
+or deleted, stop their reminders (``before``); a record fetched alone stops them before
+anything else is done with it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from component.alerts.invoices import Alerts, stop
+from component.alerts.records import Prefetched
 from component.executor import Executor
 from component.notify.fallback import on_undeliverable
 from component.notify.inbound import FALLBACK_CATEGORY, FALLBACK_TYPE
@@ -37,25 +43,41 @@ class EventProcessor:
     executor: Executor
     connections: ServiceConnections
     alerts: Alerts
+    records: Prefetched = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.records = Prefetched(self.runtime)
 
     async def before(self, events: list[Event]) -> None:
-        """Stop the reminders of every invoice the batch already knows is paid or voided."""
+        """Fetch the batch's records together, then stop the reminders of every invoice the
+        batch now knows is paid or voided."""
+        await self.records.fetch(events, self.connections.xero)
         for event in events:
-            if event.category == "INVOICE" and event.payload is not None:
-                await stop(self.runtime, event.tenant_id, event.payload)
+            if event.category == "INVOICE":
+                record = event.payload or self.records.peek(event)
+                if record is not None:
+                    await stop(self.runtime, event.tenant_id, record)
 
     async def process(self, event: Event) -> str:
         """Do the event's work; raises XeroWaError (the worker decides: retry or park)."""
         if event.category == "INVOICE":
             session = await self.connections.xero(event.tenant_id)
-            invoice = event.payload or await self._fetch(
-                session, "getInvoice", {"invoiceId": event.resource_id}, "Invoices"
+            invoice = (
+                event.payload
+                or self.records.take(event)
+                or await self._fetch(
+                    session, "getInvoice", {"invoiceId": event.resource_id}, "Invoices"
+                )
             )
             return await self.alerts.on_invoice(session, invoice)
         if event.category == "CONTACT":
             session = await self.connections.xero(event.tenant_id)
-            contact = event.payload or await self._fetch(
-                session, "getContact", {"contactId": event.resource_id}, "Contacts"
+            contact = (
+                event.payload
+                or self.records.take(event)
+                or await self._fetch(
+                    session, "getContact", {"contactId": event.resource_id}, "Contacts"
+                )
             )
             stored = await asyncio.to_thread(
                 refresh_contacts, self.runtime, event.tenant_id, [contact]

@@ -14,6 +14,7 @@ from component.cli.app import add_target_options
 from component.cli.types import iso_date, readable_file
 
 if TYPE_CHECKING:
+    from component.reminders.report import Entry
     from component.runtime import Runtime
 
 #: The run finished, but at least one reminder failed or needs review (see README, exit codes).
@@ -59,7 +60,16 @@ def register(commands: Any) -> None:
         help="an inline WhatsApp connection (@FILE: from a file; -: from stdin)",
     )
     p.add_argument("--dry-run", action="store_true", help="print the plan; send nothing")
-    p.add_argument("--json", action="store_true", help="print the full report as JSON")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the report as JSON lines: one per entry as it happens, then the summary",
+    )
+    p.add_argument(
+        "--details",
+        action="store_true",
+        help="print every entry (sent, failed, skipped and why) as it happens",
+    )
     p.add_argument(
         "--review",
         action="store_true",
@@ -72,22 +82,68 @@ def register(commands: Any) -> None:
 def cmd_remind(args: argparse.Namespace) -> int:
     import asyncio
 
-    from component.cli.output import emit
-
     if args.review:
         return _review(args)
-    report = asyncio.run(_run(args))
-    if args.json:
-        emit(report)
-    else:
-        from rich.console import Console
+    from component.reminders.report import ENTRY_SINK
 
-        from component.reminders.render import render
-
-        render(report, Console(emoji=False))  # names from Xero are never emoji codes
+    stream = _stream(args)
+    token = ENTRY_SINK.set(stream.entry)  # entries go out as they are made, none is kept
+    try:
+        report = asyncio.run(_run(args))
+    finally:
+        ENTRY_SINK.reset(token)
+    stream.finish(report)
     from component.reminders.render import has_failures
 
     return EXIT_FINISHED_WITH_FAILURES if has_failures(report) else 0
+
+
+class _JsonLines:
+    """``--json``: one JSON line per entry as it is made, then ``{"type": "summary", ...}``."""
+
+    def entry(self, entry: Entry) -> None:
+        import json
+        import sys
+
+        from component.reminders.report import entry_json
+
+        line = json.dumps({"type": "entry", **entry_json(entry)}, ensure_ascii=False)
+        sys.stdout.write(line + "\n")
+
+    def finish(self, report: dict[str, Any]) -> None:
+        import json
+        import sys
+
+        from component.values import to_jsonable
+
+        summary = {"type": "summary", **to_jsonable(report)}
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+class _Readable:
+    """The readable report: planned messages (and every entry with ``--details``) as they are
+    made, the rest counted; the tables and the summary at the end."""
+
+    def __init__(self, *, details: bool) -> None:
+        from rich.console import Console
+
+        from component.reminders.render import LiveReport
+
+        # names from Xero are never emoji codes
+        self.live = LiveReport(Console(emoji=False), details=details)
+
+    def entry(self, entry: Entry) -> None:
+        from component.reminders.report import entry_json
+
+        self.live.entry(entry_json(entry))
+
+    def finish(self, report: dict[str, Any]) -> None:
+        self.live.finish(report)
+
+
+def _stream(args: argparse.Namespace) -> _JsonLines | _Readable:
+    return _JsonLines() if args.json else _Readable(details=args.details)
 
 
 async def _run(args: argparse.Namespace) -> dict[str, Any]:

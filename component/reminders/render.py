@@ -1,11 +1,13 @@
 """The reminder report for people: messages, skips by reason, and a closing summary.
 
-It reads the ``sendPaymentReminders`` output (``Report.to_json``: what ``xero-wa remind --json``
-prints), so the CLI and ``make demo`` show exactly what any other front end receives. Skipped
-invoices are shown as counts by reason (a ledger has hundreds); messages (sent, failed, held
-for review) are listed one per line, up to ``limit``. A dry run shows every planned message
-whole, as the customer would read it. Names, numbers and texts come from Xero and WhatsApp:
-they are printed as text, never read as console markup.
+It reads the ``sendPaymentReminders`` output (``Report.to_json``) and its entries, so the CLI
+and ``make demo`` show exactly what any other front end receives. ``LiveReport`` takes the
+entries as the run makes them (the CLI streams them: nothing per invoice is kept): skipped
+invoices are shown as counts by reason (a ledger has hundreds); messages (sent, failed, held for
+review) are listed one per line, up to ``limit`` (the first ones only are kept), or every entry
+as it happens with ``details``. A dry run shows every planned message whole, as the customer
+would read it, as it is planned. Names, numbers and texts come from Xero and WhatsApp: they are
+printed as text, never read as console markup.
 """
 
 from __future__ import annotations
@@ -50,15 +52,47 @@ def has_failures(report: Report) -> bool:
 
 
 def render(report: Report, console: Console, *, limit: int = 50) -> None:
-    """Print the report: messages, skips by reason, problems, then the summary line."""
-    entries = [e for e in report.get("entries") or [] if e.get("outcome") in MESSAGE_OUTCOMES]
-    if report.get("dryRun"):
-        for entry in entries:
-            _print_message(entry, console)
-    elif entries:
-        console.print(_messages_table(entries[:limit]))
-        if len(entries) > limit:
-            console.print(f"  … and {len(entries) - limit} more (use --json for all)")
+    """Print a finished report (its entries included): messages, skips, problems, summary."""
+    live = LiveReport(console, limit=limit)
+    for entry in report.get("entries") or []:
+        live.entry(entry)
+    live.finish(report)
+
+
+class LiveReport:
+    """The readable report, fed entry by entry as the run makes them, then finished."""
+
+    def __init__(self, console: Console, *, details: bool = False, limit: int = 50) -> None:
+        self.console = console
+        self.details = details
+        self.limit = limit
+        self.kept: list[Mapping[str, Any]] = []
+        self.more = 0
+
+    def entry(self, entry: Mapping[str, Any]) -> None:
+        """A planned message is printed whole at once; with ``details`` every entry is one line
+        at once; otherwise the first ``limit`` messages are kept for the table, others counted."""
+        outcome = entry.get("outcome")
+        if outcome == "planned":
+            _print_message(entry, self.console)
+        elif self.details:
+            self.console.print(_entry_line(entry), soft_wrap=True)
+        elif outcome in MESSAGE_OUTCOMES:
+            if len(self.kept) < self.limit:
+                self.kept.append(entry)
+            else:
+                self.more += 1
+
+    def finish(self, report: Report) -> None:
+        """Messages kept, skips by reason, problems, then the summary line."""
+        if self.kept:
+            self.console.print(_messages_table(self.kept))
+        if self.more:
+            self.console.print(f"  … and {self.more} more (use --details or --json for all)")
+        _closing(report, self.console)
+
+
+def _closing(report: Report, console: Console) -> None:
     if report.get("skipped"):
         console.print(_skips_table(report["skipped"]))
     for problem in report.get("configurationErrors") or []:
@@ -97,6 +131,17 @@ def summary_line(report: Report) -> str:
     if report.get("historyNotes"):
         parts.insert(3, f"history notes {report['historyNotes']}")
     return "[bold]" + escape(" · ".join(parts)) + "[/]"
+
+
+def _entry_line(entry: Mapping[str, Any]) -> str:
+    """One entry on one line (``--details``): outcome, customer, number, what and why."""
+    outcome = str(entry.get("outcome") or "")
+    mark = MARKS.get(outcome, f"[dim]- {escape(outcome)}[/]")
+    who = " ".join(str(entry.get(k) or "") for k in ("contact", "recipient")).strip()
+    what = entry.get("summary") or ", ".join(entry.get("invoices") or [])
+    line = f"{mark} [bold]{escape(who)}[/] · {escape(str(what))}"
+    why = ": ".join(str(entry[k]) for k in ("reason", "detail") if entry.get(k))
+    return f"{line} [dim]{escape(why[:200])}[/]" if why else line
 
 
 def _print_message(entry: Mapping[str, Any], console: Console) -> None:

@@ -3,14 +3,18 @@
 Counting units, so the numbers add up: ``sent`` counts WhatsApp messages (one per contact);
 ``skipped`` counts invoices, by reason; ``failed`` counts messages, by Meta's error code (or
 ``outcome_unknown``); configuration errors are listed once each with the number of messages
-they stopped. ``entries`` (who, stage, message, or why skipped) are kept when asked for: the
-CLI's ``--json`` and ``--dry-run``, the demo; the bench turns them off so memory stays flat.
+they stopped. ``entries`` (who, stage, message, or why skipped) are made when asked for. They
+are kept in the report for the API, schedules and the demo; the CLI streams them instead
+(``ENTRY_SINK``: each entry goes out as it is made and is not kept), so a run over 100,000
+invoices holds counts, not 100,000 entries.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -32,6 +36,18 @@ class Entry:
     #: The message as the customer reads it (body, footer, buttons), as WhatsApp renders it.
     text: str = ""
     message_id: str | None = None
+
+
+EntrySink = Callable[[Entry], None]
+
+#: A front end that streams entries sets this around its call (the CLI): the reminder action
+#: then hands every entry to it as it is made, instead of keeping it in the report.
+ENTRY_SINK: ContextVar[EntrySink | None] = ContextVar("xero_wa_entry_sink", default=None)
+
+
+def entry_json(entry: Entry) -> dict[str, Any]:
+    """One entry as the report's JSON shows it (empty fields left out)."""
+    return {k: v for k, v in asdict(entry).items() if v not in (None, "", [])}
 
 
 @dataclass
@@ -65,10 +81,14 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
     elapsed: float | None = None
+    #: Where entries go instead of ``entries`` (streamed, not kept).
+    sink: EntrySink | None = None
 
     # ------------------------------------------------------------------ recording
     def add(self, entry: Entry) -> None:
-        if self.keep_entries:
+        if self.sink is not None:
+            self.sink(entry)
+        elif self.keep_entries:
             self.entries.append(entry)
 
     def skip(self, reason: str, count: int = 1) -> None:
@@ -111,9 +131,6 @@ class Report:
 
     def to_json(self) -> dict[str, Any]:
         out = self.summary()
-        if self.keep_entries:
-            out["entries"] = [
-                {k: v for k, v in asdict(e).items() if v not in (None, "", [])}
-                for e in self.entries
-            ]
+        if self.keep_entries and self.sink is None:
+            out["entries"] = [entry_json(e) for e in self.entries]
         return out

@@ -37,7 +37,7 @@ from component.reminders import plan as p
 from component.reminders import preflight, select
 from component.reminders.blocks import Blocks
 from component.reminders.policy import Policy
-from component.reminders.report import Entry, Report
+from component.reminders.report import Entry, EntrySink, Report
 from component.reminders.send import Sender
 from component.reminders.stages import earliest_due_date, latest_due_date
 from component.replies.pauses import contact_pause
@@ -63,6 +63,8 @@ class RunOptions:
     concurrency: int = 16
     keep_entries: bool = True
     on_progress: Progress | None = None
+    #: Entries go here as they are made instead of into the report (``keep_entries`` implied).
+    on_entry: EntrySink | None = None
 
 
 async def run_reminders(
@@ -71,7 +73,8 @@ async def run_reminders(
     """Run the job over the chosen tenants; raises only for errors that stop the whole run."""
     now = runtime.clock.now()
     run_id = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    report = Report(run_id, options.dry_run, options.keep_entries)
+    keep = options.keep_entries or options.on_entry is not None
+    report = Report(run_id, options.dry_run, keep, sink=options.on_entry)
     store = runtime.store
     store.candidates.clear_before(f"{now - timedelta(days=1):%Y%m%dT%H%M%S}")
     reconcile(runtime, report)

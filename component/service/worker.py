@@ -8,7 +8,9 @@ it still holds, so the next start processes it. Nothing is lost: an event leaves
 as ``done`` or ``parked`` (with its error, listed by ``xero-wa events``, replayable).
 
 Claimed events run side by side (``component.alerts.pool``: up to ``XERO_WA_WORKER_BATCH`` at
-once, one record's events in order); the loop claims more as soon as any finishes. What happens
+once, one record's events in order). Under a backlog the loop claims 50 at a time, so their
+records come in one Xero call per tenant (``component.alerts.records``); it claims more as soon
+as none of them waits for a slot. What happens
 to an event after its work ran (done, retry with backoff, park, wait for its recipient's turn)
 is ``component.alerts.handler``. Every wait is on the runtime's clock, so tests move time
 instead of sleeping.
@@ -26,6 +28,7 @@ from datetime import timedelta
 
 from component.alerts.handler import EventHandler, Processor
 from component.alerts.pool import EventPool
+from component.alerts.records import MAX_IDS
 from component.runtime import Runtime
 from component.service.config import ServiceConfig
 from component.storage.events import Event
@@ -63,9 +66,9 @@ class Worker:
 
     # ------------------------------------------------------------------ one pass
     async def run_once(self) -> int:
-        """Claim as many due events as there are free slots and start them; how many."""
-        free = self.pool.free
-        if free == 0 or self._stopping:
+        """Claim a batch of due events (``EventPool.wanted``) and start them; how many."""
+        wanted = self.pool.wanted(MAX_IDS)
+        if wanted == 0 or self._stopping:
             return 0
         events = self.runtime.store.events
         claimed = await asyncio.to_thread(
@@ -73,7 +76,7 @@ class Worker:
             self.owner,
             self.runtime.clock.now(),
             self.config.xero_wa_worker_lease_seconds,
-            free,
+            wanted,
         )
         await self.pool.start(claimed)
         return len(claimed)
@@ -148,7 +151,7 @@ class Worker:
         )
         waker = asyncio.ensure_future(self._wake.wait())
         waits = {sleeper, waker}
-        if self.pool.free == 0:  # every slot taken: claim again as soon as one frees
+        if self.pool.wanted(MAX_IDS) == 0:  # no claim now: claim again as soon as one finishes
             waits.add(asyncio.ensure_future(self.pool.one_finished()))
         try:
             await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)

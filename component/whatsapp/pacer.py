@@ -1,16 +1,23 @@
 """Pacing of WhatsApp sends: under the number's throughput cap and the per-recipient pair rate.
 
-Meta refuses sends above a business number's throughput (80 messages/s by default: 130429) and
-more than about one message every 6 s to the same recipient (131056). Meta's counting window is
-not documented; the sandbox counts accepted sends in a sliding one-second window. The pacer
-satisfies any such window with a margin:
+Meta refuses sends above a business number's throughput (80 messages/s by default, 250 or 1,000
+on higher tiers: 130429) and more than about one message every 6 s to the same recipient
+(131056). Meta's counting window is not documented; the sandbox counts accepted sends in a
+sliding one-second window. The pacer schedules against the clock, not against the last send:
 
-- spacing: consecutive admissions are at least ``1/rate`` apart, so a burst leaves smoothly
-  instead of in clumps that a per-second counter would catch;
-- window: at most ``rate`` admissions in any ``1 s + guard``. Requests reach Meta a little later
-  than they are admitted, by varying amounts; the guard (50 ms) absorbs that jitter, so Meta's
-  one-second window can never see more than ``rate``. Steady throughput is ``rate / 1.05``
-  (about 0.95 of the cap), bursts of ``rate`` go out at full speed;
+- slots: admission ``k`` is due at ``origin + k * spacing``, with ``spacing = 1.03 s / cap``
+  (steady throughput 0.97 of the cap). A caller woken late (a busy event loop, a slow thread)
+  does not push the schedule back: the slots already due go at once, so lateness is caught up
+  instead of lost. The origin only moves forward when the pacer falls more than ``catch_up``
+  behind (nobody asked for a while, or a long stall), so a lull never turns into more than
+  ``catch_up * rate`` sends at once;
+- window: whatever the slots say, at most ``capacity`` admissions in any ``1 s + 10 ms`` of
+  actual admission times, so catching up never bursts above the cap;
+- guards: requests reach Meta a little later than they are admitted, by varying amounts. The
+  schedule's 30 ms per window absorbs that jitter on average; the window's 10 ms bounds it for a
+  catch-up burst. The 20 ms between them is also what keeps lateness from accumulating: slot
+  ``k + capacity`` is due 1.03 s after slot ``k``, so a wake-up up to 20 ms late does not delay
+  the slot one window later (a pacer counting from its last send loses every late wake-up);
 - pairs: a recipient's next send is admitted ``pair_interval`` (+ guard) after its previous one.
   A recipient waiting for its pair slot waits outside the global gate, so it never holds up
   sends to other recipients.
@@ -36,8 +43,13 @@ if TYPE_CHECKING:
     from component.runtime import Runtime
 
 WINDOW_SECONDS = 1.0
-WINDOW_GUARD_SECONDS = 0.05
+#: Hard limit: at most ``capacity`` admissions in any ``WINDOW_SECONDS + WINDOW_GUARD_SECONDS``.
+WINDOW_GUARD_SECONDS = 0.01
+#: Pace: ``capacity`` slots per ``WINDOW_SECONDS + SCHEDULE_GUARD_SECONDS``.
+SCHEDULE_GUARD_SECONDS = 0.03
 PAIR_GUARD_SECONDS = 0.05
+#: How far behind its schedule the pacer may fall and still catch up (seconds of slots).
+CATCH_UP_SECONDS = 0.25
 _EPSILON = 1e-9
 
 
@@ -73,19 +85,23 @@ class WhatsAppPacer:
         pair_interval: float,
         *,
         window_guard: float = WINDOW_GUARD_SECONDS,
+        schedule_guard: float = SCHEDULE_GUARD_SECONDS,
         pair_guard: float = PAIR_GUARD_SECONDS,
+        catch_up: float = CATCH_UP_SECONDS,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self._clock = clock
         self.rate = rate
-        self.spacing = 1.0 / rate
         self.capacity = max(1, int(rate * WINDOW_SECONDS))
         self.window = WINDOW_SECONDS + window_guard
+        #: One slot per ``spacing``: ``capacity`` slots per guarded second (slower for rates < 1/s).
+        self.spacing = max(1.0 / rate, (WINDOW_SECONDS + schedule_guard) / self.capacity)
+        self.catch_up = max(catch_up, 0.0)
+        self._next_slot: float | None = None
         self.pair_interval = pair_interval + pair_guard if pair_interval > 0 else 0.0
         self._gate = asyncio.Lock()
         self._admitted: deque[float] = deque()
-        self._last: float | None = None
         self._paused_until = 0.0
         self._pair_next: dict[str, float] = {}
         self._pair_expiry: deque[tuple[float, str]] = deque()
@@ -127,6 +143,8 @@ class WhatsAppPacer:
         """Meta said 130429: nobody sends for ``seconds`` (default: one full window)."""
         until = self._clock.monotonic() + (self.window if seconds is None else seconds)
         self._paused_until = max(self._paused_until, until)
+        if self._next_slot is not None:  # the paused slots are not caught up afterwards
+            self._next_slot = max(self._next_slot, self._paused_until)
         self.stats.slowdowns += 1
 
     def back_off(self, recipient: str, seconds: float | None = None) -> float:
@@ -150,22 +168,25 @@ class WhatsAppPacer:
             await self._sleep(wait)
 
     def _global_wait(self, now: float) -> float:
+        """Seconds until the next slot is due, the pause is over and the window has room."""
         horizon = now - self.window + _EPSILON
         while self._admitted and self._admitted[0] <= horizon:
             self._admitted.popleft()
-        waits = [self._paused_until - now]
-        if self._last is not None:
-            waits.append(self._last + self.spacing - now)
+        if self._next_slot is None or self._next_slot < now - self.catch_up:
+            # first use, or too far behind to catch up: the schedule starts again from here
+            self._next_slot = now if self._next_slot is None else now - self.catch_up
+        wait = max(self._paused_until, self._next_slot) - now
         if len(self._admitted) >= self.capacity:
-            waits.append(self._admitted[0] + self.window - now)
-        return max(waits)
+            wait = max(wait, self._admitted[0] + self.window - now)
+        return wait
 
     def _pair_wait(self, recipient: str, now: float) -> float:
         return self._pair_next.get(recipient, float("-inf")) - now
 
     def _admit(self, recipient: str, now: float) -> float | None:
         self._admitted.append(now)
-        self._last = now
+        assert self._next_slot is not None  # set by _global_wait
+        self._next_slot += self.spacing  # from the slot, not from now: lateness is caught up
         self.stats.admitted += 1
         while self._pair_expiry and self._pair_expiry[0][0] <= now:
             _, old = self._pair_expiry.popleft()

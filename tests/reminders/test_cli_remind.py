@@ -16,7 +16,7 @@ from component.cli.remind import EXIT_FINISHED_WITH_FAILURES
 def test_a_sandbox_run_sends_and_the_second_sends_nothing_new(cli: Any) -> None:
     first = cli("remind", "--sandbox", "--json")
     assert first.code == 0, first.err
-    report = first.json
+    report = first.report
     assert report["sent"] > 5
     assert report["whatsappSends"] == report["sent"]
     assert report["failed"] == {}
@@ -25,7 +25,7 @@ def test_a_sandbox_run_sends_and_the_second_sends_nothing_new(cli: Any) -> None:
     sent = [e for e in report["entries"] if e["outcome"] == "sent"]
     assert all(e["recipient"].startswith("+") for e in sent)
 
-    second = cli("remind", "--sandbox", "--json").json
+    second = cli("remind", "--sandbox", "--json").report
     assert second["sent"] == 0
     assert second["skipped"]["already_sent"] == report["sentInvoices"]
 
@@ -40,13 +40,13 @@ def test_the_readable_report_ends_with_the_summary(cli: Any) -> None:
 
 
 def test_a_dry_run_prints_the_plan_and_sends_nothing(cli: Any) -> None:
-    plan = cli("remind", "--sandbox", "--dry-run", "--json").json
+    plan = cli("remind", "--sandbox", "--dry-run", "--json").report
     assert plan["dryRun"] is True
     assert plan["planned"] > 5
     assert plan["sent"] == 0
     assert plan["whatsappSends"] == 0
     assert {e["outcome"] for e in plan["entries"]} <= {"planned", "skipped"}
-    real = cli("remind", "--sandbox", "--json").json
+    real = cli("remind", "--sandbox", "--json").report
     assert real["sent"] == plan["planned"]
 
 
@@ -68,7 +68,7 @@ def test_a_configuration_error_finishes_with_exit_code_7(cli: Any, tmp_path: Pat
     )
     outcome = cli("remind", "--sandbox", "--policy", str(policy), "--json")
     assert outcome.code == EXIT_FINISHED_WITH_FAILURES == 7
-    [problem] = outcome.json["configurationErrors"]
+    [problem] = outcome.report["configurationErrors"]
     assert problem["code"] == "132001"
     assert "PENDING" in problem["message"]
 
@@ -117,7 +117,7 @@ def test_make_demo_runs_then_sends_nothing_new(
 
 def test_a_dry_run_prints_every_message_as_the_customer_reads_it(cli: Any) -> None:
     """Issue 10 item 19: the readable dry run shows each planned message's whole text."""
-    plan = cli("remind", "--sandbox", "--dry-run", "--json").json
+    plan = cli("remind", "--sandbox", "--dry-run", "--json").report
     planned = [e for e in plan["entries"] if e["outcome"] == "planned"]
     out = cli("remind", "--sandbox", "--dry-run").out
     assert out.count("→ plan") == len(planned) == plan["planned"]
@@ -167,3 +167,45 @@ def test_review_lines_show_the_contact_and_the_invoice_of_an_alert(
         ["INV-0042"],
         "alert",
     )
+
+
+def test_json_lines_stream_every_entry_before_the_run_ends_and_keep_none(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13 target 5: ``--json`` writes each entry as it is made; the report keeps none,
+    so memory does not grow with the ledger. The summary line comes last."""
+    from component.reminders.report import Report
+
+    at_finish: list[tuple[int, int]] = []
+    finish = Report.finish
+
+    def spy(report: Report) -> None:
+        at_finish.append((sys.stdout.getvalue().count("\n"), len(report.entries)))  # type: ignore[attr-defined]
+        finish(report)
+
+    monkeypatch.setattr(Report, "finish", spy)
+    outcome = cli("remind", "--sandbox", "--json")
+
+    lines = outcome.lines
+    assert [line["type"] for line in lines] == ["entry"] * (len(lines) - 1) + ["summary"]
+    assert at_finish == [(len(lines) - 1, 0)]  # every entry already out, none kept
+    report = outcome.report
+    assert len([e for e in report["entries"] if e["outcome"] == "sent"]) == report["sent"] > 5
+    skipped = [e for e in report["entries"] if e["outcome"] == "skipped"]
+    assert len(skipped) == sum(report["skipped"].values())
+
+
+def test_the_readable_report_is_counts_unless_details_are_asked_for(cli: Any) -> None:
+    plan = cli("remind", "--sandbox", "--dry-run", "--json").report
+    skipped = [e for e in plan["entries"] if e["outcome"] == "skipped"]
+    assert skipped
+
+    summary = cli("remind", "--sandbox").out
+    assert "- skipped" not in summary
+    assert "Skipped invoices" in summary
+
+    details = cli("remind", "--sandbox", "--details").out.splitlines()
+    lines = [line for line in details if line.startswith("- skipped ")]
+    assert len(lines) == len([line for line in details if "- skipped" in line]) > 0
+    assert any("no_whatsapp_number: " in line for line in lines)
+    assert any("Skipped invoices" in line for line in details)

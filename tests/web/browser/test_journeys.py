@@ -287,7 +287,8 @@ def save_open_policy(journey: Journey) -> None:
     page = journey.page
     open_all_hours(page)
     page.get_by_role("button", name="Preview", exact=True).click()
-    assert page.locator("#preview-messages > li").count() > 0
+    # The preview is a form submission: wait for its answer to be on the page, not the old one.
+    page.locator("#preview-messages > li").first.wait_for()
     open_all_hours(page)
     page.get_by_role("button", name="Save", exact=True).click()
     assert "uses this policy from its next run" in page.get_by_role("status").inner_text()

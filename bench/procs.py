@@ -1,0 +1,112 @@
+"""What the benches share: the sandbox in its own process, whole-process runs measured from
+outside (peak RSS from the kernel's accounting of the child), the machine's load, verdicts.
+
+Not a test and not part of the package: the benches import it from their own folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+SERVE_SANDBOX = (
+    "import json, sys\n"
+    "from component.sandbox.config import SandboxConfig\n"
+    "from component.sandbox.serve import serve\n"
+    "serve(SandboxConfig.model_validate(json.loads(sys.argv[1])), port=0)\n"
+)
+
+
+@dataclass
+class Sandbox:
+    """The sandbox served by a child process on a free loopback port."""
+
+    process: subprocess.Popen[str]
+    banner: dict[str, Any]
+
+    @property
+    def url(self) -> str:
+        return str(self.banner["url"])
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The variables that point the component at this sandbox."""
+        return {k: str(v) for k, v in self.banner["env"].items()}
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.banner["credentials"].items()}
+
+    @property
+    def tenant_id(self) -> str:
+        return str(self.banner["tenants"][0]["tenantId"])
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=60)
+
+
+def start_sandbox(config: dict[str, Any]) -> Sandbox:
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVE_SANDBOX, json.dumps(config)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert process.stdout is not None
+    banner = json.loads(process.stdout.readline())
+    return Sandbox(process, banner)
+
+
+@dataclass
+class Finished:
+    """A child process that ran to its end: exit code, wall time, peak RSS (from the kernel)."""
+
+    code: int
+    seconds: float
+    peak_rss_mb: float
+
+
+def run_measured(
+    argv: list[str], *, env: dict[str, str], stdout: Any = None, stderr: Any = None
+) -> Finished:
+    """Run ``argv`` to its end; its peak RSS is the kernel's ``ru_maxrss`` of that one child
+    (``wait4``), read from outside: nothing in the measured process counts or traces."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, env=env, stdout=stdout, stderr=stderr, cwd=ROOT)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    return Finished(process.returncode, seconds, usage.ru_maxrss / 1024)
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """A clean environment for a measured child: PATH and the venv, nothing of the caller's
+    XERO_/WHATSAPP_ settings."""
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
+    return {**keep, "PYTHONDONTWRITEBYTECODE": "1", **extra}
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 min) and cores: shared machines vary."""
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def self_peak_mb() -> float:
+    """This process's own peak RSS (for a bench's own footprint, never the measured one)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
