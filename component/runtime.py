@@ -66,6 +66,7 @@ class Runtime:
             from component.storage.store import Store
 
             self._store = Store.open(self.settings.store_path)
+            self._store.optouts.clock = self.clock
         return self._store
 
     def shared_object(self, name: str, factory: Any) -> Any:

@@ -230,10 +230,11 @@ async def _plan_and_send(
             contact = store.contacts_cache.get_many(ctx.tenant_id, [group[0].contact_id])
             plan = p.plan_contact(ctx, group, contact.get(group[0].contact_id))
             _record_skips(sender.report, plan.skips, group[0].contact_name, ctx.tenant_id)
+            if not options.dry_run:  # the dashboard's "eligible", once per invoice and stage
+                store.eligibility.seen(ctx.tenant_id, plan.due(), runtime.clock.now())
             if plan.message is not None:
                 if gate is not None:  # a dry run outside business hours: show, do not send
-                    sender.report.skip(gate[0], len(plan.message.dues))
-                    sender.report.add(_gated(plan.message, gate))
+                    await sender.gated(plan.message, *gate)
                 else:
                     await queue.put(plan.message)
             if options.on_progress is not None:
@@ -315,16 +316,3 @@ def _record_skips(report: Report, skips: list[p.Skip], contact: str, tenant: str
                     detail=skip.detail,
                 )
             )
-
-
-def _gated(message: p.Message, gate: tuple[str, str]) -> Entry:
-    return Entry(
-        tenant=message.tenant_id,
-        contact=message.contact_name,
-        outcome="skipped",
-        invoices=[d.candidate.number for d in message.dues],
-        stage="+".join(sorted({d.stage.key for d in message.dues})),
-        recipient=message.recipient,
-        reason=gate[0],
-        detail=gate[1],
-    )

@@ -7,6 +7,7 @@ add a new one.
 
 from __future__ import annotations
 
+from component.storage.eligibility import MIGRATION as ELIGIBILITY_MIGRATION
 from component.storage.poll_state import MIGRATION as POLL_STATE_MIGRATION
 from component.storage.replies import MIGRATION as REPLIES_MIGRATION
 from component.storage.wa_identities import MIGRATION as WA_IDENTITIES_MIGRATION
@@ -383,4 +384,5 @@ MIGRATIONS: list[tuple[str, str]] = [
     ),
     POLL_STATE_MIGRATION,
     REPLIES_MIGRATION,
+    ELIGIBILITY_MIGRATION,
 ]

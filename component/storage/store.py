@@ -19,6 +19,7 @@ from pathlib import Path
 from component.storage.accounts import AccountsRepo
 from component.storage.activity import ActivityQueries
 from component.storage.connections import ConnectionsRepo
+from component.storage.eligibility import EligibilityRepo
 from component.storage.events import EventsRepo
 from component.storage.invoice_facts import InvoiceFactsRepo
 from component.storage.messages import MessagesRepo
@@ -61,6 +62,7 @@ class Store:
         self.identities = IdentitiesRepo(self)
         self.replies = RepliesRepo(self)
         self.poll_state = PollStateRepo(self)
+        self.eligibility = EligibilityRepo(self)
 
     @classmethod
     def open(cls, path: Path) -> Store:
