@@ -1,0 +1,175 @@
+"""A promise to pay, end to end on the served sandbox (issue 14's "done when").
+
+``xero-wa sandbox serve`` runs in its own process, the service (``create_app``, what ``xero-wa
+serve`` runs) on a port with its worker, and ``xero-wa remind`` as a separate process on the same
+data home. The customer taps "Need more time" and gives a date through the sandbox's WhatsApp
+(signed webhooks into the service); ``remind --as-of`` then plans the days after: paused until
+the date plus the grace, one reminder the day after, not a second one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from component.reminders.policy import load_policy
+from component.reminders.sandbox import demo_policy, policy_text
+from tests.web.browser.live import ENTRY, KEPT_ENV, PER_MINUTE, Live, live_stack
+
+ROOT = Path(__file__).resolve().parents[2]
+GRACE_DAYS = 2
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    with live_stack(tmp_path) as stack:
+        connect(stack)
+        yield stack
+
+
+def connect(live: Live) -> None:
+    """The sandbox's custom connection and WhatsApp number, stored as ``xero-wa connect`` does."""
+    from component.oauth.manage import connect_client_credentials, save_whatsapp
+
+    creds = live.banner["credentials"]
+
+    async def xero() -> None:
+        await connect_client_credentials(
+            live.runtime,
+            "xero",
+            {
+                "clientId": creds["xero_client_id"],
+                "clientSecret": creds["xero_client_secret"],
+                "scopes": "accounting.transactions accounting.contacts accounting.settings",
+            },
+        )
+
+    live.run(xero)
+    save_whatsapp(
+        live.runtime,
+        "whatsapp",
+        {
+            "accessToken": creds["whatsapp_access_token"],
+            "phoneNumberId": creds["whatsapp_phone_number_id"],
+            "businessAccountId": creds["whatsapp_business_account_id"],
+            "appSecret": creds["whatsapp_app_secret"],
+            "verifyToken": creds["whatsapp_verify_token"],
+        },
+    )
+    live.app.state.service.refresh_secrets()
+
+
+def remind(live: Live, home: Path, *args: str) -> list[dict[str, Any]]:
+    """``xero-wa remind --json`` in its own process, on the service's data home; its entries."""
+    policy = home.parent / "policy.yaml"
+    if not policy.exists():  # any hour, any day: the runs must not depend on the wall clock
+        policy.write_text(policy_text(demo_policy(load_policy())), encoding="utf-8")
+    env = {k: os.environ[k] for k in KEPT_ENV if k in os.environ}
+    env.update(live.banner["env"])
+    env.update(
+        XERO_WA_HOME=str(home),
+        XERO_MINUTE_CALL_LIMIT=str(PER_MINUTE),
+        PYTHONPATH=str(ROOT),
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", ENTRY, "remind", "--json", "--policy", str(policy), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=home.parent,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    return [line for line in lines if line.get("type") == "entry"]
+
+
+def until(what: str, check: Callable[[], Any]) -> Any:
+    """``check()`` once it is truthy: the worker answers in its own thread, within seconds."""
+    for _ in range(300):  # 30 s, looked at every 0.1 s
+        found = check()
+        if found:
+            return found
+        threading.Event().wait(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def pauses(live: Live) -> list[Any]:
+    """The reply pauses of the contacts whose messages wait on the review list."""
+    replies = live.runtime.store.replies
+    found = [
+        replies.pause_of(r.tenant_id, r.contact_id) for r in replies.to_review() if r.contact_id
+    ]
+    return [p for p in found if p is not None]
+
+
+def texts_to(live: Live, number: str) -> list[str]:
+    messages = live.sandbox("GET", f"/whatsapp/messages?to={number}")["messages"]
+    return [m["content"]["text"]["body"] for m in messages if m["type"] == "text"]
+
+
+def reminders_to(live: Live, number: str) -> int:
+    messages = live.sandbox("GET", f"/whatsapp/messages?to={number}")["messages"]
+    return sum(1 for m in messages if m["type"] == "template")
+
+
+def test_a_promise_pauses_the_ladder_then_one_reminder_follows_the_day_after(
+    live: Live, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    today = date.fromisoformat(live.sandbox("GET", "/")["today"])  # the service's too
+    first = [e for e in remind(live, home, "--as-of", today.isoformat()) if e["outcome"] == "sent"]
+    assert first
+    number, invoices = first[0]["recipient"], first[0]["invoices"]
+    assert reminders_to(live, number) == 1
+
+    live.sandbox(
+        "POST", "/whatsapp/inbound", {"from": number, "button": {"text": "Need more time"}}
+    )
+    live.sandbox("POST", "/whatsapp/statuses/flush")
+    asked = until(
+        "the date question", lambda: [t for t in texts_to(live, number) if "By what date" in t]
+    )
+    assert invoices[0] in asked[0]
+
+    promised = today + timedelta(days=5)
+    live.sandbox("POST", "/whatsapp/inbound", {"from": number, "text": promised.strftime("%d %b")})
+    live.sandbox("POST", "/whatsapp/statuses/flush")
+    store = live.runtime.store
+    pause = until(
+        "the promise",
+        lambda: next((p for p in pauses(live) if p.kind == "promise"), None),
+    )
+    assert pause.promise_date == promised.isoformat()
+
+    paused_day = promised + timedelta(days=GRACE_DAYS - 1)
+    held = remind(live, home, "--as-of", paused_day.isoformat())
+    mine = [e for e in held if e.get("recipient") == number or invoices[0] in e["invoices"]]
+    assert mine
+    assert {e["outcome"] for e in mine} == {"skipped"}
+    # paused (a stage reached since) or already sent at its current stage: never sent
+    assert {e["reason"] for e in mine} <= {"paused_by_reply", "already_sent"}
+    assert reminders_to(live, number) == 1
+
+    day_after = promised + timedelta(days=GRACE_DAYS + 1)
+    followed = remind(live, home, "--as-of", day_after.isoformat())
+    sent = [e for e in followed if e["outcome"] == "sent" and e["recipient"] == number]
+    assert len(sent) == 1
+    assert invoices[0] in sent[0]["invoices"]
+    assert reminders_to(live, number) == 2
+    latest = live.sandbox("GET", f"/whatsapp/messages?to={number}")["messages"][-1]
+    stages = {i.stage for i in store.outbox.items_of(latest["biz_opaque_callback_data"])}
+    assert f"after-promise-{promised.isoformat()}" in stages  # the promise's own reminder
+    again = remind(live, home, "--as-of", day_after.isoformat())
+    assert not [e for e in again if e["outcome"] == "sent" and e["recipient"] == number]
+    assert reminders_to(live, number) == 2
