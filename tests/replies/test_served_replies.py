@@ -1,10 +1,11 @@
-"""A promise to pay, end to end on the served sandbox (issue 14's "done when").
+"""Replies end to end on the served sandbox (issue 14's "done when"): a username-only STOP, a
+"Paid already" tap and a promise to pay.
 
 ``xero-wa sandbox serve`` runs in its own process, the service (``create_app``, what ``xero-wa
 serve`` runs) on a port with its worker, and ``xero-wa remind`` as a separate process on the same
-data home. The customer taps "Need more time" and gives a date through the sandbox's WhatsApp
-(signed webhooks into the service); ``remind --as-of`` then plans the days after: paused until
-the date plus the grace, one reminder the day after, not a second one.
+data home. Customers answer through the sandbox's WhatsApp (signed webhooks into the service);
+``remind --as-of`` plans later days, so the promise's pause and its follow-up are seen without
+waiting.
 """
 
 from __future__ import annotations
@@ -123,14 +124,76 @@ def reminders_to(live: Live, number: str) -> int:
     return sum(1 for m in messages if m["type"] == "template")
 
 
+def first_reminder(live: Live, home: Path) -> tuple[date, dict[str, Any]]:
+    """Today's real run; the first reminder it sent (recipient, invoices)."""
+    today = date.fromisoformat(live.sandbox("GET", "/")["today"])  # the service's too
+    sent = [e for e in remind(live, home, "--as-of", today.isoformat()) if e["outcome"] == "sent"]
+    assert sent
+    return today, sent[0]
+
+
+def test_paid_already_notes_the_invoice_in_xero_and_pauses(live: Live, tmp_path: Path) -> None:
+    _today, first = first_reminder(live, tmp_path / "home")
+    number = first["recipient"]
+    live.sandbox("POST", "/whatsapp/inbound", {"from": number, "button": {"text": "Paid already"}})
+    live.sandbox("POST", "/whatsapp/statuses/flush")
+    thanks = until("the answer", lambda: [t for t in texts_to(live, number) if "paused" in t])
+    assert len(thanks) == 1
+    store = live.runtime.store
+    [reply] = store.replies.to_review()
+    assert (reply.intent, reply.phone) == ("paid", number)
+    assert reply.contact_id is not None
+    invoice_id = reply.invoice_ids[0]
+    history = until(
+        "the note in Xero",
+        lambda: [
+            h
+            for h in live.xero(f"/Invoices/{invoice_id}/History")["HistoryRecords"]
+            if str(h.get("Details", "")).startswith("Customer says paid on")
+        ],
+    )
+    assert len(history) == 1
+    pause = store.replies.pause_of(reply.tenant_id, reply.contact_id)
+    assert pause is not None
+    assert pause.kind == "paid"
+
+
+def test_a_username_only_stop_opts_out_the_number_we_remind(live: Live, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    today = date.fromisoformat(live.sandbox("GET", "/")["today"])
+    planned = [
+        e
+        for e in remind(live, home, "--as-of", today.isoformat(), "--dry-run")
+        if e["outcome"] == "planned"
+    ]
+    number = planned[0]["recipient"]
+    user = live.sandbox(  # the customer hides their number behind a username
+        "POST", "/whatsapp/users", {"phone": number, "username": "meera.silks", "hides_phone": True}
+    )
+    remind(live, home, "--as-of", today.isoformat())
+    live.sandbox("POST", "/clock/advance", {"seconds": 60})  # statuses carry the user id
+    identities = live.runtime.store.identities
+    until("the number behind the user id", lambda: identities.phone_for(user["user_id"]))
+    live.sandbox("POST", "/whatsapp/users/forget-phone", {"from": number})
+    sent = live.sandbox("POST", "/whatsapp/inbound", {"user_id": user["user_id"], "text": "STOP"})
+    assert number.lstrip("+") not in json.dumps(sent["payload"])  # Meta shows no number
+    live.sandbox("POST", "/whatsapp/statuses/flush")
+    optouts = live.runtime.store.optouts
+    until("the opt-out", lambda: optouts.is_opted_out("any", None, number))
+    others = [e["recipient"] for e in planned[1:] if e["recipient"] != number]
+    assert all(optouts.is_opted_out("any", None, n) is None for n in others)  # nobody else
+    later = today + timedelta(days=30)  # a new stage is due for everyone still chased
+    entries = remind(live, home, "--as-of", later.isoformat(), "--dry-run")
+    mine = [e for e in entries if e.get("recipient") == number]
+    assert not [e for e in mine if e["outcome"] == "planned"]
+
+
 def test_a_promise_pauses_the_ladder_then_one_reminder_follows_the_day_after(
     live: Live, tmp_path: Path
 ) -> None:
     home = tmp_path / "home"
-    today = date.fromisoformat(live.sandbox("GET", "/")["today"])  # the service's too
-    first = [e for e in remind(live, home, "--as-of", today.isoformat()) if e["outcome"] == "sent"]
-    assert first
-    number, invoices = first[0]["recipient"], first[0]["invoices"]
+    today, first = first_reminder(live, home)
+    number, invoices = first["recipient"], first["invoices"]
     assert reminders_to(live, number) == 1
 
     live.sandbox(
