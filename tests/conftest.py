@@ -17,6 +17,7 @@ from component.registry import Registry
 from component.runtime import Runtime
 from tests.cli_support import CliOutcome
 from tests.sqlite_guard import SqliteGuard, describe
+from tests.storage.postgres_fixture import postgres_url  # noqa: F401 - a fixture for every test
 
 TOKEN_CONNECTION = {"type": "xeroToken", "accessToken": "test-access-token", "tenantId": "tenant-1"}
 
@@ -67,7 +68,9 @@ def executor(runtime: Runtime) -> Executor:
 #: Prefixes of every variable the product reads (settings, sandbox URL, spec root...).
 PRODUCT_ENV_PREFIXES = ("XERO_", "WHATSAPP_")
 #: Variables that steer the test suite itself (set by ``.ci/run``), not the product.
-TEST_CONTROL_ENV = frozenset({"XERO_WA_REQUIRE_BROWSER"})
+TEST_CONTROL_ENV = frozenset(
+    {"XERO_WA_REQUIRE_BROWSER", "XERO_WA_REQUIRE_POSTGRES", "XERO_WA_TEST_DATABASE_URL"}
+)
 
 
 def product_env_names(environ: Mapping[str, str]) -> list[str]:

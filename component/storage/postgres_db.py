@@ -1,0 +1,316 @@
+"""The PostgreSQL backend: several services and workers, on several hosts, share one database.
+
+Chosen by ``XERO_WA_DATABASE_URL=postgresql://…`` and installed with ``pip install
+'xero-wa[postgres]'`` (psycopg 3 and its pool). Repositories see the same ``transaction()`` /
+``read()`` / ``Conn`` as on SQLite; what differs is kept here:
+
+- **Connections** come from a ``psycopg_pool`` pool; each is checked before use, so one that a
+  server restart or an idle timeout killed is replaced instead of failing a transaction.
+- **``transaction(immediate=True)``** is SQLite's ``BEGIN IMMEDIATE``: a READ COMMITTED
+  transaction that first takes a transaction-level advisory lock for this schema, so every
+  repository keeps the single-writer guarantee it was written against (check-then-write code is
+  not raced). ``immediate=False`` is a plain READ COMMITTED transaction: only repositories whose
+  statements are safe under row locking use it (the queue's ``FOR UPDATE SKIP LOCKED`` claims),
+  which is what lets several workers run at once. Advisory locks are transaction-level, never
+  session-level, so they work behind PgBouncer's transaction pooling too.
+- **``read()``** is a READ ONLY REPEATABLE READ transaction: one snapshot for all its queries.
+- **A dropped connection** (server restart, network cut, failover) mid-transaction: the server
+  rolls the transaction back, so nothing is half-applied; ``run()`` then runs the whole
+  transaction again on a fresh connection. A drop during COMMIT leaves the outcome unknown, and is
+  reported as such rather than retried blindly.
+- **Errors** name the URL with its password masked and say what to fix: an unreachable server,
+  refused credentials, a missing database, missing privileges (see :func:`explain`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote, unquote, urlsplit
+
+from component.storage.postgres_errors import DatabaseError, explain, is_disconnect
+from component.storage.postgres_sql import IntegralNumericLoader, row_factory, translate
+
+T = TypeVar("T")
+
+#: How many times ``run`` starts a transaction whose connection dropped before it committed.
+RUN_ATTEMPTS = 3
+#: Errors PostgreSQL asks the client to retry: a deadlock victim, a serialization failure.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (in the authority and in ``?password=``)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "postgresql://***"
+    netloc = parts.netloc
+    if "@" in netloc:
+        user_info, host = netloc.rsplit("@", 1)
+        user = user_info.split(":", 1)[0]
+        netloc = f"{user}:***@{host}" if ":" in user_info else f"{user}@{host}"
+    query = "&".join(
+        f"{key}=***" if key.lower() == "password" else f"{key}={value}" if sep else key
+        for key, sep, value in (piece.partition("=") for piece in parts.query.split("&") if piece)
+    )
+    shown = f"{parts.scheme}://{netloc}{parts.path}"
+    return f"{shown}?{query}" if query else shown
+
+
+def password_of(url: str) -> str | None:
+    """The password in ``url``, so it can be scrubbed from any message a driver writes."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.password:
+        return unquote(parts.password)
+    for piece in parts.query.split("&"):
+        key, _, value = piece.partition("=")
+        if key.lower() == "password" and value:
+            return unquote(value)
+    return None
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """``url`` whose sessions use ``schema`` (libpq's ``options=-c search_path=…``)."""
+    option = quote(f"-c search_path={schema}", safe="")
+    return f"{url}{'&' if '?' in url else '?'}options={option}"
+
+
+class PgConn:
+    """One transaction's connection as repositories see it: portable SQL in, ``Row``s out."""
+
+    dialect: Literal["postgres"] = "postgres"
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
+        named = isinstance(params, Mapping)
+        return self._raw.execute(translate(sql, named), params)
+
+    def executemany(self, sql: str, seq: Sequence[Sequence[Any]] | Any) -> Any:
+        rows = list(seq)
+        named = bool(rows) and isinstance(rows[0], Mapping)
+        cursor = self._raw.cursor()
+        cursor.executemany(translate(sql, named), rows)
+        return cursor
+
+
+class _ThreadState(threading.local):
+    conn: PgConn | None = None
+    mode: str = ""  # "read" | "write"
+
+
+class PostgresDatabase:
+    """A pool of connections to one PostgreSQL database (and schema)."""
+
+    dialect: Literal["postgres"] = "postgres"
+    #: PostgreSQL's own privileges decide what may be written; the store never opens read-only.
+    read_only = False
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        connect_timeout: float = 10.0,
+        pool_timeout: float = 30.0,
+    ) -> None:
+        self.url = url
+        self.location = mask_url(url)
+        self._secret = password_of(url)
+        self._connect_timeout = connect_timeout
+        self._pool_timeout = pool_timeout
+        self._closed = False
+        self._users = threading.Condition()
+        self._active = 0
+        self._local = _ThreadState()
+        self._probe()
+        from psycopg_pool import ConnectionPool
+
+        self._pool = ConnectionPool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            kwargs={
+                "autocommit": True,
+                "row_factory": row_factory,
+                "connect_timeout": max(1, int(connect_timeout)),
+            },
+            configure=_configure,
+            check=ConnectionPool.check_connection,
+            timeout=pool_timeout,
+            open=False,
+            name="xero-wa",
+        )
+        self._pool.open(wait=True, timeout=connect_timeout + 5)
+        self._write_lock = self._lock_key()
+
+    @classmethod
+    def open(cls, url: str, **options: Any) -> PostgresDatabase:
+        return cls(url, **options)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # ------------------------------------------------------------------ transactions
+    @contextmanager
+    def transaction(self, *, immediate: bool = True) -> Iterator[PgConn]:
+        """A READ COMMITTED write transaction; ``immediate`` serialises it with other writers."""
+        begin = ("BEGIN", ("SELECT pg_advisory_xact_lock(%s)", (self._write_lock,)))
+        with self._session(begin if immediate else ("BEGIN", None)) as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[PgConn]:
+        """A consistent read: one snapshot for every query inside (READ ONLY, REPEATABLE READ)."""
+        with self._session(("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", None)) as conn:
+            yield conn
+
+    def run(self, work: Callable[[PgConn], T], *, immediate: bool = True) -> T:
+        """``work(conn)`` in one transaction, run again on a fresh connection when the connection
+        dropped before the commit (the server rolled it back: nothing of it was applied) or the
+        server chose it as a deadlock victim. ``work`` must only touch the database."""
+        for attempt in range(1, RUN_ATTEMPTS + 1):
+            try:
+                with self.transaction(immediate=immediate) as conn:
+                    return work(conn)
+            except DatabaseError as exc:
+                if not exc.retryable or attempt == RUN_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextmanager
+    def _session(self, begin: tuple[str, tuple[str, tuple[Any, ...]] | None]) -> Iterator[PgConn]:
+        """A pooled connection in a transaction; a block nested in the same thread joins the
+        outer one (it sees its uncommitted writes, and cannot wait for a second connection)."""
+        state = self._local
+        if state.conn is not None:
+            if begin[0] == "BEGIN" and state.mode == "read":
+                raise RuntimeError("a write transaction cannot start inside a read()")
+            yield state.conn
+            return
+        with self._users:
+            if self._closed:
+                raise DatabaseError(
+                    f"the database {self.location} is closed", fix="", kind="closed"
+                )
+            self._active += 1
+        statement, lock = begin
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        try:
+            with self._pool.connection() as raw:
+                committing = False
+                conn = PgConn(raw)
+                state.conn, state.mode = conn, "read" if "READ ONLY" in statement else "write"
+                try:
+                    raw.execute(statement)
+                    if lock is not None:
+                        raw.execute(*lock)
+                    yield conn
+                    committing = True
+                    raw.execute("COMMIT")
+                except psycopg.Error as exc:
+                    _rollback_quietly(raw)
+                    raise self._error(exc, committing=committing) from None
+                except BaseException:
+                    _rollback_quietly(raw)
+                    raise
+                finally:
+                    state.conn, state.mode = None, ""
+        except PoolTimeout:
+            raise DatabaseError(
+                f"no connection to the database {self.location} became free within "
+                f"{self._pool_timeout:g} s (all {self._pool.max_size} are busy, or the server "
+                "stopped answering)",
+                fix="check the server's health and its max_connections",
+                kind="unreachable",
+                retryable=False,
+            ) from None
+        except psycopg.Error as exc:  # the pool could not hand out a working connection
+            raise self._error(exc, committing=False) from None
+        finally:
+            with self._users:
+                self._active -= 1
+                self._users.notify_all()
+
+    def _error(self, exc: Exception, *, committing: bool) -> DatabaseError:
+        """The error to raise; ``retryable`` when the transaction certainly did not commit.
+
+        A drop answered by the server (an error response, e.g. "terminating connection") means
+        it did not commit; a drop during COMMIT with no answer at all leaves it unknown."""
+        if is_disconnect(exc) and committing and not getattr(exc, "sqlstate", None):
+            return DatabaseError(
+                f"the connection to {self.location} dropped while committing: the change may or "
+                "may not have been stored",
+                fix="check the data it was writing before doing it again",
+                kind="unreachable",
+            )
+        error = explain(exc, self.location, self._secret)
+        sqlstate = getattr(exc, "sqlstate", None)
+        error.retryable = is_disconnect(exc) or sqlstate in RETRYABLE_SQLSTATES
+        return error
+
+    # ------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        """Close the pool once the connections in use are given back; safe to call twice."""
+        if self._local.conn is not None:
+            raise RuntimeError("close() called inside a read() or transaction()")
+        with self._users:
+            if self._closed:
+                return
+            self._closed = True
+            while self._active:
+                self._users.wait()
+        self._pool.close(timeout=self._pool_timeout)
+
+    def _probe(self) -> None:
+        """Connect once, directly, so a bad URL fails with its own reason (the pool would only
+        say it timed out)."""
+        import psycopg
+
+        try:
+            conn = psycopg.connect(
+                self.url, connect_timeout=max(1, int(self._connect_timeout)), autocommit=True
+            )
+        except psycopg.Error as exc:
+            raise explain(exc, self.location, self._secret) from None
+        except Exception as exc:  # a malformed URL is a ProgrammingError or a ValueError
+            raise explain(exc, self.location, self._secret) from None
+        conn.close()
+
+    def _lock_key(self) -> int:
+        """The advisory-lock key of this schema's writers: one per database schema, so two
+        deployments sharing a database in different schemas do not wait for each other."""
+        with self._pool.connection() as raw:
+            schema = raw.execute("SELECT current_schema()").fetchone()[0] or "public"
+        digest = hashlib.sha256(f"xero-wa:write:{schema}".encode()).digest()
+        return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def open_postgres(url: str) -> PostgresDatabase:
+    """The store's database at ``url`` (``XERO_WA_DATABASE_URL``): the seam ``Store.open`` uses."""
+    return PostgresDatabase.open(url)
+
+
+def _configure(conn: Any) -> None:
+    """Per-connection set-up: integral ``numeric`` aggregates load as int, like SQLite."""
+    conn.adapters.register_loader("numeric", IntegralNumericLoader)
+
+
+def _rollback_quietly(raw: Any) -> None:
+    """Roll back unless the connection is already gone (the server rolled back for us)."""
+    if raw.closed or raw.broken:
+        return
+    with suppress(Exception):  # the connection died meanwhile: the pool discards it
+        raw.execute("ROLLBACK")
