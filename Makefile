@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# The demo keeps its state beside the checkout, never in the real per-user data home.
+XERO_WA_HOME ?= $(CURDIR)/.xero-wa-demo
+
 demo: $(STAMP)
-	$(BIN)/python -m component.demo
+	XERO_WA_HOME="$(XERO_WA_HOME)" $(BIN)/python -m component.demo
 
 test: $(STAMP) lint typecheck pytest
 

@@ -3,7 +3,8 @@
 It runs exactly what ``xero-wa remind --sandbox`` runs (``sendPaymentReminders`` through the
 executor, like every front end): the reminder job against the in-process
 Xero and WhatsApp sandbox with its demo organisation (messy phone numbers included), with state
-in ``XERO_WA_HOME`` (default ``./.xero-wa``). Run it twice: the second run finds every reminder
+in ``XERO_WA_HOME`` (``make demo`` sets ``./.xero-wa-demo``; otherwise the per-user data
+folder). Run it twice: the second run finds every reminder
 already in the outbox and sends nothing new.
 """
 

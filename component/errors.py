@@ -15,6 +15,8 @@ status (for the JSON service) and a process exit code (for the CLI), so the thre
      │    ├── UpstreamTimeout           5    504   no answer in time
      │    └── RateLimited               6    429   a rate limit was hit and waiting is not allowed
      ├── ConfigError                   10    500   a setting (variable or .env line) is unusable
+     ├── StoreError                    11    503   the store is missing, emptied, corrupt, read-only,
+     │                                             too old/new for this code, or unreachable
      └── InternalError                  1    500   a bug: never expected, always reported
 
 Upstream failures are mapped by cause, not by who answered: what the caller must change (a Xero
@@ -284,6 +286,16 @@ class ConfigError(XeroWaError):
                 ]
             },
         )
+
+
+class StoreError(XeroWaError):
+    """The store cannot be used as it is: missing, emptied, corrupt, read-only, too old or too
+    new for this code, or unreachable. The message names the file (or the URL with its password
+    masked) and what fixes it (a command, the backup to restore)."""
+
+    code = "store_error"
+    exit_code = 11
+    http_status = 503
 
 
 class InternalError(XeroWaError):

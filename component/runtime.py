@@ -43,6 +43,9 @@ class Runtime:
     transport: httpx.AsyncBaseTransport | None = None
     #: Objects created on first use and shared for the runtime's life (limiters, pacers, caches).
     shared: dict[str, Any] = field(default_factory=dict)
+    #: What opening an older store does: "auto" (CLI: back up and migrate), "current" (serve and
+    #: worker: refuse, naming `xero-wa db upgrade`); see ``Store.open``.
+    store_policy: str = "auto"
     _http: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
     _store: Store | None = field(default=None, init=False, repr=False)
 
@@ -61,11 +64,11 @@ class Runtime:
 
     @property
     def store(self) -> Store:
-        """The SQLite store in ``XERO_WA_HOME`` (opened lazily, migrated on open)."""
+        """The store (opened lazily; see ``store_policy`` for older stores)."""
         if self._store is None:
             from component.storage.store import Store
 
-            self._store = Store.open(self.settings.store_path)
+            self._store = Store.open(self.settings, policy=self.store_policy)  # type: ignore[arg-type]
             self._store.optouts.clock = self.clock
         return self._store
 

@@ -212,7 +212,7 @@ async def _one_of_several(runtime: Runtime, family: str, stored: list[str]) -> S
 
 
 def _stored_names(runtime: Runtime, family: str) -> list[str]:
-    if not runtime.settings.store_path.exists():
+    if not runtime.settings.has_store:
         return []
     return runtime.store.connections.names(family=family)
 
@@ -221,7 +221,7 @@ async def _open_stored(runtime: Runtime, name: str) -> Session:
     from component.oauth.access import cipher
 
     record = None
-    if runtime.settings.store_path.exists():
+    if runtime.settings.has_store:
         record = runtime.store.connections.get(name, cipher(runtime))
     if record is None:
         raise errors.ConnectionError(

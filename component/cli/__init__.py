@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "remind",
     "templates",
     "history",
+    "db",
     "admin",
     "mcp",
     "poll",

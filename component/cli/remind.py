@@ -158,6 +158,11 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             "--whatsapp-connection-value": args.whatsapp_connection_value,
         }
     )
+    if not args.dry_run and not args.sandbox:
+        from component.config import get_settings
+        from component.storage.home import check_single_store
+
+        check_single_store(get_settings())  # two stores would each send their own reminders
     runtime, defaults, policy_text = _setup(args)
     try:
         inputs: dict[str, Any] = {

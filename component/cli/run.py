@@ -80,6 +80,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     executor = Executor(runtime)
     kind: Kind = "dataSource" if args.datasource else "action"
     prepared = executor.prepare(args.key, kind)
+    if getattr(prepared.loaded.spec, "safety", "read") != "read" and not args.sandbox:
+        from component.storage.home import check_single_store
+
+        check_single_store(runtime.settings)  # a write against one of two stores could repeat
     if args.output is not None:
         _check_file_result(prepared.loaded.spec)
     raw = _inputs_file(args.inputs_file) if args.inputs_file else {}

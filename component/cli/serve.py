@@ -214,7 +214,11 @@ def _service_runtime(args: argparse.Namespace) -> tuple[Any, Any]:
     from component.service.config import resolve_secrets
 
     settings = get_settings()
-    runtime = Runtime(settings=settings)
+    from component.storage.home import check_single_store
+
+    check_single_store(settings)  # serve sends (alerts, scheduled reminders): one store only
+    runtime = Runtime(settings=settings, store_policy="current")
+    runtime.store  # noqa: B018 - open now: a store older or newer than the code stops here, named
     secrets = resolve_secrets(runtime, settings)
     masked = [
         secrets.xero_webhook_key,

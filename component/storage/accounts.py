@@ -56,17 +56,17 @@ class AccountsRepo:
             return cursor.rowcount > 0
 
     def get(self, username: str) -> Account | None:
-        row = self._store.conn.execute(
+        row = self._store.fetchone(
             """SELECT username, password_hash, created_at, updated_at
                FROM owner_accounts WHERE username = ?""",
             (username.lower(),),
-        ).fetchone()
+        )
         if row is None:
             return None
         return Account(row["username"], row["password_hash"], row["created_at"], row["updated_at"])
 
     def usernames(self) -> list[str]:
-        cursor = self._store.conn.execute("SELECT username FROM owner_accounts ORDER BY username")
+        cursor = self._store.fetchall("SELECT username FROM owner_accounts ORDER BY username")
         return [row["username"] for row in cursor]
 
     def delete(self, username: str) -> bool:

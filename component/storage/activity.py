@@ -36,8 +36,7 @@ from component.storage.events import Event, stamp
 from component.whatsapp.codes import lookup
 
 if TYPE_CHECKING:
-    import sqlite3
-
+    from component.storage.database import Row
     from component.storage.store import Store
 
 DELIVERED = ("delivered", "read", "played")
@@ -88,27 +87,23 @@ class ActivityQueries:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    @property
-    def _conn(self) -> sqlite3.Connection:
-        return self._store.conn
-
     # ------------------------------------------------------------------ timelines
     def invoice_notifications(self, tenant_id: str, invoice_id: str) -> list[Notification]:
         """Messages carrying the invoice (``outbox_items_subject``), oldest first."""
         subject = invoice_id.lower()
-        rows = self._conn.execute(
+        rows = self._store.fetchall(
             """SELECT DISTINCT i.message_key FROM outbox_items i
                WHERE i.subject_id IN (?, ?) AND i.tenant_id = ?""",
             (subject, f"{subject}:paid", tenant_id),
-        ).fetchall()
+        )
         return self._notifications([r["message_key"] for r in rows])
 
     def contact_notifications(self, tenant_id: str, contact_id: str) -> list[Notification]:
         """Messages to the contact (``outbox_messages_contact``), oldest first."""
-        rows = self._conn.execute(
+        rows = self._store.fetchall(
             """SELECT key FROM outbox_messages WHERE contact_id IN (?, ?) AND tenant_id = ?""",
             (contact_id.lower(), contact_id, tenant_id),
-        ).fetchall()
+        )
         return self._notifications([r["key"] for r in rows])
 
     def _notifications(self, keys: list[str]) -> list[Notification]:
@@ -117,17 +112,17 @@ class ActivityQueries:
         return sorted(kept, key=lambda n: (n.sent_at or n.created_at, n.key))
 
     def _notification(self, key: str) -> Notification | None:
-        row = self._conn.execute("SELECT * FROM outbox_messages WHERE key = ?", (key,)).fetchone()
+        row = self._store.fetchone("SELECT * FROM outbox_messages WHERE key = ?", (key,))
         if row is None:
             return None
-        items = self._conn.execute(
+        items = self._store.fetchall(
             "SELECT subject_id, stage FROM outbox_items WHERE message_key = ? ORDER BY subject_id",
             (key,),
-        ).fetchall()
-        sent = self._conn.execute(
+        )
+        sent = self._store.fetchone(
             "SELECT * FROM whatsapp_messages WHERE callback_data = ? ORDER BY sent_at LIMIT 1",
             (key,),
-        ).fetchone()
+        )
         wamid = row["message_id"] or (sent["wamid"] if sent else None)
         code = row["error_code"]
         return Notification(
@@ -151,10 +146,10 @@ class ActivityQueries:
 
     def statuses(self, wamid: str) -> tuple[StatusStep, ...]:
         """Meta's statuses of one message (primary key ``(wamid, status)``), in order."""
-        rows = self._conn.execute(
+        rows = self._store.fetchall(
             "SELECT status, timestamp, errors_json FROM whatsapp_statuses WHERE wamid = ?",
             (wamid,),
-        ).fetchall()
+        )
         steps = []
         for r in rows:
             code = _first_code(r["errors_json"])
@@ -172,15 +167,15 @@ class ActivityQueries:
         eligible = self._store.eligibility.count(since, until, tenant_id)
         sent = delivered = read = paid7 = paid30 = 0
         for row in self._reminders_sent(since, until, tenant_id):
-            invoices = self._conn.execute(
+            invoices = self._store.fetchall(
                 """SELECT f.paid_on FROM outbox_items i LEFT JOIN invoice_facts f
                        ON f.tenant_id = i.tenant_id AND f.invoice_id = i.subject_id
                    WHERE i.message_key = ?""",
                 (row["key"],),
-            ).fetchall()
+            )
             states = {
                 r["status"]
-                for r in self._conn.execute(
+                for r in self._store.fetchall(
                     "SELECT status FROM whatsapp_statuses WHERE wamid = ?", (row["wamid"],)
                 )
             }
@@ -210,7 +205,7 @@ class ActivityQueries:
             sql += " AND o.tenant_id = ?"
             args.append(tenant_id)
         out: dict[str, dict[str, int]] = {}
-        for r in self._conn.execute(sql + " GROUP BY substr(m.sent_at, 1, 10), o.kind", args):
+        for r in self._store.fetchall(sql + " GROUP BY substr(m.sent_at, 1, 10), o.kind", args):
             out.setdefault(r["day"], {})[r["kind"]] = r["n"]
         return dict(sorted(out.items()))
 
@@ -234,7 +229,7 @@ class ActivityQueries:
         if tenant_id is not None:
             sql += " AND o.tenant_id = ?"
             args.append(tenant_id)
-        for r in self._conn.execute(sql, args):
+        for r in self._store.fetchall(sql, args):
             code = _first_code(r["errors_json"])
             counts[str(code) if code is not None else "unknown"] += 1
         return {code: {"count": n, "meaning": _meaning(code)} for code, n in sorted(counts.items())}
@@ -245,32 +240,30 @@ class ActivityQueries:
         if tenant_id is not None:
             sql += " AND tenant_id = ?"
             args.append(tenant_id)
-        row = self._conn.execute(sql, args).fetchone()
+        row = self._store.fetchone(sql, args)
         return int(row["n"] or 0)
 
     def parked_events(self, tenant_id: str | None = None, limit: int = 100) -> list[Event]:
         """Events parked with their error (``webhook_events_tenant`` / ``webhook_events_due``)."""
         if tenant_id is None:
             return self._store.events.list(("parked",), limit)
-        rows = self._conn.execute(
+        rows = self._store.fetchall(
             "SELECT id FROM webhook_events WHERE tenant_id = ? AND state = 'parked' "
             "ORDER BY id LIMIT ?",
             (tenant_id, limit),
-        ).fetchall()
+        )
         return [e for e in (self._store.events.get(r["id"]) for r in rows) if e is not None]
 
     def parked_counts(self) -> dict[str, int]:
         """Parked events per organisation (``webhook_events_due``: state first)."""
-        rows = self._conn.execute(
+        rows = self._store.fetchall(
             "SELECT tenant_id, COUNT(*) AS n FROM webhook_events WHERE state = 'parked' "
             "GROUP BY tenant_id"
         )
         return {r["tenant_id"]: r["n"] for r in rows}
 
     # ------------------------------------------------------------------ helpers
-    def _reminders_sent(
-        self, since: datetime, until: datetime, tenant_id: str | None
-    ) -> list[sqlite3.Row]:
+    def _reminders_sent(self, since: datetime, until: datetime, tenant_id: str | None) -> list[Row]:
         sql = """SELECT m.wamid, m.sent_at, o.key FROM whatsapp_messages m
                  JOIN outbox_messages o ON o.key = m.callback_data
                  WHERE m.sent_at >= ? AND m.sent_at < ? AND o.kind = 'reminder'"""
@@ -278,7 +271,7 @@ class ActivityQueries:
         if tenant_id is not None:
             sql += " AND o.tenant_id = ?"
             args.append(tenant_id)
-        return self._conn.execute(sql, args).fetchall()
+        return self._store.fetchall(sql, args)
 
     def _outcomes(
         self, since: datetime, until: datetime, tenant_id: str | None, outcome: str
@@ -292,7 +285,7 @@ class ActivityQueries:
         if tenant_id is not None:
             sql += " AND r.tenant_id = ?"
             args.append(tenant_id)
-        rows = self._conn.execute(sql + " GROUP BY o.reason", args)
+        rows = self._store.fetchall(sql + " GROUP BY o.reason", args)
         return {r["reason"]: int(r["n"]) for r in rows}
 
 

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 from component.storage.crypto import PLAIN, Cipher
 
 if TYPE_CHECKING:
-    import sqlite3
-
+    from component.storage.database import Conn
     from component.storage.store import Store
 
 
@@ -49,10 +48,10 @@ class ConnectionsRepo:
         if family is not None:
             sql += " WHERE family = ?"
             args = (family,)
-        return [row["name"] for row in self._store.conn.execute(sql + " ORDER BY name", args)]
+        return [row["name"] for row in self._store.fetchall(sql + " ORDER BY name", args)]
 
     def rows(self) -> list[ConnectionRow]:
-        cursor = self._store.conn.execute(
+        cursor = self._store.fetchall(
             "SELECT name, type, family, created_at, updated_at FROM connections ORDER BY name"
         )
         return [
@@ -61,9 +60,9 @@ class ConnectionsRepo:
         ]
 
     def get(self, name: str, cipher: Cipher = PLAIN) -> StoredConnection | None:
-        row = self._store.conn.execute(
+        row = self._store.fetchone(
             "SELECT name, type, family, values_json FROM connections WHERE name = ?", (name,)
-        ).fetchone()
+        )
         if row is None:
             return None
         text = cipher.open(row["values_json"], f"the settings of connection {name!r}")
@@ -81,7 +80,7 @@ class ConnectionsRepo:
 
 
 def write_connection(
-    conn: sqlite3.Connection,
+    conn: Conn,
     name: str,
     type_key: str,
     family: str,

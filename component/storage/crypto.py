@@ -99,11 +99,16 @@ def _derive(passphrase: str, salt: bytes) -> bytes:
 
 
 def _salt(store: Store) -> bytes:
-    """The store's KDF salt, created once (the first process to need it wins the insert)."""
-    with store.transaction() as conn:
-        conn.execute(
-            "INSERT OR IGNORE INTO secret_meta (key, value) VALUES (?, ?)",
-            (SALT_KEY, base64.b64encode(os.urandom(16)).decode("ascii")),
-        )
-        row = conn.execute("SELECT value FROM secret_meta WHERE key = ?", (SALT_KEY,)).fetchone()
+    """The store's KDF salt, created once (the first process to need it wins the insert).
+    Read first: a read-only store that has its salt never needs a write."""
+    row = store.fetchone("SELECT value FROM secret_meta WHERE key = ?", (SALT_KEY,))
+    if row is None:
+        with store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO secret_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                (SALT_KEY, base64.b64encode(os.urandom(16)).decode("ascii")),
+            )
+            row = conn.execute(
+                "SELECT value FROM secret_meta WHERE key = ?", (SALT_KEY,)
+            ).fetchone()
     return base64.b64decode(row["value"])

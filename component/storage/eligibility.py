@@ -17,11 +17,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from component.storage.events import stamp
+from component.storage.migrations import Migration
 
 if TYPE_CHECKING:
     from component.storage.store import Store
 
-MIGRATION = (
+MIGRATION = Migration(
     "1700_reminder_eligibility",
     """
     CREATE TABLE reminder_eligibility (
@@ -66,6 +67,5 @@ class EligibilityRepo:
         if tenant_id is not None:
             sql += " AND tenant_id = ?"
             args.append(tenant_id)
-        with self._store.transaction(immediate=False) as conn:
-            row = conn.execute(sql, args).fetchone()
-        return int(row["n"] or 0)
+        row = self._store.fetchone(sql, args)
+        return int(row["n"] or 0) if row else 0

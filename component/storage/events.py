@@ -25,8 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import sqlite3
-
+    from component.storage.database import Row
     from component.storage.store import Store
 
 STATES = ("queued", "working", "done", "parked")
@@ -216,22 +215,20 @@ class EventsRepo:
 
     # ------------------------------------------------------------------ reading
     def get(self, event_id: int) -> Event | None:
-        row = self._store.conn.execute(
-            "SELECT * FROM webhook_events WHERE id = ?", (event_id,)
-        ).fetchone()
+        row = self._store.fetchone("SELECT * FROM webhook_events WHERE id = ?", (event_id,))
         return _event(row) if row else None
 
     def list(self, states: tuple[str, ...] = STATES, limit: int = 100) -> list[Event]:
         marks = ",".join("?" for _ in states)
-        rows = self._store.conn.execute(
+        rows = self._store.fetchall(
             f"SELECT * FROM webhook_events WHERE state IN ({marks}) ORDER BY id LIMIT ?",  # noqa: S608
             (*states, limit),
-        ).fetchall()
+        )
         return [_event(row) for row in rows]
 
     def counts(self) -> dict[str, int]:
         found = dict.fromkeys(STATES, 0)
-        for row in self._store.conn.execute(
+        for row in self._store.fetchall(
             "SELECT state, COUNT(*) AS n FROM webhook_events GROUP BY state"
         ):
             found[row["state"]] = row["n"]
@@ -239,9 +236,9 @@ class EventsRepo:
 
     def next_due(self) -> datetime | None:
         """When the earliest queued event becomes due (for the worker's idle wait)."""
-        row = self._store.conn.execute(
+        row = self._store.fetchone(
             "SELECT MIN(next_attempt_at) AS due FROM webhook_events WHERE state = 'queued'"
-        ).fetchone()
+        )
         return parse_stamp(row["due"]) if row and row["due"] else None
 
     def purge_done(self, older_than: datetime) -> int:
@@ -254,9 +251,9 @@ class EventsRepo:
 
     # ------------------------------------------------------------------ catch-up poll
     def poll_mark(self, tenant_id: str) -> datetime | None:
-        row = self._store.conn.execute(
+        row = self._store.fetchone(
             "SELECT polled_at FROM webhook_poll_marks WHERE tenant_id = ?", (tenant_id,)
-        ).fetchone()
+        )
         return parse_stamp(row["polled_at"]) if row else None
 
     def set_poll_mark(self, tenant_id: str, polled_at: datetime) -> None:
@@ -287,7 +284,7 @@ class EventsRepo:
         return changed > 0
 
 
-def _event(row: sqlite3.Row) -> Event:
+def _event(row: Row) -> Event:
     return Event(
         id=row["id"],
         source=row["source"],

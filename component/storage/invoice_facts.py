@@ -24,8 +24,7 @@ from component.storage.events import stamp
 from component.xero.dates import calendar_date
 
 if TYPE_CHECKING:
-    import sqlite3
-
+    from component.storage.database import Conn, Row
     from component.storage.store import Store
 
 
@@ -89,27 +88,27 @@ class InvoiceFactsRepo:
 
     # ------------------------------------------------------------------ reads
     def get(self, tenant_id: str, invoice_id: str) -> InvoiceFact | None:
-        row = self._store.conn.execute(
+        row = self._store.fetchone(
             "SELECT * FROM invoice_facts WHERE tenant_id = ? AND invoice_id = ?",
             (tenant_id, invoice_id.lower()),
-        ).fetchone()
+        )
         return _fact(row) if row else None
 
     def find_invoices(self, text: str) -> list[InvoiceFact]:
         """Invoices whose id or number is ``text`` (case-insensitive), in every organisation."""
         wanted = text.strip().lower()
-        rows = self._store.conn.execute(
+        rows = self._store.fetchall(
             """SELECT * FROM invoice_facts WHERE invoice_id = ?
                UNION SELECT * FROM invoice_facts WHERE lower(number) = ?""",
             (wanted, wanted),
-        ).fetchall()
+        )
         return sorted((_fact(r) for r in rows), key=lambda f: (f.tenant_id, f.invoice_id))
 
     def find_contacts(self, text: str) -> list[tuple[str, str, str]]:
         """(tenant id, contact id, name) of contacts whose id or name is ``text``: those we
         notified, and those in the reminder job's contacts cache."""
         wanted = text.strip().lower()
-        rows = self._store.conn.execute(
+        rows = self._store.fetchall(
             """SELECT DISTINCT tenant_id, contact_id, contact_name FROM invoice_facts
                WHERE contact_id = ?
                UNION SELECT DISTINCT tenant_id, contact_id, contact_name FROM invoice_facts
@@ -119,7 +118,7 @@ class InvoiceFactsRepo:
                UNION SELECT tenant_id, contact_id, name AS contact_name FROM reminder_contacts
                WHERE lower(name) = ?""",
             (wanted, wanted, wanted, wanted),
-        ).fetchall()
+        )
         found: dict[tuple[str, str], str] = {}
         for r in rows:
             key = (r["tenant_id"], r["contact_id"])
@@ -128,13 +127,13 @@ class InvoiceFactsRepo:
 
     def known_numbers(self, limit: int = 2000) -> list[str]:
         """Some invoice numbers (for "did you mean" suggestions)."""
-        rows = self._store.conn.execute(
+        rows = self._store.fetchall(
             "SELECT number FROM invoice_facts WHERE number IS NOT NULL LIMIT ?", (limit,)
         )
         return [r["number"] for r in rows]
 
     def known_contact_names(self, limit: int = 2000) -> list[str]:
-        rows = self._store.conn.execute(
+        rows = self._store.fetchall(
             "SELECT DISTINCT contact_name FROM invoice_facts WHERE contact_name IS NOT NULL "
             "LIMIT ?",
             (limit,),
@@ -142,7 +141,7 @@ class InvoiceFactsRepo:
         return [r["contact_name"] for r in rows]
 
     def of_contact(self, tenant_id: str, contact_id: str) -> list[InvoiceFact]:
-        rows = self._store.conn.execute(
+        rows = self._store.fetchall(
             "SELECT * FROM invoice_facts WHERE contact_id = ? AND tenant_id = ? "
             "ORDER BY invoice_id",
             (contact_id.lower(), tenant_id),
@@ -150,7 +149,7 @@ class InvoiceFactsRepo:
         return [_fact(r) for r in rows]
 
     def notes(self, tenant_id: str, invoice_id: str) -> list[InvoiceNote]:
-        rows = self._store.conn.execute(
+        rows = self._store.fetchall(
             "SELECT * FROM invoice_notes WHERE tenant_id = ? AND invoice_id = ? "
             "ORDER BY written_at",
             (tenant_id, invoice_id.lower()),
@@ -164,7 +163,7 @@ class InvoiceFactsRepo:
 
 
 def remember_claim(
-    conn: sqlite3.Connection,
+    conn: Conn,
     tenant_id: str,
     subjects: Iterable[str],
     contact_id: str | None,
@@ -197,7 +196,7 @@ def remember_claim(
 
 
 def upsert(
-    conn: sqlite3.Connection,
+    conn: Conn,
     tenant_id: str,
     invoice_id: str,
     now: datetime,
@@ -225,7 +224,7 @@ def _text(value: Any) -> str | None:
     return str(value) if isinstance(value, str) and value else None
 
 
-def _fact(row: sqlite3.Row) -> InvoiceFact:
+def _fact(row: Row) -> InvoiceFact:
     return InvoiceFact(
         tenant_id=row["tenant_id"],
         invoice_id=row["invoice_id"],

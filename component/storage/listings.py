@@ -62,14 +62,14 @@ def events(
             " OR last_error LIKE ? ESCAPE '\\')"
         )
         args += [like(search)] * 3
-    total = store.conn.execute(
+    total = store.fetchone(
         f"SELECT COUNT(*) AS n FROM webhook_events WHERE {where}",  # noqa: S608 - fixed fragments
         args,
-    ).fetchone()["n"]
-    rows = store.conn.execute(
+    )["n"]
+    rows = store.fetchall(
         f"SELECT * FROM webhook_events WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",  # noqa: S608
         [*args, per_page, (page - 1) * per_page],
-    ).fetchall()
+    )
     return Paged([_event(r) for r in rows], int(total), page, per_page)
 
 
@@ -81,15 +81,15 @@ def optouts(
     if search:
         where += " AND (subject LIKE ? ESCAPE '\\' OR reason LIKE ? ESCAPE '\\')"
         args += [like(search)] * 2
-    total = store.conn.execute(
+    total = store.fetchone(
         f"SELECT COUNT(*) AS n FROM optouts WHERE {where}",  # noqa: S608 - fixed fragments
         args,
-    ).fetchone()["n"]
-    rows = store.conn.execute(
+    )["n"]
+    rows = store.fetchall(
         f"SELECT * FROM optouts WHERE {where} ORDER BY created_at DESC, subject "  # noqa: S608
         "LIMIT ? OFFSET ?",
         [*args, per_page, (page - 1) * per_page],
-    ).fetchall()
+    )
     return Paged([_optout(r) for r in rows], int(total), page, per_page)
 
 
@@ -98,15 +98,15 @@ def under_review(
 ) -> Paged[OutboxMessage]:
     """Messages whose outcome is unknown (the process died or the answer was lost)."""
     where = "tenant_id = ? AND state IN ('sending', 'unknown')"
-    total = store.conn.execute(
+    total = store.fetchone(
         f"SELECT COUNT(*) AS n FROM outbox_messages WHERE {where}",  # noqa: S608 - fixed
         (tenant_id,),
-    ).fetchone()["n"]
-    rows = store.conn.execute(
+    )["n"]
+    rows = store.fetchall(
         f"SELECT * FROM outbox_messages WHERE {where} ORDER BY updated_at, key "  # noqa: S608
         "LIMIT ? OFFSET ?",
         (tenant_id, per_page, (page - 1) * per_page),
-    ).fetchall()
+    )
     return Paged([_message(r) for r in rows], int(total), page, per_page)
 
 
@@ -122,15 +122,15 @@ def invoices(
             " OR invoice_id LIKE ? ESCAPE '\\')"
         )
         args += [like(search.lower())] * 3
-    total = store.conn.execute(
+    total = store.fetchone(
         f"SELECT COUNT(*) AS n FROM invoice_facts WHERE {where}",  # noqa: S608 - fixed fragments
         args,
-    ).fetchone()["n"]
-    rows = store.conn.execute(
+    )["n"]
+    rows = store.fetchall(
         f"SELECT * FROM invoice_facts WHERE {where} ORDER BY updated_at DESC, invoice_id "  # noqa: S608
         "LIMIT ? OFFSET ?",
         [*args, per_page, (page - 1) * per_page],
-    ).fetchall()
+    )
     return Paged([_fact(r) for r in rows], int(total), page, per_page)
 
 
@@ -141,8 +141,7 @@ def replies_to_review(
     first: the organisation's, and those matched to no organisation (``tenant_id = ''``: a
     number with no open reminder), which only the owner can place."""
     where = "reviewed = 0 AND tenant_id IN (?, '')"
-    # A read through ``transaction(immediate=False)``: the one way in on every backend.
-    with store.transaction(immediate=False) as conn:
+    with store.read() as conn:
         total = conn.execute(
             f"SELECT COUNT(*) AS n FROM whatsapp_replies WHERE {where}",  # noqa: S608 - fixed
             (tenant_id,),

@@ -18,8 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import sqlite3
-
+    from component.storage.database import Row
     from component.storage.store import Store
 
 #: Later statuses outrank earlier ones; ``failed`` is final. Unknown statuses rank lowest.
@@ -92,14 +91,12 @@ class MessagesRepo:
             )
 
     def sent(self, wamid: str) -> SentMessage | None:
-        row = self._store.conn.execute(
-            "SELECT * FROM whatsapp_messages WHERE wamid = ?", (wamid,)
-        ).fetchone()
+        row = self._store.fetchone("SELECT * FROM whatsapp_messages WHERE wamid = ?", (wamid,))
         return None if row is None else _sent(row)
 
     def sent_with_callback(self, callback_data: str) -> list[SentMessage]:
         """Every message sent with this callback data (e.g. one reminder's sends), oldest first."""
-        rows = self._store.conn.execute(
+        rows = self._store.fetchall(
             "SELECT * FROM whatsapp_messages WHERE callback_data = ? ORDER BY sent_at, wamid",
             (callback_data,),
         )
@@ -136,9 +133,7 @@ class MessagesRepo:
 
     def statuses(self, wamid: str) -> list[MessageStatus]:
         """Every status of ``wamid``, in the order they happened (ties: by progression)."""
-        rows = self._store.conn.execute(
-            "SELECT * FROM whatsapp_statuses WHERE wamid = ?", (wamid,)
-        ).fetchall()
+        rows = self._store.fetchall("SELECT * FROM whatsapp_statuses WHERE wamid = ?", (wamid,))
         found = [_status(row) for row in rows]
         return sorted(found, key=lambda s: (s.timestamp, STATUS_RANK.get(s.status, 0)))
 
@@ -150,7 +145,7 @@ class MessagesRepo:
         return max(found, key=lambda s: (STATUS_RANK.get(s.status, 0), s.timestamp))
 
 
-def _sent(row: sqlite3.Row) -> SentMessage:
+def _sent(row: Row) -> SentMessage:
     return SentMessage(
         wamid=row["wamid"],
         to=row["recipient"],
@@ -162,7 +157,7 @@ def _sent(row: sqlite3.Row) -> SentMessage:
     )
 
 
-def _status(row: sqlite3.Row) -> MessageStatus:
+def _status(row: Row) -> MessageStatus:
     return MessageStatus(
         wamid=row["wamid"],
         status=row["status"],

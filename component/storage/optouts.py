@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING
 from component.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
-    import sqlite3
-
+    from component.storage.database import Conn, Row
     from component.storage.store import Store
 
 PHONE = "phone"
@@ -76,7 +75,8 @@ class OptOutsRepo:
 
     def copy_user(self, previous: str, user_id: str) -> bool:
         """The user's BSUID changed: an opt-out of the old id applies to the new one."""
-        row = _find(self._store.conn, USER, "", previous)
+        with self._store.read() as conn:
+            row = _find(conn, USER, "", previous)
         if row is None:
             return False
         self._add(USER, "", user_id, row["reason"], row["source"])
@@ -100,29 +100,27 @@ class OptOutsRepo:
         user_id: str | None = None,
     ) -> OptOut | None:
         """The opt-out that applies to this contact, number or user id (the contact's first)."""
-        conn = self._store.conn
-        if user_id:
-            row = _find(conn, USER, "", user_id.strip())
-            if row is not None:
-                return _optout(row)
-        if contact_id:
-            row = _find(conn, CONTACT, tenant_id, contact_id.lower())
-            if row is not None:
-                return _optout(row)
-        if phone:
-            row = _find(conn, PHONE, "", _e164(phone))
-            if row is not None:
-                return _optout(row)
-            for user_id in self._store.identities.ids_for(phone):
-                row = _find(conn, USER, "", user_id)
+        with self._store.read() as conn:
+            if user_id:
+                row = _find(conn, USER, "", user_id.strip())
                 if row is not None:
                     return _optout(row)
-        return None
+            if contact_id:
+                row = _find(conn, CONTACT, tenant_id, contact_id.lower())
+                if row is not None:
+                    return _optout(row)
+            if phone:
+                row = _find(conn, PHONE, "", _e164(phone))
+                if row is not None:
+                    return _optout(row)
+                for user_id in self._store.identities.ids_for(phone):
+                    row = _find(conn, USER, "", user_id)
+                    if row is not None:
+                        return _optout(row)
+            return None
 
     def all(self) -> list[OptOut]:
-        rows = self._store.conn.execute(
-            "SELECT * FROM optouts ORDER BY created_at, scope, subject"
-        ).fetchall()
+        rows = self._store.fetchall("SELECT * FROM optouts ORDER BY created_at, scope, subject")
         return [_optout(row) for row in rows]
 
     # ------------------------------------------------------------------ helpers
@@ -154,15 +152,15 @@ def _e164(phone: str) -> str:
     return f"+{digits}"
 
 
-def _find(conn: sqlite3.Connection, scope: str, tenant_id: str, subject: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
+def _find(conn: Conn, scope: str, tenant_id: str, subject: str) -> Row | None:
+    row: Row | None = conn.execute(
         "SELECT * FROM optouts WHERE scope = ? AND tenant_id = ? AND subject = ?",
         (scope, tenant_id, subject),
     ).fetchone()
     return row
 
 
-def _optout(row: sqlite3.Row) -> OptOut:
+def _optout(row: Row) -> OptOut:
     return OptOut(
         scope=row["scope"],
         tenant_id=row["tenant_id"] or None,

@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any
 from component.storage.events import stamp
 
 if TYPE_CHECKING:
-    import sqlite3
-
+    from component.storage.database import Conn, Row
     from component.storage.store import Store
 
 ACTIVE = "active"
@@ -104,24 +103,22 @@ class OrganisationsRepo:
 
     # ------------------------------------------------------------------ reads
     def all(self) -> list[OrgRow]:
-        rows = self._store.conn.execute("SELECT * FROM organisations ORDER BY name, tenant_id")
+        rows = self._store.fetchall("SELECT * FROM organisations ORDER BY name, tenant_id")
         return [_org(row) for row in rows]
 
     def get(self, tenant_id: str) -> OrgRow | None:
-        row = self._store.conn.execute(
-            "SELECT * FROM organisations WHERE tenant_id = ?", (tenant_id,)
-        ).fetchone()
+        row = self._store.fetchone("SELECT * FROM organisations WHERE tenant_id = ?", (tenant_id,))
         return _org(row) if row else None
 
     def links(self, tenant_id: str | None = None) -> list[LinkRow]:
         sql, args = "SELECT * FROM organisation_links", tuple[str, ...]()
         if tenant_id is not None:
             sql, args = sql + " WHERE tenant_id = ?", (tenant_id,)
-        rows = self._store.conn.execute(sql + " ORDER BY tenant_id, connection", args)
+        rows = self._store.fetchall(sql + " ORDER BY tenant_id, connection", args)
         return [_link(row) for row in rows]
 
     def links_of(self, connection: str) -> list[LinkRow]:
-        rows = self._store.conn.execute(
+        rows = self._store.fetchall(
             "SELECT * FROM organisation_links WHERE connection = ? ORDER BY tenant_id",
             (connection,),
         )
@@ -206,7 +203,7 @@ class OrganisationsRepo:
 
 
 def _insert_org(
-    conn: sqlite3.Connection, tenant_id: str, name: str, when: str, enable: frozenset[str] | None
+    conn: Conn, tenant_id: str, name: str, when: str, enable: frozenset[str] | None
 ) -> bool:
     enabled = 1 if enable is None or tenant_id in enable else 0
     cursor = conn.execute(
@@ -217,9 +214,7 @@ def _insert_org(
     return cursor.rowcount > 0
 
 
-def _upsert_link(
-    conn: sqlite3.Connection, tenant_id: str, connection: str, xero_id: str, when: str
-) -> None:
+def _upsert_link(conn: Conn, tenant_id: str, connection: str, xero_id: str, when: str) -> None:
     conn.execute(
         """INSERT INTO organisation_links (tenant_id, connection, xero_connection_id, state,
                first_seen, last_seen)
@@ -244,7 +239,7 @@ def _flag(value: Any) -> bool | None:
     return None if value is None else bool(value)
 
 
-def _org(row: sqlite3.Row) -> OrgRow:
+def _org(row: Row) -> OrgRow:
     days = row["days"]
     return OrgRow(
         tenant_id=row["tenant_id"],
@@ -268,7 +263,7 @@ def _org(row: sqlite3.Row) -> OrgRow:
     )
 
 
-def _link(row: sqlite3.Row) -> LinkRow:
+def _link(row: Row) -> LinkRow:
     return LinkRow(
         tenant_id=row["tenant_id"],
         connection=row["connection"],

@@ -30,8 +30,7 @@ from typing import TYPE_CHECKING, Any
 from component.storage.invoice_facts import remember_claim
 
 if TYPE_CHECKING:
-    import sqlite3
-
+    from component.storage.database import Conn, Row
     from component.storage.store import Store
 
 #: States in which an item may be (re)claimed: nothing reached the customer.
@@ -84,17 +83,15 @@ class OutboxRepo:
     def item_states(self, items: Iterable[Item]) -> dict[Item, str]:
         """For items already in the outbox, the blocking reason or ``"open"``; others absent."""
         out: dict[Item, str] = {}
-        conn = self._store.conn
-        for item in items:
-            reason = _item_reason(conn, item)
-            if reason is not None:
-                out[item] = reason
+        with self._store.read() as conn:
+            for item in items:
+                reason = _item_reason(conn, item)
+                if reason is not None:
+                    out[item] = reason
         return out
 
     def get(self, key: str) -> OutboxMessage | None:
-        row = self._store.conn.execute(
-            "SELECT * FROM outbox_messages WHERE key = ?", (key,)
-        ).fetchone()
+        row = self._store.fetchone("SELECT * FROM outbox_messages WHERE key = ?", (key,))
         return _message(row) if row else None
 
     def messages(
@@ -107,22 +104,22 @@ class OutboxRepo:
         if run_id is not None:
             sql += " AND run_id = ?"
             args.append(run_id)
-        rows = self._store.conn.execute(sql + " ORDER BY created_at, key", args).fetchall()
+        rows = self._store.fetchall(sql + " ORDER BY created_at, key", args)
         return [_message(row) for row in rows]
 
     def needs_review(self) -> list[OutboxMessage]:
         """Messages whose outcome is unknown (a crash or timeout while sending)."""
-        rows = self._store.conn.execute(
+        rows = self._store.fetchall(
             "SELECT * FROM outbox_messages WHERE state IN ('sending', 'unknown') ORDER BY updated_at"
-        ).fetchall()
+        )
         return [_message(row) for row in rows]
 
     def items_of(self, key: str) -> list[Item]:
-        rows = self._store.conn.execute(
+        rows = self._store.fetchall(
             "SELECT tenant_id, subject_id, stage FROM outbox_items WHERE message_key = ? "
             "ORDER BY subject_id, stage",
             (key,),
-        ).fetchall()
+        )
         return [Item(r["tenant_id"], r["subject_id"], r["stage"]) for r in rows]
 
     # ------------------------------------------------------------------ transitions
@@ -314,10 +311,10 @@ class OutboxRepo:
             )
 
     def stop_reason(self, tenant_id: str, subject_id: str) -> str | None:
-        row = self._store.conn.execute(
+        row = self._store.fetchone(
             "SELECT reason FROM outbox_stops WHERE tenant_id = ? AND subject_id = ?",
             (tenant_id, subject_id),
-        ).fetchone()
+        )
         return row["reason"] if row else None
 
     # ------------------------------------------------------------------ helpers
@@ -342,7 +339,7 @@ class OutboxRepo:
         return now.astimezone(UTC).isoformat()
 
 
-def _item_reason(conn: sqlite3.Connection, item: Item) -> str | None:
+def _item_reason(conn: Conn, item: Item) -> str | None:
     """None when the item is new, "open" when it may be (re)claimed, else why it is blocked."""
     stop = conn.execute(
         "SELECT reason FROM outbox_stops WHERE tenant_id = ? AND subject_id = ?",
@@ -372,7 +369,7 @@ def _json(value: dict[str, Any] | None) -> str:
     return json.dumps(value or {}, sort_keys=True, default=str)
 
 
-def _message(row: sqlite3.Row) -> OutboxMessage:
+def _message(row: Row) -> OutboxMessage:
     return OutboxMessage(
         key=row["key"],
         kind=row["kind"],

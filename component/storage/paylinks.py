@@ -29,10 +29,10 @@ class PayLinksRepo:
 
     def get(self, tenant_id: str, invoice_id: str) -> PayLink | None:
         """The cached answer for this invoice, or None when Xero was never asked."""
-        row = self._store.conn.execute(
+        row = self._store.fetchone(
             "SELECT url, note, fetched_at FROM paylinks WHERE tenant_id = ? AND invoice_id = ?",
             (tenant_id, invoice_id.lower()),
-        ).fetchone()
+        )
         return None if row is None else PayLink(row["url"], row["note"], row["fetched_at"])
 
     def put(
@@ -50,4 +50,4 @@ class PayLinksRepo:
         sql, args = "SELECT COUNT(*) FROM paylinks", []
         if tenant_id is not None:
             sql, args = sql + " WHERE tenant_id = ?", [tenant_id]
-        return int(self._store.conn.execute(sql, args).fetchone()[0])
+        return int(self._store.fetchone(sql, args)[0])

@@ -15,11 +15,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from component.storage.events import stamp
+from component.storage.migrations import Migration
 
 if TYPE_CHECKING:
     from component.storage.store import Store
 
-MIGRATION = (
+MIGRATION = Migration(
     "1600_poll_state",
     """
     CREATE TABLE poll_state (

@@ -70,11 +70,11 @@ class ContactsCacheRepo:
         for start in range(0, len(contact_ids), 500):
             chunk = [c.lower() for c in contact_ids[start : start + 500]]
             marks = ",".join("?" for _ in chunk)
-            rows = self._store.conn.execute(
+            rows = self._store.fetchall(
                 f"SELECT contact_id, name, phones_json FROM reminder_contacts "  # noqa: S608 - placeholders only
                 f"WHERE tenant_id = ? AND contact_id IN ({marks})",
                 (tenant_id, *chunk),
-            ).fetchall()
+            )
             for row in rows:
                 phones = json.loads(row["phones_json"])
                 out[row["contact_id"]] = CachedContact(row["contact_id"], row["name"], phones)
@@ -82,9 +82,9 @@ class ContactsCacheRepo:
 
     def modified_since(self, tenant_id: str) -> str | None:
         """The newest ``UpdatedDateUTC`` seen for the tenant; None before the first full sync."""
-        row = self._store.conn.execute(
+        row = self._store.fetchone(
             "SELECT modified_since FROM reminder_contact_sync WHERE tenant_id = ?", (tenant_id,)
-        ).fetchone()
+        )
         return None if row is None else row["modified_since"]
 
     def mark_synced(self, tenant_id: str, modified_since: str | None) -> None:
@@ -135,14 +135,14 @@ class CandidatesRepo:
         """Each contact's candidates (oldest due first), reading ``batch`` contacts at a time."""
         after = ""
         while True:
-            rows = self._store.conn.execute(
+            rows = self._store.fetchall(
                 """SELECT * FROM reminder_candidates WHERE run_id = ? AND tenant_id = ?
                      AND contact_id IN (SELECT DISTINCT contact_id FROM reminder_candidates
                                         WHERE run_id = ? AND tenant_id = ? AND contact_id > ?
                                         ORDER BY contact_id LIMIT ?)
                    ORDER BY contact_id, due_date, number""",
                 (run_id, tenant_id, run_id, tenant_id, after, batch),
-            ).fetchall()
+            )
             if not rows:
                 return
             group: list[Candidate] = []
@@ -156,11 +156,11 @@ class CandidatesRepo:
             after = rows[-1]["contact_id"]
 
     def contact_ids(self, run_id: str, tenant_id: str) -> int:
-        row = self._store.conn.execute(
+        row = self._store.fetchone(
             "SELECT COUNT(DISTINCT contact_id) FROM reminder_candidates "
             "WHERE run_id = ? AND tenant_id = ?",
             (run_id, tenant_id),
-        ).fetchone()
+        )
         return int(row[0])
 
     def clear_before(self, run_id_prefix: str) -> None:

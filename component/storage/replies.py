@@ -23,13 +23,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from component.storage.events import stamp
+from component.storage.migrations import Migration
 
 if TYPE_CHECKING:
-    import sqlite3
-
+    from component.storage.database import Row
     from component.storage.store import Store
 
-MIGRATION = (
+MIGRATION = Migration(
     "1600_replies",
     """
     CREATE TABLE whatsapp_replies (
@@ -140,9 +140,7 @@ class RepliesRepo:
         return row is not None
 
     def get(self, wamid: str) -> Reply | None:
-        row = self._store.conn.execute(
-            "SELECT * FROM whatsapp_replies WHERE wamid = ?", (wamid,)
-        ).fetchone()
+        row = self._store.fetchone("SELECT * FROM whatsapp_replies WHERE wamid = ?", (wamid,))
         return _reply(row) if row else None
 
     def set_outcome(self, wamid: str, outcome: str) -> None:
@@ -159,19 +157,19 @@ class RepliesRepo:
 
     def of_contact(self, tenant_id: str, contact_id: str) -> list[Reply]:
         """A contact's replies, oldest first (``whatsapp_replies_contact``)."""
-        rows = self._store.conn.execute(
+        rows = self._store.fetchall(
             "SELECT * FROM whatsapp_replies WHERE tenant_id = ? AND contact_id = ? "
             "ORDER BY received_at, wamid",
             (tenant_id, contact_id.lower()),
-        ).fetchall()
+        )
         return [_reply(r) for r in rows]
 
     def to_review(self, limit: int = 100) -> list[Reply]:
         """Replies nobody has marked reviewed, newest first (``whatsapp_replies_review``)."""
-        rows = self._store.conn.execute(
+        rows = self._store.fetchall(
             "SELECT * FROM whatsapp_replies WHERE reviewed = 0 ORDER BY received_at DESC LIMIT ?",
             (limit,),
-        ).fetchall()
+        )
         return [_reply(r) for r in rows]
 
     def mark_reviewed(self, wamid: str) -> bool:
@@ -218,10 +216,10 @@ class RepliesRepo:
             )
 
     def pause_of(self, tenant_id: str, contact_id: str) -> Pause | None:
-        row = self._store.conn.execute(
+        row = self._store.fetchone(
             "SELECT * FROM contact_pauses WHERE tenant_id = ? AND contact_id = ?",
             (tenant_id, contact_id.lower()),
-        ).fetchone()
+        )
         return _pause(row) if row else None
 
     def count_date_attempt(self, tenant_id: str, contact_id: str) -> int:
@@ -258,18 +256,18 @@ class RepliesRepo:
     # ------------------------------------------------------------------ matching
     def last_reminder_to(self, recipient: str) -> dict[str, Any] | None:
         """The latest reminder sent to ``recipient`` (``outbox_messages_recipient``)."""
-        row = self._store.conn.execute(
+        row = self._store.fetchone(
             "SELECT key FROM outbox_messages WHERE recipient = ? AND kind = 'reminder' "
             "AND state IN ('sent', 'sending', 'unknown') ORDER BY updated_at DESC LIMIT 1",
             (recipient,),
-        ).fetchone()
+        )
         return {"key": row["key"]} if row else None
 
     def outbox_key_of(self, wamid: str) -> str | None:
         """The outbox key of one of our messages (its ``biz_opaque_callback_data``)."""
-        row = self._store.conn.execute(
+        row = self._store.fetchone(
             "SELECT callback_data FROM whatsapp_messages WHERE wamid = ?", (wamid,)
-        ).fetchone()
+        )
         return str(row["callback_data"]) if row and row["callback_data"] else None
 
 
@@ -281,14 +279,14 @@ def _ids(text: str | None) -> tuple[str, ...]:
     return tuple(str(x) for x in found) if isinstance(found, list) else ()
 
 
-def _reply(row: sqlite3.Row) -> Reply:
+def _reply(row: Row) -> Reply:
     values = dict(row)
     values["invoice_ids"] = _ids(values["invoice_ids"])
     values["reviewed"] = bool(values["reviewed"])
     return Reply(**values)
 
 
-def _pause(row: sqlite3.Row) -> Pause:
+def _pause(row: Row) -> Pause:
     return Pause(
         tenant_id=row["tenant_id"],
         contact_id=row["contact_id"],

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 from component.storage.events import stamp
 
 if TYPE_CHECKING:
-    import sqlite3
-
+    from component.storage.database import Row
     from component.storage.store import Store
 
 RUNNING = "running"
@@ -118,7 +117,7 @@ class RunsRepo:
                 )
 
     def get(self, run_id: str) -> RunRow | None:
-        row = self._store.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        row = self._store.fetchone("SELECT * FROM runs WHERE id = ?", (run_id,))
         return self._with_outcomes(row) if row else None
 
     def list(
@@ -140,13 +139,13 @@ class RunsRepo:
         if job is not None:
             sql += " AND job = ?"
             args.append(job)
-        rows = self._store.conn.execute(
+        rows = self._store.fetchall(
             sql + " ORDER BY started_at DESC, id DESC LIMIT ?", (*args, limit)
-        ).fetchall()
+        )
         return [self._with_outcomes(row) for row in rows]
 
-    def _with_outcomes(self, row: sqlite3.Row) -> RunRow:
-        found = self._store.conn.execute(
+    def _with_outcomes(self, row: Row) -> RunRow:
+        found = self._store.fetchall(
             "SELECT outcome, reason, count FROM run_outcomes WHERE run_id = ? "
             "ORDER BY outcome, reason",
             (row["id"],),

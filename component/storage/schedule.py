@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING
 from component.storage.events import parse_stamp, stamp
 
 if TYPE_CHECKING:
-    import sqlite3
-
+    from component.storage.database import Row
     from component.storage.store import Store
 
 RUNNING = "running"
@@ -114,15 +113,15 @@ class ScheduleRepo:
 
     def latest(self, tenant_id: str, job: str) -> SlotRow | None:
         """The newest slot claimed for this organisation and job (primary-key range)."""
-        row = self._store.conn.execute(
+        row = self._store.fetchone(
             """SELECT * FROM schedule_slots WHERE tenant_id = ? AND job = ?
                ORDER BY slot DESC LIMIT 1""",
             (tenant_id, job),
-        ).fetchone()
+        )
         return _slot(row) if row else None
 
     def slots(self, tenant_id: str, job: str, limit: int = 50) -> list[SlotRow]:
-        rows = self._store.conn.execute(
+        rows = self._store.fetchall(
             """SELECT * FROM schedule_slots WHERE tenant_id = ? AND job = ?
                ORDER BY slot DESC LIMIT ?""",
             (tenant_id, job, limit),
@@ -130,7 +129,7 @@ class ScheduleRepo:
         return [_slot(row) for row in rows]
 
 
-def _slot(row: sqlite3.Row) -> SlotRow:
+def _slot(row: Row) -> SlotRow:
     return SlotRow(
         tenant_id=row["tenant_id"],
         job=row["job"],

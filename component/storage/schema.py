@@ -8,12 +8,13 @@ add a new one.
 from __future__ import annotations
 
 from component.storage.eligibility import MIGRATION as ELIGIBILITY_MIGRATION
+from component.storage.migrations import Migration
 from component.storage.poll_state import MIGRATION as POLL_STATE_MIGRATION
 from component.storage.replies import MIGRATION as REPLIES_MIGRATION
 from component.storage.wa_identities import MIGRATION as WA_IDENTITIES_MIGRATION
 
-MIGRATIONS: list[tuple[str, str]] = [
-    (
+MIGRATIONS: list[Migration] = [
+    Migration(
         "0001_connections",
         """
         CREATE TABLE connections (
@@ -27,7 +28,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
-    (
+    Migration(
         "0002_oauth_token_sets",
         """
         CREATE TABLE token_sets (
@@ -67,7 +68,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         )
         """,
     ),
-    (
+    Migration(
         "0100_outbox",
         """
         CREATE TABLE outbox_messages (
@@ -106,7 +107,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         )
         """,
     ),
-    (
+    Migration(
         "0200_whatsapp_messages",
         """
         CREATE TABLE whatsapp_messages (
@@ -134,7 +135,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX whatsapp_statuses_callback ON whatsapp_statuses (callback_data)
         """,
     ),
-    (
+    Migration(
         "0300_reminders",
         """
         CREATE TABLE optouts (
@@ -185,7 +186,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         )
         """,
     ),
-    (
+    Migration(
         "0700_webhook_events",
         """
         CREATE TABLE webhook_events (
@@ -217,7 +218,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     WA_IDENTITIES_MIGRATION,
-    (
+    Migration(
         "1500_web_accounts",
         """
         CREATE TABLE owner_accounts (
@@ -246,7 +247,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         )
         """,
     ),
-    (
+    Migration(
         "1510_web_listings",
         """
         -- the web app's per-organisation lists (component/storage/listings.py)
@@ -255,7 +256,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX optouts_created ON optouts (scope, tenant_id, created_at)
         """,
     ),
-    (
+    Migration(
         "1100_organisations",
         """
         CREATE TABLE organisations (
@@ -294,7 +295,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX organisation_links_connection ON organisation_links (connection)
         """,
     ),
-    (
+    Migration(
         "1110_schedule_slots",
         """
         CREATE TABLE schedule_slots (
@@ -313,7 +314,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         )
         """,
     ),
-    (
+    Migration(
         "1120_runs",
         """
         CREATE TABLE runs (
@@ -345,7 +346,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         )
         """,
     ),
-    (
+    Migration(
         "1130_history",
         """
         CREATE TABLE invoice_facts (

@@ -1,24 +1,27 @@
-"""The SQLite store: one file in ``XERO_WA_HOME``, WAL mode, mode 0600.
+"""The store: connections and token sets, the webhook event queue, the reminder outbox, message
+statuses and small caches, behind one storage interface (``component.storage.database``).
 
-It holds connections and token sets, the webhook event queue, the reminder outbox, message
-statuses and small caches. Repositories (``store.connections``, ...) each own their tables and
-use ``store.transaction()``; ``BEGIN IMMEDIATE`` takes the write lock up front, which is what
-makes token refresh single-flight across processes. Keep SQL inside repositories so another
-database can replace SQLite behind the same methods.
+Repositories (``store.connections``, ...) each own their tables and SQL, and reach the database
+only through ``store.read()`` (a short consistent read) and ``store.transaction()`` (a write
+transaction that takes the write lock up front, which is what makes token refresh single-flight
+across processes). ``Store.open`` picks the backend: ``XERO_WA_DATABASE_URL=postgresql://…``
+selects PostgreSQL, otherwise the SQLite file in the data home. Nothing above this package knows
+which backend runs.
 """
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
+from component.storage import migrations
 from component.storage.accounts import AccountsRepo
 from component.storage.activity import ActivityQueries
 from component.storage.connections import ConnectionsRepo
+from component.storage.database import Conn, Database, Params, StoreError
 from component.storage.eligibility import EligibilityRepo
 from component.storage.events import EventsRepo
 from component.storage.invoice_facts import InvoiceFactsRepo
@@ -32,18 +35,18 @@ from component.storage.reminder_cache import CandidatesRepo, ContactsCacheRepo
 from component.storage.replies import RepliesRepo
 from component.storage.runs import RunsRepo
 from component.storage.schedule import ScheduleRepo
-from component.storage.schema import MIGRATIONS
 from component.storage.wa_identities import IdentitiesRepo
 from component.storage.web_sessions import WebSessionsRepo
 
-BUSY_TIMEOUT_MS = 30_000
+if TYPE_CHECKING:
+    from component.config import Settings
+
+Policy = Literal["auto", "current", "none"]
 
 
 class Store:
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
-        self.conn = conn
-        self.path = path
-        self._lock = threading.RLock()
+    def __init__(self, db: Database) -> None:
+        self.db = db
         self.connections = ConnectionsRepo(self)
         self.outbox = OutboxRepo(self)
         self.events = EventsRepo(self)
@@ -64,73 +67,119 @@ class Store:
         self.poll_state = PollStateRepo(self)
         self.eligibility = EligibilityRepo(self)
 
+    @property
+    def dialect(self) -> str:
+        return self.db.dialect
+
+    @property
+    def location(self) -> str:
+        """The file, or the URL with its password masked (for messages)."""
+        return self.db.location
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file (only meaningful on SQLite)."""
+        return Path(self.db.location)
+
+    @property
+    def read_only(self) -> bool:
+        return self.db.read_only
+
     @classmethod
-    def open(cls, path: Path) -> Store:
-        """Open (creating with mode 0600 if needed) and migrate the store at ``path``."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not path.exists():
-            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-            os.close(fd)
-        os.chmod(path, 0o600)
-        conn = sqlite3.connect(
-            path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-        )
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        # FULL: a commit survives power loss too, not only a killed process. The outbox's
-        # "sending" mark and the webhook queue's rows must never roll back after the fact
-        # (that would mean a duplicate WhatsApp message or a lost event); it costs ~0.2 ms a commit.
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys=ON")
-        store = cls(conn, path)
-        store._migrate()
-        for suffix in ("-wal", "-shm"):
-            side = Path(f"{path}{suffix}")
-            if side.exists():
-                os.chmod(side, 0o600)
+    def open(cls, target: Settings | Path | str, *, policy: Policy = "auto") -> Store:
+        """Open the store ``target`` names (settings, or an SQLite file path).
+
+        ``policy`` says what to do when the store is older than this code: ``"auto"`` (CLI
+        commands) backs it up and applies the pending migrations when every one is marked
+        automatic, else refuses naming ``xero-wa db upgrade``; ``"current"`` (``serve``,
+        ``worker``) refuses any difference; ``"none"`` (``db status``, ``doctor``) changes
+        nothing. A store written by newer code is always refused.
+        """
+        from component.storage.opening import open_database
+
+        db = open_database(target)
+        store = cls(db)
+        try:
+            current = migrations.status(db)
+            migrations.refuse_unknown(current, db.location)
+            if current.pending and policy != "none":
+                store._upgrade_or_refuse(current, policy)
+        except BaseException:
+            db.close()
+            raise
         return store
 
-    @contextmanager
-    def transaction(self, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
-        """A transaction; ``immediate`` takes the database write lock at BEGIN."""
-        with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-            try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+    def _upgrade_or_refuse(self, current: migrations.SchemaStatus, policy: Policy) -> None:
+        behind = (
+            f"the store {self.location} is at schema version {current.version}; this xero-wa "
+            f"needs version {current.code_version}"
+        )
+        if policy == "current":
+            raise StoreError(
+                f"{behind}: run `xero-wa db upgrade` (it backs the store up first), then start "
+                "again"
+            )
+        if self.read_only:
+            raise StoreError(
+                f"{behind}, and the store is read-only for this user: make it writable, then run "
+                "`xero-wa db upgrade`"
+            )
+        if not current.automatic:
+            manual = ", ".join(m.id for m in current.pending if not m.automatic)
+            raise StoreError(
+                f"{behind}; the change {manual} is not applied automatically: run "
+                "`xero-wa db upgrade` (it backs the store up first)"
+            )
+        self.upgrade(datetime.now(UTC))
 
-    def _migrate(self) -> None:
-        with self.transaction() as conn:
-            conn.execute("CREATE TABLE IF NOT EXISTS _migrations (id TEXT PRIMARY KEY)")
-            done = {row["id"] for row in conn.execute("SELECT id FROM _migrations")}
-            for migration_id, sql in MIGRATIONS:
-                if migration_id in done:
-                    continue
-                for statement in _statements(sql):
-                    conn.execute(statement)
-                conn.execute("INSERT INTO _migrations (id) VALUES (?)", (migration_id,))
+    def upgrade(self, now: datetime) -> tuple[Path | None, list[str]]:
+        """Back the store up (SQLite, when it holds data) and apply every pending migration:
+        (the backup's path, the applied ids)."""
+        current = migrations.status(self.db)
+        migrations.refuse_unknown(current, self.location)
+        if not current.pending:
+            return None, []
+        if self.read_only:
+            raise StoreError(
+                f"the store {self.location} is read-only for this user; make the file and its "
+                "folder writable, then run `xero-wa db upgrade` again"
+            )
+        saved = None
+        if self.dialect == "sqlite" and current.version > 0:
+            from component.storage.backups import backup
+
+            saved = backup(self.path, now)
+        return saved, migrations.upgrade(self.db)
+
+    def schema(self) -> migrations.SchemaStatus:
+        """The store's schema version against this code's."""
+        return migrations.status(self.db)
+
+    @contextmanager
+    def transaction(self, *, immediate: bool = True) -> Iterator[Conn]:
+        """A write transaction; ``immediate`` takes the database write lock at BEGIN."""
+        with self.db.transaction(immediate=immediate) as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Conn]:
+        """A short consistent read: fetch every row you need inside the block."""
+        with self.db.read() as conn:
+            yield conn
+
+    def fetchone(self, sql: str, params: Params = ()) -> Any:
+        """One row of a query run in its own short read (or the caller's read/transaction)."""
+        with self.db.read() as conn:
+            return conn.execute(sql, params).fetchone()
+
+    def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
+        """Every row of a query run in its own short read (or the caller's read/transaction)."""
+        with self.db.read() as conn:
+            return list(conn.execute(sql, params).fetchall())
 
     def close(self) -> None:
-        """Close once no thread is inside a transaction: closing a connection another thread is
-        using crashes the interpreter (sqlite3 is not safe against that), it does not raise."""
-        with self._lock:
-            self.conn.close()
+        """Close once no thread is inside a read or transaction; safe to call twice."""
+        self.db.close()
 
 
-def _statements(sql: str) -> list[str]:
-    """Split a migration into statements; ``;`` inside comments or strings does not split."""
-    statements, current = [], ""
-    for piece in sql.split(";"):
-        current += piece + ";"
-        if sqlite3.complete_statement(current):
-            if current.strip(" \n\t;"):
-                statements.append(current)
-            current = ""
-    if current.strip(" \n\t;"):
-        statements.append(current)
-    return statements
+__all__ = ["Store", "StoreError"]

@@ -25,8 +25,7 @@ from component.oauth.token_set import TokenSet
 from component.storage.crypto import Cipher
 
 if TYPE_CHECKING:
-    import sqlite3
-
+    from component.storage.database import Conn, Row
     from component.storage.store import Store
 
 ACTIVE = "active"
@@ -109,11 +108,11 @@ class TokenRepo:
 
     # ------------------------------------------------------------------ reads
     def get(self, name: str) -> TokenRecord | None:
-        with self._store.transaction(immediate=False) as conn:
+        with self._store.read() as conn:
             row = conn.execute("SELECT * FROM token_sets WHERE connection = ?", (name,)).fetchone()
         return None if row is None else self._record(row)
 
-    def _record(self, row: sqlite3.Row) -> TokenRecord:
+    def _record(self, row: Row) -> TokenRecord:
         what = f"the tokens of connection {row['connection']!r}"
         access = self._cipher.open(row["access_token"], what)
         tokens = None
@@ -156,7 +155,7 @@ class TokenRepo:
         *,
         tenants: tuple[TenantRef, ...] = (),
         tenant: TenantRef | None = None,
-        first: Callable[[sqlite3.Connection], None] | None = None,
+        first: Callable[[Conn], None] | None = None,
     ) -> None:
         """Replace the token set of ``name`` (a new authorisation): active, nothing in flight.
 

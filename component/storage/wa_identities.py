@@ -20,11 +20,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from component.storage.events import stamp
+from component.storage.migrations import Migration
 
 if TYPE_CHECKING:
     from component.storage.store import Store
 
-MIGRATION = (
+MIGRATION = Migration(
     "0810_whatsapp_identities",
     """
     CREATE TABLE whatsapp_identities (
@@ -101,9 +102,9 @@ class IdentitiesRepo:
         return old.phone if old else None
 
     def get(self, user_id: str) -> Identity | None:
-        row = self._store.conn.execute(
+        row = self._store.fetchone(
             "SELECT * FROM whatsapp_identities WHERE user_id = ?", (user_id,)
-        ).fetchone()
+        )
         if row is None:
             return None
         return Identity(row["user_id"], row["phone"], row["username"], row["current_id"])
@@ -124,8 +125,8 @@ class IdentitiesRepo:
 
     def ids_for(self, phone: str) -> list[str]:
         """Every BSUID known for a number (newest first)."""
-        rows = self._store.conn.execute(
+        rows = self._store.fetchall(
             "SELECT user_id FROM whatsapp_identities WHERE phone = ? ORDER BY updated_at DESC",
             (e164(phone),),
-        ).fetchall()
+        )
         return [row["user_id"] for row in rows]

@@ -70,11 +70,11 @@ class WebSessionsRepo:
     def find(self, session_id: str, now: datetime, lifetime: timedelta) -> WebSession | None:
         """The live session with this id (its expiry slid forward), or None."""
         key = id_hash(session_id)
-        row = self._store.conn.execute(
+        row = self._store.fetchone(
             """SELECT username, csrf_token, last_seen_at, expires_at
                FROM web_sessions WHERE id_hash = ?""",
             (key,),
-        ).fetchone()
+        )
         if row is None:
             return None
         found = WebSession(
@@ -107,9 +107,9 @@ class WebSessionsRepo:
     # ------------------------------------------------------------------ failed sign-ins
     def failures(self, key: str, now: datetime, window: timedelta) -> tuple[int, datetime | None]:
         """(failures in the current window, when the window ends); (0, None) when none."""
-        row = self._store.conn.execute(
+        row = self._store.fetchone(
             "SELECT failures, window_start FROM web_login_failures WHERE key = ?", (key,)
-        ).fetchone()
+        )
         if row is None:
             return 0, None
         ends = parse_stamp(row["window_start"]) + window

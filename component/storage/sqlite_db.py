@@ -1,0 +1,270 @@
+"""The SQLite backend: one file, WAL, ``synchronous=FULL``, a busy timeout, mode 0600.
+
+Concurrency (issue 10 item 10): every process (remind, serve, worker, CLI) and every thread in
+it may use the store at once, and no lock error may reach a user. Three rules make that so:
+
+- Connections are pooled and handed to one thread at a time (never one connection shared by
+  threads); a thread that nests ``read()``/``transaction()`` reuses its own connection.
+- A read is a short ``BEGIN``..``COMMIT`` whose rows are fetched inside the block, so no
+  snapshot stays open while another process commits. (An open snapshot is what made
+  ``BEGIN IMMEDIATE`` fail at once: SQLite cannot upgrade a stale snapshot and skips the busy
+  handler.)
+- Writers queue on a process lock, then take SQLite's write lock with ``BEGIN IMMEDIATE``; the
+  busy handler waits for other processes, and where SQLite answers ``SQLITE_BUSY`` without
+  calling it, the begin is retried until the same timeout has passed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote
+
+from component.storage.backups import restore_hint
+from component.storage.database import Dialect, StoreError
+
+BUSY_TIMEOUT_MS = 30_000
+#: Idle connections kept for reuse; more are opened while more threads use the store at once.
+POOL_IDLE = 4
+SQLITE_BUSY = 5
+SQLITE_LOCKED = 6
+
+
+class SqliteConn(sqlite3.Connection):
+    """A ``sqlite3.Connection`` that says which dialect it speaks (rows are ``sqlite3.Row``)."""
+
+    dialect: Literal["sqlite"] = "sqlite"
+
+
+class _ThreadState(threading.local):
+    conn: SqliteConn | None = None
+    mode: str = ""  # "read" | "write"
+    depth: int = 0
+
+
+class SqliteDatabase:
+    """The store's SQLite file behind the ``Database`` protocol."""
+
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, path: Path, *, read_only: bool = False, immutable: bool = False) -> None:
+        self.path = Path(path)
+        self.location = str(self.path)
+        self.read_only = read_only or immutable
+        self._immutable = immutable
+        self._write_lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._idle: list[SqliteConn] = []
+        self._active = 0
+        self._closed = False
+        self._local = _ThreadState()
+        # Open one connection now, so a file that is not a database fails here, named.
+        self._checkin(self._checkout())
+
+    # ------------------------------------------------------------------ connections
+    def _connect(self) -> SqliteConn:
+        if self._immutable:
+            uri = f"file:{quote(str(self.path))}?mode=ro&immutable=1"
+        elif self.read_only:
+            uri = f"file:{quote(str(self.path))}?mode=ro"
+        else:
+            uri = f"file:{quote(str(self.path))}?mode=rw"
+        try:
+            conn = sqlite3.connect(
+                uri,
+                uri=True,
+                isolation_level=None,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                check_same_thread=False,
+                factory=SqliteConn,
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the store {self.path}: {exc}") from exc
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            # FULL: a commit survives power loss too, not only a killed process. The outbox's
+            # "sending" mark and the webhook queue's rows must never roll back after the fact
+            # (a duplicate WhatsApp message or a lost event); it costs ~0.2 ms a commit.
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            if not self.read_only:
+                conn.execute("PRAGMA journal_mode=WAL")
+            else:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StoreError(
+                f"the store {self.path} is not a usable SQLite database ({exc}): "
+                f"{restore_hint(self.path)}"
+            ) from exc
+        return conn
+
+    def _checkout(self) -> SqliteConn:
+        with self._cond:
+            if self._closed:
+                raise StoreError(f"the store {self.path} is closed")
+            self._active += 1
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            try:
+                conn = self._connect()
+            except BaseException:
+                self._release()
+                raise
+        return conn
+
+    def _checkin(self, conn: SqliteConn) -> None:
+        with self._cond:
+            if self._closed or len(self._idle) >= POOL_IDLE:
+                conn.close()
+            else:
+                self._idle.append(conn)
+        self._release()
+
+    def _release(self) -> None:
+        with self._cond:
+            self._active -= 1
+            self._cond.notify_all()
+
+    @contextmanager
+    def _use(self, mode: str) -> Iterator[tuple[SqliteConn, bool]]:
+        """This thread's connection; ``True`` when this block is the outermost one."""
+        state = self._local
+        if state.conn is not None:
+            if mode == "write" and state.mode == "read":
+                raise RuntimeError("a write transaction cannot start inside a read()")
+            state.depth += 1
+            try:
+                yield state.conn, False
+            finally:
+                state.depth -= 1
+            return
+        conn = self._checkout()
+        state.conn, state.mode, state.depth = conn, mode, 1
+        try:
+            yield conn, True
+        finally:
+            state.conn, state.mode, state.depth = None, "", 0
+            self._checkin(conn)
+
+    # ------------------------------------------------------------------ the protocol
+    @contextmanager
+    def transaction(self, *, immediate: bool = True) -> Iterator[SqliteConn]:
+        """``BEGIN IMMEDIATE`` (or deferred) .. ``COMMIT``; nested blocks join the outer one."""
+        with self._named_errors(), self._transaction(immediate=immediate) as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[SqliteConn]:
+        """A short read transaction; rows must be fetched before the block ends."""
+        with self._named_errors(), self._read() as conn:
+            yield conn
+
+    @contextmanager
+    def _named_errors(self) -> Iterator[None]:
+        """A damaged or read-only file, said with its name and the fix, not as a bare
+        ``sqlite3.DatabaseError`` (which would be an internal error)."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            text = str(exc)
+            if "malformed" in text or "not a database" in text:
+                raise StoreError(
+                    f"the store {self.path} is damaged ({text}): {restore_hint(self.path)}"
+                ) from exc
+            if "readonly" in text or "read-only" in text:
+                raise StoreError(
+                    f"the store {self.path} cannot be written ({text}): make the file and its "
+                    "folder writable by this user"
+                ) from exc
+            raise
+
+    @contextmanager
+    def _transaction(self, *, immediate: bool = True) -> Iterator[SqliteConn]:
+        """``BEGIN IMMEDIATE`` (or deferred) .. ``COMMIT``; nested blocks join the outer one."""
+        if self.read_only:
+            raise StoreError(
+                f"the store {self.path} is read-only, and this command writes to it: make the "
+                "file and its folder writable by this user, or run a read-only command"
+            )
+        with self._use("write") as (conn, outer):
+            if not outer:
+                yield conn
+                return
+            with self._write_lock:
+                self._begin(conn, "BEGIN IMMEDIATE" if immediate else "BEGIN")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                try:
+                    conn.execute("COMMIT")
+                except sqlite3.Error:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+
+    @contextmanager
+    def _read(self) -> Iterator[SqliteConn]:
+        with self._use("read") as (conn, outer):
+            if not outer:
+                yield conn
+                return
+            self._begin(conn, "BEGIN")
+            try:
+                yield conn
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+
+    def _begin(self, conn: SqliteConn, statement: str) -> None:
+        """Begin, retrying ``SQLITE_BUSY`` that SQLite returned without waiting, up to the
+        busy timeout (its own handler already waited when it could)."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        pause = 0.001
+        while True:
+            try:
+                conn.execute(statement)
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    if _is_busy(exc):
+                        raise StoreError(
+                            f"the store {self.path} stayed locked by another process for "
+                            f"{BUSY_TIMEOUT_MS // 1000} s; is a process stuck? (`xero-wa doctor`)"
+                        ) from exc
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+
+    def close(self) -> None:
+        """Wait until no thread uses a connection, then close them all; twice is harmless.
+        Closing a connection another thread is using crashes the interpreter (sqlite3 is not
+        safe against that): that is why this waits instead."""
+        if self._local.conn is not None:
+            raise RuntimeError("close() called inside a read() or transaction()")
+        with self._cond:
+            self._closed = True
+            while self._active:
+                self._cond.wait()
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    code: Any = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)

@@ -1,0 +1,101 @@
+"""``xero-wa doctor``: store path, schema version, integrity, connections, configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from component.oauth.token_set import TokenSet
+from component.storage.crypto import PLAIN
+from component.storage.store import Store
+from component.storage.tokens import TokenRepo
+from tests.cli_support import CliOutcome
+
+Cli = Callable[..., CliOutcome]
+
+
+def _checks(outcome: CliOutcome) -> dict[str, dict[str, str]]:
+    return {c["name"]: c for c in outcome.json["data"]["checks"]}
+
+
+def test_a_healthy_new_store(cli: Cli, cli_home: Path) -> None:
+    Store.open(cli_home / "state.db").close()
+    outcome = cli("doctor", "--json")
+    assert outcome.code == 0, outcome.err
+    checks = _checks(outcome)
+    assert checks["store"]["detail"] == f"sqlite store at {cli_home / 'state.db'}"
+    assert checks["schema"]["status"] == "ok"
+    assert checks["integrity"] == {
+        "name": "integrity",
+        "status": "ok",
+        "detail": "PRAGMA quick_check: ok",
+    }
+    assert checks["connections"]["status"] == "warn"
+
+
+def test_a_connection_that_needs_reauthorisation_fails_with_the_fix(
+    cli: Cli, cli_home: Path
+) -> None:
+    store = Store.open(cli_home / "state.db")
+    try:
+        store.connections.put("acme", "xero_oauth", "xero", {})
+        tokens = TokenRepo(store, PLAIN)
+        now = datetime(2026, 7, 1, tzinfo=UTC)
+        tokens.save(
+            "acme",
+            "authorization_code",
+            TokenSet("at", now - timedelta(hours=1), "rt", "offline_access"),
+            now,
+        )
+        tokens.mark_needs_reauth("acme", "invalid_grant", now)
+    finally:
+        store.close()
+    outcome = cli("doctor")
+    assert outcome.code == 12
+    assert "FAIL connection acme: needs_reauth: invalid_grant" in outcome.out
+    assert "     fix: run `xero-wa connect xero --name acme`" in outcome.out
+
+
+def test_corruption_inside_the_file_fails_the_integrity_check(cli: Cli, cli_home: Path) -> None:
+    path = cli_home / "state.db"
+    store = Store.open(path)
+    try:
+        for n in range(300):
+            store.connections.put(f"c{n:04}", "xero_oauth", "xero", {"pad": "y" * 300})
+    finally:
+        store.close()
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    for offset in range(len(data) - 4 * page, len(data) - page):
+        data[offset] = 0x5A  # three of the last pages (the connections table's) overwritten
+    path.write_bytes(bytes(data))
+    outcome = cli("doctor", "--json")
+    assert outcome.code == 12
+    checks = _checks(outcome)
+    assert checks["store"]["status"] == "ok"
+    assert checks["integrity"]["status"] == "fail"
+    assert checks["integrity"]["detail"].startswith("PRAGMA quick_check: ")
+
+
+def test_configuration_problems_are_listed_and_the_rest_still_checked(
+    cli: Cli, cli_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Store.open(cli_home / "state.db").close()
+    monkeypatch.setenv("XERO_DAILY_CALL_BUDGET", "abc")
+    outcome = cli("doctor", "--json")
+    assert outcome.code == 12
+    checks = outcome.json["data"]["checks"]
+    assert checks[0]["status"] == "fail"
+    assert checks[0]["detail"].startswith("XERO_DAILY_CALL_BUDGET='abc' (environment variable)")
+    assert _checks(outcome)["store"]["detail"] == f"sqlite store at {cli_home / 'state.db'}"
+
+
+def test_a_zero_byte_store_fails_the_store_check(cli: Cli, cli_home: Path) -> None:
+    cli_home.mkdir(parents=True)
+    (cli_home / "state.db").write_bytes(b"")
+    outcome = cli("doctor")
+    assert outcome.code == 12
+    assert f"FAIL store: the store {cli_home / 'state.db'} is empty (0 bytes)" in outcome.out

@@ -1,0 +1,164 @@
+"""The SQLite backend of the storage interface: reads, writes and closing under concurrency."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from component.storage import sqlite_db
+from component.storage.database import StoreError
+from component.storage.store import Store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = Store.open(tmp_path / "state.db")
+    yield store
+    store.close()
+
+
+def _other_process(path: Path) -> sqlite3.Connection:
+    """A plain connection standing in for another process on the same file."""
+    return sqlite3.connect(path, isolation_level=None, timeout=0)
+
+
+def test_repositories_reach_the_database_only_through_read_and_transaction(store: Store) -> None:
+    assert not hasattr(store, "conn")
+    with store.read() as conn:
+        row = conn.execute("SELECT 1 AS one").fetchone()
+        assert conn.dialect == "sqlite"
+        assert (row[0], row["one"]) == (1, 1)
+
+
+def test_a_write_succeeds_while_another_thread_holds_a_read_and_another_process_commits(
+    store: Store, tmp_path: Path
+) -> None:
+    """The exact interleaving of item 10: a reader's snapshot is open, another process commits,
+    then this process writes. With one connection shared by threads the write's ``BEGIN
+    IMMEDIATE`` ran on the reader's stale snapshot and failed at once (SQLITE_BUSY_SNAPSHOT)."""
+    store.connections.put("first", "xero_oauth", "xero", {})
+    reading, release = threading.Event(), threading.Event()
+    seen: list[list[str]] = []
+
+    def reader() -> None:
+        with store.read() as conn:
+            seen.append([r["name"] for r in conn.execute("SELECT name FROM connections")])
+            reading.set()
+            release.wait(timeout=30)
+            seen.append([r["name"] for r in conn.execute("SELECT name FROM connections")])
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    assert reading.wait(timeout=30)
+    other = _other_process(tmp_path / "state.db")
+    other.execute("INSERT INTO connections VALUES ('other', 'xero_oauth', 'xero', '{}', 'x', 'x')")
+    other.close()
+    store.connections.put("mine", "xero_oauth", "xero", {})  # must not raise "database is locked"
+    release.set()
+    thread.join()
+    assert seen == [["first"], ["first"]]  # the read kept one consistent snapshot
+    assert store.connections.names() == ["first", "mine", "other"]
+
+
+def test_begin_immediate_is_retried_when_sqlite_answers_busy_without_waiting(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite skips the busy handler in some cases (a stale snapshot, a deadlock it detects):
+    the store retries the begin itself until the busy timeout instead of failing the user."""
+    store.close()
+    holder = _other_process(tmp_path / "state.db")
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    connect = sqlite_db.SqliteDatabase._connect
+
+    def no_busy_handler(self: sqlite_db.SqliteDatabase) -> sqlite_db.SqliteConn:
+        conn = connect(self)
+        conn.execute("PRAGMA busy_timeout=0")  # SQLite answers SQLITE_BUSY at once
+        return conn
+
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:  # the other process commits while we wait
+        pauses.append(seconds)
+        if len(pauses) == 3 and holder.in_transaction:
+            holder.execute("COMMIT")
+
+    monkeypatch.setattr(sqlite_db.SqliteDatabase, "_connect", no_busy_handler)
+    monkeypatch.setattr(sqlite_db.time, "sleep", pause)
+    reopened = Store.open(tmp_path / "state.db")
+    try:
+        reopened.connections.put("after-wait", "xero_oauth", "xero", {})
+        assert reopened.connections.names() == ["after-wait"]
+        assert len(pauses) == 3
+    finally:
+        reopened.close()
+        holder.close()
+
+
+def test_a_lock_held_past_the_busy_timeout_is_a_store_error_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Store.open(tmp_path / "state.db").close()
+    holder = _other_process(tmp_path / "state.db")
+    holder.execute("BEGIN IMMEDIATE")
+    connect = sqlite_db.SqliteDatabase._connect
+
+    def no_busy_handler(self: sqlite_db.SqliteDatabase) -> sqlite_db.SqliteConn:
+        conn = connect(self)
+        conn.execute("PRAGMA busy_timeout=0")
+        return conn
+
+    ticks = iter(range(0, 100_000, 10))  # each look at the clock is 10 s later
+    monkeypatch.setattr(sqlite_db.SqliteDatabase, "_connect", no_busy_handler)
+    monkeypatch.setattr(sqlite_db.time, "monotonic", lambda: float(next(ticks)))
+    monkeypatch.setattr(sqlite_db.time, "sleep", lambda seconds: None)
+    store = Store.open(tmp_path / "state.db")
+    try:
+        with pytest.raises(StoreError) as caught:
+            store.connections.put("x", "xero_oauth", "xero", {})
+        assert str(tmp_path / "state.db") in caught.value.message
+        assert "locked by another process for 30 s" in caught.value.message
+    finally:
+        store.close()
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_close_waits_for_a_running_read_and_later_use_is_a_clear_error(tmp_path: Path) -> None:
+    """Closing under a running thread segfaulted the interpreter; now close waits for it."""
+    store = Store.open(tmp_path / "state.db")
+    inside, finish = threading.Event(), threading.Event()
+    rows: list[int] = []
+
+    def reader() -> None:
+        with store.read() as conn:
+            inside.set()
+            finish.wait(timeout=30)
+            rows.append(conn.execute("SELECT count(*) FROM connections").fetchone()[0])
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    assert inside.wait(timeout=30)
+    closer = threading.Thread(target=store.close)
+    closer.start()
+    closer.join(timeout=0.05)
+    assert closer.is_alive()  # still waiting for the reader
+    finish.set()
+    thread.join()
+    closer.join(timeout=30)
+    assert rows == [0]
+    with pytest.raises(StoreError, match="is closed"):
+        store.connections.names()
+    store.close()  # twice is harmless
+
+
+def test_nested_blocks_on_one_thread_share_the_transaction(store: Store) -> None:
+    with store.transaction() as outer:
+        outer.execute("INSERT INTO secret_meta (key, value) VALUES ('a', '1')")
+        with store.read() as inner:  # sees the uncommitted row: same transaction
+            assert inner.execute("SELECT value FROM secret_meta").fetchone()[0] == "1"
+    with pytest.raises(RuntimeError, match="inside a read"), store.read(), store.transaction():
+        pass
