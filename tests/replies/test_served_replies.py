@@ -236,3 +236,41 @@ def test_a_promise_pauses_the_ladder_then_one_reminder_follows_the_day_after(
     again = remind(live, home, "--as-of", day_after.isoformat())
     assert not [e for e in again if e["outcome"] == "sent" and e["recipient"] == number]
     assert reminders_to(live, number) == 2
+
+
+def doctor(live: Live, home: Path, **env: str) -> dict[str, dict[str, str]]:
+    """``xero-wa doctor --online --json`` in its own process on the service's data home."""
+    kept = {k: os.environ[k] for k in KEPT_ENV if k in os.environ}
+    kept.update(live.banner["env"])
+    for name in ("WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN"):
+        kept.pop(name, None)  # the stored connection's, as `xero-wa connect` left them
+    kept.update(XERO_WA_HOME=str(home), XERO_WA_PUBLIC_URL=live.url, PYTHONPATH=str(ROOT), **env)
+    done = subprocess.run(
+        [sys.executable, "-c", ENTRY, "doctor", "--online", "--json"],
+        capture_output=True,
+        text=True,
+        env=kept,
+        cwd=home.parent,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode in (0, 12), done.stderr
+    return {c["name"]: c for c in json.loads(done.stdout)["data"]["checks"]}
+
+
+def test_doctor_online_on_the_served_stack(live: Live, tmp_path: Path) -> None:
+    found = doctor(live, tmp_path / "home")
+    assert found["whatsapp signature secret"]["status"] == "ok"
+    assert found["whatsapp webhook"]["status"] == "warn"  # plain HTTP, on this machine
+    online = found["whatsapp webhook (online)"]
+    assert online == {
+        "name": "whatsapp webhook (online)",
+        "status": "ok",
+        "detail": f"{live.url}/webhooks/whatsapp answers Meta's subscription check",
+    }
+    assert found["whatsapp templates (online)"]["status"] == "ok"
+    wrong = doctor(live, tmp_path / "home", WHATSAPP_VERIFY_TOKEN="not-the-token")
+    refused = wrong["whatsapp webhook (online)"]
+    assert refused["status"] == "fail"
+    assert "answered 403 to Meta's subscription check" in refused["detail"]
+    assert "not-the-token" not in json.dumps(wrong)
