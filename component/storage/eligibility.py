@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from component.storage.store import Store
 
 MIGRATION = Migration(
-    "1700_reminder_eligibility",
+    "2100_reminder_eligibility",
     """
     CREATE TABLE reminder_eligibility (
         tenant_id   TEXT NOT NULL,

@@ -31,7 +31,6 @@ from contextlib import contextmanager, suppress
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
-from component.storage.database import Dialect
 from component.storage.postgres_errors import DatabaseError, explain, is_disconnect
 from component.storage.postgres_sql import IntegralNumericLoader, row_factory, translate
 
@@ -111,9 +110,7 @@ class _ThreadState(threading.local):
 class PostgresDatabase:
     """A pool of connections to one PostgreSQL database (and schema)."""
 
-    #: Typed as the protocol's ``Dialect``: a ``Database`` attribute is writable, so mypy wants
-    #: the same type, not a narrower literal.
-    dialect: Dialect = "postgres"
+    dialect: Literal["sqlite", "postgres"] = "postgres"  # the Database protocol's Dialect
     #: PostgreSQL's own privileges decide what may be written; the store never opens read-only.
     read_only = False
 

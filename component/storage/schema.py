@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from component.storage.eligibility import MIGRATION as ELIGIBILITY_MIGRATION
 from component.storage.migrations import Migration
+from component.storage.notes_queue import MIGRATION as NOTES_QUEUE_MIGRATION
 from component.storage.poll_state import MIGRATION as POLL_STATE_MIGRATION
 from component.storage.replies import MIGRATION as REPLIES_MIGRATION
 from component.storage.wa_identities import MIGRATION as WA_IDENTITIES_MIGRATION
@@ -385,5 +386,6 @@ MIGRATIONS: list[Migration] = [
     ),
     POLL_STATE_MIGRATION,
     REPLIES_MIGRATION,
+    NOTES_QUEUE_MIGRATION,
     ELIGIBILITY_MIGRATION,
 ]
