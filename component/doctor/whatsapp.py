@@ -2,9 +2,12 @@
 
 - **signature secret**: an app secret (or a provider's webhook secret) is configured
   (``WHATSAPP_APP_SECRET``) or stored with a WhatsApp connection; without one every status and
-  reply webhook is refused (401), so nothing is ever marked delivered, read or replied.
+  reply webhook is refused (401), so nothing is ever marked delivered, read or replied (a
+  failure once ``XERO_WA_PUBLIC_URL`` says webhooks are meant to arrive, else a warning: reminders
+  sent from the command line need none).
 - **webhook**: ``XERO_WA_PUBLIC_URL`` is an HTTPS URL (Meta saves no other callback; plain HTTP
-  is only a warning on this machine's own address, as with the sandbox) and a verify token is set;
+  is only a warning on this machine's own address, as with the sandbox; unset, a warning: no
+  status, reply or STOP arrives) and a verify token is set;
   with ``--online`` the callback ``{url}/webhooks/whatsapp`` must answer Meta's subscription
   check (``hub.mode=subscribe`` with the token: the challenge echoed), as Meta tries it when the
   URL is saved in the App Dashboard.
@@ -49,7 +52,8 @@ async def whatsapp_checks(runtime: Runtime, *, online: bool) -> list[Check]:
             )
         ]
     found = resolve_secrets(runtime, runtime.settings)
-    checks = [signature_secret(found), webhook_address(runtime, found)]
+    serving = bool(runtime.settings.xero_wa_public_url)
+    checks = [signature_secret(found, serving), webhook_address(runtime, found)]
     if online:
         if checks[1].status != "fail":
             checks.append(await webhook_answers(runtime, found))
@@ -57,7 +61,9 @@ async def whatsapp_checks(runtime: Runtime, *, online: bool) -> list[Check]:
     return checks
 
 
-def signature_secret(found: WebhookSecrets) -> Check:
+def signature_secret(found: WebhookSecrets, serving: bool) -> Check:
+    """A failure once webhooks are meant to arrive (``XERO_WA_PUBLIC_URL`` set), else a warning:
+    reminders sent from the command line need no webhook."""
     name = "whatsapp signature secret"
     if found.whatsapp_app_secret:
         scheme = (
@@ -68,7 +74,7 @@ def signature_secret(found: WebhookSecrets) -> Check:
         return Check(name, "ok", f"set: webhooks are verified with {scheme}")
     return Check(
         name,
-        "fail",
+        "fail" if serving else "warn",
         "no app secret: every status and reply webhook is refused (401), so nothing is ever "
         "marked delivered, read or replied",
         "set WHATSAPP_APP_SECRET, or store it: xero-wa connect whatsapp (appSecret)",
@@ -80,10 +86,11 @@ def webhook_address(runtime: Runtime, found: WebhookSecrets) -> Check:
     name = "whatsapp webhook"
     public = (runtime.settings.xero_wa_public_url or "").rstrip("/")
     if not public:
-        return Check(
+        return Check(  # reminders still go; statuses, replies and STOP words do not arrive
             name,
-            "fail",
-            "XERO_WA_PUBLIC_URL is not set: there is no callback URL to give Meta",
+            "warn",
+            "XERO_WA_PUBLIC_URL is not set: there is no callback URL to give Meta, so no "
+            "status, reply or STOP reaches the product",
             "set XERO_WA_PUBLIC_URL=https://… (where xero-wa serve is reached), then register "
             f"that URL + {WEBHOOK_PATH} in the Meta App Dashboard",
         )
