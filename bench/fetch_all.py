@@ -1,173 +1,193 @@
-"""Every overdue invoice of a 10,000-invoice organisation: calls, time and rate-limit waits.
+"""Every overdue invoice of an organisation: our `listOverdueInvoices` against the official
+xero-python SDK used as its documentation shows, both against one sandbox in its own process.
 
-Two ways to get the same list, each against a fresh in-process sandbox seeded identically (so
-neither inherits the other's rate-limit window), in one run:
+- ours: `xero-wa run listOverdueInvoices` (a whole process: Xero's filters, 1,000 a page,
+  the component's limiter and retries);
+- the SDK: `AccountingApi.get_invoices(tenant, statuses=["AUTHORISED"], where=..., page=N,
+  page_size=1000)` page after page until a short page, in its own virtualenv (created once
+  under the bench cache with `pip install xero-python`) and its own process.
 
-1. ``listOverdueInvoices``: Xero filters (``Statuses=AUTHORISED`` + ``where``), 1,000 a page,
-   through the component's client (limiter, retries);
-2. a plain loop: ``GET /Invoices?page=N`` at Xero's default 100 a page until an empty page,
-   filtering overdue invoices itself, as a naive connector does. It is given the courtesy of
-   waiting out each 429 as Retry-After says (the official SDKs would simply fail).
+Both see the sandbox's real limits (60 calls a minute); wall times include any real wait.
+Calls are counted by the sandbox. Printed: each one's calls against the page minimum
+ceil(overdue / 1000), wall time, and whether both found the same invoices.
 
-The sandbox enforces Xero's limits (60 calls a minute per organisation) on a FakeClock shared
-with the client, so rate-limit waits cost no real time: they are reported as "simulated wait".
-Figures are measured in this run; this is not a test and asserts nothing about speed.
-
-Usage: python bench/fetch_all.py [--invoices N]
+Usage: python bench/fetch_all.py [--invoices N] [--sdk-venv DIR]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
 import time
-from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from component.clock import FakeClock
-from component.config import Settings
-from component.executor import Executor
-from component.runtime import Runtime
-from component.sandbox.config import DemoConfig, SandboxConfig, TenantSpec
-from component.sandbox.embedded import EmbeddedSandbox, embedded
-from component.xero.dates import calendar_date
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from procs import BIN, ROOT, Sandbox, child_env, load, start_sandbox, verdict
+
+TODAY = "2026-07-14"
 
 
-@dataclass
-class Counting(httpx.AsyncBaseTransport):
-    """The sandbox transport, counting every call and every 429 answer."""
-
-    inner: httpx.AsyncBaseTransport
-    calls: int = 0
-    refused: int = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.inner.handle_async_request(request)
-        self.calls += 1
-        self.refused += response.status_code == 429
-        return response
+def where_overdue() -> str:
+    """The SDK's filter for "overdue today": today in the demo organisation's zone (India), the
+    day `listOverdueInvoices` uses (it reads the real clock)."""
+    today = (datetime.now(UTC) + timedelta(hours=5, minutes=30)).date()
+    return f'Type=="ACCREC" AND AmountDue>0 AND DueDate<DateTime({today:%Y,%m,%d})'
 
 
-@dataclass
-class Figures:
-    name: str
-    calls: int
-    refused: int
-    overdue: int
-    wall: float
-    simulated_wait: float
+DEFAULT_VENV = (
+    Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "xero-wa-bench/xero-python"
+)
+
+SDK_SCRIPT = r"""
+import json, sys, time, urllib.request, urllib.parse, base64
+from xero_python.api_client import ApiClient
+from xero_python.api_client.configuration import Configuration
+from xero_python.api_client.oauth2 import OAuth2Token
+from xero_python.accounting import AccountingApi
+
+base, identity, client_id, secret, tenant, where = sys.argv[1:7]
+started = time.perf_counter()
+form = urllib.parse.urlencode({"grant_type": "client_credentials",
+                               "scope": "accounting.transactions"}).encode()
+basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+request = urllib.request.Request(identity + "/connect/token", data=form,
+                                 headers={"Authorization": "Basic " + basic})
+token = json.load(urllib.request.urlopen(request))
+token["expires_at"] = time.time() + int(token.get("expires_in", 1800))
+store = {}
+api_client = ApiClient(Configuration(oauth2_token=OAuth2Token(client_id=client_id,
+                                                                client_secret=secret)),
+                       pool_threads=1)
+
+@api_client.oauth2_token_getter
+def get_token():
+    return store.get("token")
+
+@api_client.oauth2_token_saver
+def save_token(value):
+    store["token"] = value
+
+api_client.set_oauth2_token(token)
+api = AccountingApi(api_client, base_url=base)
+ids, page, calls = [], 1, 0
+while True:
+    result = api.get_invoices(tenant, statuses=["AUTHORISED"], where=where, page=page,
+                              page_size=1000)
+    calls += 1
+    batch = result.invoices or []
+    ids += [str(i.invoice_id) for i in batch]
+    if len(batch) < 1000:
+        break
+    page += 1
+print(json.dumps({"ids": ids, "calls": calls, "seconds": time.perf_counter() - started}))
+"""
 
 
-def sandbox(invoices: int) -> tuple[EmbeddedSandbox, FakeClock]:
-    clock = FakeClock()
-    tenant = TenantSpec(name="Priya Textiles", contacts=500, invoices=invoices)
-    config = SandboxConfig(demo=DemoConfig(tenants=[tenant]))
-    return embedded(Settings(_env_file=None), clock=clock, config=config), clock  # type: ignore[call-arg]
+def sdk_python(venv: Path) -> Path:
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "xero-python"], check=True)
+    return python
 
 
-async def component_way(invoices: int) -> tuple[Figures, set[str]]:
-    box, clock = sandbox(invoices)
-    transport = Counting(box.transport)
-    runtime = Runtime(settings=box.settings, clock=clock, transport=transport)
-    started, simulated = time.perf_counter(), clock.monotonic()
-    try:
-        result = await Executor(runtime).invoke("listOverdueInvoices", {}, box.token_connection())
-    finally:
-        await runtime.aclose()
-    found = {i["InvoiceID"] for i in result["data"]["Invoices"]}
-    wall = time.perf_counter() - started
-    figures = Figures(
-        "listOverdueInvoices (Xero filters, 1000/page)",
-        transport.calls,
-        transport.refused,
-        len(found),
-        wall,
-        clock.monotonic() - simulated,
-    )
-    return figures, found
+def calls(box: Sandbox) -> dict[str, int]:
+    with httpx.Client(base_url=box.url, timeout=60) as client:
+        return dict(client.get("/_sandbox/stats").json()["calls"])
 
 
-async def plain_loop(invoices: int) -> tuple[Figures, set[str]]:
-    box, clock = sandbox(invoices)
-    transport = Counting(box.transport)
-    connection = box.token_connection()
-    headers = {
-        "Authorization": f"Bearer {connection['accessToken']}",
-        "Xero-tenant-Id": connection["tenantId"],
-        "Accept": "application/json",
+def diff(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {k: n - before.get(k, 0) for k, n in after.items() if n != before.get(k, 0)}
+
+
+def xero_calls(used: dict[str, int]) -> int:
+    return sum(n for k, n in used.items() if "/api.xro/2.0/" in k)
+
+
+def ours(box: Sandbox, home: Path) -> tuple[set[str], dict[str, int], float]:
+    creds = box.credentials
+    connection = {
+        "type": "xeroClientCredentials",
+        "clientId": creds["xero_client_id"],
+        "clientSecret": creds["xero_client_secret"],
     }
-    today = clock.now().date()  # the demo organisation is in India: 15:00 there, same day
-    found: set[str] = set()
-    started, simulated = time.perf_counter(), clock.monotonic()
-    async with httpx.AsyncClient(transport=transport, headers=headers) as http:
-        page = 1
-        while True:
-            response = await http.get(
-                f"{box.settings.xero_api_url}/Invoices", params={"page": page}
-            )
-            if response.status_code == 429:
-                await clock.sleep(float(response.headers["Retry-After"]))
-                continue
-            response.raise_for_status()
-            batch = response.json()["Invoices"]
-            if not batch:
-                break
-            found |= {i["InvoiceID"] for i in batch if _overdue(i, today)}
-            page += 1
-    wall = time.perf_counter() - started
-    figures = Figures(
-        "plain loop (no filter, 100/page, until empty)",
-        transport.calls,
-        transport.refused,
-        len(found),
-        wall,
-        clock.monotonic() - simulated,
-    )
-    return figures, found
+    argv = [str(BIN / "xero-wa"), "run", "listOverdueInvoices",
+            "--connection-value", json.dumps(connection)]  # fmt: skip
+    before = calls(box)
+    started = time.perf_counter()
+    done = subprocess.run(argv, env=child_env(**box.env, XERO_WA_HOME=str(home)), cwd=ROOT,
+                          capture_output=True, text=True)  # fmt: skip
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"listOverdueInvoices failed: {done.stderr[-1500:]}")
+    data: Any = json.loads(done.stdout)
+    invoices = (data.get("data") or data)["Invoices"]
+    return {str(i["InvoiceID"]) for i in invoices}, diff(before, calls(box)), seconds
 
 
-def _overdue(invoice: dict[str, Any], today: date) -> bool:
-    due = calendar_date(invoice, "DueDate")
-    return (
-        invoice.get("Type") == "ACCREC"
-        and invoice.get("Status") == "AUTHORISED"
-        and float(invoice.get("AmountDue") or 0) > 0
-        and due is not None
-        and due < today
-    )
+def sdk(box: Sandbox, python: Path) -> tuple[set[str], dict[str, int], float]:
+    creds = box.credentials
+    env = box.env
+    before = calls(box)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(python), "-c", SDK_SCRIPT, env["XERO_API_URL"], env["XERO_IDENTITY_URL"],
+         creds["xero_client_id"], creds["xero_client_secret"], box.tenant_id, where_overdue()],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"the SDK run failed: {done.stderr[-1500:]}")
+    result = json.loads(done.stdout)
+    return set(result["ids"]), diff(before, calls(box)), seconds
 
 
-def report(invoices: int, rows: list[Figures]) -> None:
-    print(f"Overdue invoices of a {invoices:,}-invoice sandbox organisation (60 calls/min limit)")
-    print(f"{'approach':<48}{'calls':>6}{'429s':>6}{'overdue':>9}{'wall s':>9}{'sim. wait s':>13}")
-    for row in rows:
-        print(
-            f"{row.name:<48}{row.calls:>6}{row.refused:>6}{row.overdue:>9}"
-            f"{row.wall:>9.2f}{row.simulated_wait:>13.1f}"
-        )
-    ours, plain = rows
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--invoices", type=int, default=10_000)
+    parser.add_argument("--sdk-venv", type=Path, default=DEFAULT_VENV)
+    args = parser.parse_args()
+    python = sdk_python(args.sdk_venv)
+    print(f"Fetch-all bench — ours and xero-python, each its own process, one sandbox; {load()}")
+    config = {
+        "demo": {"seed": 42, "today": TODAY,
+                 "tenants": [{"name": "Fetch Traders (IN)", "contacts": 1000,
+                              "invoices": args.invoices}]},
+    }  # fmt: skip
+    box = start_sandbox(config)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            sdk_ids, sdk_used, sdk_seconds = sdk(box, python)
+            our_ids, our_used, our_seconds = ours(box, Path(tmp))
+    finally:
+        box.stop()
+    overdue = len(our_ids)
+    minimum = math.ceil(overdue / 1000)
+    ours_n, sdk_n = xero_calls(our_used), xero_calls(sdk_used)
     print(
-        f"calls: {plain.calls / ours.calls:.1f}x fewer "
-        f"({ours.calls / 5000:.2%} vs {plain.calls / 5000:.2%} of a 5,000-call day); "
-        f"wall time: {plain.wall / ours.wall:.1f}x less; "
-        f"rate-limit wait: {ours.simulated_wait:.0f} s vs {plain.simulated_wait:.0f} s"
+        f"  {args.invoices:,} invoices, {overdue:,} overdue; page minimum ceil(N/1000) = {minimum}"
     )
-
-
-async def main(invoices: int) -> None:
-    ours, ours_found = await component_way(invoices)
-    plain, plain_found = await plain_loop(invoices)
-    if ours_found != plain_found:
-        raise SystemExit("the two approaches found different overdue invoices")
-    report(invoices, [ours, plain])
+    print(f"  ours: {ours_n} Xero calls {our_used}, {our_seconds:.2f} s (whole process)")
+    print(f"  xero-python: {sdk_n} Xero calls {sdk_used}, {sdk_seconds:.2f} s (whole process)")
+    print(f"  same invoices: {our_ids == sdk_ids} ({len(sdk_ids):,} from the SDK)")
+    pages = our_used.get("GET /api.xro/2.0/Invoices", 0)
+    print(
+        f"  ours: {pages} list pages vs the minimum {minimum}: {verdict(pages <= minimum)}, plus "
+        f"{ours_n - pages} other call(s) (the organisation, for its 'today'); xero-python: "
+        f"{sdk_n} calls in all"
+    )
+    print(f"  ({load()} at the end)")
+    return 0
 
 
 if __name__ == "__main__":
-    logging.disable(logging.INFO)
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--invoices", type=int, default=10_000)
-    asyncio.run(main(parser.parse_args().invoices))
+    sys.exit(main())

@@ -15,6 +15,8 @@ Runs (each a fresh store, a fresh sandbox seeded so that exactly N invoices are 
 - ``unlimited``: 10,000 invoices with WhatsApp's and Xero's limits removed: messages/s the job
   sustains on SQLite (target >= 1,000).
 
+Peak RSS is the measured process's own high-water mark (``VmHWM``), polled from outside.
+
 Usage: python bench/remind.py [--only NAME ...]
 """
 
@@ -122,7 +124,11 @@ def sandbox_for(case: Case) -> Sandbox:
             "tenants": [{"name": "Bench Traders (IN)", "contacts": contacts, "invoices": invoices}],
         },
         "limits": {"per_minute": FAST, "per_day": 10 * FAST} if case.xero_fast else {},
-        "whatsapp": {"throughput_per_second": case.cap, "templates": BENCH_TEMPLATES},
+        # the shipped policy sends the shipped templates (the sandbox's own); the others the
+        # bench's buttonless ones
+        "whatsapp": {"throughput_per_second": case.cap}
+        if case.shipped
+        else {"throughput_per_second": case.cap, "templates": BENCH_TEMPLATES},
     }
     return start_sandbox(config)
 
@@ -150,7 +156,10 @@ def run_case(case: Case, tmp: Path) -> Result:
             **sandbox.env,
             XERO_WA_HOME=str(home / "state"),
             XERO_MINUTE_CALL_LIMIT=str(FAST if case.xero_fast else 60),
-            XERO_DAILY_CALL_BUDGET=str(10 * FAST if case.xero_fast else DAY_BUDGET),
+            # the shipped case keeps the real day (its share is 20% of it) with a faster minute
+            XERO_DAILY_CALL_BUDGET=str(
+                10 * FAST if case.xero_fast and not case.shipped else DAY_BUDGET
+            ),
             WHATSAPP_MESSAGES_PER_SECOND=str(case.cap),
         )
         argv = [str(BIN / "xero-wa"), "remind", "--json", "--as-of", TODAY.isoformat()]

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from component.errors import SpecError, UnknownKeyError
 from component.spec import handlers
-from component.spec.loader import Loaded, discover, load_component, load_file, spec_root
+from component.spec.loader import Loaded, discover, load_component, load_file
 from component.spec.models import (
     ActionSpec,
     ComponentSpec,
@@ -26,6 +26,7 @@ from component.spec.models import (
     InputSpec,
     TriggerSpec,
 )
+from component.spec.root import spec_root
 from component.spec.templates import references, template_problems
 
 M = TypeVar("M", bound=BaseModel)

@@ -123,6 +123,7 @@ def cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An isolated environment for ``main()``: clean variables, state in a temp folder."""
     home = tmp_path / "home"
     monkeypatch.setenv("XERO_WA_HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the actions catalog cache
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
     return home

@@ -28,23 +28,9 @@ def register(commands: Any) -> None:
 
 def cmd_actions(args: argparse.Namespace) -> int:
     from component.cli.output import emit
-    from component.registry import Registry
+    from component.spec.catalog_cache import cached_rows
 
-    registry = Registry.load()
-    rows: list[dict[str, Any]] = [
-        {
-            "key": loaded.spec.key,
-            "label": loaded.spec.label,
-            "group": loaded.spec.group,
-            "kind": "declarative" if loaded.spec.request is not None else "handler",
-            "safety": loaded.spec.safety,
-            "idempotent": loaded.spec.idempotent,
-            "description": loaded.spec.description,
-        }
-        for loaded in sorted(
-            registry.actions.values(), key=lambda a: (a.spec.group or "", a.spec.key)
-        )
-    ]
+    rows = cached_rows(_action_rows)  # the registry is loaded only when a spec file changed
     if args.json:
         emit(rows)
         return 0
@@ -71,6 +57,27 @@ def _entry(key: str) -> dict[str, Any]:
                 return {"section": section, **entry}
     keys = [e["key"] for s in ("actions", "dataSources", "triggers") for e in manifest[s]]
     raise errors.UnknownKeyError("action, data source or trigger", key, _suggest(key, keys))
+
+
+def _action_rows() -> list[dict[str, Any]]:
+    """One row per action, sorted by group and key (what ``actions`` lists)."""
+    from component.registry import Registry
+
+    registry = Registry.load()
+    return [
+        {
+            "key": loaded.spec.key,
+            "label": loaded.spec.label,
+            "group": loaded.spec.group,
+            "kind": "declarative" if loaded.spec.request is not None else "handler",
+            "safety": str(loaded.spec.safety),
+            "idempotent": loaded.spec.idempotent,
+            "description": loaded.spec.description,
+        }
+        for loaded in sorted(
+            registry.actions.values(), key=lambda a: (a.spec.group or "", a.spec.key)
+        )
+    ]
 
 
 def cmd_describe(args: argparse.Namespace) -> int:

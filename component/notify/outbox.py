@@ -19,11 +19,14 @@ A process killed before ``leaving`` leaves an ``intent``: simply due again. Only
 ``deliver`` runs a claimed message through these steps; what is sent is the caller's ``send``
 function, which calls ``leaving`` right before its request goes (the WhatsApp client's
 ``on_leaving`` hook, after the pacer).
+
+Every step is written through the store's group commit (``storage.group_commit``): the steps of
+all messages in flight share one transaction and one fsync instead of queueing behind one commit
+each, off the event loop; each step's await still returns only once it is committed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -32,6 +35,7 @@ from typing import Any
 from component import errors
 from component.notify.refusals import Refusal, classify
 from component.runtime import Runtime
+from component.storage.group_commit import writes_for
 from component.storage.outbox import Claim, Item
 
 log = logging.getLogger("xero_wa.notify")
@@ -88,7 +92,7 @@ class NotSent(Exception):
 async def claim(runtime: Runtime, envelope: Envelope) -> Claim:
     """Record the intent to send ``envelope`` (all its items or none)."""
     outbox = runtime.store.outbox
-    return await asyncio.to_thread(
+    return await writes_for(runtime).run(
         lambda: outbox.claim(
             envelope.key,
             kind=envelope.kind,
@@ -103,7 +107,8 @@ async def claim(runtime: Runtime, envelope: Envelope) -> Claim:
 
 async def release(runtime: Runtime, key: str) -> None:
     """Give up a claim that will not be sent after all (its items become free again)."""
-    await asyncio.to_thread(runtime.store.outbox.release, key)
+    outbox = runtime.store.outbox
+    await writes_for(runtime).run(lambda: outbox.release(key))
 
 
 async def deliver(
@@ -120,9 +125,10 @@ async def deliver(
     the message as it was (``intent``, or ``sending`` if it may have left).
     """
     outbox = runtime.store.outbox
+    writes = writes_for(runtime)
 
     async def leaving() -> None:
-        refused = await asyncio.to_thread(outbox.start_sending, key)
+        refused = await writes.run(lambda: outbox.start_sending(key))
         if refused is not None:
             raise NotSent(refused)
 
@@ -134,17 +140,18 @@ async def deliver(
     except errors.XeroWaError as exc:
         refusal = classify_refusal(exc)
         if refusal.kind == "unknown":
-            await asyncio.to_thread(outbox.mark_unknown, key, exc.message)
+            why = exc.message
+            await writes.run(lambda: outbox.mark_unknown(key, why))
             return Outcome("unknown", refusal=refusal)
         await _failed(runtime, key, refusal)
         return Outcome("failed", refusal=refusal)
-    await asyncio.to_thread(outbox.mark_sent, key, message_id)
+    await writes.run(lambda: outbox.mark_sent(key, message_id))
     return Outcome("sent", message_id=message_id)
 
 
 async def _failed(runtime: Runtime, key: str, refusal: Refusal) -> None:
     """``failed`` from ``sending`` or, when the refusal came before leaving, from ``intent``."""
     outbox = runtime.store.outbox
-    await asyncio.to_thread(
+    await writes_for(runtime).run(
         lambda: outbox.mark_failed(key, refusal.code, refusal.message, retry=refusal.retry)
     )

@@ -131,6 +131,9 @@ class PayLinks(_Model):
 class XeroBudget(_Model):
     reserve_calls: int = Field(default=1000, ge=0)
     max_optional_calls_per_run: int | None = Field(default=None, ge=0)
+    #: Optional calls (pay links, PDFs, History notes, e-mail fallbacks) of one organisation in
+    #: one UTC day: at most this share of the day's budget (XERO_DAILY_CALL_BUDGET).
+    optional_share: float = Field(default=0.2, gt=0, le=1)
 
 
 class Toggle(_Model):

@@ -10,7 +10,8 @@ One run, per tenant:
 3. contact by contact, a plan (``plan``): at most one message per contact;
 4. messages go to a small pool of senders (``send``): WhatsApp pacing (80/s, pair rate) is the
    client's, so the pool only keeps enough sends in flight to use it;
-5. history notes, then the report.
+5. history notes: queued durably, then the queue drained within the day's share of optional
+   Xero calls (what is left waits for a later run), then the report.
 
 Before anything, ``reconcile`` settles reminders left "sending" by a killed run when the
 WhatsApp client had recorded Meta's acceptance (same callback key): those were sent.
@@ -22,14 +23,14 @@ import asyncio
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from component import errors
 from component.notify.budget import OptionalCalls
 from component.notify.fallback import email_invoices
 from component.notify.locale import message_locale
-from component.notify.notes import write_notes
+from component.notify.notes import drain_notes, queue_notes
 from component.notify.optouts import opted_out_now
 from component.notify.recipient import phone_region
 from component.notify.templates import Texts
@@ -43,6 +44,7 @@ from component.reminders.stages import earliest_due_date, latest_due_date
 from component.replies.pauses import contact_pause
 from component.runtime import Runtime
 from component.sessions import Session
+from component.storage.notes_queue import OptionalCallsDailyRepo
 from component.storage.outbox import Item
 from component.whatsapp.client import WhatsAppClient
 from component.xero.client import XeroClient
@@ -162,9 +164,50 @@ async def _run_tenant(
         report.warn(f"{org.name}: nothing sent, {gate[1]}")
         return
     budget = policy.xero_budget
+    daily = OptionalCallsDailyRepo(store)
+    day = runtime.clock.now().astimezone(UTC).date()
     ration = OptionalCalls(
-        client.limiter(), budget.reserve_calls, budget.max_optional_calls_per_run
+        client.limiter(),
+        budget.reserve_calls,
+        budget.max_optional_calls_per_run,
+        day_share=int(budget.optional_share * runtime.settings.xero_daily_call_budget),
+        day_used=await asyncio.to_thread(daily.used, org.tenant_id, day),
     )
+    tenant = TenantRun(client, org, as_of, gate, ration, info)
+    try:
+        await _send_tenant(runtime, tenant, whatsapp, options, report, blocks, texts)
+    finally:  # the day's share holds across runs and processes
+        await asyncio.to_thread(daily.add, org.tenant_id, day, ration.used)
+
+
+@dataclass(frozen=True)
+class TenantRun:
+    """One organisation's part of a run: its client, organisation, day and ration."""
+
+    client: XeroClient
+    org: select.OrgInfo
+    as_of: date
+    gate: tuple[str, str] | None
+    ration: OptionalCalls
+    info: dict[str, Any]
+
+
+async def _send_tenant(
+    runtime: Runtime,
+    tenant: TenantRun,
+    whatsapp: WhatsAppClient | None,
+    options: RunOptions,
+    report: Report,
+    blocks: Blocks,
+    texts: Texts,
+) -> None:
+    """Select, plan and send for one organisation, then queue and drain its History notes."""
+    policy = options.policy
+    store = runtime.store
+    calls = report.xero
+    client, org, as_of, gate, ration, info = (
+        tenant.client, tenant.org, tenant.as_of, tenant.gate, tenant.ration, tenant.info
+    )  # fmt: skip
     if whatsapp is not None and not options.dry_run:
         await _resume_emails(runtime, client, ration, report)
     members = frozenset[str]()
@@ -206,7 +249,10 @@ async def _run_tenant(
     )
     await _plan_and_send(runtime, ctx, sender, gate, options)
     if sender.notes:
-        written = await write_notes(client, sender.notes, ration, calls)
+        await asyncio.to_thread(queue_notes, client, sender.notes)
+        sender.notes.clear()
+    if not options.dry_run:
+        written = await drain_notes(client, ration, calls)
         report.notes += written.written
         for warning in written.warnings:
             report.warn(warning)
@@ -227,8 +273,9 @@ async def _plan_and_send(
 
     async def produce() -> None:
         for done, group in enumerate(store.candidates.by_contact(run_id, ctx.tenant_id), 1):
-            contact = store.contacts_cache.get_many(ctx.tenant_id, [group[0].contact_id])
-            plan = p.plan_contact(ctx, group, contact.get(group[0].contact_id))
+            with store.read():  # one short read for the contact's plan, not one per lookup
+                contact = store.contacts_cache.get_many(ctx.tenant_id, [group[0].contact_id])
+                plan = p.plan_contact(ctx, group, contact.get(group[0].contact_id))
             _record_skips(sender.report, plan.skips, group[0].contact_name, ctx.tenant_id)
             if plan.message is not None:
                 if gate is not None:  # a dry run outside business hours: show, do not send

@@ -4,14 +4,15 @@ Xero signs the raw body: ``x-xero-signature = base64(HMAC-SHA256(webhook key, bo
 but a match gets 401 with an empty body (Intent to Receive fails an endpoint that answers a bad
 signature with anything else), a match gets 200 with an empty body once every event is in the
 durable queue. The 200 never waits on Xero or WhatsApp: the worker fetches the records later, so
-the answer comes well inside Xero's 5 seconds whatever the backlog.
+the answer comes well inside Xero's 5 seconds whatever the backlog. Deliveries arriving together
+are committed together (``storage.group_commit``: one transaction and one fsync for all of them,
+off the event loop); each is answered 200 only once that commit is done.
 
 An empty or unset key refuses everything: an HMAC with an empty key is one anyone can compute.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -22,6 +23,7 @@ from component import bounded_json
 from component.service.http import off_loop
 from component.service.trigger import TriggerContext, TriggerResponse
 from component.storage.events import NewEvent
+from component.storage.group_commit import writes_for
 
 log = logging.getLogger("xero_wa.service.webhooks.xero")
 
@@ -107,7 +109,8 @@ async def receive(ctx: TriggerContext) -> TriggerResponse:
         return BAD_REQUEST
     if events:
         runtime = ctx.runtime
-        added = await asyncio.to_thread(runtime.store.events.enqueue, events, runtime.clock.now())
+        queue, now = runtime.store.events, runtime.clock.now()
+        added = await writes_for(runtime).run(lambda: queue.enqueue(events, now))
         log.info("xero webhook: %d event(s), %d new", len(events), added)
         if added:
             ctx.wake_worker()

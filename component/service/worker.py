@@ -82,15 +82,19 @@ class Worker:
         return len(claimed)
 
     async def drain(self, max_batches: int = 1000) -> int:
-        """Process every event that is due now (tests, and ``xero-wa worker --once``)."""
-        total = 0
-        for _ in range(max_batches):
+        """Process every event that is due now (tests, and ``xero-wa worker --once``); at most
+        ``max_batches`` claims (waiting for a slot is not a claim)."""
+        total = claims = 0
+        while claims < max_batches:
             claimed = await self.run_once()
-            total += claimed
-            if claimed == 0:
-                if not self.pool.busy:
-                    break
-                await self.pool.one_finished()  # a slot frees: claim again
+            if claimed:
+                total += claimed
+                claims += 1
+                continue
+            if not self.pool.busy:
+                break
+            await self.pool.one_finished()  # a slot frees: claim again
+        await self.pool.finish()
         return total
 
     async def handle(self, event: Event) -> None:

@@ -8,7 +8,6 @@ into the line it came from.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -54,16 +53,6 @@ class Loaded(Generic[M]):
 
     def line_of(self, loc: tuple[str | int, ...]) -> int | None:
         return line_for(self.lines, loc)
-
-
-def spec_root() -> Path:
-    """Where the spec folders live: ``XERO_WA_SPEC_ROOT``, else bundled in the wheel, else the checkout."""
-    override = os.environ.get("XERO_WA_SPEC_ROOT")
-    if override:
-        return Path(override)
-    package = Path(__file__).resolve().parent.parent
-    bundled = package / "_bundled"
-    return bundled if bundled.is_dir() else package.parent
 
 
 def discover(root: Path) -> list[tuple[Path, type[BaseModel]]]:

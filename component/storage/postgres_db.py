@@ -110,7 +110,7 @@ class _ThreadState(threading.local):
 class PostgresDatabase:
     """A pool of connections to one PostgreSQL database (and schema)."""
 
-    dialect: Literal["postgres"] = "postgres"
+    dialect: Literal["sqlite", "postgres"] = "postgres"  # the Database protocol's Dialect
     #: PostgreSQL's own privileges decide what may be written; the store never opens read-only.
     read_only = False
 

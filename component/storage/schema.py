@@ -8,6 +8,7 @@ add a new one.
 from __future__ import annotations
 
 from component.storage.migrations import Migration
+from component.storage.notes_queue import MIGRATION as NOTES_QUEUE_MIGRATION
 from component.storage.poll_state import MIGRATION as POLL_STATE_MIGRATION
 from component.storage.replies import MIGRATION as REPLIES_MIGRATION
 from component.storage.wa_identities import MIGRATION as WA_IDENTITIES_MIGRATION
@@ -384,4 +385,5 @@ MIGRATIONS: list[Migration] = [
     ),
     POLL_STATE_MIGRATION,
     REPLIES_MIGRATION,
+    NOTES_QUEUE_MIGRATION,
 ]

@@ -32,7 +32,6 @@ from __future__ import annotations
 import logging
 import random
 import re
-import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,10 +41,11 @@ import httpx
 from component import errors
 from component.runtime import ON_LEAVING, Runtime
 from component.sessions import Session
+from component.storage.group_commit import writes_for
 from component.values import Binary
 from component.whatsapp import errors as wa_errors
 from component.whatsapp.errors import Subject, meta_code
-from component.whatsapp.pacer import WhatsAppPacer, pacer_for
+from component.whatsapp.pacer import Ticket, WhatsAppPacer, pacer_for
 from component.whatsapp.params import BSUID
 from component.whatsapp.provider import provider_of
 from component.whatsapp.retry import SendPolicy, Tries
@@ -153,9 +153,14 @@ class WhatsAppClient:
         leaving = _Once(on_leaving)
         while True:
             ticket = await self.pacer.acquire(to)
+
+            async def leaves(ticket: Ticket = ticket) -> None:
+                await leaving.run()  # the outbox's "sending" commit (first attempt only)
+                self.pacer.left(ticket)  # the pacer's window counts the send from here
+
             try:
                 response = await self.runtime.http.post(
-                    url, json=payload, auth=self.session.auth, extensions=leaving.extensions()
+                    url, json=payload, auth=self.session.auth, extensions={ON_LEAVING: leaves}
                 )
             except UNREACHED as exc:
                 self.pacer.release(ticket)
@@ -172,7 +177,9 @@ class WhatsAppClient:
                     self.pacer.release(ticket)  # the hook refused: nothing left
                 raise
             if response.is_success:
-                return self._accepted(response, payload, subject)
+                result = self._accepted(response, payload, subject)
+                await self._record(result, payload)
+                return result
             error = self._refusal(response, subject)
             if not isinstance(error, wa_errors.SendOutcomeUnknown):
                 self.pacer.release(ticket)  # Meta refused it: nothing reached the recipient
@@ -229,23 +236,27 @@ class WhatsAppClient:
             raise wa_errors.outcome_unknown(
                 subject, f"HTTP {response.status_code} without a message id"
             ) from None
-        self._record(result, payload)
         return result
 
-    def _record(self, result: SendResult, payload: dict[str, Any]) -> None:
-        """Remember the send; a store failure must not turn a sent message into an error."""
+    async def _record(self, result: SendResult, payload: dict[str, Any]) -> None:
+        """Remember the send (through the store's group commit: off the event loop, one fsync
+        for every send in flight); a store failure must not turn a sent message into an error."""
         template = payload.get("template") or {}
+        messages = self.runtime.store.messages
+        sent_at = self.runtime.clock.now()
         try:
-            self.runtime.store.messages.record_sent(
-                result.message_id,
-                result.to,
-                kind=str(payload["type"]),
-                template=template.get("name"),
-                language=(template.get("language") or {}).get("code"),
-                callback_data=payload.get("biz_opaque_callback_data"),
-                sent_at=self.runtime.clock.now(),
+            await writes_for(self.runtime).run(
+                lambda: messages.record_sent(
+                    result.message_id,
+                    result.to,
+                    kind=str(payload["type"]),
+                    template=template.get("name"),
+                    language=(template.get("language") or {}).get("code"),
+                    callback_data=payload.get("biz_opaque_callback_data"),
+                    sent_at=sent_at,
+                )
             )
-        except (sqlite3.Error, OSError) as exc:
+        except Exception as exc:
             log.warning("message %s sent but not recorded: %s", result.message_id, exc)
 
     async def _backoff(self, tries: Tries) -> None:
@@ -357,9 +368,6 @@ class _Once:
     def __init__(self, hook: Leaving | None) -> None:
         self.hook = hook
         self.done = hook is None
-
-    def extensions(self) -> dict[str, Any]:
-        return {} if self.done else {ON_LEAVING: self.run}
 
     async def run(self) -> None:
         if self.hook is not None and not self.done:

@@ -11,8 +11,12 @@ sliding one-second window. The pacer schedules against the clock, not against th
   instead of lost. The origin only moves forward when the pacer falls more than ``catch_up``
   behind (nobody asked for a while, or a long stall), so a lull never turns into more than
   ``catch_up * rate`` sends at once;
-- window: whatever the slots say, at most ``capacity`` admissions in any ``1 s + 10 ms`` of
-  actual admission times, so catching up never bursts above the cap;
+- window: whatever the slots say, at most ``capacity`` sends in any ``1 s + 10 ms``, counted
+  when each request actually leaves (``left``, called by the client right before the request
+  goes, after the outbox's "sending" commit): a send admitted but not gone yet counts as leaving
+  now. So however long a request waits between admission and the wire (a commit, a busy loop),
+  no one-second window at the wire holds more than the cap, and catching up never bursts above
+  it;
 - guards: requests reach Meta a little later than they are admitted, by varying amounts. The
   schedule's 30 ms per window absorbs that jitter on average; the window's 10 ms bounds it for a
   catch-up burst. The 20 ms between them is also what keeps lateness from accumulating: slot
@@ -34,7 +38,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from component.clock import Clock
@@ -48,20 +52,32 @@ WINDOW_GUARD_SECONDS = 0.01
 #: Pace: ``capacity`` slots per ``WINDOW_SECONDS + SCHEDULE_GUARD_SECONDS``.
 SCHEDULE_GUARD_SECONDS = 0.03
 PAIR_GUARD_SECONDS = 0.05
+#: A send admitted this long ago that never said it left is taken as gone (its caller died).
+PENDING_LIMIT_SECONDS = 5.0
 #: How far behind its schedule the pacer may fall and still catch up (seconds of slots).
 CATCH_UP_SECONDS = 0.25
 _EPSILON = 1e-9
 
 
+@dataclass
+class _Sent:
+    """One send in the window: when it left, or (pending) when it was admitted."""
+
+    at: float
+    pending: bool = True
+
+
 @dataclass(frozen=True)
 class Ticket:
-    """One admission: ``release`` it when Meta did not take the message (refused, unreached)."""
+    """One admission: call ``left`` as the request goes; ``release`` it when Meta did not take
+    the message (refused, unreached)."""
 
     recipient: str
     admitted_at: float
     waited: float
     pair_until: float | None
     previous_pair_until: float | None
+    sent: _Sent = field(default_factory=lambda: _Sent(0.0), compare=False, repr=False)
 
 
 @dataclass
@@ -101,7 +117,8 @@ class WhatsAppPacer:
         self._next_slot: float | None = None
         self.pair_interval = pair_interval + pair_guard if pair_interval > 0 else 0.0
         self._gate = asyncio.Lock()
-        self._admitted: deque[float] = deque()
+        #: The sends of the last window, in admission order.
+        self._window: deque[_Sent] = deque()
         self._paused_until = 0.0
         self._pair_next: dict[str, float] = {}
         self._pair_expiry: deque[tuple[float, str]] = deque()
@@ -120,14 +137,22 @@ class WhatsAppPacer:
                 if self._pair_wait(recipient, now) > _EPSILON:
                     continue  # backed off while we queued: wait outside the gate again
                 previous = self._pair_next.get(recipient)
-                until = self._admit(recipient, now)
-                return Ticket(recipient, now, now - start, until, previous)
+                sent = _Sent(now)
+                until = self._admit(recipient, now, sent)
+                return Ticket(recipient, now, now - start, until, previous, sent)
+
+    def left(self, ticket: Ticket) -> None:
+        """The ticket's request leaves now: the window counts it from here."""
+        if ticket.sent.pending:
+            ticket.sent.at = self._clock.monotonic()
+            ticket.sent.pending = False
 
     def release(self, ticket: Ticket) -> None:
         """Meta did not accept the send: its recipient's pair slot is free again.
 
         The global slot stays used: giving it back could only make the next burst denser.
         """
+        self.left(ticket)  # a request that never left counts as leaving now
         if ticket.pair_until is None or self._pair_next.get(ticket.recipient) != ticket.pair_until:
             return  # no pair pacing, or a later admission or back-off owns the slot now
         if ticket.previous_pair_until is None:
@@ -170,21 +195,30 @@ class WhatsAppPacer:
     def _global_wait(self, now: float) -> float:
         """Seconds until the next slot is due, the pause is over and the window has room."""
         horizon = now - self.window + _EPSILON
-        while self._admitted and self._admitted[0] <= horizon:
-            self._admitted.popleft()
+        window = self._window
+        while window:
+            head = window[0]
+            if head.pending and head.at <= now - PENDING_LIMIT_SECONDS:
+                head.pending = False  # its caller died between admission and leaving
+            if head.pending or head.at > horizon:
+                break
+            window.popleft()
         if self._next_slot is None or self._next_slot < now - self.catch_up:
             # first use, or too far behind to catch up: the schedule starts again from here
             self._next_slot = now if self._next_slot is None else now - self.catch_up
         wait = max(self._paused_until, self._next_slot) - now
-        if len(self._admitted) >= self.capacity:
-            wait = max(wait, self._admitted[0] + self.window - now)
+        if len(window) >= self.capacity:
+            head = window[0]
+            # a head still on its way out: look again one spacing later
+            room = now + self.spacing if head.pending else head.at + self.window
+            wait = max(wait, room - now)
         return wait
 
     def _pair_wait(self, recipient: str, now: float) -> float:
         return self._pair_next.get(recipient, float("-inf")) - now
 
-    def _admit(self, recipient: str, now: float) -> float | None:
-        self._admitted.append(now)
+    def _admit(self, recipient: str, now: float, sent: _Sent) -> float | None:
+        self._window.append(sent)
         assert self._next_slot is not None  # set by _global_wait
         self._next_slot += self.spacing  # from the slot, not from now: lateness is caught up
         self.stats.admitted += 1

@@ -93,8 +93,9 @@ async def test_a_backlog_is_fetched_fifty_ids_a_call(stack: Stack) -> None:
 
 
 async def test_alerts_of_one_batch_cost_one_record_call_and_a_pay_link_each(stack: Stack) -> None:
-    contact_id = await new_contact(stack)
-    invoices = [await new_invoice(stack, contact_id, Reference=f"PO-{n}") for n in range(3)]
+    # three customers: no alert waits for another's turn (the pair rate is per recipient)
+    contacts = [await new_contact(stack, f"Customer {n}", f"98200 1234{n}") for n in range(3)]
+    invoices = [await new_invoice(stack, c, Reference=f"PO-{n}") for n, c in enumerate(contacts)]
     await stack.deliver()
     requests = record_requests(stack)
 
@@ -103,7 +104,7 @@ async def test_alerts_of_one_batch_cost_one_record_call_and_a_pay_link_each(stac
     ids = [str(i["InvoiceID"]).lower() for i in invoices]
     gets = xero_gets(requests)
     assert ("/Invoices", ids) in gets
-    assert ("/Contacts", [contact_id.lower()]) in gets
+    assert ("/Contacts", [c.lower() for c in contacts]) in gets
     assert not [p for p, _ in gets if p.lower() in {f"/invoices/{i}" for i in ids}]
     links = sorted(p.lower() for p, _ in gets if p.endswith("/OnlineInvoice"))
     assert links == sorted(f"/invoices/{i}/onlineinvoice" for i in ids)

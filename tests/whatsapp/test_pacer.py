@@ -13,6 +13,7 @@ import pytest
 from component.clock import FakeClock
 from component.runtime import Runtime
 from component.whatsapp.pacer import WhatsAppPacer, pacer_for
+from tests.virtual_clock import VirtualClock
 
 pytestmark = pytest.mark.anyio
 
@@ -48,7 +49,8 @@ async def burst(pacer: WhatsAppPacer, clock: FakeClock, recipients: list[str]) -
     times: list[float] = []
 
     async def one(to: str) -> None:
-        await pacer.acquire(to)
+        ticket = await pacer.acquire(to)
+        pacer.left(ticket)  # the request goes at once
         times.append(clock.monotonic())
 
     await asyncio.gather(*(one(to) for to in recipients))
@@ -258,3 +260,49 @@ async def test_one_pacer_per_business_number_from_the_settings(runtime: Runtime)
 def test_rate_must_be_positive(clock: FakeClock) -> None:
     with pytest.raises(ValueError, match="positive"):
         WhatsAppPacer(clock, 0, 6)
+
+
+async def test_a_send_that_leaves_late_is_counted_from_when_it_left() -> None:
+    """The window counts sends at the wire: a request held 0.8 s between admission and leaving
+    (a slow commit, a busy loop) keeps its place in the window from when it left, so the
+    one-second window at the wire never holds more than the cap."""
+    clock = VirtualClock()
+    pacer = WhatsAppPacer(clock, 2, 0)
+    spacing = 1.03 / 2
+
+    async def scenario() -> list[float]:
+        first = await pacer.acquire("+919820000001")
+        pacer.left(first)
+        held = await pacer.acquire("+919820000002")
+
+        async def leaves_late() -> None:
+            await clock.sleep(0.8)
+            pacer.left(held)
+
+        late = asyncio.ensure_future(leaves_late())
+        third = await pacer.acquire("+919820000003")
+        pacer.left(third)
+        fourth = await pacer.acquire("+919820000004")
+        await late
+        return [t.admitted_at for t in (first, held, third, fourth)]
+
+    start = clock.monotonic()
+    times = await clock.run(scenario())
+
+    assert times[:3] == pytest.approx([start, start + spacing, start + 2 * spacing])
+    assert times[3] == pytest.approx(start + spacing + 0.8 + 1.01)  # not its slot, 3 * spacing
+
+
+async def test_a_send_that_never_says_it_left_stops_blocking_after_five_seconds() -> None:
+    clock = VirtualClock()
+    pacer = WhatsAppPacer(clock, 1, 0)
+
+    async def scenario() -> float:
+        await pacer.acquire("+919820000001")  # its caller died before the request left
+        second = await pacer.acquire("+919820000002")
+        return second.admitted_at
+
+    start = clock.monotonic()
+    admitted = await clock.run(scenario())
+
+    assert 5.0 <= admitted - start <= 5.0 + 1.03 + 1e-6
