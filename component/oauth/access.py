@@ -14,7 +14,7 @@ from component.oauth.backends import MemoryBackend, StoredBackend
 from component.oauth.refresh import Grant, TokenKeeper
 from component.runtime import Runtime
 from component.storage.crypto import Cipher, cipher_for
-from component.storage.locks import RefreshMutex
+from component.storage.locks import refresh_mutex
 from component.storage.pending import PendingRepo
 from component.storage.tokens import TokenRepo
 
@@ -57,8 +57,8 @@ def stored_keeper(
         backend = StoredBackend(
             token_repo(runtime),
             name,
-            RefreshMutex(settings.xero_wa_home, name, mutex_wait_seconds(runtime)),
-            str(settings.store_path),
+            refresh_mutex(runtime.store, settings.xero_wa_home, name, mutex_wait_seconds(runtime)),
+            runtime.store.location,
         )
         keeper = keepers[key] = TokenKeeper(runtime, backend, grant, reconnect)
     return keeper

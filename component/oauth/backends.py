@@ -1,7 +1,8 @@
 """Where a token keeper keeps its token set: the store (named connections) or memory (inline).
 
 Stored connections are shared by every process using the same ``XERO_WA_HOME``; their refresh is
-serialised by :class:`~component.storage.locks.RefreshMutex` and recorded in short transactions
+serialised by :func:`~component.storage.locks.refresh_mutex` (a lock file beside SQLite, an
+advisory lock on PostgreSQL, held across hosts) and recorded in short transactions
 run in a worker thread (``asyncio.to_thread``), so a slow disk or a busy store never freezes the
 event loop. Inline client-credentials connections live only as long as the process.
 """
@@ -19,7 +20,8 @@ from typing import Protocol, TypeVar
 
 from component import errors
 from component.oauth.token_set import TokenSet
-from component.storage.locks import RefreshMutex
+from component.storage.database import StoreError
+from component.storage.locks import AdvisoryRefreshMutex, RefreshMutex
 from component.storage.tokens import NEEDS_REAUTH, Inflight, TokenRecord, TokenRepo
 
 T = TypeVar("T")
@@ -45,7 +47,13 @@ class TokenBackend(Protocol):
 
 
 class StoredBackend:
-    def __init__(self, repo: TokenRepo, name: str, mutex: RefreshMutex, store_path: str) -> None:
+    def __init__(
+        self,
+        repo: TokenRepo,
+        name: str,
+        mutex: RefreshMutex | AdvisoryRefreshMutex,
+        store_path: str,
+    ) -> None:
         self._repo = repo
         self._name = name
         self._mutex = mutex
@@ -76,7 +84,7 @@ class StoredBackend:
             saved = await asyncio.to_thread(
                 self._repo.finish_refresh, self._name, tokens, used, generation, now
             )
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, StoreError) as exc:
             raise errors.ConnectionError(
                 f"Xero issued new tokens for {self.label} but they could not be saved to "
                 f"{self._store_path} ({exc}); they were not used. The stored refresh token stays "
@@ -102,7 +110,7 @@ class StoredBackend:
     async def _io(self, fn: Callable[..., T], *args: object, doing: str) -> T:
         try:
             return await asyncio.to_thread(fn, *args)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, StoreError) as exc:
             raise errors.ConnectionError(
                 f"could not {doing} {self.label} in {self._store_path} ({exc})",
                 reconnect=f"check that {self._store_path} is readable and writable",

@@ -84,6 +84,8 @@ async def run_reminders(
         raise errors.ConnectionError(
             "sending reminders needs a WhatsApp connection",
             reconnect="run `xero-wa connect whatsapp`, pass --whatsapp-connection, or use --sandbox",
+            api_reconnect="set the whatsappConnection input to a WhatsApp connection stored on the "
+            "server (`xero-wa connect whatsapp` or the web app's Connections page)",
         )
     client = WhatsAppClient(runtime, whatsapp) if whatsapp is not None else None
     blocks = Blocks()

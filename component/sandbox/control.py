@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from component.sandbox.config import FaultsConfig, LimitsConfig
+from component.sandbox.env_block import env_block
 from component.sandbox.state import SandboxState
 from component.sandbox.whatsapp import control_routes as whatsapp_control_routes
 from component.sandbox.xero import contacts, invoices, payments
@@ -43,6 +44,7 @@ def info(state: SandboxState) -> dict[str, Any]:
     cfg = state.config
     return {
         "base_url": cfg.base_url,
+        "env": env_block(cfg),
         "today": state.xero.today.isoformat() if state.xero.today else None,
         "now": state.clock.now().isoformat(),
         "xero": {

@@ -116,9 +116,18 @@ class Worker:
         self._task = asyncio.create_task(self.run(), name="xero-wa-worker")
 
     async def run(self) -> None:
-        """Claim and process until stopped; idle on the clock (or until woken) when empty."""
+        """Claim and process until stopped; idle on the clock (or until woken) when empty.
+
+        Woken too when another process queues events, where the store can tell (PostgreSQL's
+        LISTEN/NOTIFY); the idle poll stays, so a missed wake-up only delays an event."""
         if self._wake is None:
             self._wake = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def woken_elsewhere() -> None:  # called in the listener's thread
+            loop.call_soon_threadsafe(self.wake)
+
+        listening = await asyncio.to_thread(self.runtime.store.events.subscribe, woken_elsewhere)
         try:
             while not self._stopping:
                 try:
@@ -133,6 +142,8 @@ class Worker:
         finally:
             await self.pool.cancel()
             await self._release()
+            if listening is not None:
+                await asyncio.to_thread(listening.close)
 
     async def stop(self, grace_seconds: float = 5.0) -> None:
         """Stop claiming; let the events in hand finish for ``grace_seconds``; give back the rest."""

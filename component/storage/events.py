@@ -15,20 +15,34 @@ failed deliveries; so the receiver only stores and answers, and a worker does th
 
 Times are stored as fixed-width UTC text (``2026-07-14T09:30:00.000000Z``) so SQL can compare
 them as strings.
+
+On PostgreSQL several workers on several hosts share the queue: ``claim`` leases rows with
+``FOR UPDATE SKIP LOCKED`` (two workers never get the same event, neither waits for the other),
+the other transitions are single-row updates guarded by the lease, and none of them takes the
+store's write lock. Queuing notifies idle workers (LISTEN/NOTIFY, see ``subscribe``); they still
+poll, so a lost notification delays an event, never loses it.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from component.storage.database import Row
+    from component.storage.database import Conn, Row
     from component.storage.store import Store
 
 STATES = ("queued", "working", "done", "parked")
+#: The notification topic that wakes idle workers when events are queued.
+WAKE_TOPIC = "events"
+
+
+class Closeable(Protocol):
+    def close(self) -> None: ...
 
 
 def stamp(moment: datetime) -> str:
@@ -121,22 +135,41 @@ class EventsRepo:
             )
             for e in events
         ]
-        with self._store.transaction() as conn:
+        with self._row_locked() as conn:
             cursor = conn.executemany(
-                """INSERT OR IGNORE INTO webhook_events (source, tenant_id, category, resource_id,
+                """INSERT INTO webhook_events (source, tenant_id, category, resource_id,
                        event_type, event_date, resource_url, payload_json, state, next_attempt_at,
                        received_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)""",
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)
+                   ON CONFLICT (tenant_id, category, resource_id, event_type, event_date)
+                   DO NOTHING""",
                 rows,
             )
-            return max(cursor.rowcount, 0)
+            added = max(cursor.rowcount, 0)
+            if added:
+                _wake_workers(conn)
+            return added
 
     # ------------------------------------------------------------------ working
     def claim(self, owner: str, now: datetime, lease_seconds: float, limit: int) -> list[Event]:
         """Lease up to ``limit`` due events to ``owner``: queued ones, and expired leases."""
         when = stamp(now)
         until = stamp(now + timedelta(seconds=lease_seconds))
-        with self._store.transaction() as conn:
+        with self._row_locked() as conn:
+            if conn.dialect == "postgres":
+                # Workers on several hosts claim at once: each skips the rows another is locking
+                # instead of waiting for them (and never takes the same one).
+                leased = conn.execute(
+                    """UPDATE webhook_events SET state = 'working', attempts = attempts + 1,
+                           lease_owner = ?, lease_until = ?, updated_at = ?
+                       WHERE id IN (SELECT id FROM webhook_events
+                                    WHERE (state = 'queued' AND next_attempt_at <= ?)
+                                       OR (state = 'working' AND lease_until < ?)
+                                    ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
+                       RETURNING *""",
+                    (owner, until, when, when, when, limit),
+                ).fetchall()
+                return sorted((_event(row) for row in leased), key=lambda e: e.id)
             ids = [
                 row["id"]
                 for row in conn.execute(
@@ -193,13 +226,17 @@ class EventsRepo:
 
     def release(self, owner: str, now: datetime) -> int:
         """Give back every event ``owner`` holds (a graceful stop): the attempt does not count."""
-        with self._store.transaction() as conn:
-            return conn.execute(
-                """UPDATE webhook_events SET state = 'queued', attempts = MAX(attempts - 1, 0),
+        with self._row_locked() as conn:
+            given_back: int = conn.execute(
+                """UPDATE webhook_events SET state = 'queued',
+                       attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
                        lease_owner = NULL, lease_until = NULL, updated_at = ?
                    WHERE state = 'working' AND lease_owner = ?""",
                 (stamp(now), owner),
             ).rowcount
+            if given_back:
+                _wake_workers(conn)
+            return given_back
 
     def replay(self, event_id: int, now: datetime) -> Event | None:
         """Queue a parked (or done) event again, due now, with a fresh attempt count."""
@@ -211,6 +248,8 @@ class EventsRepo:
                    WHERE id = ? AND state IN ('parked', 'done')""",
                 (when, when, event_id),
             ).rowcount
+            if changed:
+                _wake_workers(conn)
         return self.get(event_id) if changed else None
 
     # ------------------------------------------------------------------ reading
@@ -243,7 +282,7 @@ class EventsRepo:
 
     def purge_done(self, older_than: datetime) -> int:
         """Forget finished events (Xero stops redelivering after 24 hours, so dedupe is safe)."""
-        with self._store.transaction() as conn:
+        with self._row_locked() as conn:
             return conn.execute(
                 "DELETE FROM webhook_events WHERE state = 'done' AND updated_at < ?",
                 (stamp(older_than),),
@@ -265,6 +304,19 @@ class EventsRepo:
             )
 
     # ------------------------------------------------------------------ helpers
+    def subscribe(self, callback: Callable[[], None]) -> Closeable | None:
+        """Call ``callback`` (from another thread) when another process queues events; None
+        when the backend cannot tell (SQLite: the worker then finds them at its next poll)."""
+        subscribe = getattr(self._store.db, "subscribe", None)
+        return None if subscribe is None else subscribe(WAKE_TOPIC, callback)
+
+    def _row_locked(self) -> AbstractContextManager[Conn]:
+        """A write transaction for statements that are safe under row locking (single-row
+        updates guarded by their lease, inserts that ignore duplicates, SKIP LOCKED claims).
+        SQLite has one writer anyway (``BEGIN IMMEDIATE``); PostgreSQL then skips the store's
+        write lock, so receivers and workers on several hosts queue and claim side by side."""
+        return self._store.transaction(immediate=self._store.dialect == "sqlite")
+
     def _settle(
         self,
         event_id: int,
@@ -274,7 +326,7 @@ class EventsRepo:
         args: tuple[Any, ...],
     ) -> bool:
         """Apply a final transition, only if ``owner`` still holds the lease (else: False)."""
-        with self._store.transaction() as conn:
+        with self._row_locked() as conn:
             changed = conn.execute(
                 f"""UPDATE webhook_events SET {assignment}, lease_owner = NULL, lease_until = NULL,
                         updated_at = ?
@@ -282,6 +334,13 @@ class EventsRepo:
                 (*args, stamp(now), event_id, owner),
             ).rowcount
         return changed > 0
+
+
+def _wake_workers(conn: Conn) -> None:
+    """Tell waiting workers on every host, at commit, that events became due (PostgreSQL's
+    NOTIFY). Only a hint: a worker that misses it finds the events at its next poll."""
+    if conn.dialect == "postgres":
+        conn.notify(WAKE_TOPIC)  # type: ignore[attr-defined]
 
 
 def _event(row: Row) -> Event:

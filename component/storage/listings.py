@@ -38,9 +38,22 @@ class Paged(Generic[T]):
         return max(1, math.ceil(self.total / self.per_page))
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def like(text: str) -> str:
-    """``text`` as a LIKE pattern matching it anywhere, its own % and _ taken literally."""
-    escaped = text[:MAX_SEARCH].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """``text`` as a LIKE pattern matching it anywhere, its own % and _ taken literally.
+
+    ASCII lower-cased, and compared with ``lower(column)`` (which folds ASCII only, on both
+    backends): SQLite's LIKE ignores ASCII case and PostgreSQL's does not, so the searches match
+    the same rows on both."""
+    escaped = (
+        text[:MAX_SEARCH]
+        .translate(_ASCII_LOWER)
+        .replace("\\", "\\\\")
+        .replace("%", "\\%")
+        .replace("_", "\\_")
+    )
     return f"%{escaped}%"
 
 
@@ -57,8 +70,8 @@ def events(
     args: list[object] = [tenant_id, *states]
     if search:
         where += (
-            " AND (resource_id LIKE ? ESCAPE '\\' OR category LIKE ? ESCAPE '\\'"
-            " OR last_error LIKE ? ESCAPE '\\')"
+            " AND (lower(resource_id) LIKE ? ESCAPE '\\' OR lower(category) LIKE ? ESCAPE '\\'"
+            " OR lower(last_error) LIKE ? ESCAPE '\\')"
         )
         args += [like(search)] * 3
     total = store.fetchone(
@@ -78,7 +91,7 @@ def optouts(
     where = "((scope = 'contact' AND tenant_id = ?) OR scope = 'phone')"
     args: list[object] = [tenant_id]
     if search:
-        where += " AND (subject LIKE ? ESCAPE '\\' OR reason LIKE ? ESCAPE '\\')"
+        where += " AND (lower(subject) LIKE ? ESCAPE '\\' OR lower(reason) LIKE ? ESCAPE '\\')"
         args += [like(search)] * 2
     total = store.fetchone(
         f"SELECT COUNT(*) AS n FROM optouts WHERE {where}",  # noqa: S608 - fixed fragments
@@ -118,9 +131,9 @@ def invoices(
     if search:
         where += (
             " AND (lower(number) LIKE ? ESCAPE '\\' OR lower(contact_name) LIKE ? ESCAPE '\\'"
-            " OR invoice_id LIKE ? ESCAPE '\\')"
+            " OR lower(invoice_id) LIKE ? ESCAPE '\\')"
         )
-        args += [like(search.lower())] * 3
+        args += [like(search)] * 3
     total = store.fetchone(
         f"SELECT COUNT(*) AS n FROM invoice_facts WHERE {where}",  # noqa: S608 - fixed fragments
         args,

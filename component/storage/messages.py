@@ -85,8 +85,9 @@ class MessagesRepo:
         """Remember a message Meta accepted (idempotent on ``wamid``)."""
         with self._store.transaction() as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO whatsapp_messages (wamid, recipient, kind, template, "
-                "language, callback_data, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO whatsapp_messages (wamid, recipient, kind, template, "
+                "language, callback_data, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (wamid) DO NOTHING",
                 (wamid, to, kind, template, language, callback_data, _iso(sent_at)),
             )
 
@@ -117,8 +118,9 @@ class MessagesRepo:
         """Store one status; False when (wamid, status) was already recorded (a duplicate)."""
         with self._store.transaction() as conn:
             cursor = conn.execute(
-                "INSERT OR IGNORE INTO whatsapp_statuses (wamid, status, timestamp, recipient, "
-                "errors_json, callback_data, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO whatsapp_statuses (wamid, status, timestamp, recipient, "
+                "errors_json, callback_data, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (wamid, status) DO NOTHING",
                 (
                     wamid,
                     status,

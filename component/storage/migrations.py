@@ -31,7 +31,15 @@ class Migration:
     automatic: bool = True
 
     def sql_for(self, dialect: str) -> str:
-        return self.postgres if dialect == "postgres" and self.postgres is not None else self.sql
+        """The DDL for ``dialect``: on PostgreSQL the explicit override, else the portable SQL
+        translated (identity keys, BIGINT, BYTEA, byte-order TEXT: ``postgres_ddl``)."""
+        if dialect != "postgres":
+            return self.sql
+        if self.postgres is not None:
+            return self.postgres
+        from component.storage.postgres_sql import postgres_ddl
+
+        return postgres_ddl(self.sql)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,12 @@ The life of a message, and what a crash at each point means on the next run::
 ``resolve()`` settles an unknown message when its status webhook arrives (the outbox key travels
 as ``biz_opaque_callback_data``). ``stop_subject()`` records that a subject (an invoice) must
 get nothing more, e.g. because it was paid: a claim made after that skips it.
+
+On PostgreSQL, processes on several hosts share the outbox: every transition runs in a write
+transaction that takes the store's write lock (a transaction-level advisory lock, as SQLite's
+``BEGIN IMMEDIATE``), so a claim's check-then-insert over several items cannot interleave with
+another process's claim or stop. There is no queue to skip over here (a claim names its items),
+so nothing is gained by ``SKIP LOCKED``; the webhook queue is where workers compete.
 """
 
 from __future__ import annotations

@@ -41,8 +41,8 @@ class PayLinksRepo:
         """Remember Xero's answer (first answer wins: a link does not change)."""
         with self._store.transaction() as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO paylinks (tenant_id, invoice_id, url, note, fetched_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO paylinks (tenant_id, invoice_id, url, note, fetched_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, invoice_id) DO NOTHING",
                 (tenant_id, invoice_id.lower(), url, note, datetime.now(UTC).isoformat()),
             )
 

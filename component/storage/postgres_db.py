@@ -24,14 +24,20 @@ Chosen by ``XERO_WA_DATABASE_URL=postgresql://…`` and installed with ``pip ins
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
+from component.storage.database import Dialect
 from component.storage.postgres_errors import DatabaseError, explain, is_disconnect
+from component.storage.postgres_signals import (
+    Subscription,
+    channel_name,
+    hold_advisory_lock,
+    lock_key,
+)
 from component.storage.postgres_sql import IntegralNumericLoader, row_factory, translate
 
 T = TypeVar("T")
@@ -85,10 +91,15 @@ def with_search_path(url: str, schema: str) -> str:
 class PgConn:
     """One transaction's connection as repositories see it: portable SQL in, ``Row``s out."""
 
-    dialect: Literal["postgres"] = "postgres"
+    dialect: Dialect = "postgres"
 
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, schema: str) -> None:
         self._raw = raw
+        self._schema = schema
+
+    def notify(self, topic: str) -> None:
+        """Wake the subscribers of ``topic`` on every host when this transaction commits."""
+        self._raw.execute("SELECT pg_notify(%s, '')", (channel_name(self._schema, topic),))
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
         named = isinstance(params, Mapping)
@@ -110,7 +121,7 @@ class _ThreadState(threading.local):
 class PostgresDatabase:
     """A pool of connections to one PostgreSQL database (and schema)."""
 
-    dialect: Literal["sqlite", "postgres"] = "postgres"  # the Database protocol's Dialect
+    dialect: Dialect = "postgres"
     #: PostgreSQL's own privileges decide what may be written; the store never opens read-only.
     read_only = False
 
@@ -151,7 +162,8 @@ class PostgresDatabase:
             name="xero-wa",
         )
         self._pool.open(wait=True, timeout=connect_timeout + 5)
-        self._write_lock = self._lock_key()
+        self._schema = self._current_schema()
+        self._write_lock = lock_key(f"xero-wa:write:{self._schema}")
 
     @classmethod
     def open(cls, url: str, **options: Any) -> PostgresDatabase:
@@ -211,7 +223,7 @@ class PostgresDatabase:
         try:
             with self._pool.connection() as raw:
                 committing = False
-                conn = PgConn(raw)
+                conn = PgConn(raw, self._schema)
                 state.conn, state.mode = conn, "read" if "READ ONLY" in statement else "write"
                 try:
                     raw.execute(statement)
@@ -289,13 +301,63 @@ class PostgresDatabase:
             raise explain(exc, self.location, self._secret) from None
         conn.close()
 
-    def _lock_key(self) -> int:
-        """The advisory-lock key of this schema's writers: one per database schema, so two
-        deployments sharing a database in different schemas do not wait for each other."""
+    def _current_schema(self) -> str:
+        """The schema the tables live in: locks and channels are per schema, so deployments
+        sharing a database in different schemas neither wait for nor wake each other."""
         with self._pool.connection() as raw:
-            schema = raw.execute("SELECT current_schema()").fetchone()[0] or "public"
-        digest = hashlib.sha256(f"xero-wa:write:{schema}".encode()).digest()
-        return int.from_bytes(digest[:8], "big", signed=True)
+            return str(raw.execute("SELECT current_schema()").fetchone()[0] or "public")
+
+    # ------------------------------------------------------------------ across processes
+    def subscribe(self, topic: str, callback: Callable[[], None]) -> _Subscribed:
+        """Call ``callback`` (in a listener thread) whenever a transaction notifies ``topic``."""
+        channel = channel_name(self._schema, topic)
+        return _Subscribed(self, Subscription(self.url, channel, callback), channel)
+
+    def hold_lock(self, name: str, wait_seconds: float) -> HeldLock:
+        """Take the transaction-level advisory lock ``name`` (every host sees it), waiting at
+        most ``wait_seconds`` (then ``TimeoutError``); ``release()`` ends its transaction."""
+        import psycopg
+
+        raw = self._pool.getconn(timeout=self._pool_timeout)
+        try:
+            hold_advisory_lock(raw, lock_key(f"{self._schema}:{name}"), wait_seconds)
+        except psycopg.errors.LockNotAvailable:
+            _rollback_quietly(raw)
+            self._pool.putconn(raw)
+            raise TimeoutError(name) from None
+        except psycopg.Error as exc:
+            _rollback_quietly(raw)
+            self._pool.putconn(raw)
+            raise self._error(exc, committing=False) from None
+        return HeldLock(self._pool, raw)
+
+
+class HeldLock:
+    """An advisory lock held by an open transaction on one pooled connection."""
+
+    def __init__(self, pool: Any, raw: Any) -> None:
+        self._pool = pool
+        self._raw: Any = raw
+
+    def release(self) -> None:
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            _rollback_quietly(raw)  # nothing was written in it: ending it releases the lock
+            self._pool.putconn(raw)
+
+
+class _Subscribed:
+    def __init__(self, db: PostgresDatabase, subscription: Subscription, channel: str) -> None:
+        self._db = db
+        self._subscription = subscription
+        self._channel = channel
+
+    def close(self) -> None:
+        self._subscription.close(wake=self._wake)
+
+    def _wake(self) -> None:
+        with self._db._pool.connection() as raw:
+            raw.execute("SELECT pg_notify(%s, 'stop')", (self._channel,))
 
 
 def open_postgres(url: str) -> PostgresDatabase:

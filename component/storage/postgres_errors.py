@@ -9,7 +9,7 @@ driver message contained it.
 
 from __future__ import annotations
 
-from component import errors
+from component.storage.database import StoreError
 
 #: SQLSTATE classes and codes meaning the connection itself is gone.
 _DISCONNECT_STATES = ("08", "57P01", "57P02", "57P03")
@@ -39,12 +39,11 @@ _CREDENTIALS = (
 )
 
 
-class DatabaseError(errors.XeroWaError):
-    """The database cannot be used: the message names it (password masked) and the fix."""
-
-    code = "store_error"
-    exit_code = 11
-    http_status = 503
+class DatabaseError(StoreError):
+    """PostgreSQL cannot be used: the message names it (password masked) and the fix; ``kind``
+    says which failure (``unreachable``, ``bad_credentials``, ``missing_database``,
+    ``missing_privileges``...) and ``retryable`` whether the transaction certainly did not
+    commit, so running it again is safe."""
 
     def __init__(self, message: str, *, fix: str, kind: str, retryable: bool = False) -> None:
         text = f"{message}; {fix}" if fix else message

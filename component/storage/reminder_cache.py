@@ -95,8 +95,11 @@ class ContactsCacheRepo:
                 """INSERT INTO reminder_contact_sync (tenant_id, modified_since, synced_at)
                    VALUES (?, ?, ?)
                    ON CONFLICT(tenant_id) DO UPDATE SET synced_at = excluded.synced_at,
-                       modified_since = MAX(COALESCE(modified_since, ''),
-                                            COALESCE(excluded.modified_since, ''))""",
+                       modified_since = CASE
+                           WHEN COALESCE(excluded.modified_since, '')
+                                > COALESCE(reminder_contact_sync.modified_since, '')
+                           THEN COALESCE(excluded.modified_since, '')
+                           ELSE COALESCE(reminder_contact_sync.modified_since, '') END""",
                 (tenant_id, modified_since or "", now),
             )
 
@@ -122,9 +125,13 @@ class CandidatesRepo:
         ]
         with self._store.transaction() as conn:
             conn.executemany(
-                "INSERT OR REPLACE INTO reminder_candidates (run_id, tenant_id, contact_id, "
+                "INSERT INTO reminder_candidates (run_id, tenant_id, contact_id, "
                 "invoice_id, number, contact_name, due_date, amount_due, currency) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (run_id, tenant_id, contact_id, invoice_id) DO UPDATE SET "
+                "number = excluded.number, contact_name = excluded.contact_name, "
+                "due_date = excluded.due_date, amount_due = excluded.amount_due, "
+                "currency = excluded.currency",
                 rows,
             )
         return len(rows)

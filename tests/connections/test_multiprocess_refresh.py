@@ -30,10 +30,26 @@ CALLS_EACH = 6
 TIMEOUT = 60
 
 
+#: The store every process of a test shares: set per backend by the ``database`` fixture.
+DATABASE_ENV: dict[str, str] = {}
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("XERO_", "WHATSAPP_"))}
+    env.update(DATABASE_ENV)
     env.update(extra)
     return env
+
+
+@pytest.fixture(autouse=True, params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The processes share the SQLite file in their home, or one PostgreSQL schema (processes
+    that could be on several hosts: the refresh mutex is then PostgreSQL's advisory lock)."""
+    backend: str = request.param
+    if backend == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        monkeypatch.setitem(DATABASE_ENV, "XERO_WA_DATABASE_URL", url)
+    return backend
 
 
 @dataclass
@@ -205,3 +221,6 @@ def test_processes_sharing_a_store_refresh_once_per_expiry_and_survive_a_crash(
     [row] = json.loads(listed.stdout)
     assert row["status"] == "active"
     assert "interruptedRefreshAt" not in row
+    if DATABASE_ENV:  # the processes shared PostgreSQL: no SQLite file, no lock file was made
+        assert not (home / "state.db").exists()
+        assert not list(home.glob("locks/*"))

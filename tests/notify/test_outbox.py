@@ -10,6 +10,11 @@ from component.notify.outbox import Envelope, Leaving
 from component.runtime import Runtime
 from component.storage.outbox import Item
 from component.whatsapp import errors as wa
+from tests.storage import postgres_backends
+
+# Every test here runs on SQLite and on PostgreSQL.
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
 
 pytestmark = pytest.mark.anyio
 

@@ -26,6 +26,11 @@ from component.scheduler.jobs import JobContext, JobResult, PeriodicJob
 from component.service.connections import ServiceConnections
 from tests.orgs.conftest import DEFAULTS, orgs, two_logins, whatsapp
 from tests.service.conftest import service_config
+from tests.storage import postgres_backends
+
+# Every test here runs on SQLite and on PostgreSQL.
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
 
 pytestmark = pytest.mark.anyio
 KOLKATA = ZoneInfo("Asia/Kolkata")

@@ -190,3 +190,101 @@ def test_unreachable_sandbox_is_a_clear_error() -> None:
     )
     assert result.returncode == 5
     assert "cannot reach the sandbox" in json.loads(result.stderr)["error"]["message"]
+
+
+@pytest.mark.anyio
+async def test_connections_to_the_served_sandbox_have_tcp_nodelay() -> None:
+    """Issue 10 item 27: the listening socket was made with protocol 0, so asyncio never set
+    TCP_NODELAY on accepted connections and each kept-alive request after the first waited for
+    a delayed ACK (44 ms instead of 0.7 ms). The server ``sandbox serve`` runs is handed this
+    socket exactly as uvicorn gets it."""
+    import asyncio
+    import socket
+
+    from component.sandbox.serve import bind
+
+    sock = bind("127.0.0.1", 0)
+    seen: list[int] = []
+    done = asyncio.Event()
+
+    async def accepted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        conn = writer.get_extra_info("socket")
+        seen.append(conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        done.set()
+        writer.close()
+
+    server = await asyncio.start_server(accepted, sock=sock)
+    async with server:
+        _, writer = await asyncio.open_connection("127.0.0.1", sock.getsockname()[1])
+        await asyncio.wait_for(done.wait(), 30)
+        writer.close()
+    assert seen == [1]
+
+
+def shell(script: str) -> subprocess.CompletedProcess[str]:
+    """``script`` in a POSIX shell where ``xero-wa`` is this checkout's CLI."""
+    python = sys.executable
+    wrapper = f'xero_wa() {{ "{python}" -c "import sys; from component.cli import main; sys.exit(main())" "$@"; }}\n'
+    return subprocess.run(
+        ["sh", "-c", wrapper + script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_env_block_alone_points_every_command_at_the_served_sandbox(
+    served: dict[str, Any],
+) -> None:
+    """Issue 10 item 33: the printed block lacked the sandbox URL (so ``sandbox stats`` asked
+    the default port, i.e. another process) and `connect whatsapp` still wanted flags. Exported
+    with eval, the block alone now reaches this sandbox and connects WhatsApp."""
+    assert served["env"]["XERO_WA_SANDBOX_URL"] == served["url"]
+    result = shell(
+        f'eval "$(xero_wa sandbox env --url {served["url"]})"\n'
+        "xero_wa connect whatsapp >/dev/null || exit 1\n"
+        "xero_wa sandbox info | grep '\"base_url\"'\n"
+        "xero_wa connections --json\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert f'"base_url": "{served["url"]}"' in result.stdout
+    phone_number_id = served["credentials"]["whatsapp_phone_number_id"]
+    assert f'"phoneNumberId": "{phone_number_id}"' in result.stdout
+
+
+def test_print_env_gives_the_block_of_a_sandbox_on_that_port_without_serving() -> None:
+    from component.sandbox.config import SandboxConfig
+    from component.sandbox.env_block import env_block
+
+    result = shell(
+        'eval "$(xero_wa sandbox serve --port 8799 --print-env)" || exit 1\n'
+        'echo "$XERO_WA_SANDBOX_URL"; echo "$WHATSAPP_PHONE_NUMBER_ID"; echo "$XERO_API_URL"\n'
+    )
+    assert result.returncode == 0, result.stderr
+    config = SandboxConfig()
+    config.base_url = "http://127.0.0.1:8799"
+    env = env_block(config)
+    assert result.stdout.splitlines() == [
+        "http://127.0.0.1:8799",
+        env["WHATSAPP_PHONE_NUMBER_ID"],
+        "http://127.0.0.1:8799/api.xro/2.0",
+    ]
+
+
+def test_print_env_needs_a_fixed_port() -> None:
+    result = shell("xero_wa sandbox serve --port 0 --print-env")
+    assert result.returncode == 2
+    assert json.loads(result.stderr)["error"]["details"]["fields"][0]["field"] == "--print-env"
+
+
+def test_the_sandbox_and_the_oauth_redirect_listener_default_to_different_ports() -> None:
+    """Both defaulted to 8765: `connect xero` could not listen beside a served sandbox."""
+    from component.cli import build_parser
+    from component.oauth.app import DEFAULT_REDIRECT_URI
+    from component.sandbox.serve import DEFAULT_PORT
+
+    args = build_parser().parse_args(["sandbox", "serve"])
+    assert args.port == DEFAULT_PORT
+    assert urlsplit(DEFAULT_REDIRECT_URI).port == 8765
+    assert args.port != urlsplit(DEFAULT_REDIRECT_URI).port

@@ -15,6 +15,12 @@ from component.service.worker import Worker
 from component.storage.events import Event, NewEvent
 from tests.alerts.test_alerts_e2e import new_contact, new_invoice
 from tests.service.conftest import Service, Stack, service_config
+from tests.storage import postgres_backends
+
+# Every test here runs on SQLite and on PostgreSQL.
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
+api_settings = postgres_backends.api_settings
 
 pytestmark = pytest.mark.anyio
 

@@ -8,14 +8,21 @@ from pathlib import Path
 
 import pytest
 
+from component.config import Settings
 from component.storage.store import Store
+from tests.storage import postgres_backends
+
+# Every test here runs on SQLite and on PostgreSQL.
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
+store_target = postgres_backends.store_target
 
 WAMID = "wamid.HBgMOTE5ODIwMDEyMzQ1FQIAERgSQUJDREVGMDEyMzQ1Njc4OQA="
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "state.db")
+def store(store_target: Path | Settings) -> Iterator[Store]:
+    opened = Store.open(store_target)
     yield opened
     opened.close()
 

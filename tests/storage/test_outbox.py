@@ -7,13 +7,20 @@ from pathlib import Path
 
 import pytest
 
+from component.config import Settings
 from component.storage.outbox import Item
 from component.storage.store import Store
+from tests.storage import postgres_backends
+
+# Every test here runs on SQLite and on PostgreSQL.
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
+store_target = postgres_backends.store_target
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store.open(tmp_path / "state.db")
+def store(store_target: Path | Settings) -> Iterator[Store]:
+    store = Store.open(store_target)
     yield store
     store.close()
 
@@ -35,10 +42,10 @@ def test_claim_send_record_then_never_again(store: Store) -> None:
     assert outbox.items_of("m1") == [A, B]
 
 
-def test_crash_after_intent_the_rerun_sends_it(store: Store, tmp_path: Path) -> None:
+def test_crash_after_intent_the_rerun_sends_it(store: Store, store_target: Path | Settings) -> None:
     store.outbox.claim("m1", kind="reminder", items=[A])
     store.close()  # the process dies before mark_sending
-    reopened = Store.open(tmp_path / "state.db")
+    reopened = Store.open(store_target)
     assert reopened.outbox.item_states([A]) == {A: "open"}
     assert reopened.outbox.claim("m1", kind="reminder", items=[A]).granted
     reopened.outbox.mark_sending("m1")
@@ -47,11 +54,13 @@ def test_crash_after_intent_the_rerun_sends_it(store: Store, tmp_path: Path) -> 
     reopened.close()
 
 
-def test_crash_after_send_before_record_is_held_for_review(store: Store, tmp_path: Path) -> None:
+def test_crash_after_send_before_record_is_held_for_review(
+    store: Store, store_target: Path | Settings
+) -> None:
     store.outbox.claim("m1", kind="reminder", items=[A])
     store.outbox.mark_sending("m1")
     store.close()  # the process dies while the HTTP call is in flight
-    reopened = Store.open(tmp_path / "state.db")
+    reopened = Store.open(store_target)
     claim = reopened.outbox.claim("m1", kind="reminder", items=[A])
     assert not claim.granted
     assert claim.blocked == {A: "outcome unknown (needs review)"}
