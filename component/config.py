@@ -93,10 +93,13 @@ class Settings(BaseSettings):
     # `xero-wa serve`: the address to listen on (flags override).
     xero_wa_host: str = "127.0.0.1"
     xero_wa_port: int = Field(default=8000, ge=0, le=65535)
-    # Extra spec folders searched before the bundled ones (os.pathsep-separated).
+    # Specs (read from the environment by component.spec.loader, before settings exist):
+    # XERO_WA_SPEC_ROOT replaces the bundled tree; XERO_WA_SPEC_PATH adds folders on top of it
+    # (os.pathsep-separated; a later folder's spec replaces one with the same key).
     xero_wa_spec_root: str | None = None
+    xero_wa_spec_path: str | None = None
     # The longest a Xero call waits out rate limits (429s with Retry-After) in total, then fails.
-    xero_rate_limit_max_wait_seconds: float = Field(default=90.0, ge=0)
+    xero_rate_limit_max_wait_seconds: float = Field(default=180.0, ge=0)
 
     # `xero-wa connect`: the Xero app and the WhatsApp number (flags override; secrets never
     # come from flags). The service's browser OAuth routes read the same Xero app credentials.

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from component import errors
 from component.inputs import Source
 from component.runtime import Runtime
-from component.sessions import Session
+from component.sessions import Session, api_connection_fix
 from component.spec.models import ActionSpec, DataSourceSpec, TriggerSpec
 
 if TYPE_CHECKING:
@@ -58,6 +58,7 @@ class ActionContext:
             raise errors.ConnectionError(
                 f"{self.spec.key} needs a {family} connection",
                 reconnect=f"run `xero-wa connect {family}` or pass --connection-value",
+                api_reconnect=api_connection_fix(family),
             )
         return self.session
 

@@ -48,8 +48,12 @@ class XeroWaError(Exception):
         self.message = message
         self.details: dict[str, Any] = details or {}
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON error object shared by the CLI (stderr) and the service (response body)."""
+    def to_dict(self, front: str = "cli") -> dict[str, Any]:
+        """The JSON error object shared by the CLI (stderr) and the service (response body).
+
+        ``front`` is who reads it: ``cli`` (a person at the command line, the MCP server's
+        operator) or ``api`` (an HTTP client), so a fix names what that reader can do.
+        """
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.details:
             body["details"] = self.details
@@ -126,16 +130,29 @@ class ConnectionError(XeroWaError):
     """The connection is missing, unusable or needs the user to authorise again.
 
     ``reconnect`` is the command (or route) that fixes it, so the message can say exactly what to do.
+    ``api_reconnect`` is the same fix for an HTTP API client when it differs (a body field, not a
+    command-line flag such as ``--connection``); the service answers with it.
     """
 
     code = "connection_error"
     exit_code = 4
     http_status = 424
 
-    def __init__(self, message: str, *, reconnect: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, reconnect: str | None = None, api_reconnect: str | None = None
+    ) -> None:
         full = f"{message}. Fix: {reconnect}" if reconnect else message
         super().__init__(full, details={"reconnect": reconnect} if reconnect else None)
+        self.problem = message
         self.reconnect = reconnect
+        self.api_reconnect = api_reconnect
+
+    def to_dict(self, front: str = "cli") -> dict[str, Any]:
+        if front != "api" or not self.api_reconnect:
+            return super().to_dict(front)
+        details = {**self.details, "reconnect": self.api_reconnect}
+        message = f"{self.problem}. Fix: {self.api_reconnect}"
+        return {"error": {"code": self.code, "message": message, "details": details}}
 
 
 @dataclass

@@ -137,13 +137,19 @@ def _region_for(country: str, default_region: str) -> tuple[str | None, str]:
     return region, ""
 
 
-def default_region(settings_region: str | None, org_country: str | None) -> str:
-    """Region for numbers without a country code: configured, else the org's country, else IN."""
+def default_region(
+    settings_region: str | None, org_country: str | None, source: str = "DEFAULT_PHONE_REGION"
+) -> str:
+    """Region for numbers without a country code: configured, else the org's country, else IN.
+
+    ``source`` names where the configured region was set (the variable, or the policy's
+    ``phones.defaultRegion``), so an unknown one is reported where it can be fixed.
+    """
     if settings_region and settings_region.strip():
         region = settings_region.strip().upper()
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise errors.InputError.single(
-                "DEFAULT_PHONE_REGION",
+                source,
                 f"{settings_region!r} is not a two-letter region code such as IN, AU or GB",
             )
         return region

@@ -8,8 +8,9 @@ connection families that exist. All problems are reported together, each with fi
 from __future__ import annotations
 
 import difflib
+import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,7 +27,7 @@ from component.spec.models import (
     InputSpec,
     TriggerSpec,
 )
-from component.spec.root import spec_root
+from component.spec.root import spec_path, spec_root
 from component.spec.templates import references, template_problems
 
 M = TypeVar("M", bound=BaseModel)
@@ -45,8 +46,13 @@ class Registry:
 
     # ----------------------------------------------------------------- loading
     @classmethod
-    def load(cls, root: Path | None = None) -> Registry:
-        """Load and check every spec under ``root``; one SpecError lists all problems."""
+    def load(cls, root: Path | None = None, extra: Iterable[Path] | None = None) -> Registry:
+        """Load and check every spec under ``root``, then under each ``extra`` folder (default
+        ``XERO_WA_SPEC_PATH``); one SpecError lists all problems.
+
+        A spec in an extra folder adds to the bundled ones, or replaces the one with its key
+        (a later folder wins); two files with one key in the same folder are an error.
+        """
         root = (root or spec_root()).resolve()
         problems: list[str] = []
         try:
@@ -54,29 +60,47 @@ class Registry:
         except SpecError as exc:
             raise SpecError(exc.problems) from None
         registry = cls(root=root, component=component)
-        tables: dict[type[BaseModel], dict[str, Any]] = {
-            ActionSpec: registry.actions,
-            TriggerSpec: registry.triggers,
-            DataSourceSpec: registry.datasources,
-            ConnectionSpec: registry.connections,
-        }
-        for path, model in discover(root):
-            try:
-                loaded = load_file(path, model, root)
-            except SpecError as exc:
-                problems.extend(exc.problems)
+        folders = [root]
+        for folder in spec_path() if extra is None else extra:
+            if not folder.is_dir():
+                problems.append(f"XERO_WA_SPEC_PATH: {folder} is not a folder")
                 continue
-            table = tables[model]
-            key = loaded.spec.key  # type: ignore[attr-defined]
-            if key in table:
-                other = table[key].display
-                problems.append(f"{loaded.display}:1: key {key!r} is already used by {other}")
-                continue
-            table[key] = loaded
+            folders.append(folder.resolve())
+        for folder in folders:
+            problems.extend(
+                registry._load_folder(folder, shown_from=root if folder == root else folder.parent)
+            )
         problems.extend(registry._cross_check())
         if problems:
             raise SpecError(problems)
         return registry
+
+    def _load_folder(self, folder: Path, shown_from: Path) -> list[str]:
+        """Every spec file of one folder on the search path; problems as ``file:line: ...``."""
+        tables: dict[type[BaseModel], dict[str, Any]] = {
+            ActionSpec: self.actions,
+            TriggerSpec: self.triggers,
+            DataSourceSpec: self.datasources,
+            ConnectionSpec: self.connections,
+        }
+        problems: list[str] = []
+        seen: set[tuple[type[BaseModel], str]] = set()
+        for path, model in discover(folder):
+            try:
+                loaded = load_file(path, model, shown_from)
+            except SpecError as exc:
+                problems.extend(exc.problems)
+                continue
+            loaded = replace(loaded, root=folder)
+            table = tables[model]
+            key = loaded.spec.key  # type: ignore[attr-defined]
+            if (model, key) in seen:
+                other = table[key].display
+                problems.append(f"{loaded.display}:1: key {key!r} is already used by {other}")
+                continue
+            seen.add((model, key))
+            table[key] = loaded
+        return problems
 
     def _cross_check(self) -> list[str]:
         problems: list[str] = []
@@ -233,7 +257,12 @@ class Registry:
         return [*spec.inputs, conn]
 
     def handler(self, loaded: Loaded[Any]) -> Callable[..., Any]:
-        return handlers.load(loaded.path, loaded.spec.handler, self.root)
+        root = loaded.root or self.root
+        if root == self.root:
+            return handlers.load(loaded.path, loaded.spec.handler, root)
+        tag = hashlib.sha256(str(root).encode()).hexdigest()[:12]
+        namespace = f"{handlers.MODULE_PREFIX}_path_{tag}"
+        return handlers.load(loaded.path, loaded.spec.handler, root, namespace)
 
 
 def _lookup(table: dict[str, Loaded[M]], key: str, kind: str) -> Loaded[M]:

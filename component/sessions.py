@@ -187,6 +187,7 @@ async def _default(runtime: Runtime, family: str) -> Session:
     raise errors.ConnectionError(
         f"no {family} connection given",
         reconnect=f"run `xero-wa connect {family}`, pass --connection-value JSON, or use --sandbox",
+        api_reconnect=api_connection_fix(family),
     )
 
 
@@ -207,7 +208,8 @@ async def _one_of_several(runtime: Runtime, family: str, stored: list[str]) -> S
         choices = "; organisations: " + ", ".join(f"{o.name} ({o.tenant_id})" for o in orgs)
     raise errors.ConnectionError(
         f"several {family} connections are stored ({', '.join(stored)}){choices}; choose one",
-        reconnect='pass --tenant NAME|ID (the JSON API: "tenant") or --connection NAME',
+        reconnect="pass --tenant NAME|ID or --connection NAME",
+        api_reconnect='send "tenant": the organisation\'s name or tenant id, or "connection": NAME',
     )
 
 
@@ -230,3 +232,11 @@ async def _open_stored(runtime: Runtime, name: str) -> Session:
             "see the stored ones)",
         )
     return await open_value(runtime, {"type": record.type, **record.values}, name=name)
+
+
+def api_connection_fix(family: str) -> str:
+    """What an HTTP API client does about a missing connection (no command-line flags)."""
+    return (
+        f'send "connection": the name of a {family} connection stored on the server (made with '
+        f"`xero-wa connect {family}` or the web app's Connections page) or a connection object"
+    )

@@ -110,9 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    from component.cli.output import configure_logging, report_failure
+    from component.cli.output import configure_logging, report_failure, stop_logging
 
-    configure_logging(debug=args.debug)
+    handler = configure_logging(debug=args.debug)
     try:
         code: int = args.handler(args)
     except KeyboardInterrupt:
@@ -125,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, SystemExit):
             raise
         return report_failure(exc, debug=args.debug)
+    finally:
+        stop_logging(handler)
     return code
 
 

@@ -75,7 +75,9 @@ def cmd_connect(args: argparse.Namespace) -> int:
     from component.config import get_settings
     from component.runtime import Runtime
 
-    runtime = Runtime(settings=get_settings())
+    settings = get_settings()
+    _before_storing_secrets(settings)
+    runtime = Runtime(settings=settings)
 
     async def run() -> Any:
         try:
@@ -94,6 +96,22 @@ def cmd_connect(args: argparse.Namespace) -> int:
             sys.stderr.write(f"note: {note}\n")
     emit({"data": connected.to_json()})
     return 0
+
+
+def _before_storing_secrets(settings: Any) -> None:
+    """The data folder made private (or refused), and one warning when tokens will be stored
+    unencrypted, naming the file and the variable that changes it (issue 10 item 35)."""
+    from component.private_home import make_private
+
+    note = make_private(settings.xero_wa_home)
+    if note:
+        sys.stderr.write(f"note: {note}\n")
+    if not _secret(settings.xero_wa_secret_key):
+        sys.stderr.write(
+            "warning: XERO_WA_SECRET_KEY is not set, so tokens and secrets are stored "
+            f"unencrypted in {settings.store_path} (readable only by you); set it to encrypt "
+            "them at rest (README: Secrets at rest)\n"
+        )
 
 
 async def _connect_xero(runtime: Any, args: argparse.Namespace) -> Any:

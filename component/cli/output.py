@@ -31,11 +31,44 @@ def report_failure(exc: BaseException, *, debug: bool) -> int:
     return exc.exit_code
 
 
-def configure_logging(*, debug: bool) -> None:
-    """Logs go to stderr; stdout is reserved for results."""
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted (as logging's last resort
+    does), so a command's notices reach the stream the caller reads, in-process runs included."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        """StreamHandler sets it once; the property always answers the current stderr."""
+
+
+def configure_logging(*, debug: bool) -> logging.Handler:
+    """Logs go to stderr; stdout is reserved for results.
+
+    Warnings are what a user must see without ``--debug`` (e.g. that a call is waiting out
+    Xero's rate limit, and for how long): the handler is the command's own, installed even when
+    the process has handlers already (logging.basicConfig would then add nothing).
+    """
     level = logging.DEBUG if debug else logging.WARNING
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
+        root.removeHandler(handler)
+    handler = _StderrHandler()
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    if debug or root.level == logging.NOTSET or root.level > level:
+        root.setLevel(level)
     if not debug:
         logging.getLogger("httpx").setLevel(logging.WARNING)
+    return handler
+
+
+def stop_logging(handler: logging.Handler) -> None:
+    """The command is over: its handler goes (in-process callers keep their own stderr)."""
+    logging.getLogger().removeHandler(handler)

@@ -2,7 +2,7 @@
 
 ``serve`` prints one JSON line first (URLs as environment variables, demo credentials, tenants)
 and then serves. The other commands talk to a running sandbox's ``/_sandbox/`` control API at
-``--url`` (default ``$XERO_WA_SANDBOX_URL`` or ``http://127.0.0.1:8765``) and print its JSON answer.
+``--url`` (default ``$XERO_WA_SANDBOX_URL`` or ``http://127.0.0.1:8766``) and print its JSON answer.
 Only the standard library is imported here; the sandbox loads when a command runs.
 """
 
@@ -12,7 +12,9 @@ import argparse
 import os
 from typing import Any
 
-DEFAULT_PORT = 8765
+#: Not 8765, where ``xero-wa connect xero`` listens for Xero's redirect by default (kept equal
+#: to component.sandbox.serve.DEFAULT_PORT, which this stdlib-only module must not import).
+DEFAULT_PORT = 8766
 
 
 def _default_url() -> str:
@@ -63,11 +65,24 @@ def register(commands: Any) -> None:
     p.add_argument("--concurrent", type=int, help="Xero calls in flight per tenant (5)")
     _fault_options(p)
     p.add_argument("--config", help="a SandboxConfig as a JSON or YAML file (flags override it)")
+    p.add_argument(
+        "--print-env",
+        action="store_true",
+        help="print the env block for this --port as shell export lines and exit, for "
+        '`eval "$(xero-wa sandbox serve --print-env)"`',
+    )
     p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser("info", help="show a running sandbox's credentials and tenants")
     _url(p)
     p.set_defaults(handler=lambda a: _control(a, "GET", "/"))
+
+    p = sub.add_parser(
+        "env",
+        help='a running sandbox\'s env block as shell export lines: eval "$(xero-wa sandbox env)"',
+    )
+    _url(p)
+    p.set_defaults(handler=cmd_env)
 
     p = sub.add_parser("seed", help="regenerate the demo organisations")
     _url(p)
@@ -92,6 +107,19 @@ def register(commands: Any) -> None:
     p.add_argument("target", help="the webhook receiver URL to check")
     _url(p)
     p.set_defaults(handler=cmd_intent_check)
+
+    p = sub.add_parser(
+        "webhook-url",
+        help="show or set where a running sandbox POSTs its Xero or WhatsApp webhooks",
+        description="Point one side's webhooks at a receiver (e.g. `xero-wa serve`'s "
+        "/webhooks/xero or /webhooks/whatsapp), as saving the URL in Xero's developer portal or "
+        "Meta's App Dashboard does. Without URL (and without --off) it shows the current one.",
+    )
+    p.add_argument("side", choices=("xero", "whatsapp"), help="which service's webhooks")
+    p.add_argument("target", nargs="?", help="the receiver's http(s) URL")
+    p.add_argument("--off", action="store_true", help="stop delivering (record them only)")
+    _url(p)
+    p.set_defaults(handler=cmd_webhook_url)
 
     p = sub.add_parser("faults", help="show or change fault injection")
     _url(p)
@@ -180,10 +208,47 @@ def cmd_serve(args: argparse.Namespace) -> int:
         config = SandboxConfig.model_validate(config.model_dump())
     except ValueError as exc:
         raise errors.InputError.single("sandbox serve", str(exc)) from None
+    if args.print_env:
+        return _print_env(config, args.host, args.port)
     try:
         serve(config, args.host, args.port)
     except OSError as exc:
         raise errors.InputError.single("--port", f"cannot listen: {exc.strerror}") from None
+    return 0
+
+
+def _print_env(config: Any, host: str, port: int) -> int:
+    """The block a sandbox served with these options would print, without serving it."""
+    import sys
+
+    from component import errors
+    from component.sandbox.env_block import env_block, shell_exports
+    from component.sandbox.serve import public_host
+
+    if port == 0:
+        raise errors.InputError.single(
+            "--print-env", "needs a fixed --port (port 0 is chosen only when serving)"
+        )
+    config.base_url = f"http://{public_host(host)}:{port}"
+    sys.stdout.write(shell_exports(env_block(config)))
+    return 0
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    """``eval "$(xero-wa sandbox env [--url URL])"``: point this shell at a running sandbox."""
+    import sys
+
+    from component import errors
+    from component.sandbox.env_block import shell_exports
+
+    info = _fetch(args, "GET", "/")
+    env = info.get("env") if isinstance(info, dict) else None
+    if not isinstance(env, dict):
+        raise errors.UpstreamError(
+            "the sandbox answered no env block; it is older than this xero-wa: restart it",
+            errors.UpstreamInfo("sandbox"),
+        )
+    sys.stdout.write(shell_exports({str(k): str(v) for k, v in env.items()}))
     return 0
 
 
@@ -222,6 +287,34 @@ def cmd_intent_check(args: argparse.Namespace) -> int:
     return _control(args, "POST", "/xero/intent-check", {"url": args.target})
 
 
+WEBHOOK_PATHS = {"xero": "/xero/webhook", "whatsapp": "/whatsapp/webhook"}
+
+
+def cmd_webhook_url(args: argparse.Namespace) -> int:
+    from component import errors
+
+    if args.off and args.target:
+        raise errors.InputError.single("--off", "give a URL or --off, not both")
+    path = WEBHOOK_PATHS[args.side]
+    if args.off:
+        return _control(args, "PUT", path, {"url": None})
+    if args.target is None:
+        return _show_webhook(args)
+    if not args.target.startswith(("http://", "https://")):
+        raise errors.InputError.single("URL", "must start with http:// or https://")
+    return _control(args, "PUT", path, {"url": args.target})
+
+
+def _show_webhook(args: argparse.Namespace) -> int:
+    """The current URL of one side (the Xero side has no GET of its own: read it from info)."""
+    if args.side == "whatsapp":
+        return _control(args, "GET", WEBHOOK_PATHS["whatsapp"])
+    from component.cli.output import emit
+
+    emit({"url": _fetch(args, "GET", "/")["xero"]["webhook_url"]})
+    return 0
+
+
 def cmd_faults(args: argparse.Namespace) -> int:
     body = {n: getattr(args, n) for n in FAULT_FLAGS if getattr(args, n) is not None}
     if args.fault_seed is not None:
@@ -232,10 +325,22 @@ def cmd_faults(args: argparse.Namespace) -> int:
 def _control(
     args: argparse.Namespace, method: str, path: str, body: dict[str, Any] | None = None
 ) -> int:
+    from component.cli.output import emit
+
+    data = _fetch(args, method, path, body)
+    emit(data)
+    if path == "/xero/intent-check" and isinstance(data, dict) and not data.get("passed"):
+        return 1
+    return 0
+
+
+def _fetch(
+    args: argparse.Namespace, method: str, path: str, body: dict[str, Any] | None = None
+) -> Any:
+    """One control call to the running sandbox; its JSON answer."""
     import httpx
 
     from component import errors
-    from component.cli.output import emit
 
     base = (args.url or _default_url()).rstrip("/")
     try:
@@ -259,7 +364,4 @@ def _control(
                 messages=[str(data.get("error", data))] if isinstance(data, dict) else [],
             ),
         )
-    emit(data)
-    if path == "/xero/intent-check" and isinstance(data, dict) and not data.get("passed"):
-        return 1
-    return 0
+    return data

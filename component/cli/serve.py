@@ -10,6 +10,7 @@ here; the service loads when a command runs.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from component.cli.types import port
@@ -61,6 +62,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from component.service.app import create_app
 
     runtime, config = _service_runtime(args)
+    from component.private_home import make_private
+
+    note = make_private(config.xero_wa_home)  # the OAuth routes store tokens there
+    if note:
+        sys.stderr.write(f"note: {note}\n")
     if args.no_worker:
         config = config.model_copy(update={"xero_wa_worker": False})
     if args.no_scheduler:

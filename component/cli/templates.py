@@ -186,17 +186,15 @@ def _definitions(
 
 
 def _print_listing(found: list[dict[str, Any]]) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    """Meta's names and categories printed as written (never console markup), at any width."""
+    from component.cli.tables import Column, data_console, print_rows
 
-    console = Console()
+    console = data_console()
+    headers = ("name", "language", "status", "category", "parameters", "buttons")
+    columns = [Column(header) for header in headers]
     for entry in found:
-        table = Table(title=entry["target"], title_justify="left")
-        for column in ("name", "language", "status", "category", "parameters", "buttons"):
-            table.add_column(column)
-        for row in entry["templates"]:
-            table.add_row(*_summary(row))
-        console.print(table)
+        rows = [_summary(row) for row in entry["templates"]]
+        print_rows(console, str(entry["target"]), columns, rows)
 
 
 def _summary(row: dict[str, Any]) -> tuple[str, ...]:
@@ -217,33 +215,36 @@ def _summary(row: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _print_check(results: list[Any]) -> None:
+    """Our marks in colour; every name, problem and fix (Meta's and the user's text) escaped."""
     from rich.console import Console
+    from rich.markup import escape as e
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, emoji=False)
     for target, report in results:
-        console.print(f"[bold]{target.label}[/bold]: {len(report.checked)} template(s) checked")
+        console.print(f"[bold]{e(target.label)}[/bold]: {len(report.checked)} template(s) checked")
         bad = {(f.template, f.language) for f in report.findings}
         for need in report.checked:
             if (need.name, need.language) not in bad:
-                console.print(f"  ok       {need.describe()}  ({', '.join(need.used_by)})")
+                console.print(f"  ok       {e(need.describe())}  ({e(', '.join(need.used_by))})")
         for f in report.findings:
             mark = "[red]ERROR  [/red]" if f.severity == "error" else "[yellow]WARNING[/yellow]"
-            console.print(f"  {mark}  {f.template} ({f.language}): {f.problem}")
+            console.print(f"  {mark}  {e(f.template)} ({e(f.language)}): {e(f.problem)}")
             if f.fix:
-                console.print(f"           fix: {f.fix}")
+                console.print(f"           fix: {e(f.fix)}")
         console.print("  all match" if report.ok else "  [red]templates do not match[/red]")
 
 
 def _print_submit(results: list[Any]) -> None:
     from rich.console import Console
+    from rich.markup import escape as e
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, emoji=False)
     for label, submissions in results:
-        console.print(f"[bold]{label}[/bold]")
+        console.print(f"[bold]{e(label)}[/bold]")
         for s in submissions:
             extra = f" {s.status} {s.category}" if s.outcome == "created" else ""
             note = f": {s.message}" if s.message else ""
-            console.print(f"  {s.outcome:<8} {s.template} ({s.language}){extra}{note}")
+            console.print(e(f"  {s.outcome:<8} {s.template} ({s.language}){extra}{note}"))
             if s.marketing:
                 console.print(
                     "  [red]!!! Meta filed it under MARKETING: it costs several times a utility "

@@ -36,7 +36,9 @@ class Recipient:
 
 def phone_region(runtime: Runtime, configured: str | None, org_country: str | None) -> str:
     """Where numbers without a country code are read: configured, else the org's country."""
-    return default_region(configured or runtime.settings.default_phone_region, org_country)
+    if configured:
+        return default_region(configured, org_country, source="phones.defaultRegion")
+    return default_region(runtime.settings.default_phone_region, org_country)
 
 
 def choose_number(phones: Sequence[Mapping[str, Any]], region: str) -> PhoneChoice:

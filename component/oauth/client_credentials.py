@@ -50,7 +50,7 @@ class ClientCredentialsGrant:
                 if (
                     not exc.retryable
                     or attempt == policy.retries
-                    or wait > policy.max_rate_limit_wait
+                    or wait > settings.xero_rate_limit_max_wait_seconds
                 ):
                     raise
                 await runtime.clock.sleep(wait)

@@ -35,6 +35,8 @@ async def open_authorization_code(ctx: ConnectionContext, values: dict[str, Any]
             "a xeroOAuth2 connection gets its tokens by being authorised in the browser, so it "
             "is used by name, not as an inline value",
             reconnect="run `xero-wa connect xero --name NAME`, then pass --connection NAME",
+            api_reconnect="connect it on the server (`xero-wa connect xero --name NAME` or the "
+            'web app\'s Connections page), then send "connection": "NAME"',
         )
     app = XeroApp.from_values(values, runtime.settings)
     keeper = stored_keeper(runtime, name, app, RefreshTokenGrant(app), reconnect_command(name))

@@ -117,14 +117,28 @@ class TokenKeeper:
                 return cached.access_token
             record = await self.record()
             tokens = record.tokens
-            if tokens is None or self._stale(tokens, rejected):
+            if self._must_renew(record, rejected):
                 async with self._backend.mutex():
                     record = await self.record()
                     tokens = record.tokens
-                    if tokens is None or self._stale(tokens, rejected):
+                    if self._must_renew(record, rejected):
                         tokens = await self._renew(record)
+            assert tokens is not None  # _must_renew is True without tokens
             self._cached = tokens
             return tokens.access_token
+
+    def _must_renew(self, record: TokenRecord, rejected: str | None) -> bool:
+        """No usable token, or a refresh is marked in flight.
+
+        Under the mutex an in-flight mark means its owner died (or lost the answer) before
+        storing Xero's reply: Xero has probably rotated the refresh token already and accepts
+        the old one only for 30 minutes, so it is finished now, however young the access token
+        looks; waiting for the access token to expire could outlast the grace (issue 10 item 11).
+        """
+        tokens = record.tokens
+        if tokens is None or self._stale(tokens, rejected):
+            return True
+        return record.inflight is not None and self._grant.refresh_token_for(record) is not None
 
     async def record(self) -> TokenRecord:
         """The stored record; raises at once when the connection cannot be used."""

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import phonenumbers
 from babel import Locale, UnknownLocaleError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
@@ -155,6 +156,14 @@ class Replies(_Model):
 
 class Phones(_Model):
     default_region: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
+
+    @field_validator("default_region")
+    @classmethod
+    def _known_region(cls, value: str | None) -> str | None:
+        """A region phonenumbers knows, checked where it is written (not at send time)."""
+        if value is not None and value not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a region code such as IN, AU or GB")
+        return value
 
 
 class Policy(_Model):

@@ -127,7 +127,7 @@ def error_response(exc: errors.XeroWaError) -> Response:
     wait = exc.retry_after if isinstance(exc, errors.UpstreamError) else None
     if wait is not None:
         headers = {"Retry-After": str(math.ceil(wait))}
-    return json_response(exc.to_dict(), exc.http_status, headers)
+    return json_response(exc.to_dict(front="api"), exc.http_status, headers)
 
 
 def internal_error(exc: BaseException, where: str) -> errors.InternalError:

@@ -19,27 +19,38 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from component.spec.root import SPEC_FOLDERS, spec_root
+from component.spec.root import SPEC_FOLDERS, spec_path, spec_root
 
 Rows = list[dict[str, Any]]
 _CODE = (Path(__file__), Path(__file__).with_name("models.py"))
 
 
 def spec_digest(root: Path) -> str:
-    """SHA-256 over every spec file under ``root`` (relative path and bytes) and the code that
-    reads them."""
+    """SHA-256 over every spec file under ``root`` and the ``XERO_WA_SPEC_PATH`` folders (path
+    and bytes) and the code that reads them."""
     files = [root / "component.yaml"]
-    for folder in SPEC_FOLDERS:
-        base = root / folder
-        if base.is_dir():
-            files += sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml"))
     digest = hashlib.sha256()
+    for extra in spec_path():  # the folders themselves count: another path, another catalog
+        digest.update(str(extra.resolve()).encode() + b"\0")
+    for top in [root, *spec_path()]:
+        for folder in SPEC_FOLDERS:
+            base = top / folder
+            if base.is_dir():
+                files += sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml"))
     for path in [*files, *_CODE]:
-        name = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
+        name = _name(path, root)
         digest.update(name.encode() + b"\0")
         digest.update(path.read_bytes() if path.is_file() else b"")
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def _name(path: Path, root: Path) -> str:
+    """A root file by its relative path, the reading code by file name (wherever installed),
+    an extra folder's file in full."""
+    if path.is_relative_to(root):
+        return str(path.relative_to(root))
+    return path.name if path in _CODE else str(path)
 
 
 def cache_dir() -> Path:

@@ -43,12 +43,18 @@ def check(spec_path: Path, ref: str) -> str | None:
 
 
 @cache
-def load(spec_path: Path, ref: str, root: Path) -> Callable[..., Any]:
-    """Import the handler module (once) and return the function."""
+def load(
+    spec_path: Path, ref: str, root: Path, namespace: str = MODULE_PREFIX
+) -> Callable[..., Any]:
+    """Import the handler module (once) and return the function.
+
+    ``namespace`` keeps the modules of different spec folders apart (two folders may both hold
+    ``actions/custom/run.py``).
+    """
     file = handler_file(spec_path, ref)
     name = ref.partition(":")[2]
     relative = file.relative_to(root).with_suffix("")
-    module_name = ".".join((MODULE_PREFIX, *relative.parts))
+    module_name = ".".join((namespace, *relative.parts))
     module = sys.modules.get(module_name)
     if module is None:
         loader_spec = importlib.util.spec_from_file_location(module_name, file)

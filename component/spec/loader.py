@@ -46,6 +46,8 @@ class Loaded(Generic[M]):
     #: The path as shown in messages (relative to the spec root).
     display: str
     lines: dict[tuple[str | int, ...], int]
+    #: The spec folder it was found in (the bundled root or one on ``XERO_WA_SPEC_PATH``).
+    root: Path | None = None
 
     def where(self, loc: tuple[str | int, ...]) -> str:
         """``file:line`` of the deepest part of ``loc`` present in the file."""
@@ -97,7 +99,7 @@ def load_file(path: Path, model: type[M], root: Path | None = None) -> Loaded[M]
             field = ".".join(str(p) for p in loc) or "(top level)"
             problems.append(f"{shown}:{line or 1}: {field}: {err['msg']}")
         raise SpecError(problems) from None
-    return Loaded(spec=spec, path=path, display=shown, lines=lines)
+    return Loaded(spec=spec, path=path, display=shown, lines=lines, root=root)
 
 
 def load_component(root: Path) -> ComponentSpec:

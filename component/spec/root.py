@@ -17,3 +17,13 @@ def spec_root() -> Path:
     package = Path(__file__).resolve().parent.parent
     bundled = package / "_bundled"
     return bundled if bundled.is_dir() else package.parent
+
+
+def spec_path() -> list[Path]:
+    """Spec folders added on top of the root: ``XERO_WA_SPEC_PATH`` (os.pathsep-separated).
+
+    Each holds any of ``actions/``, ``triggers/``, ``datasources/`` and ``connections/`` (no
+    ``component.yaml``): adding one action means one file there, not a copy of the whole tree.
+    """
+    raw = os.environ.get("XERO_WA_SPEC_PATH") or ""
+    return [Path(part) for part in raw.split(os.pathsep) if part.strip()]

@@ -11,6 +11,7 @@ one logical operation carries the same key, so Xero can recognise a retried crea
 
 from __future__ import annotations
 
+import logging
 import random
 import uuid
 from collections.abc import Mapping
@@ -38,6 +39,8 @@ from component.xero.retry import RetryPolicy, rate_limit_wait
 Service = Literal["api", "connections"]
 WRITE_METHODS = frozenset({"PUT", "POST"})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+log = logging.getLogger(__name__)
 
 
 class XeroClient:
@@ -88,6 +91,7 @@ class XeroClient:
         policy = retry or self.default_policy()
         limiter = self.limiter() if service == "api" else None
         failures = rate_waits = 0
+        waited = 0.0
         while True:
             try:
                 response = await self._attempt(limiter, send, what)
@@ -104,12 +108,12 @@ class XeroClient:
             if response.is_success:
                 return response
             if response.status_code == 429:
-                wait = self._rate_limit_wait(response, limiter, policy, rate_waits, what)
-                if wait is not None:
-                    await self._wait(limiter, wait)
-                    rate_waits += 1
-                    continue
-            elif failures < policy.retries and _retryable(response, policy, method, keyed):
+                wait = self._rate_limit_wait(response, limiter, policy, rate_waits, waited, what)
+                await self._wait(limiter, wait)
+                rate_waits += 1
+                waited += wait
+                continue
+            if failures < policy.retries and _retryable(response, policy, method, keyed):
                 await self._backoff(policy, failures)
                 failures += 1
                 continue
@@ -121,6 +125,7 @@ class XeroClient:
         return RetryPolicy(
             retries=settings.xero_max_retries,
             base_delay=settings.xero_retry_base_delay_seconds,
+            max_rate_limit_wait=settings.xero_rate_limit_max_wait_seconds,
         )
 
     async def _attempt(
@@ -137,11 +142,13 @@ class XeroClient:
         limiter: TenantLimiter | None,
         policy: RetryPolicy,
         rate_waits: int,
+        waited: float,
         what: str,
-    ) -> float | None:
-        """Seconds to wait before retrying a 429; None when it must not be waited out.
+    ) -> float:
+        """Seconds to wait before retrying a 429, said on the log (the CLI shows it on stderr).
 
-        A ``day`` refusal raises at once (blocking the tenant until the reset).
+        A ``day`` refusal raises at once (blocking the tenant until the reset), and so does a
+        429 that would take this call's waiting past the bound: ``rate_limited`` with Retry-After.
         """
         problem = response.headers.get("X-Rate-Limit-Problem", "unknown").strip().lower()
         wait = retry_after(response)
@@ -154,8 +161,24 @@ class XeroClient:
             budget = self.runtime.settings.xero_daily_call_budget
             raise day_limit_error(what, wait, resets_at, by_xero=True, budget=budget)
         seconds = rate_limit_wait(problem, wait)
-        if rate_waits >= policy.rate_limit_retries or seconds > policy.max_rate_limit_wait:
-            return None
+        bound = policy.max_rate_limit_wait
+        if bound is None:
+            bound = self.runtime.settings.xero_rate_limit_max_wait_seconds
+        if rate_waits >= policy.rate_limit_retries or waited + seconds > bound:
+            note = (
+                f" (waited {waited:g} s already; one call waits at most {bound:g} s in all: "
+                "XERO_RATE_LIMIT_MAX_WAIT_SECONDS)"
+            )
+            raise rate_limit_error(problem, seconds, what, note)
+        log.warning(
+            "Xero's %s rate limit: waiting %g s before retrying %s, as Xero asks "
+            "(%g of at most %g s waited so far)",
+            problem,
+            seconds,
+            what,
+            waited,
+            bound,
+        )
         return seconds
 
     async def _wait(self, limiter: TenantLimiter | None, seconds: float) -> None:
@@ -198,6 +221,8 @@ class XeroClient:
                 raise errors.ConnectionError(
                     f"{self.session.describe()} has no Xero tenant selected",
                     reconnect="reconnect with `xero-wa connect xero --tenant NAME` or add tenantId",
+                    api_reconnect='send "tenant": the organisation\'s name or tenant id, or add '
+                    "tenantId to the connection",
                 )
             headers["Xero-tenant-Id"] = tenant_header(self.session.tenant_id)
         if method in WRITE_METHODS:

@@ -135,11 +135,13 @@ def error_for(response: httpx.Response, what: str) -> errors.XeroWaError:
     )
 
 
-def rate_limit_error(problem: str, wait: float | None, what: str) -> errors.RateLimited:
-    """A 429 that will not be (or no longer is) waited out."""
+def rate_limit_error(
+    problem: str, wait: float | None, what: str, note: str = ""
+) -> errors.RateLimited:
+    """A 429 that will not be (or no longer is) waited out; ``note`` says why not."""
     when = f"; retry after {wait:g} s" if wait is not None else ""
     return errors.RateLimited(
-        f"Xero's {problem} rate limit was reached for {what}{when}",
+        f"Xero's {problem} rate limit was reached for {what}{when}{note}",
         errors.UpstreamInfo(
             SERVICE, 429, problem, [], retryable=problem != "day", retry_after=wait
         ),

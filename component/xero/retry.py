@@ -31,8 +31,10 @@ class RetryPolicy:
 
     ``retries`` bounds the retries after a failure (5xx, network, or any error with
     ``retry_all_errors``); ``rate_limit_retries`` separately bounds the 429 waits, which are not
-    failures but Xero's flow control. A wait longer than ``max_rate_limit_wait`` is not waited:
-    the caller gets the RateLimited error with ``retry_after`` instead of a hung job.
+    failures but Xero's flow control. ``max_rate_limit_wait`` bounds the total seconds one call
+    spends waiting out 429s (None: ``XERO_RATE_LIMIT_MAX_WAIT_SECONDS``); a wait that would pass
+    it is not started: the caller gets the RateLimited error with ``retry_after`` instead of a
+    job that hangs without a word (issue 10 item 16).
     """
 
     retries: int = 3
@@ -41,7 +43,7 @@ class RetryPolicy:
     exponential: bool = True
     retry_all_errors: bool = False
     rate_limit_retries: int = 10
-    max_rate_limit_wait: float = 300.0
+    max_rate_limit_wait: float | None = None
 
     def may_retry_failure(self, method: str, keyed: bool) -> bool:
         """Whether a call whose outcome is unknown (5xx, network) may be sent again."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +103,68 @@ def test_building_the_parser_imports_nothing_heavy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+SHOUT_SPEC = """\
+key: shoutText
+label: Shout Text
+description: Upper-cases a text (a user's own action, beside the bundled ones).
+group: Custom
+safety: read
+idempotent: true
+inputs:
+  - key: text
+    label: Text
+    type: string
+    required: true
+    comments: The text to shout.
+    example: hello
+handler: shout:run
+examplePayload:
+  data: HELLO
+"""
+
+
+def test_a_spec_folder_on_the_search_path_adds_an_action_to_the_bundled_ones(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10 item 34: XERO_WA_SPEC_ROOT replaces every spec, so adding one action meant
+    copying the tree. A folder on XERO_WA_SPEC_PATH holds only the new action (and its handler);
+    the bundled actions stay."""
+    extra = tmp_path / "my-specs"
+    (extra / "actions" / "custom").mkdir(parents=True)
+    (extra / "actions" / "custom" / "shout.yaml").write_text(SHOUT_SPEC)
+    (extra / "actions" / "custom" / "shout.py").write_text(
+        "async def run(ctx):\n    return ctx.inputs['text'].upper()\n"
+    )
+    assert "shoutText" not in {a["key"] for a in cli("actions", "--json").json}  # now cached
+    monkeypatch.setenv("XERO_WA_SPEC_PATH", str(extra))
+    listed = {a["key"] for a in cli("actions", "--json").json}
+    assert {"shoutText", "getInvoice", "sendPaymentReminders"} <= listed
+    result = cli("run", "shoutText", "-i", "text=pay soon")
+    assert result.code == 0, result.err
+    assert result.json == {"data": "PAY SOON"}
+    assert cli("lint").code == 0
+
+
+def test_a_spec_path_folder_may_replace_a_bundled_spec_and_names_its_own_files(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extra = tmp_path / "overrides"
+    (extra / "actions").mkdir(parents=True)
+    spec = (ROOT / "actions" / "accounts" / "get_account.yaml").read_text()
+    (extra / "actions" / "get_account.yaml").write_text(
+        spec.replace("label: Get Account", "label: Fetch Account")
+    )
+    (extra / "actions" / "broken.yaml").write_text("key: broken\nlabel: [\n")
+    missing = tmp_path / "nowhere"
+    monkeypatch.setenv("XERO_WA_SPEC_PATH", os.pathsep.join([str(extra), str(missing)]))
+    result = cli("lint")
+    assert result.code == 3
+    problems = result.error["details"]["problems"]
+    assert problems[0] == f"XERO_WA_SPEC_PATH: {missing} is not a folder"
+    assert problems[1].startswith("overrides/actions/broken.yaml:")
+    monkeypatch.setenv("XERO_WA_SPEC_PATH", str(extra))
+    (extra / "actions" / "broken.yaml").unlink()
+    described = cli("describe", "getAccount", "--json").json
+    assert described["display"]["label"] == "Fetch Account"

@@ -137,3 +137,37 @@ def test_remind_prints_every_contact_name_with_markup_as_written(
     result = cli("remind", "--sandbox", "--dry-run")
     assert result.code == 0, result.err
     assert MARKUP_NAME in result.out
+
+
+def test_templates_output_prints_organisation_and_meta_text_as_written(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`templates check` headed each block with the organisation's name from Xero through a
+    markup console: "Acme [/] Traders" crashed it (MarkupError), "[bold]" vanished; `templates
+    list` did the same with Meta's texts."""
+    from types import SimpleNamespace
+
+    from component.cli.templates import _print_check, _print_listing, _print_submit
+    from component.whatsapp.template_account import Submission
+    from component.whatsapp.template_check import Finding, Report, Requirement
+
+    monkeypatch.setenv("COLUMNS", "200")
+    need = Requirement("payment_reminder", "en_GB", ("policy stage [overdue_7]",), ("name",))
+    finding = Finding("run_summary", "en_GB", "error", "body says [red]Hi[/red] :smile:", "fix [/]")
+    report = Report(checked=[need], findings=[finding])
+    target = SimpleNamespace(label="WhatsApp account: Acme [/] Traders")
+    _print_check([(target, report)])
+    _print_submit([("Acme [/] Traders", [Submission("t", "en", "refused", message="[b]no[/b]")])])
+    _print_listing(
+        [{"target": "Acme [/] Traders", "templates": [{"name": "x[/]", "language": "en"}]}]
+    )
+    out = capsys.readouterr().out
+    for text in (
+        "WhatsApp account: Acme [/] Traders: 1 template(s) checked",
+        "payment_reminder (en_GB)  (policy stage [overdue_7])",
+        "run_summary (en_GB): body says [red]Hi[/red] :smile:",
+        "fix: fix [/]",
+        "refused  t (en): [b]no[/b]",
+        "x[/]",
+    ):
+        assert text in out, out

@@ -217,3 +217,91 @@ def test_version(cli_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert info.value.code == 0
     assert capsys.readouterr().out == f"xero-wa {metadata.version('xero-wa')}\n"
+
+
+def test_persistent_429s_show_the_wait_then_fail_rate_limited(
+    cli: Any, httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10 item 16 as a user meets it: the CLI says it is waiting and why, and stops with
+    rate_limited (exit 6) once the bound is reached, instead of minutes without output."""
+    from component.clock import FakeClock, SystemClock
+
+    fake = FakeClock()  # the CLI's system clock, moved instead of slept
+    for name in ("now", "monotonic", "sleep"):
+        monkeypatch.setattr(SystemClock, name, lambda self, *a, _n=name: getattr(fake, _n)(*a))
+    monkeypatch.setenv("XERO_RATE_LIMIT_MAX_WAIT_SECONDS", "90")
+    httpx_mock.add_response(
+        url=f"{API}/Invoices/inv-1",
+        status_code=429,
+        headers={"X-Rate-Limit-Problem": "minute", "Retry-After": "60"},
+        is_reusable=True,
+    )
+    result = cli("run", "getInvoice", "-i", "invoiceId=inv-1", "--connection-value", CONNECTION)
+    assert result.code == 6
+    assert result.out == ""
+    assert fake.slept == [60.0]
+    assert result.error["code"] == "rate_limited"
+    assert result.error["details"]["retryAfter"] == 60.0
+    assert (
+        "one call waits at most 90 s in all: XERO_RATE_LIMIT_MAX_WAIT_SECONDS"
+        in (result.error["message"])
+    )
+    assert "Xero's minute rate limit: waiting 60 s before retrying getInvoice" in result.err, (
+        result.err
+    )
+
+
+def test_the_readme_names_exactly_the_commands_that_take_sandbox() -> None:
+    """Issue 10 item 32: the README said `--sandbox` works on "any command", but `connections`,
+    `describe`, `orgs` and `events` refuse it. The README's list is the parser's."""
+    import argparse
+    import re
+
+    from component.cli import build_parser
+
+    def with_sandbox(parser: argparse.ArgumentParser, prefix: str) -> set[str]:
+        found: set[str] = set()
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    found |= with_sandbox(sub, f"{prefix} {name}".strip())
+            elif "--sandbox" in action.option_strings:
+                found.add(prefix)
+        return found
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    [claim] = re.findall(
+        r"`--sandbox` \(on every command that calls Xero or WhatsApp: (.*?)\)", readme, re.S
+    )
+    claimed: set[str] = set()
+    for name in re.findall(r"`([^`]+)`", claim):
+        head, _, variants = " ".join(name.split()).rpartition(" ")
+        claimed |= {f"{head} {v}".strip() for v in variants.split("|")}
+    assert with_sandbox(build_parser(), "") == claimed
+
+
+def readme_connection_example() -> list[str]:
+    """The README's own `run listInvoices ... --connection-value '{...…...}'` command."""
+    import re
+    import shlex
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    [command] = re.findall(
+        r"^xero-wa (run listInvoices \\\n.*?--connection-value '.*?')$", readme, re.M | re.S
+    )
+    return shlex.split(command.replace("\\\n", " "))
+
+
+def test_the_readmes_connection_value_example_is_a_clear_input_error(
+    cli: Any, httpx_mock: HTTPXMock
+) -> None:
+    """Issue 10 item 5: the README's example (placeholders "…") printed a traceback (exit 1)
+    before anything was checked; it is an input error naming the field, and nothing is sent."""
+    argv = readme_connection_example()
+    assert argv[-1] == '{"type":"xeroToken","accessToken":"…","tenantId":"…"}'
+    result = cli(*argv)
+    assert result.code == 2
+    assert "Traceback" not in result.err
+    assert result.error["code"] == "input_error"
+    assert [f["field"] for f in result.error["details"]["fields"]] == ["tenantId"]
+    assert httpx_mock.get_requests() == []

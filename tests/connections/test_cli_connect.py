@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
@@ -211,3 +213,71 @@ def test_a_connection_that_needs_reauthorisation_is_listed_with_its_fix(
     failed = xero_wa("run", "getOrganisation", "--connection", "acme")
     assert failed.code == 4
     assert failed.error["details"]["reconnect"] == "run `xero-wa connect xero --name acme`"
+
+
+WHATSAPP_ENV = {
+    "WHATSAPP_ACCESS_TOKEN": "EAAG-whatsapp-token",
+    "WHATSAPP_APP_SECRET": "meta-app-secret",
+    "WHATSAPP_VERIFY_TOKEN": "verify-me",
+    "WHATSAPP_PHONE_NUMBER_ID": "1065",
+}
+PLAIN_WARNING = "warning: XERO_WA_SECRET_KEY is not set"
+
+
+def connect_whatsapp(xero_wa: Run, monkeypatch: pytest.MonkeyPatch) -> CliOutcome:
+    for name, value in WHATSAPP_ENV.items():
+        monkeypatch.setenv(name, value)
+    return xero_wa("connect", "whatsapp")
+
+
+def test_connect_warns_once_that_tokens_are_stored_unencrypted(
+    xero_wa: Run, monkeypatch: pytest.MonkeyPatch, cli_home: Path
+) -> None:
+    """Issue 10 item 35: without XERO_WA_SECRET_KEY tokens are kept in plain text; connect
+    says so, once, naming the file and the variable that fixes it."""
+    result = connect_whatsapp(xero_wa, monkeypatch)
+    assert result.code == 0, result.err
+    assert result.err.count(PLAIN_WARNING) == 1
+    assert str(cli_home / "state.db") in result.err
+    assert "EAAG-whatsapp-token" not in result.err
+
+
+def test_connect_does_not_warn_when_secrets_are_encrypted(
+    xero_wa: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XERO_WA_SECRET_KEY", "a long passphrase for the tests")
+    result = connect_whatsapp(xero_wa, monkeypatch)
+    assert result.code == 0, result.err
+    assert PLAIN_WARNING not in result.err
+
+
+def test_a_data_folder_open_to_others_is_made_private_before_a_secret_is_stored(
+    xero_wa: Run, monkeypatch: pytest.MonkeyPatch, cli_home: Path
+) -> None:
+    """A folder created beforehand with mode 0755 (mkdir's default) was kept as it was."""
+    cli_home.mkdir(mode=0o755)
+    os.chmod(cli_home, 0o755)  # noqa: S103 - the loose folder under test
+    result = connect_whatsapp(xero_wa, monkeypatch)
+    assert result.code == 0, result.err
+    assert stat.S_IMODE(cli_home.stat().st_mode) == 0o700
+    assert f"{cli_home} was open to other users (mode 755); it is now 700" in result.err
+
+
+def test_a_data_folder_that_cannot_be_made_private_is_refused_with_the_reason(
+    xero_wa: Run, monkeypatch: pytest.MonkeyPatch, cli_home: Path
+) -> None:
+    cli_home.mkdir(mode=0o755)
+    os.chmod(cli_home, 0o755)  # noqa: S103 - the loose folder under test
+
+    def refuse(path: object, mode: int) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr("component.private_home.os.chmod", refuse)
+    result = connect_whatsapp(xero_wa, monkeypatch)
+    assert result.code == 10
+    assert result.error["code"] == "config_error"
+    assert result.error["details"]["problems"][0]["variable"] == "XERO_WA_HOME"
+    assert "open to other users (mode 755)" in result.error["message"]
+    assert "Operation not permitted" in result.error["message"]
+    monkeypatch.undo()
+    assert not (cli_home / "state.db").exists()  # nothing was stored

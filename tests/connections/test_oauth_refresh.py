@@ -200,6 +200,38 @@ async def test_after_a_crash_between_token_response_and_commit_the_next_process_
         await after.aclose()
 
 
+async def test_a_dead_process_refresh_is_completed_at_once_whatever_the_tokens_age(
+    runtime: Runtime, clock: FakeClock, httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10 item 11: a process refreshing after a 401 is killed before storing Xero's answer
+    (Xero has rotated RT0). The stored access token still looks valid for 30 minutes; the next
+    process must finish the refresh with RT0 now, inside Xero's 30-minute grace, not after it."""
+    store_connection(runtime)
+    org(httpx_mock, "AT0", status=401)
+    refresh_ok(httpx_mock, 1)
+
+    def crash(*args: object) -> bool:
+        raise SimulatedCrash
+
+    with monkeypatch.context() as patch:
+        patch.setattr(TokenRepo, "finish_refresh", crash)
+        with pytest.raises(SimulatedCrash):
+            await call_org(runtime)
+
+    after = Runtime(settings=runtime.settings, registry=runtime.registry, clock=clock)
+    try:
+        refresh_ok(httpx_mock, 2)
+        org(httpx_mock, "AT2")
+        assert await call_org(after) == ORG_BODY  # the access token is 0 s old here
+        assert [f["refresh_token"] for f in token_requests(httpx_mock)] == ["RT0", "RT0"]
+        record = token_repo(after).get("acme")
+        assert record is not None
+        assert record.inflight is None
+        assert record.refresh_token == "RT2"
+    finally:
+        await after.aclose()
+
+
 async def test_invalid_grant_needs_reauth_and_later_calls_fail_fast(
     runtime: Runtime, clock: FakeClock, httpx_mock: HTTPXMock
 ) -> None:

@@ -131,6 +131,59 @@ async def test_rate_limit_waits_are_bounded(
 
 
 @pytest.mark.anyio
+async def test_persistent_429s_are_waited_out_only_up_to_the_total_bound(
+    client: XeroClient,
+    runtime: Runtime,
+    httpx_mock: HTTPXMock,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 10 item 16: a 429 that never ends used to be waited out 10 × Retry-After in
+    silence. The total wait of one call is bounded (XERO_RATE_LIMIT_MAX_WAIT_SECONDS, 180 s by
+    default), each wait is said with its reason, and past the bound the call is rate_limited."""
+    assert runtime.settings.xero_rate_limit_max_wait_seconds == 180.0
+    httpx_mock.add_response(
+        status_code=429,
+        headers={"X-Rate-Limit-Problem": "minute", "Retry-After": "70"},
+        is_reusable=True,
+    )
+    with (
+        caplog.at_level("WARNING", logger="component.xero.client"),
+        pytest.raises(errors.RateLimited) as info,
+    ):
+        await client.request("GET", "/Invoices")
+    assert clock.slept == [70.0, 70.0]  # a third 70 s would pass 180 s
+    assert info.value.code == "rate_limited"
+    assert info.value.retry_after == 70.0
+    assert info.value.message == (
+        "Xero's minute rate limit was reached for GET /Invoices; retry after 70 s (waited 140 s "
+        "already; one call waits at most 180 s in all: XERO_RATE_LIMIT_MAX_WAIT_SECONDS)"
+    )
+    assert [r.getMessage() for r in caplog.records] == [
+        "Xero's minute rate limit: waiting 70 s before retrying GET /Invoices, as Xero asks "
+        f"({done} of at most 180 s waited so far)"
+        for done in (0, 70)
+    ]
+
+
+@pytest.mark.anyio
+async def test_the_total_429_wait_is_configurable(
+    client: XeroClient, runtime: Runtime, httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    runtime.settings = runtime.settings.model_copy(
+        update={"xero_rate_limit_max_wait_seconds": 10.0}
+    )
+    httpx_mock.add_response(
+        status_code=429,
+        headers={"X-Rate-Limit-Problem": "concurrent", "Retry-After": "4"},
+        is_reusable=True,
+    )
+    with pytest.raises(errors.RateLimited):
+        await client.request("GET", "/Invoices")
+    assert clock.slept == [4.0, 4.0]
+
+
+@pytest.mark.anyio
 async def test_a_wait_longer_than_allowed_is_not_waited(
     client: XeroClient, httpx_mock: HTTPXMock, clock: FakeClock
 ) -> None:
