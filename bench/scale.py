@@ -4,7 +4,7 @@ PostgreSQL (issue 12 item 5).
 Every party runs in its own process: the sandbox (Xero's limits raised, so they do not hide the
 storage engine), `xero-wa serve --no-worker` for the ingest, `xero-wa worker --once` processes for
 the drain; PostgreSQL is the local server (each run in a fresh schema, dropped afterwards). The
-load generator is one httpx.AsyncClient at a fixed concurrency.
+load generator is bench/loadgen.py (raw sockets, its own process) at a fixed concurrency.
 
 - ingest: N signed deliveries (one event each) to `serve --no-worker`: deliveries/s, p99 latency;
 - drain: K long-running `xero-wa worker` processes are started and left to settle, then N INVOICE
@@ -19,7 +19,6 @@ Usage: python bench/scale.py [--events N] [--concurrency C] [--url postgresql://
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import subprocess
 import sys
@@ -29,8 +28,6 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from procs import BIN, ROOT, Sandbox, child_env, load, start_sandbox
@@ -102,32 +99,27 @@ def ingest(backend: Backend, events: int, concurrency: int) -> dict[str, float]:
     argv = [str(BIN / "xero-wa"), "serve", "--port", str(port), "--no-worker", "--no-scheduler"]
     with (backend.home / "serve.log").open("w") as log:
         service = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
-        url = f"http://127.0.0.1:{port}"
         try:
-            seconds, latencies, accepted = asyncio.run(_drive(url, events, concurrency))
+            wait_ready(port, within=60)
+            drive(port, 100, concurrency)  # warm-up (connections, imports, the pool)
+            result = drive(port, events, concurrency)  # bench/loadgen.py, its own process
         except RuntimeError:
             log.flush()
             raise SystemExit(
-                f"serve did not start: {(backend.home / 'serve.log').read_text()[-1500:]}"
+                f"serve did not start (exit {service.poll()}): "
+                f"{(backend.home / 'serve.log').read_text()[-1500:]}"
             ) from None
         finally:
             service.terminate()
             service.wait(timeout=30)
-    stored = backend.rows("SELECT COUNT(*) FROM webhook_events")[0][0]
+    seconds, latencies, accepted = result["seconds"], result["latencies"], result["accepted"]
+    stored = {str(r[0]) for r in backend.rows("SELECT resource_id FROM webhook_events")}
     return {
         "rate": events / seconds,
         "p99_ms": percentile(latencies, 99) * 1000,
         "accepted": len(accepted),
-        "stored": stored,
+        "missing": sum(1 for rid in accepted if rid not in stored),
     }
-
-
-async def _drive(url: str, events: int, concurrency: int) -> tuple[float, list[float], list[str]]:
-    await wait_ready(url, within=60)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
-        await drive(client, url, 100, concurrency)  # warm-up (connections, imports, pool)
-        return await drive(client, url, events, concurrency)
 
 
 # ---------------------------------------------------------------------------- drain
@@ -233,7 +225,8 @@ def main() -> int:
                 backend.drop()
             print(
                 f"  {kind:8} {row['rate']:7.0f} deliveries/s  p99 {row['p99_ms']:6.1f} ms  "
-                f"accepted {row['accepted']:.0f}, stored {row['stored']:.0f}  ({load()})"
+                f"accepted {row['accepted']:.0f}/{args.events}, missing from the store "
+                f"{row['missing']:.0f}  ({load()})"
             )
         print(
             "Drain: long-running xero-wa worker processes, all events queued at once (limits raised)"

@@ -69,6 +69,7 @@ class Runtime:
             from component.storage.store import Store
 
             self._store = Store.open(self.settings, policy=self.store_policy)  # type: ignore[arg-type]
+            self._store.optouts.clock = self.clock
         return self._store
 
     def shared_object(self, name: str, factory: Any) -> Any:

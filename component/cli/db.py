@@ -42,7 +42,12 @@ def register(commands: Any) -> None:
     p = commands.add_parser(
         "doctor", help="check the configuration, the store and the connections (exit 12 if not ok)"
     )
-    p.add_argument("--online", action="store_true", help="also ask Xero whether each login works")
+    p.add_argument(
+        "--online",
+        action="store_true",
+        help="also ask Xero whether each login works, check the WhatsApp templates and the "
+        "webhook's subscription answer",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_doctor)
 
@@ -165,6 +170,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     from component import doctor, errors
     from component.cli.output import emit
+    from component.doctor.whatsapp import whatsapp_checks
     from component.runtime import Runtime
 
     checks, settings = doctor.configuration()
@@ -177,6 +183,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             found = doctor.connection_checks(runtime, datetime.now(UTC))
             if args.online:
                 found += await doctor.online_checks(runtime)
+            found += await whatsapp_checks(runtime, online=args.online)
             return found
         except errors.XeroWaError as exc:  # e.g. a damaged store: a failed check, not a crash
             return [doctor.Check("connections", "fail", exc.message)]

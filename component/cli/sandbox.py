@@ -108,6 +108,19 @@ def register(commands: Any) -> None:
     _url(p)
     p.set_defaults(handler=cmd_intent_check)
 
+    p = sub.add_parser(
+        "webhook-url",
+        help="show or set where a running sandbox POSTs its Xero or WhatsApp webhooks",
+        description="Point one side's webhooks at a receiver (e.g. `xero-wa serve`'s "
+        "/webhooks/xero or /webhooks/whatsapp), as saving the URL in Xero's developer portal or "
+        "Meta's App Dashboard does. Without URL (and without --off) it shows the current one.",
+    )
+    p.add_argument("side", choices=("xero", "whatsapp"), help="which service's webhooks")
+    p.add_argument("target", nargs="?", help="the receiver's http(s) URL")
+    p.add_argument("--off", action="store_true", help="stop delivering (record them only)")
+    _url(p)
+    p.set_defaults(handler=cmd_webhook_url)
+
     p = sub.add_parser("faults", help="show or change fault injection")
     _url(p)
     _fault_options(p)
@@ -272,6 +285,34 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 def cmd_intent_check(args: argparse.Namespace) -> int:
     return _control(args, "POST", "/xero/intent-check", {"url": args.target})
+
+
+WEBHOOK_PATHS = {"xero": "/xero/webhook", "whatsapp": "/whatsapp/webhook"}
+
+
+def cmd_webhook_url(args: argparse.Namespace) -> int:
+    from component import errors
+
+    if args.off and args.target:
+        raise errors.InputError.single("--off", "give a URL or --off, not both")
+    path = WEBHOOK_PATHS[args.side]
+    if args.off:
+        return _control(args, "PUT", path, {"url": None})
+    if args.target is None:
+        return _show_webhook(args)
+    if not args.target.startswith(("http://", "https://")):
+        raise errors.InputError.single("URL", "must start with http:// or https://")
+    return _control(args, "PUT", path, {"url": args.target})
+
+
+def _show_webhook(args: argparse.Namespace) -> int:
+    """The current URL of one side (the Xero side has no GET of its own: read it from info)."""
+    if args.side == "whatsapp":
+        return _control(args, "GET", WEBHOOK_PATHS["whatsapp"])
+    from component.cli.output import emit
+
+    emit({"url": _fetch(args, "GET", "/")["xero"]["webhook_url"]})
+    return 0
 
 
 def cmd_faults(args: argparse.Namespace) -> int:

@@ -44,6 +44,10 @@ NOT_BUSINESS_DAY = "not_business_day"
 NO_PAY_LINK = "no_pay_link"
 CONFIGURATION = "configuration_error"
 BUDGET = "xero_budget"
+#: Skips of an invoice whose stage was due but which the contact's state withheld: the
+#: dashboard counts them as eligible (``store.eligibility``), unlike "not due yet", "too old",
+#: "below the minimum" or "already sent".
+WITHHELD = frozenset({PAUSED, CONTACT_UNKNOWN, OPTED_OUT, NO_NUMBER})
 
 _OUTBOX_REASONS = {
     "already sent": ALREADY_SENT,
@@ -119,6 +123,20 @@ class Message:
 class ContactPlan:
     message: Message | None = None
     skips: list[Skip] = field(default_factory=list)
+
+    def due(self) -> list[tuple[str, str]]:
+        """The (invoice id, stage) pairs due a reminder now: the message's, and those withheld."""
+        found = (
+            [(d.candidate.invoice_id, d.stage.key) for d in self.message.dues]
+            if (self.message)
+            else []
+        )
+        found += [
+            (s.candidate.invoice_id, s.stage)
+            for s in self.skips
+            if s.reason in WITHHELD and s.stage
+        ]
+        return found
 
 
 @dataclass(frozen=True)

@@ -273,20 +273,24 @@ async def _plan_and_send(
     workers = max(1, options.concurrency)
     total = store.candidates.contact_ids(run_id, ctx.tenant_id)
 
+    eligible = _Eligible(runtime, ctx.tenant_id)
+
     async def produce() -> None:
         for done, group in enumerate(store.candidates.by_contact(run_id, ctx.tenant_id), 1):
             with store.read():  # one short read for the contact's plan, not one per lookup
                 contact = store.contacts_cache.get_many(ctx.tenant_id, [group[0].contact_id])
                 plan = p.plan_contact(ctx, group, contact.get(group[0].contact_id))
             _record_skips(sender.report, plan.skips, group[0].contact_name, ctx.tenant_id)
+            if not options.dry_run:
+                await eligible.add(plan.due())
             if plan.message is not None:
                 if gate is not None:  # a dry run outside business hours: show, do not send
-                    sender.report.skip(gate[0], len(plan.message.dues))
-                    sender.report.add(_gated(plan.message, gate))
+                    await sender.gated(plan.message, *gate)
                 else:
                     await queue.put(plan.message)
             if options.on_progress is not None:
                 options.on_progress(done, total)
+        await eligible.flush()
         for _ in range(workers):
             await queue.put(None)
 
@@ -295,6 +299,30 @@ async def _plan_and_send(
             await sender.deliver(message)
 
     await _all_or_nothing([produce(), *(work() for _ in range(workers))])
+
+
+class _Eligible:
+    """The (invoice, stage) pairs a real run found due (the dashboard's "eligible",
+    ``store.eligibility``), written in batches off the event loop: a token refresh holds the
+    store's write lock while it awaits Xero on this loop, so no write may wait on the loop."""
+
+    BATCH = 500
+
+    def __init__(self, runtime: Runtime, tenant_id: str) -> None:
+        self.runtime = runtime
+        self.tenant_id = tenant_id
+        self.pending: list[tuple[str, str]] = []
+
+    async def add(self, due: list[tuple[str, str]]) -> None:
+        self.pending += due
+        if len(self.pending) >= self.BATCH:
+            await self.flush()
+
+    async def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if batch:
+            seen = self.runtime.store.eligibility.seen
+            await asyncio.to_thread(seen, self.tenant_id, batch, self.runtime.clock.now())
 
 
 async def _all_or_nothing(coroutines: list[Coroutine[Any, Any, None]]) -> None:
@@ -364,16 +392,3 @@ def _record_skips(report: Report, skips: list[p.Skip], contact: str, tenant: str
                     detail=skip.detail,
                 )
             )
-
-
-def _gated(message: p.Message, gate: tuple[str, str]) -> Entry:
-    return Entry(
-        tenant=message.tenant_id,
-        contact=message.contact_name,
-        outcome="skipped",
-        invoices=[d.candidate.number for d in message.dues],
-        stage="+".join(sorted({d.stage.key for d in message.dues})),
-        recipient=message.recipient,
-        reason=gate[0],
-        detail=gate[1],
-    )

@@ -109,6 +109,12 @@ class Sender:
         spec: Any = self.policy.combined if message.combined else message.dues[0].stage
         return bool(spec.button == "payLink" or "pay_link" in (spec.parameters or ()))
 
+    async def gated(self, message: p.Message, reason: str, detail: str) -> None:
+        """A dry run while sending is closed (quiet hours, not a business day): not sent now,
+        but shown with its exact text, as the first run allowed to send would send it."""
+        self.report.skip(reason, len(message.dues))
+        self._entry(message, "skipped", await self._preview(message), reason=reason, detail=detail)
+
     async def _preview(self, message: p.Message) -> Ready:
         """A dry run shows the message as it would go out; it fetches no link and no PDF (a link
         already cached is shown, others as the base followed by "…")."""

@@ -91,7 +91,7 @@ def _dated(day: int, month: int, year: str | None, today: date) -> date | None:
         full = int(year) + (2000 if len(year) == 2 else 0)
         return _make(full, month, day)
     found = _make(today.year, month, day)
-    if found is not None and found < today:
+    if found is None or found < today:  # passed this year, or 29 February of a common year
         found = _make(today.year + 1, month, day)
     return found
 

@@ -19,6 +19,7 @@ The owner is the organisation's owner number (``orgs set --owner-phone``, else
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -224,6 +225,14 @@ def _invoice_numbers(runtime: Runtime, reply: Reply) -> str:
     return ", ".join(numbers) or ", ".join(reply.invoice_ids) or "-"
 
 
+def paid_note_key(wamid: str, invoice_id: str) -> str:
+    """The Idempotency-Key of one invoice's note (Xero keeps keys up to 128 characters): a
+    digest of both, so a reply about several invoices never reuses one invoice's key for
+    another (Xero refuses a key already used with a different request)."""
+    digest = hashlib.sha256(f"{wamid}|{invoice_id}".encode()).hexdigest()
+    return f"paid-{digest[:48]}"
+
+
 async def _notes(client: XeroClient, reply: Reply, text: str) -> str:
     """One History note per invoice ("Customer says paid on …"), idempotent per reply."""
     written = 0
@@ -233,7 +242,7 @@ async def _notes(client: XeroClient, reply: Reply, text: str) -> str:
                 "PUT",
                 f"/Invoices/{invoice_id}/History",
                 json={"HistoryRecords": [{"Details": text[:MAX_NOTE]}]},
-                idempotency_key=f"paid-{reply.wamid}-{invoice_id}"[:60],
+                idempotency_key=paid_note_key(reply.wamid, invoice_id),
                 what="adding a history note to the invoice",
             )
         except errors.UpstreamError as exc:

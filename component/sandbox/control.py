@@ -21,6 +21,7 @@ from component.sandbox.config import FaultsConfig, LimitsConfig
 from component.sandbox.env_block import env_block
 from component.sandbox.state import SandboxState
 from component.sandbox.whatsapp import control_routes as whatsapp_control_routes
+from component.sandbox.whatsapp.control import webhook_url_ok
 from component.sandbox.xero import contacts, invoices, payments
 from component.sandbox.xero.api import Handler, run_control
 from component.sandbox.xero.org import Org
@@ -145,6 +146,8 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         except ValueError as exc:
             return bad(str(exc))
         if "url" in body:
+            if body["url"] and not webhook_url_ok(body["url"]):
+                return bad("'url' must be an http:// or https:// URL, or null")
             state.config.xero.webhook_url = body["url"] or None
             state.xero.webhooks.enable()
         if body.get("key"):

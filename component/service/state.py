@@ -37,6 +37,16 @@ class ServiceState:
     _openapi: dict[str, Any] | None = field(default=None, repr=False)
     _encoded: dict[str, bytes] = field(default_factory=dict, repr=False)
 
+    def refresh_secrets(self) -> None:
+        """Resolve the webhook secrets again from the settings and the stored connections.
+
+        Called (in a thread: it reads the store) after a WhatsApp connection is saved or removed
+        while the service runs (the web app's Connections page), so the new number's status
+        webhooks are accepted from the first one, not after a restart."""
+        from component.service.config import resolve_secrets
+
+        self.secrets = resolve_secrets(self.runtime, self.config)
+
     def manifest(self) -> dict[str, Any]:
         """Built once: the registry does not change while the service runs."""
         if self._manifest is None:

@@ -11,8 +11,9 @@ Timelines (``xero-wa history``):
 - ``contact_notifications(tenant, contact_id)``: the same for everything sent to one contact.
 
 Dashboard (the web app's home page), for one organisation or all (``tenant_id=None``):
-- ``funnel(since, until)``: invoices eligible for a reminder → in a sent reminder → delivered →
-  read → paid within 7 and within 30 days of the reminder;
+- ``funnel(since, until)``: invoices eligible for a reminder (each counted once however many
+  runs found it due) → in a sent reminder → delivered → read → paid within 7 and within 30 days
+  of the reminder;
 - ``daily_sends(since, until)``: WhatsApp messages accepted per UTC day and kind;
 - ``skips_by_reason(since, until)``: invoices skipped by reminder runs, by reason;
 - ``failures_by_code(since, until)``: refused sends (from runs) and failed statuses (from Meta's
@@ -159,10 +160,11 @@ class ActivityQueries:
 
     # ------------------------------------------------------------------ dashboard
     def funnel(self, since: datetime, until: datetime, tenant_id: str | None = None) -> Funnel:
-        """Eligible invoices come from runs (``runs_started``); the rest from reminders accepted
-        in the period (``whatsapp_messages_sent``), joined by keys to their invoices and paid
-        dates (``invoice_facts`` primary key)."""
-        eligible = self._outcome_total(since, until, tenant_id, "eligible")
+        """Eligible invoices: each (invoice, stage) a run found due in the period, once however
+        many runs found it (``store.eligibility``); the rest from reminders accepted in the
+        period (``whatsapp_messages_sent``), joined by keys to their invoices and paid dates
+        (``invoice_facts`` primary key)."""
+        eligible = self._store.eligibility.count(since, until, tenant_id)
         sent = delivered = read = paid7 = paid30 = 0
         for row in self._reminders_sent(since, until, tenant_id):
             invoices = self._store.fetchall(
@@ -285,11 +287,6 @@ class ActivityQueries:
             args.append(tenant_id)
         rows = self._store.fetchall(sql + " GROUP BY o.reason", args)
         return {r["reason"]: int(r["n"]) for r in rows}
-
-    def _outcome_total(
-        self, since: datetime, until: datetime, tenant_id: str | None, outcome: str
-    ) -> int:
-        return sum(self._outcomes(since, until, tenant_id, outcome).values())
 
 
 def _first_code(errors_json: str | None) -> int | None:

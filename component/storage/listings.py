@@ -1,5 +1,5 @@
 """Paged, searchable lists for the web app's tables: events, opt-outs, reminders under review,
-invoices we notified about.
+customers' replies to review, invoices we notified about.
 
 Each query is one organisation's rows (phone opt-outs, which apply everywhere, are in every
 organisation's list), filtered by a search text (``LIKE`` with the wildcards escaped), ordered
@@ -17,6 +17,7 @@ from component.storage.events import Event, _event
 from component.storage.invoice_facts import InvoiceFact, _fact
 from component.storage.optouts import OptOut, _optout
 from component.storage.outbox import OutboxMessage, _message
+from component.storage.replies import Reply, _reply
 
 if TYPE_CHECKING:
     from component.storage.store import Store
@@ -144,3 +145,23 @@ def invoices(
         [*args, per_page, (page - 1) * per_page],
     )
     return Paged([_fact(r) for r in rows], int(total), page, per_page)
+
+
+def replies_to_review(
+    store: Store, tenant_id: str, page: int = 1, per_page: int = PER_PAGE
+) -> Paged[Reply]:
+    """Customers' messages nobody has marked reviewed (``whatsapp_replies_review``), newest
+    first: the organisation's, and those matched to no organisation (``tenant_id = ''``: a
+    number with no open reminder), which only the owner can place."""
+    where = "reviewed = 0 AND tenant_id IN (?, '')"
+    with store.read() as conn:
+        total = conn.execute(
+            f"SELECT COUNT(*) AS n FROM whatsapp_replies WHERE {where}",  # noqa: S608 - fixed
+            (tenant_id,),
+        ).fetchone()["n"]
+        rows = conn.execute(
+            f"SELECT * FROM whatsapp_replies WHERE {where} "  # noqa: S608 - fixed fragments
+            "ORDER BY received_at DESC, wamid LIMIT ? OFFSET ?",
+            (tenant_id, per_page, (page - 1) * per_page),
+        ).fetchall()
+    return Paged([_reply(r) for r in rows], int(total), page, per_page)

@@ -20,8 +20,10 @@ read from Xero on each run, not stored here.)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import TYPE_CHECKING
+
+from component.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
     from component.storage.database import Conn, Row
@@ -46,6 +48,9 @@ class OptOut:
 class OptOutsRepo:
     def __init__(self, store: Store) -> None:
         self._store = store
+        #: When an opt-out was made (``created_at``): the runtime sets its own clock here, so
+        #: tests (and the sandbox) date opt-outs by the injected clock, not the wall clock.
+        self.clock: Clock = SystemClock()
 
     # ------------------------------------------------------------------ phones (STOP / START)
     def add_phone(
@@ -120,7 +125,7 @@ class OptOutsRepo:
 
     # ------------------------------------------------------------------ helpers
     def _add(self, scope: str, tenant_id: str, subject: str, reason: str, source: str) -> None:
-        stamp = datetime.now(UTC).isoformat()
+        stamp = self.clock.now().astimezone(UTC).isoformat()
         with self._store.transaction() as conn:
             conn.execute(
                 """INSERT INTO optouts (scope, tenant_id, subject, reason, source, created_at)

@@ -7,6 +7,7 @@ add a new one.
 
 from __future__ import annotations
 
+from component.storage.eligibility import MIGRATION as ELIGIBILITY_MIGRATION
 from component.storage.migrations import Migration
 from component.storage.notes_queue import MIGRATION as NOTES_QUEUE_MIGRATION
 from component.storage.poll_state import MIGRATION as POLL_STATE_MIGRATION
@@ -386,4 +387,5 @@ MIGRATIONS: list[Migration] = [
     POLL_STATE_MIGRATION,
     REPLIES_MIGRATION,
     NOTES_QUEUE_MIGRATION,
+    ELIGIBILITY_MIGRATION,
 ]

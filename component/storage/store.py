@@ -22,6 +22,7 @@ from component.storage.accounts import AccountsRepo
 from component.storage.activity import ActivityQueries
 from component.storage.connections import ConnectionsRepo
 from component.storage.database import Conn, Database, Params, StoreError
+from component.storage.eligibility import EligibilityRepo
 from component.storage.events import EventsRepo
 from component.storage.invoice_facts import InvoiceFactsRepo
 from component.storage.messages import MessagesRepo
@@ -64,6 +65,7 @@ class Store:
         self.identities = IdentitiesRepo(self)
         self.replies = RepliesRepo(self)
         self.poll_state = PollStateRepo(self)
+        self.eligibility = EligibilityRepo(self)
 
     @property
     def dialect(self) -> str:

@@ -55,6 +55,7 @@ def routes() -> list[BaseRoute]:
         Route("/policy", page(policy.submit), methods=POST),
         Route("/review", page(review.show), methods=GET_POST),
         Route("/review/settle", page(review.settle), methods=POST),
+        Route("/review/reply", page(review.reviewed), methods=POST),
         Route("/playground", page(playground.index), methods=GET),
         Route("/playground/{key}", page(playground.action), methods=GET_POST),
         Mount("/static", app=StaticFiles(directory=assets.STATIC_DIR), name="static"),

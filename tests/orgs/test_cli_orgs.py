@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pytest_httpx import HTTPXMock
 
 from component.clock import FakeClock
 from component.config import get_settings
+from component.orgs.view import load_all
 from component.runtime import Runtime
 from tests.cli_support import CliOutcome
-from tests.orgs.conftest import two_logins, whatsapp
+from tests.orgs.conftest import DEFAULTS, two_logins, whatsapp
 
 Cli = Callable[..., CliOutcome]
 
@@ -165,3 +168,35 @@ def test_a_policy_file_broken_later_stops_only_that_organisations_reminders(
         "valid": True,
     }
     assert all(p["code"] != "policy_invalid" for p in found["Acme India"]["problems"])
+
+
+def test_run_acts_for_the_organisation_named_by_tenant(cli: Cli, httpx_mock: HTTPXMock) -> None:
+    """``xero-wa run KEY --tenant NAME|ID``: the call goes with the token of the connection that
+    reaches the organisation (NZ is reached by both logins: the one ``orgs`` names)."""
+    # Tokens issued "now" for the CLI's own clock (valid 30 minutes): no refresh is needed.
+    runtime = Runtime(settings=get_settings(), clock=FakeClock(datetime.now(UTC)))
+    two_logins(runtime)
+    nz = {o.row.name: o for o in load_all(runtime, DEFAULTS)}["Acme NZ"].xero
+    assert nz is not None
+    tokens = {"owner": "AT0", "bookkeeper": "AT1"}
+    asyncio.run(runtime.aclose())
+    for tenant, token in (("tenant-au", "AT1"), ("tenant-nz", tokens[nz.name])):
+        httpx_mock.add_response(
+            url="https://api.xero.com/api.xro/2.0/Organisation",
+            match_headers={"Xero-tenant-Id": tenant, "Authorization": f"Bearer {token}"},
+            json={"Organisations": [{"Name": tenant}]},
+        )
+    by_name = cli("run", "getOrganisation", "--tenant", "Acme AU")
+    assert by_name.code == 0, by_name.err
+    assert by_name.json["data"]["Organisations"][0]["Name"] == "tenant-au"
+    by_id = cli("run", "getOrganisation", "--tenant", "tenant-nz")
+    assert by_id.code == 0, by_id.err
+    assert by_id.json["data"]["Organisations"][0]["Name"] == "tenant-nz"
+    unknown = cli("run", "getOrganisation", "--tenant", "Acme UK")
+    assert unknown.code == 2
+    assert "closest" in unknown.error["message"]
+    assert "Acme AU" in unknown.error["message"]
+    several = cli("run", "getOrganisation")
+    assert several.code != 0
+    assert "--tenant" in several.error["message"]
+    assert len(httpx_mock.get_requests()) == 2  # nothing was called for the refused ones

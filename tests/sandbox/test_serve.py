@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import base64
 import http.client
+import http.server
 import json
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -190,6 +192,81 @@ def test_unreachable_sandbox_is_a_clear_error() -> None:
     )
     assert result.returncode == 5
     assert "cannot reach the sandbox" in json.loads(result.stderr)["error"]["message"]
+
+
+class _Receiver(http.server.BaseHTTPRequestHandler):
+    """Records every POST it receives (path, headers, body) and answers 200."""
+
+    received: ClassVar[list[tuple[str, dict[str, str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.received.append((self.path, headers, self.rfile.read(length)))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *_args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, list[tuple[str, dict[str, str], bytes]]]]:
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Receiver)
+    _Receiver.received = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", _Receiver.received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_webhook_url_points_each_side_at_a_receiver_at_run_time(
+    served: dict[str, Any], receiver: tuple[str, list[tuple[str, dict[str, str], bytes]]]
+) -> None:
+    base, received = receiver
+    shown = run_cli(served, "webhook-url", "whatsapp")
+    assert json.loads(shown.stdout) == {"url": None}
+    done = run_cli(served, "webhook-url", "whatsapp", f"{base}/webhooks/whatsapp")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"url": f"{base}/webhooks/whatsapp"}
+    body = json.dumps({"from": "+919820012345", "text": "paid yesterday"}).encode()
+    status, _, _ = call(served, "POST", "/_sandbox/whatsapp/inbound", body)
+    assert status == 200
+    flushed = run_cli(served, "advance", "1")  # deliver what is due now
+    assert flushed.returncode == 0
+    [(path, headers, raw)] = [r for r in received if r[0] == "/webhooks/whatsapp"]
+    assert headers["x-hub-signature-256"].startswith("sha256=")
+    change = json.loads(raw)["entry"][0]["changes"][0]["value"]
+    assert change["messages"][0]["text"]["body"] == "paid yesterday"
+    assert path == "/webhooks/whatsapp"
+
+    xero = run_cli(served, "webhook-url", "xero", f"{base}/webhooks/xero")
+    assert json.loads(xero.stdout) == {"url": f"{base}/webhooks/xero"}
+    assert json.loads(run_cli(served, "webhook-url", "xero").stdout) == {
+        "url": f"{base}/webhooks/xero"
+    }
+    for side in ("xero", "whatsapp"):
+        off = run_cli(served, "webhook-url", side, "--off")
+        assert json.loads(off.stdout) == {"url": None}
+    bad = run_cli(served, "webhook-url", "whatsapp", "ftp://example.com/hook")
+    assert bad.returncode == 2
+    assert "http:// or https://" in json.loads(bad.stderr)["error"]["message"]
+    both = run_cli(served, "webhook-url", "xero", "http://x/y", "--off")
+    assert both.returncode == 2
+
+
+def test_the_webhook_control_routes_refuse_junk(served: dict[str, Any]) -> None:
+    for path in ("/_sandbox/whatsapp/webhook", "/_sandbox/xero/webhook"):
+        for body in (b'{"url": "javascript:alert(1)"}', b'{"url": 7}', b"[1]", b"{"):
+            status, _, raw = call(served, "PUT", path, body)
+            assert status == 400, (path, body, status)
+            assert "error" in json.loads(raw)
+    status, _, raw = call(served, "PUT", "/_sandbox/whatsapp/webhook", b"{}")
+    assert status == 400
+    assert "give 'url'" in json.loads(raw)["error"]["message"]
 
 
 @pytest.mark.anyio

@@ -7,12 +7,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pytest_httpx import HTTPXMock
 
+from component import doctor
 from component.oauth.token_set import TokenSet
+from component.runtime import Runtime
 from component.storage.crypto import PLAIN
 from component.storage.store import Store
 from component.storage.tokens import TokenRepo
 from tests.cli_support import CliOutcome
+from tests.connections.oauth_fixtures import CONNECTIONS_URL, store_connection
 
 Cli = Callable[..., CliOutcome]
 
@@ -99,3 +103,28 @@ def test_a_zero_byte_store_fails_the_store_check(cli: Cli, cli_home: Path) -> No
     outcome = cli("doctor")
     assert outcome.code == 12
     assert f"FAIL store: the store {cli_home / 'state.db'} is empty (0 bytes)" in outcome.out
+
+
+@pytest.mark.anyio
+async def test_online_asks_xero_for_the_organisations_of_each_login(
+    runtime: Runtime, httpx_mock: HTTPXMock
+) -> None:
+    store_connection(runtime, "acme")
+    httpx_mock.add_response(
+        method="GET", url=CONNECTIONS_URL, json=[{"tenantId": "tenant-1"}, {"tenantId": "t2"}]
+    )
+    checks = await doctor.online_checks(runtime)
+    assert checks == [
+        doctor.Check("connection acme (online)", "ok", "Xero answered; 2 organisation(s) reachable")
+    ]
+    assert httpx_mock.get_requests()[0].headers["Authorization"] == "Bearer AT0"
+
+
+@pytest.mark.anyio
+async def test_online_names_a_login_xero_refuses(runtime: Runtime, httpx_mock: HTTPXMock) -> None:
+    store_connection(runtime, "acme")
+    httpx_mock.add_response(method="GET", url=CONNECTIONS_URL, status_code=403, json={})
+    checks = await doctor.online_checks(runtime)
+    assert [(c.status, c.detail, c.fix) for c in checks] == [
+        ("fail", "Xero answered 403", "xero-wa connect xero --name acme")
+    ]

@@ -181,3 +181,35 @@ async def test_every_consented_organisation_is_saved_and_can_be_switched_off(
         "/connections/organisation", {"org": nz.tenant_id, "enabled": "maybe"}, page="/connections"
     )
     assert junk.status_code == 400
+
+
+async def test_a_number_saved_here_is_proven_from_its_first_webhook(signed_in: Web) -> None:
+    """The service resolves webhook secrets at start; saving (or removing) a WhatsApp number on
+    this page resolves them again, so its webhooks need no restart to be accepted."""
+    from component.service.webhooks_whatsapp import sign
+
+    wa = signed_in.sandbox.state.config.whatsapp
+    body = b'{"object": "whatsapp_business_account", "entry": []}'
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(wa.app_secret, body)}
+
+    async def webhook() -> int:
+        answer = await signed_in.client.post("/webhooks/whatsapp", content=body, headers=headers)
+        return answer.status_code
+
+    assert await webhook() == 401
+    await signed_in.form_post(
+        "/connections/whatsapp",
+        {
+            "name": "whatsapp",
+            "accessToken": wa.access_token,
+            "phoneNumberId": wa.phone_number_id,
+            "appSecret": wa.app_secret,
+            "verifyToken": wa.verify_token,
+        },
+        page="/connections",
+    )
+    assert await webhook() == 200
+    await signed_in.form_post(
+        "/connections/disconnect", {"name": "whatsapp", "confirm": "yes"}, page="/connections"
+    )
+    assert await webhook() == 401

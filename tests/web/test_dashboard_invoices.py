@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from component.reminders.plan import WITHHELD
 from tests.web.conftest import Web, csrf_of
 
 pytestmark = pytest.mark.anyio
@@ -120,3 +122,31 @@ async def test_a_second_start_while_a_run_goes_on_is_refused(connected: Web) -> 
     after = (await connected.client.get("/")).text
     assert 'hx-trigger="every 2s"' not in after
     assert len(connected.runtime.store.runs.list(job="reminders")) == 1
+
+
+async def test_eligible_counts_each_invoice_once_however_many_runs_found_it(
+    connected: Web,
+) -> None:
+    """A second run the same day finds the first run's reminders already sent, and a customer
+    without a usable number is withheld again every day: neither is counted twice."""
+    html, summary = await run_now(connected)
+    first = figure(html, "eligible")
+    withheld = sum(int(summary["skipped"].get(r) or 0) for r in WITHHELD)
+    assert first >= summary["sentInvoices"] + withheld
+    assert withheld > 0  # the demo data has customers without a WhatsApp number
+    again, second_summary = await run_now(connected)
+    assert second_summary["sent"] == 0
+    assert int(second_summary["skipped"]["already_sent"]) >= summary["sentInvoices"]
+    assert figure(again, "eligible") == first
+    connected.clock.advance(86_400)  # the next day: the same withheld invoices once more
+    await connected.sign_in()  # the session has expired meanwhile
+    later, _ = await run_now(connected)
+    runs = connected.runtime.store.runs.list(job="reminders")
+    assert len(runs) == 3
+    summed = sum(o.count for r in runs for o in r.outcomes if o.outcome == "eligible")
+    assert figure(later, "eligible") < summed  # what adding up the runs' counts would show
+    assert figure(later, "eligible") == connected.runtime.store.eligibility.count(
+        connected.clock.now() - timedelta(days=30),
+        connected.clock.now() + timedelta(seconds=1),
+        connected.sandbox.state.xero.demo_tenant_id,
+    )

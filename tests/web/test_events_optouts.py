@@ -73,6 +73,8 @@ async def test_opt_a_contact_and_a_number_out_and_back_in(connected: Web) -> Non
     listed = (await connected.client.get("/optouts")).text
     assert "+919820012345" in listed
     assert "c-1234" in listed
+    when = connected.clock.now()  # dated by the runtime's clock, not the wall clock
+    assert listed.count(f"{when:%Y-%m-%d %H:%M}") == 2
     removed = await connected.form_post(
         "/optouts/remove", {"kind": "phone", "subject": "+919820012345"}, page="/optouts"
     )

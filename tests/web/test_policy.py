@@ -167,3 +167,36 @@ def test_the_form_leaves_what_the_template_declares_to_the_template() -> None:
     assert [s.get("button") for s in data["stages"]] == [s.get("button") for s in base["stages"]]
     assert [s.get("header") for s in data["stages"]] == [s.get("header") for s in base["stages"]]
     assert data["stages"] == base["stages"]
+
+
+async def test_outside_business_days_the_preview_still_shows_each_exact_message(
+    connected: Web,
+) -> None:
+    """The clock says Tuesday; a policy that sends on Mondays only sends nothing now, but the
+    preview shows what the first Monday run would send, as the customers would read it."""
+    page = (await connected.client.get("/policy")).text
+    data: dict[str, object] = dict(form_of(page))
+    data.update(
+        {
+            "_do": "preview-form",
+            "csrf_token": csrf_of(page),
+            "quietHours-start": "",
+            "quietHours-end": "",
+            "businessDays": ["mon"],
+        }
+    )
+    response = await connected.client.post("/policy", data=data)  # type: ignore[arg-type]
+    assert response.status_code == 200, response.text
+    closed = re.search(r'<p class="notice" id="preview-closed">(.*?)</p>', response.text)
+    assert closed is not None
+    assert "is not a business day" in closed.group(1)
+    held = int(re.search(r"would send (\d+) message", closed.group(1)).group(1))  # type: ignore[union-attr]
+    assert held > 0
+    assert "0 messages would be sent" in response.text
+    texts = re.findall(r'<pre class="message">(.*?)</pre>', response.text, re.S)
+    assert len(texts) == held
+    for text in texts:
+        assert "(template " not in text  # the template's words, not a list of parameters
+        assert re.search(r"INV-\d+", text)
+    assert response.text.count("when sending opens") == held
+    assert await sandbox_messages(connected) == []

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from component.storage.listings import PER_PAGE
 from component.storage.outbox import Item
+from component.storage.replies import Reply
 from tests.web.conftest import Web, park_event, unknown_reminder
 
 pytestmark = pytest.mark.anyio
@@ -69,3 +73,98 @@ async def test_parked_events_and_configuration_problems_are_listed(signed_in: We
     page = (await signed_in.client.get("/review")).text
     assert "No WhatsApp number is connected" not in page
     assert f"Replay event {event_id}" in page
+
+
+def customer_reply(
+    web: Web,
+    wamid: str,
+    *,
+    tenant_id: str | None = None,
+    text: str = "paid yesterday",
+    **extra: Any,
+) -> Reply:
+    """A customer's message as ``component.replies.record`` stores it."""
+    values: dict[str, Any] = {
+        "wamid": wamid,
+        "tenant_id": web.sandbox.state.xero.demo_tenant_id if tenant_id is None else tenant_id,
+        "contact_id": "contact-1",
+        "contact_name": "Asha Textiles",
+        "phone": "+919820012345",
+        "user_id": None,
+        "username": None,
+        "kind": "text",
+        "intent": "text",
+        "text": text,
+        "payload": None,
+        "context_wamid": None,
+        "invoice_ids": ("inv-1",),
+        "reminder_key": "rem-1",
+        "outcome": "replied: reminders paused until 2026-07-21",
+        "received_at": "2026-07-14T09:30:00Z",
+        "owner_told_at": "2026-07-14T09:30:05Z",
+        "reviewed": False,
+    }
+    values.update(extra)
+    reply = Reply(**values)
+    assert web.runtime.store.replies.record(reply)
+    return reply
+
+
+async def test_customer_replies_are_listed_and_marked_reviewed(connected: Web) -> None:
+    customer_reply(connected, "wamid.ours", text="<b>paid</b> yesterday, see receipt")
+    customer_reply(
+        connected,
+        "wamid.nobody",
+        tenant_id="",
+        contact_id=None,
+        contact_name=None,
+        invoice_ids=(),
+        phone="+61412345678",
+        outcome="no open reminder",
+    )
+    customer_reply(connected, "wamid.other", tenant_id="other-tenant", contact_name="Other Co")
+    page = (await connected.client.get("/review")).text
+    replies = page.split('id="replies"')[1].split("</section>")[0]
+    assert "Asha Textiles</a></strong>\n  wrote:" in replies
+    assert "&lt;b&gt;paid&lt;/b&gt; yesterday, see receipt" in replies  # shown as text
+    assert "replied: reminders paused until 2026-07-21" in replies
+    assert "you were told on WhatsApp" in replies
+    assert "Matched to no organisation" in replies  # the unmatched number is shown too
+    assert "+61412345678" in replies
+    assert "Other Co" not in replies  # another organisation's reply is not
+    done = await connected.form_post("/review/reply", {"wamid": "wamid.ours"}, page="/review")
+    assert done.status_code == 200
+    assert "The message from Asha Textiles is marked reviewed." in done.text
+    assert "&lt;b&gt;paid&lt;/b&gt;" not in done.text
+    stored = connected.runtime.store.replies.get("wamid.ours")
+    assert stored is not None
+    assert stored.reviewed
+    again = await connected.form_post("/review/reply", {"wamid": "wamid.ours"}, page="/review")
+    assert "already marked reviewed" in again.text
+    left = {r.wamid for r in connected.runtime.store.replies.to_review()}
+    assert left == {"wamid.other", "wamid.nobody"}
+
+
+async def test_a_reply_of_another_organisation_cannot_be_marked_from_this_page(
+    connected: Web,
+) -> None:
+    customer_reply(connected, "wamid.other", tenant_id="other-tenant")
+    refused = await connected.form_post("/review/reply", {"wamid": "wamid.other"}, page="/review")
+    assert refused.status_code == 404
+    assert 'id="reply-error"' in refused.text
+    missing = await connected.form_post("/review/reply", {"wamid": "wamid.none"}, page="/review")
+    assert missing.status_code == 404
+    stored = connected.runtime.store.replies.get("wamid.other")
+    assert stored is not None
+    assert not stored.reviewed
+
+
+async def test_replies_are_paged(connected: Web) -> None:
+    for n in range(PER_PAGE + 2):
+        customer_reply(connected, f"wamid.{n:03d}", received_at=f"2026-07-14T09:{n:02d}:00Z")
+    first = (await connected.client.get("/review")).text
+    assert "Page 1 of 2 (27 in all)" in first
+    assert first.count("Mark reviewed</button>") == PER_PAGE
+    second = (await connected.client.get("/review", params={"replies_page": "2"})).text
+    assert second.count("Mark reviewed</button>") == 2
+    assert 'value="wamid.000"' in second  # the oldest come last

@@ -2,7 +2,9 @@
 
 These are the levers and windows a test or a demo needs that Meta does not offer: see every
 message the product sent (with the parameters as the customer would read them), make a customer
-write "STOP", push due status webhooks now, start over, and count what happened.
+write "STOP", push due status webhooks now, start over, count what happened, and point the
+number's webhooks at a receiver (``PUT /webhook``: what saving the callback URL in Meta's App
+Dashboard does).
 """
 
 from __future__ import annotations
@@ -179,7 +181,28 @@ def control_routes(world: WhatsAppWorld) -> list[BaseRoute]:
             return _bad("'verify_token' must be a string")
         return JSONResponse(await verify_subscription(world, token))
 
+    async def webhook(request: Request) -> Response:
+        """``PUT {"url": "http(s)://…" | null, "verify_token"?: str}``: where status and inbound
+        webhooks go from now on (null: recorded only, as before a URL is saved). Deliveries
+        already queued keep their URL, as Meta's retries do. ``GET`` shows the current one."""
+        if request.method == "PUT":
+            body = await _json_object(request)
+            if isinstance(body, Response):
+                return body
+            if "url" not in body:
+                return _bad("give 'url' (an http(s) URL, or null to stop delivering)")
+            url, token = body["url"], body.get("verify_token")
+            if url is not None and not webhook_url_ok(url):
+                return _bad("'url' must be an http:// or https:// URL, or null")
+            if token is not None and (not isinstance(token, str) or not token):
+                return _bad("'verify_token' must be a non-empty string")
+            world.config.webhook_url = url
+            if token is not None:
+                world.config.verify_token = token
+        return JSONResponse({"url": world.config.webhook_url})
+
     return [
+        Route("/webhook", webhook, methods=["GET", "PUT"]),
         Route("/messages", list_messages, methods=["GET"]),
         Route("/inbound", inbound, methods=["POST"]),
         Route("/users", add_user, methods=["POST"]),
@@ -192,6 +215,19 @@ def control_routes(world: WhatsAppWorld) -> list[BaseRoute]:
         Route("/stats", stats, methods=["GET"]),
         Route("/webhook/verify", subscribe, methods=["POST"]),
     ]
+
+
+def webhook_url_ok(url: object) -> bool:
+    """An absolute http(s) URL with a host (what Meta and Xero accept as a callback, minus
+    their HTTPS rule: the sandbox delivers to local receivers too)."""
+    if not isinstance(url, str) or len(url) > 2000:
+        return False
+    if not url.startswith(("http://", "https://")):
+        return False
+    try:
+        return bool(httpx.URL(url).host)
+    except httpx.InvalidURL:
+        return False
 
 
 async def _json_object(request: Request) -> dict[str, Any] | Response:

@@ -138,6 +138,7 @@ async def connect_whatsapp(page: Page) -> Response:
             if f.type == "password":
                 f.value = ""
         return await show(page, status=400, wa_fields=wa_fields, error=exc.message)
+    await page.db(page.web.service.refresh_secrets)
     return await show(page, notice=f"WhatsApp connection {name!r} is saved.")
 
 
@@ -157,6 +158,7 @@ async def remove(page: Page) -> Response:
         done = await disconnect(page.web.runtime, name, local_only=page.value("localOnly") == "yes")
     except errors.XeroWaError as exc:
         return await show(page, status=exc.http_status, error=exc.message)
+    await page.db(page.web.service.refresh_secrets)
     note = (
         " Xero could not be told; remove the app in Xero's Connected Apps."
         if done.get("remote") == "skipped"

@@ -3,8 +3,9 @@
 Both editors end in the same YAML text, validated by the policy's own parser; problems are shown
 beside the form field (or as YAML lines) and nothing is saved. Preview runs the reminder job as a
 dry run with the edited policy (``sendPaymentReminders`` with ``dryRun``): it lists the message
-each contact would get, with its exact text, and why the others are skipped; it sends and
-writes nothing. Save stores the text as the organisation's own copy of the policy.
+each contact would get, with its exact text (also outside business hours, when the next run
+allowed to send would send them), and why the others are skipped; it sends and writes nothing.
+Save stores the text as the organisation's own copy of the policy.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from starlette.responses import Response
 
 from component import errors
+from component.reminders.plan import NOT_BUSINESS_DAY, QUIET_HOURS
 from component.reminders.policy import WEEKDAYS, parse_policy
 from component.reminders.render import REASONS
 from component.web import orgs, policy_form
@@ -23,6 +25,8 @@ from component.web.runner import invoke
 
 FORM, YAML = "form", "yaml"
 PREVIEW_LIMIT = 200
+#: Why a dry run sends nothing now although messages are due (``reminders.plan``).
+CLOSED = (QUIET_HOURS, NOT_BUSINESS_DAY)
 
 
 async def show(page: Page) -> Response:
@@ -92,11 +96,16 @@ async def _preview(page: Page, org: orgs.Org, text: str) -> tuple[dict[str, Any]
         return None, exc.message
     report: dict[str, Any] = result.get("data") or {}
     entries = [e for e in report.get("entries") or [] if isinstance(e, dict)]
-    planned = [e for e in entries if e.get("outcome") == "planned"][:PREVIEW_LIMIT]
+    planned = [e for e in entries if e.get("outcome") == "planned"]
+    # Outside business hours the run would send nothing now: its messages are still shown, with
+    # their exact text, as the first run allowed to send would send them.
+    held = [e for e in entries if e.get("outcome") == "skipped" and e.get("reason") in CLOSED]
     skipped = {REASONS.get(k, k): v for k, v in (report.get("skipped") or {}).items()}
     return {
-        "planned": planned,
+        "planned": (planned + held)[:PREVIEW_LIMIT],
         "count": report.get("planned", len(planned)),
+        "held": len(held),
+        "closed": str(held[0].get("detail") or "") if held else "",
         "skipped": skipped,
     }, ""
 

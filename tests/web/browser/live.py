@@ -3,6 +3,9 @@
 The sandbox runs in its own process (``xero-wa sandbox serve --port 0``, as a user would start
 it); the service (``create_app``, the same app ``xero-wa serve`` runs) runs on uvicorn in a
 thread of the test process, so a test can look into its store. Both listen on 127.0.0.1 only.
+Once the service listens, the sandbox's WhatsApp webhooks are pointed at it (``PUT
+/_sandbox/whatsapp/webhook``, as ``xero-wa sandbox webhook-url whatsapp URL`` does), so the
+messages a journey sends come back as delivered and read, signed with the app secret.
 """
 
 from __future__ import annotations
@@ -179,4 +182,10 @@ def live_stack(tmp: Path) -> Iterator[Live]:
         with ServiceThread(app, runtime) as served:
             url = f"http://127.0.0.1:{served.port}"
             config.xero_wa_public_url = url
+            hook = httpx.put(
+                f"{sandbox_url}/_sandbox/whatsapp/webhook",
+                json={"url": f"{url}/webhooks/whatsapp"},
+                timeout=30,
+            )
+            hook.raise_for_status()
             yield Live(url, sandbox_url, banner, runtime, app, served)

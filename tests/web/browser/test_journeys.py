@@ -89,6 +89,7 @@ def connect_demo(journey: Journey) -> None:
             "verifyToken": creds["whatsapp_verify_token"],
         },
     )
+    journey.live.app.state.service.refresh_secrets()  # what the Connections page does on save
 
 
 def test_connect_xero_through_the_sandbox_consent_page(journey: Journey) -> None:
@@ -349,8 +350,29 @@ def test_dashboard_numbers_match_a_sandbox_run(journey: Journey) -> None:
     assert chart.startswith(f"{sent} in all")
     every_run = journey.live.runtime.store.runs.list(limit=50)  # the previews' calls count too
     assert page.locator("#xero-calls").inner_text() == str(sum(r.xero_calls for r in every_run))
+    # Meta's statuses: the sandbox delivers them to the service's /webhooks/whatsapp (signed)
+    # once its clock passes their times (delivered after 3 s, read after 30 s for ~70%).
+    journey.live.sandbox("POST", "/clock/advance", {"seconds": 60})
+    delivered, read = delivered_and_read(journey)
+    assert delivered > 0
+    assert read > 0
+    journey.go("/")
+    assert page.locator('[data-figure="delivered"]').inner_text() == str(delivered)
+    assert page.locator('[data-figure="read"]').inner_text() == str(read)
     journey.screenshot()
     journey.assert_no_csp_violations()
+
+
+def delivered_and_read(journey: Journey) -> tuple[int, int]:
+    """Invoices in reminders the sandbox says were delivered, and read (the funnel's units)."""
+    outbox = journey.live.runtime.store.outbox
+    delivered = read = 0
+    for message in journey.live.sandbox("GET", "/whatsapp/messages")["messages"]:
+        invoices = len(outbox.items_of(message["biz_opaque_callback_data"]))
+        steps = {s["status"] for s in message["statuses"]}
+        delivered += invoices if steps & {"delivered", "read"} else 0
+        read += invoices if "read" in steps else 0
+    return delivered, read
 
 
 def test_open_an_invoice_timeline(journey: Journey) -> None:
@@ -402,5 +424,44 @@ def test_a_new_user_connects_everything_from_the_browser_and_sees_reminders(
     assert sent > 0
     messages = journey.live.sandbox("GET", "/whatsapp/messages")["messages"]
     assert len(messages) > 0
+    # The number saved on the page proves its status webhooks at once (no restart).
+    journey.live.sandbox("POST", "/clock/advance", {"seconds": 60})
+    journey.go("/")
+    assert page.locator('[data-figure="delivered"]').inner_text() == str(
+        delivered_and_read(journey)[0]
+    )
+    assert int(page.locator('[data-figure="delivered"]').inner_text()) > 0
     journey.screenshot()
+    journey.assert_no_csp_violations()
+
+
+def test_a_customer_reply_waits_on_review_until_marked_reviewed(journey: Journey) -> None:
+    """A customer writes back to a reminder (through the sandbox, as WhatsApp would): the
+    service records it, pauses the contact and lists it on /review until the owner marks it."""
+    connect_demo(journey)
+    page = journey.page
+    journey.sign_in("/policy")
+    save_open_policy(journey)
+    journey.go("/")
+    send_now(journey)
+    first = journey.live.sandbox("GET", "/whatsapp/messages")["messages"][0]
+    words = "I paid yesterday by UPI <ref 42>"
+    journey.live.sandbox("POST", "/whatsapp/inbound", {"from": first["to"], "text": words})
+    journey.live.sandbox("POST", "/whatsapp/statuses/flush")  # deliver the webhook now
+    reply = journey.live.runtime.store.replies.to_review()[0]
+    assert reply.text == words
+    journey.go("/review")
+    card = page.locator("#reply-1")
+    assert words in card.locator("blockquote").inner_text()
+    assert "reminders paused until" in card.inner_text()
+    assert reply.contact_name
+    assert reply.contact_name in card.inner_text()
+    journey.screenshot("-before")
+    card.get_by_role("button", name=re.compile("Mark the reply of .* reviewed")).click()
+    assert "is marked reviewed" in page.get_by_role("status").inner_text()
+    assert page.get_by_text("None: no customer reply is waiting.").is_visible()
+    journey.screenshot()
+    stored = journey.live.runtime.store.replies.get(reply.wamid)
+    assert stored is not None
+    assert stored.reviewed
     journey.assert_no_csp_violations()
