@@ -75,12 +75,7 @@ class RefreshMutex:
             task.add_done_callback(_release_if_acquired)
             raise
         except sqlite3.OperationalError as exc:
-            raise errors.ConnectionError(
-                f"waited {self.wait_seconds:g} s for another process to finish refreshing the "
-                f"tokens of connection {self.name!r} ({exc})",
-                reconnect="run the command again; if it keeps happening, look for a hung "
-                "xero-wa process",
-            ) from None
+            raise _waited_too_long(self.name, self.wait_seconds, f" ({exc})") from None
         return self
 
     async def __aexit__(
@@ -92,6 +87,15 @@ class RefreshMutex:
         conn, self._conn = self._conn, None
         if conn is not None:
             _release(conn)
+
+
+def _waited_too_long(name: str, wait_seconds: float, detail: str = "") -> errors.ConnectionError:
+    """The one wording, on either backend, for a refresh another process holds too long."""
+    return errors.ConnectionError(
+        f"waited {wait_seconds:g} s for another process to finish refreshing the "
+        f"tokens of connection {name!r}{detail}",
+        reconnect="run the command again; if it keeps happening, look for a hung xero-wa process",
+    )
 
 
 def _release_if_acquired(task: asyncio.Future[sqlite3.Connection]) -> None:
@@ -130,12 +134,7 @@ class AdvisoryRefreshMutex:
             task.add_done_callback(_release_held_if_acquired)
             raise
         except TimeoutError:
-            raise errors.ConnectionError(
-                f"waited {self.wait_seconds:g} s for another process to finish refreshing the "
-                f"tokens of connection {self.name!r}",
-                reconnect="run the command again; if it keeps happening, look for a hung "
-                "xero-wa process",
-            ) from None
+            raise _waited_too_long(self.name, self.wait_seconds) from None
         return self
 
     async def __aexit__(
