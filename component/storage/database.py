@@ -66,12 +66,9 @@ class Database(Protocol):
 
     def transaction(self, *, immediate: bool = True) -> AbstractContextManager[Conn]:
         """A write transaction, committed when the block ends and rolled back on error."""
-        ...
 
     def read(self) -> AbstractContextManager[Conn]:
         """A short consistent read; the caller fetches everything it needs inside the block."""
-        ...
 
     def close(self) -> None:
         """Wait for the threads using the database, then close it; safe to call twice."""
-        ...

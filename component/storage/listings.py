@@ -10,8 +10,9 @@ newest first, and counted, so a page shows "page 2 of 7". The indexes of migrati
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from component.storage.events import Event, _event
 from component.storage.invoice_facts import InvoiceFact, _fact
@@ -58,6 +59,41 @@ def like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _matching(columns: Sequence[str], search: str) -> tuple[str, list[object]]:
+    """The ``AND (... LIKE ...)`` fragment searching ``columns``, and its arguments."""
+    if not search:
+        return "", []
+    tests = " OR ".join(f"lower({column}) LIKE ? ESCAPE '\\'" for column in columns)
+    return f" AND ({tests})", [like(search)] * len(columns)
+
+
+def _page(
+    store: Store,
+    table: str,
+    where: str,
+    args: Sequence[object],
+    order_by: str,
+    convert: Callable[[Any], T],
+    page: int,
+    per_page: int,
+) -> Paged[T]:
+    """One page of ``table``'s rows matching ``where`` and their count, read in one snapshot.
+
+    ``table``, ``where`` and ``order_by`` are fixed fragments of this module, never user text:
+    searches reach the SQL only as arguments."""
+    with store.read() as conn:
+        total = conn.execute(
+            f"SELECT COUNT(*) AS n FROM {table} WHERE {where}",  # noqa: S608 - fixed fragments
+            list(args),
+        ).fetchone()["n"]
+        rows = conn.execute(
+            f"SELECT * FROM {table} WHERE {where} ORDER BY {order_by} "  # noqa: S608
+            "LIMIT ? OFFSET ?",
+            [*args, per_page, (page - 1) * per_page],
+        ).fetchall()
+    return Paged([convert(r) for r in rows], int(total), page, per_page)
+
+
 def events(
     store: Store,
     tenant_id: str,
@@ -67,43 +103,19 @@ def events(
     per_page: int = PER_PAGE,
 ) -> Paged[Event]:
     marks = ",".join("?" for _ in states)
-    where = f"tenant_id = ? AND state IN ({marks})"
-    args: list[object] = [tenant_id, *states]
-    if search:
-        where += (
-            " AND (lower(resource_id) LIKE ? ESCAPE '\\' OR lower(category) LIKE ? ESCAPE '\\'"
-            " OR lower(last_error) LIKE ? ESCAPE '\\')"
-        )
-        args += [like(search)] * 3
-    total = store.fetchone(
-        f"SELECT COUNT(*) AS n FROM webhook_events WHERE {where}",  # noqa: S608 - fixed fragments
-        args,
-    )["n"]
-    rows = store.fetchall(
-        f"SELECT * FROM webhook_events WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",  # noqa: S608
-        [*args, per_page, (page - 1) * per_page],
-    )
-    return Paged([_event(r) for r in rows], int(total), page, per_page)
+    found, searched = _matching(("resource_id", "category", "last_error"), search)
+    where = f"tenant_id = ? AND state IN ({marks}){found}"
+    args = [tenant_id, *states, *searched]
+    return _page(store, "webhook_events", where, args, "id DESC", _event, page, per_page)
 
 
 def optouts(
     store: Store, tenant_id: str, search: str = "", page: int = 1, per_page: int = PER_PAGE
 ) -> Paged[OptOut]:
-    where = "((scope = 'contact' AND tenant_id = ?) OR scope = 'phone')"
-    args: list[object] = [tenant_id]
-    if search:
-        where += " AND (lower(subject) LIKE ? ESCAPE '\\' OR lower(reason) LIKE ? ESCAPE '\\')"
-        args += [like(search)] * 2
-    total = store.fetchone(
-        f"SELECT COUNT(*) AS n FROM optouts WHERE {where}",  # noqa: S608 - fixed fragments
-        args,
-    )["n"]
-    rows = store.fetchall(
-        f"SELECT * FROM optouts WHERE {where} ORDER BY created_at DESC, subject "  # noqa: S608
-        "LIMIT ? OFFSET ?",
-        [*args, per_page, (page - 1) * per_page],
-    )
-    return Paged([_optout(r) for r in rows], int(total), page, per_page)
+    found, searched = _matching(("subject", "reason"), search)
+    where = f"((scope = 'contact' AND tenant_id = ?) OR scope = 'phone'){found}"
+    order = "created_at DESC, subject"
+    return _page(store, "optouts", where, [tenant_id, *searched], order, _optout, page, per_page)
 
 
 def under_review(
@@ -111,40 +123,20 @@ def under_review(
 ) -> Paged[OutboxMessage]:
     """Messages whose outcome is unknown (the process died or the answer was lost)."""
     where = "tenant_id = ? AND state IN ('sending', 'unknown')"
-    total = store.fetchone(
-        f"SELECT COUNT(*) AS n FROM outbox_messages WHERE {where}",  # noqa: S608 - fixed
-        (tenant_id,),
-    )["n"]
-    rows = store.fetchall(
-        f"SELECT * FROM outbox_messages WHERE {where} ORDER BY updated_at, key "  # noqa: S608
-        "LIMIT ? OFFSET ?",
-        (tenant_id, per_page, (page - 1) * per_page),
-    )
-    return Paged([_message(r) for r in rows], int(total), page, per_page)
+    order = "updated_at, key"
+    return _page(store, "outbox_messages", where, [tenant_id], order, _message, page, per_page)
 
 
 def invoices(
     store: Store, tenant_id: str, search: str = "", page: int = 1, per_page: int = PER_PAGE
 ) -> Paged[InvoiceFact]:
     """Invoices we notified about (``invoice_facts``), by number, newest change first."""
-    where = "tenant_id = ?"
-    args: list[object] = [tenant_id]
-    if search:
-        where += (
-            " AND (lower(number) LIKE ? ESCAPE '\\' OR lower(contact_name) LIKE ? ESCAPE '\\'"
-            " OR lower(invoice_id) LIKE ? ESCAPE '\\')"
-        )
-        args += [like(search)] * 3
-    total = store.fetchone(
-        f"SELECT COUNT(*) AS n FROM invoice_facts WHERE {where}",  # noqa: S608 - fixed fragments
-        args,
-    )["n"]
-    rows = store.fetchall(
-        f"SELECT * FROM invoice_facts WHERE {where} ORDER BY updated_at DESC, invoice_id "  # noqa: S608
-        "LIMIT ? OFFSET ?",
-        [*args, per_page, (page - 1) * per_page],
+    found, searched = _matching(("number", "contact_name", "invoice_id"), search)
+    where = f"tenant_id = ?{found}"
+    order = "updated_at DESC, invoice_id"
+    return _page(
+        store, "invoice_facts", where, [tenant_id, *searched], order, _fact, page, per_page
     )
-    return Paged([_fact(r) for r in rows], int(total), page, per_page)
 
 
 def replies_to_review(
@@ -154,14 +146,5 @@ def replies_to_review(
     first: the organisation's, and those matched to no organisation (``tenant_id = ''``: a
     number with no open reminder), which only the owner can place."""
     where = "reviewed = 0 AND tenant_id IN (?, '')"
-    with store.read() as conn:
-        total = conn.execute(
-            f"SELECT COUNT(*) AS n FROM whatsapp_replies WHERE {where}",  # noqa: S608 - fixed
-            (tenant_id,),
-        ).fetchone()["n"]
-        rows = conn.execute(
-            f"SELECT * FROM whatsapp_replies WHERE {where} "  # noqa: S608 - fixed fragments
-            "ORDER BY received_at DESC, wamid LIMIT ? OFFSET ?",
-            (tenant_id, per_page, (page - 1) * per_page),
-        ).fetchall()
-    return Paged([_reply(r) for r in rows], int(total), page, per_page)
+    order = "received_at DESC, wamid"
+    return _page(store, "whatsapp_replies", where, [tenant_id], order, _reply, page, per_page)

@@ -216,7 +216,7 @@ def test_missing_privileges(postgres_url: str) -> None:
         if not admin.execute(
             "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
         ).fetchone()[0]:
-            pytest.skip("the test server's user cannot create roles")
+            pytest.skip(reason="the test server's user cannot create roles")
         if admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is None:
             admin.execute(f"CREATE ROLE {role} LOGIN")
     database = PostgresDatabase.open(_swap_user(postgres_url, role))

@@ -35,13 +35,15 @@ def read_only(*paths: Path) -> Iterator[None]:
                 p.chmod(mode)
         return
     if shutil.which("chattr") is None:
-        pytest.skip("running as root without chattr: nothing makes a file read-only for root")
+        pytest.skip(
+            reason="running as root without chattr: nothing makes a file read-only for root"
+        )
     done: list[Path] = []
     try:
         for p in paths:
             result = subprocess.run(["chattr", "+i", str(p)], capture_output=True, check=False)
             if result.returncode != 0:
-                pytest.skip(f"running as root and chattr +i is refused: {result.stderr!r}")
+                pytest.skip(reason=f"running as root and chattr +i is refused: {result.stderr!r}")
             done.append(p)
         yield
     finally:

@@ -43,7 +43,7 @@ def browser() -> Iterator[Any]:
     if why is not None:
         if os.environ.get(REQUIRED) == "1":
             pytest.fail(f"{REQUIRED}=1 but the browser is missing: {why}")
-        pytest.skip(f"browser journeys need Chromium: {why}")
+        pytest.skip(reason=f"browser journeys need Chromium: {why}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
