@@ -51,7 +51,18 @@ def loads(data: bytes | str) -> Any:
     else:
         text = data
     try:
-        value = json.loads(text, parse_constant=_constant)
+        value = _decode(text, parse_int=_short_int, parse_float=_finite_float)
+        if _plainly_within_limits(text):
+            return value
+    except _Doubt:
+        value = _decode(text)
+    check(value)
+    return value
+
+
+def _decode(text: str, **numbers: Any) -> Any:
+    try:
+        return json.loads(text, parse_constant=_constant, **numbers)
     except RecursionError:
         raise JsonProblem(f"is nested deeper than {MAX_DEPTH} levels") from None
     except json.JSONDecodeError as exc:
@@ -60,8 +71,35 @@ def loads(data: bytes | str) -> Any:
         raise
     except ValueError:  # Python's own limit: an integer of more than 4,300 digits
         raise JsonProblem(_long_number_reason(text)) from None
-    check(value)
+
+
+class _Doubt(Exception):
+    """A number the decoder met may be over a limit: decode again and walk (``check``)."""
+
+
+def _short_int(text: str) -> int:
+    if len(text) > MAX_INT_DIGITS:  # a '-' counts too: doubt errs on the side of the walk
+        raise _Doubt
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Doubt
     return value
+
+
+def _plainly_within_limits(text: str) -> bool:
+    """Whether a glance at the text shows that no string or nesting in it can break a limit,
+    so the walk over the decoded value (most of what a small webhook body costs here) can be
+    skipped; the decoder's number hooks (``_short_int``, ``_finite_float``) saw every number.
+
+    Conservative: brackets and backslashes inside strings count as if they were structure. ASCII
+    text without ``\\u`` escapes holds no surrogate; no more opening brackets than
+    ``MAX_DEPTH`` cannot nest deeper.
+    """
+    return text.isascii() and "\\u" not in text and text.count("[") + text.count("{") <= MAX_DEPTH
 
 
 #: Where a node is: (parent's place, key or index), or None at the top; written out only on error.

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from component.service.http import json_response
 
 LENGTH_HEADER = b"content-length"
+ENCODING_HEADER = b"transfer-encoding"
 
 
 class BodyLimitMiddleware:
@@ -38,8 +39,13 @@ class BodyLimitMiddleware:
         if declared == "invalid":
             await self._answer(scope, send, 400, "bad_request", "Content-Length is not a number")
             return
-        if isinstance(declared, int) and declared > self.limit:
-            await self._answer(scope, send, 413, "body_too_large", self._too_large())
+        if isinstance(declared, int):
+            if declared > self.limit:
+                await self._answer(scope, send, 413, "body_too_large", self._too_large())
+                return
+            # The server reads no more than a Content-Length it framed the body by: nothing
+            # to count (and no wrapper on every message of every webhook).
+            await self.app(scope, receive, send)
             return
         await self.app(scope, *self._counting(scope, receive, send))
 
@@ -92,10 +98,16 @@ class BodyLimitMiddleware:
 
 
 def _declared_length(scope: Scope) -> int | str | None:
-    for name, value in scope.get("headers", []):
-        if name.lower() == LENGTH_HEADER:
+    """The Content-Length the body is framed by; None when there is none, or when a
+    Transfer-Encoding is given too (then that frames the body, so it must be counted)."""
+    length: int | str | None = None
+    for name, value in scope.get("headers", ()):
+        name = name.lower()
+        if name == ENCODING_HEADER:
+            return None
+        if name == LENGTH_HEADER and length is None:
             text = value.decode("latin-1").strip()
             if not (text.isascii() and text.isdigit()):
                 return "invalid"
-            return int(text) if len(text) <= 18 else 10**18  # any longer is over every limit
-    return None
+            length = int(text) if len(text) <= 18 else 10**18  # any longer is over every limit
+    return length

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope
 
 from component import errors
 from component.values import json_default, to_jsonable
@@ -36,13 +37,7 @@ class BodyTooLarge(errors.XeroWaError):
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refusing more than ``limit`` bytes before reading (Content-Length) or while
     reading (chunked bodies), so an oversized request never sits in memory whole."""
-    declared = request.headers.get("content-length")
-    if (
-        declared is not None
-        and declared.isdigit()
-        and (len(declared) > 18 or int(declared) > limit)
-    ):
-        raise BodyTooLarge(f"request body over {limit} bytes")
+    _refuse_declared(request.headers.get("content-length"), limit)
     chunks, size = [], 0
     try:
         async for chunk in request.stream():
@@ -53,6 +48,35 @@ async def read_body(request: Request, limit: int) -> bytes:
     except ClientDisconnect:  # gone, or cut off by BodyLimitMiddleware (which answered 413)
         raise BodyTooLarge(f"request body over {limit} bytes") from None
     return b"".join(chunks)
+
+
+async def receive_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """``read_body`` for a plain ASGI app (no ``Request``): the body ``receive`` hands out."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            _refuse_declared(value.decode("latin-1"), limit)
+            break
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # gone, or cut off by BodyLimitMiddleware
+            raise BodyTooLarge(f"request body over {limit} bytes")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(f"request body over {limit} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _refuse_declared(declared: str | None, limit: int) -> None:
+    if (
+        declared is not None
+        and declared.isdigit()
+        and (len(declared) > 18 or int(declared) > limit)
+    ):
+        raise BodyTooLarge(f"request body over {limit} bytes")
 
 
 def is_large(body: bytes) -> bool:

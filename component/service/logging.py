@@ -12,7 +12,11 @@ passes through ``mask`` first:
   numbers too (Meta's ``wa_id`` has no ``+``); a Unix timestamp may be masked as a side effect.
 
 The access log line is written by ``RequestIdMiddleware`` (uvicorn's own access log is turned
-off: it prints query strings, and OAuth callbacks carry the authorisation code there).
+off: it prints query strings, and OAuth callbacks carry the authorisation code there): one line a
+request with ``method``, ``path``, ``status`` and ``durationMs``, and in its message what the
+route had to say (``note_access``: "1 event(s), 1 new" for a webhook delivery) rather than a
+second line. It is on the path of every webhook, so it is cheap (issue 13): the record is made
+without a caller lookup, and the path and note, which repeat, are masked once and remembered.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import random
 import re
-import secrets
 import sys
 import time
 from collections.abc import Iterable
@@ -31,7 +35,12 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+#: What the route of the current request adds to its access line (``note_access``).
+_ACCESS_NOTES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "access_notes", default=None
+)
 REQUEST_ID_HEADER = "x-request-id"
+REQUEST_ID_HEADER_BYTES = REQUEST_ID_HEADER.encode()
 _GOOD_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 _PAIRS = re.compile(
@@ -72,14 +81,25 @@ def mask(text: str, secret_values: Iterable[str] = ()) -> str:
     return _BARE_PHONE.sub(_mask_digits, text)
 
 
+#: Access-line fields copied into the JSON entry; ``path`` is masked like the message.
+ACCESS_FIELDS = ("method", "path", "status", "durationMs")
+#: Distinct strings whose masked form an access formatter remembers (paths and notes repeat).
+MASK_MEMORY = 1024
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, secret_values: Iterable[str] = ()) -> None:
         super().__init__()
         self.secret_values = tuple(v for v in secret_values if v)
+        self._masked: dict[str, str] = {}
 
     def format(self, record: logging.LogRecord) -> str:
+        access = getattr(record, "access", None)
+        if access is not None:
+            return self._format_access(record, access)
         entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "ts": _timestamp(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": mask(record.getMessage(), self.secret_values),
@@ -87,12 +107,45 @@ class JsonFormatter(logging.Formatter):
         request_id = REQUEST_ID.get()
         if request_id:
             entry["requestId"] = request_id
-        for name in ("method", "path", "status", "durationMs"):
+        for name in ACCESS_FIELDS:
             if hasattr(record, name):
-                entry[name] = getattr(record, name)
+                value = getattr(record, name)
+                entry[name] = self._mask_once(value) if isinstance(value, str) else value
         if record.exc_info:
             entry["exc"] = mask(self.formatException(record.exc_info), self.secret_values)
-        return json.dumps(entry, ensure_ascii=False)
+        return _ENCODE(entry)
+
+    def _format_access(self, record: logging.LogRecord, access: AccessLine) -> str:
+        """The access line: built from its fields, with only the path and notes masked (the
+        method, status and duration are ours and cannot hold a secret or a phone number)."""
+        path = self._mask_once(access.path)
+        message = f"{access.method} {path} {access.status} {access.duration_ms:.2f} ms"
+        if access.notes:
+            message += f" ({self._mask_once('; '.join(access.notes))})"
+        entry: dict[str, Any] = {
+            "ts": _timestamp(record.created),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": message,
+        }
+        if access.request_id:
+            entry["requestId"] = access.request_id
+        entry["method"], entry["path"] = access.method, path
+        entry["status"], entry["durationMs"] = access.status, access.duration_ms
+        return _ENCODE(entry)
+
+    def _mask_once(self, text: str) -> str:
+        masked = self._masked.get(text)
+        if masked is None:
+            masked = mask(text, self.secret_values)
+            if len(self._masked) >= MASK_MEMORY:
+                self._masked.clear()
+            self._masked[text] = masked
+        return masked
+
+
+def _timestamp(created: float) -> str:
+    return datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
 
 
 def configure(level: str = "INFO", secret_values: Iterable[str] = ()) -> None:
@@ -109,10 +162,47 @@ def configure(level: str = "INFO", secret_values: Iterable[str] = ()) -> None:
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # No line shows the thread or process names: no record need look them up.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
 
 
 def new_request_id() -> str:
-    return secrets.token_hex(8)
+    """16 hex digits: an id to find a request's lines by, not a secret (so not ``secrets``,
+    whose system call on every request costs more than the rest of the id's handling)."""
+    return f"{random.getrandbits(64):016x}"
+
+
+def note_access(text: str) -> bool:
+    """Add ``text`` to the current request's access line; False outside a request (the caller
+    then logs it on its own line)."""
+    notes = _ACCESS_NOTES.get()
+    if notes is None:
+        return False
+    notes.append(text)
+    return True
+
+
+class AccessLine:
+    """One request's access line, carried on its record as ``record.access``."""
+
+    __slots__ = ("duration_ms", "method", "notes", "path", "request_id", "status")
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        duration_ms: float,
+        request_id: str,
+        notes: list[str],
+    ) -> None:
+        self.method, self.path, self.status = method, path, status
+        self.duration_ms, self.request_id, self.notes = duration_ms, request_id, notes
+
+    def __str__(self) -> str:
+        """The line's message, unmasked (for formatters other than ``JsonFormatter``)."""
+        text = f"{self.method} {self.path} {self.status} {self.duration_ms:.2f} ms"
+        return f"{text} ({'; '.join(self.notes)})" if self.notes else text
 
 
 class RequestIdMiddleware:
@@ -126,7 +216,10 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = _incoming_id(scope) or new_request_id()
+        header = (REQUEST_ID_HEADER_BYTES, request_id.encode())
         token = REQUEST_ID.set(request_id)
+        notes: list[str] = []
+        notes_token = _ACCESS_NOTES.set(notes)
         started = time.perf_counter()
         status = 500
 
@@ -134,35 +227,52 @@ class RequestIdMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", []))
-                headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
-                message = {**message, "headers": headers}
+                message = {**message, "headers": [*message.get("headers", ()), header]}
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            elapsed = round((time.perf_counter() - started) * 1000, 2)
-            path = scope.get("path", "")
-            log.info(
-                "%s %s %s %.2f ms",
-                scope.get("method"),
-                path,
-                status,
-                elapsed,
-                extra={
-                    "method": scope.get("method"),
-                    "path": path,
-                    "status": status,
-                    "durationMs": elapsed,
-                },
-            )
+            _ACCESS_NOTES.reset(notes_token)
+            if log.isEnabledFor(logging.INFO):
+                elapsed = round((time.perf_counter() - started) * 1000, 2)
+                line = AccessLine(
+                    scope.get("method", ""),
+                    scope.get("path", ""),
+                    status,
+                    elapsed,
+                    request_id,
+                    notes,
+                )
+                _log_access(line)
             REQUEST_ID.reset(token)
 
 
+def _log_access(line: AccessLine) -> None:
+    """One INFO record for ``line``, made without ``Logger.info``'s caller lookup (a walk up
+    the stack on every request); its fields as attributes too, for any formatter."""
+    record = log.makeRecord(
+        log.name,
+        logging.INFO,
+        "",
+        0,
+        "%s",
+        (line,),
+        None,
+        extra={
+            "access": line,
+            "method": line.method,
+            "path": line.path,
+            "status": line.status,
+            "durationMs": line.duration_ms,
+        },
+    )
+    log.handle(record)
+
+
 def _incoming_id(scope: Scope) -> str | None:
-    for name, value in scope.get("headers", []):
-        if name == REQUEST_ID_HEADER.encode():
+    for name, value in scope.get("headers", ()):
+        if name == REQUEST_ID_HEADER_BYTES:
             text = value.decode("latin-1")
             return text if _GOOD_ID.match(text) else None
     return None

@@ -21,6 +21,7 @@ from typing import Any
 
 from component import bounded_json
 from component.service.http import off_loop
+from component.service.logging import note_access
 from component.service.trigger import TriggerContext, TriggerResponse
 from component.storage.events import NewEvent
 from component.storage.group_commit import writes_for
@@ -111,7 +112,9 @@ async def receive(ctx: TriggerContext) -> TriggerResponse:
         runtime = ctx.runtime
         queue, now = runtime.store.events, runtime.clock.now()
         added = await writes_for(runtime).run(lambda: queue.enqueue(events, now))
-        log.info("xero webhook: %d event(s), %d new", len(events), added)
+        summary = f"{len(events)} event(s), {added} new"
+        if not note_access(summary):  # on the request's access line, not a line of its own
+            log.info("xero webhook: %s", summary)
         if added:
             ctx.wake_worker()
     return OK

@@ -37,6 +37,7 @@ T = TypeVar("T")
 MAX_BATCH = 512
 
 _Pending = tuple[Callable[[], Any], asyncio.AbstractEventLoop, "asyncio.Future[Any]"]
+_Answer = tuple["asyncio.Future[Any]", tuple[bool, Any]]
 
 
 class GroupCommit:
@@ -72,10 +73,15 @@ class GroupCommit:
                 count = min(MAX_BATCH, len(self._pending))
                 batch = [self._pending.popleft() for _ in range(count)]
             outcomes = self._commit([write for write, _, _ in batch])
+            # One wake-up of each waiting loop for the whole batch, not one per write: with 16
+            # deliveries in a batch, 15 fewer trips through the loop's self-pipe.
+            answers: dict[asyncio.AbstractEventLoop, list[_Answer]] = {}
             for (_, loop, future), outcome in zip(batch, outcomes, strict=True):
+                answers.setdefault(loop, []).append((future, outcome))
+            for loop, settled in answers.items():
                 # a closed loop (RuntimeError): nobody waits for the answer any more
                 with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(_settle, future, outcome)
+                    loop.call_soon_threadsafe(_settle_all, settled)
 
     def _commit(self, writes: list[Callable[[], Any]]) -> list[tuple[bool, Any]]:
         outcomes: list[tuple[bool, Any]] = []
@@ -100,14 +106,14 @@ class GroupCommit:
         return outcomes
 
 
-def _settle(future: asyncio.Future[Any], outcome: tuple[bool, Any]) -> None:
-    if future.done():  # the caller was cancelled; the write stands
-        return
-    ok, value = outcome
-    if ok:
-        future.set_result(value)
-    else:
-        future.set_exception(value)
+def _settle_all(answers: list[_Answer]) -> None:
+    for future, (ok, value) in answers:
+        if future.done():  # the caller was cancelled; the write stands
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
 
 
 def writes_for(runtime: Runtime) -> GroupCommit:

@@ -127,3 +127,16 @@ async def test_a_body_within_the_limit_reaches_the_route(make_service: ServiceFa
     assert status == 400
     assert b"invalid JSON" in body
     assert upload.taken == LIMIT
+
+
+@pytest.mark.parametrize(("method", "path"), [r for r in ROUTES if r[0] == "POST"])
+async def test_a_length_given_with_a_transfer_encoding_is_not_trusted(
+    make_service: ServiceFactory, method: str, path: str
+) -> None:
+    """The server frames such a body by its chunks, not by the length: it is counted."""
+    service = await make_service(config=service_config(xero_wa_max_body_bytes=LIMIT))
+    upload = Upload(1000 * LIMIT)
+    headers = {**AUTH, "Content-Length": "10", "Transfer-Encoding": "chunked"}
+    status, _ = await call(service.app, method, path, upload, headers)
+    assert status in (413, 404)  # an unknown route never reads its body at all
+    assert upload.taken <= LIMIT + CHUNK

@@ -110,3 +110,29 @@ async def test_a_whole_alert_flow_logs_no_phone_and_no_secret(
     ):
         assert secret not in text
     assert "invoice_new: sent" in text
+
+
+async def test_a_delivery_is_one_access_line_with_what_it_queued(
+    service: Service, json_log: io.StringIO
+) -> None:
+    await service.post_xero(xero_body(xero_event()), **{"X-Request-Id": "trace-7"})
+    entries = [json.loads(line) for line in json_log.getvalue().splitlines()]
+    mine = [e for e in entries if e.get("requestId") == "trace-7"]
+    assert len(mine) == 1  # the access line says what the delivery did: no second line
+    (access,) = mine
+    assert access["logger"] == "xero_wa.service.access"
+    assert access["message"].startswith("POST /webhooks/xero 200 ")
+    assert access["message"].endswith(" ms (1 event(s), 1 new)")
+    assert (access["method"], access["path"], access["status"]) == ("POST", "/webhooks/xero", 200)
+    assert isinstance(access["durationMs"], float)
+
+
+async def test_the_access_line_masks_a_phone_number_in_the_path_field_too(
+    service: Service, json_log: io.StringIO
+) -> None:
+    await service.client.get("/no/such/+919820012345")
+    entries = [json.loads(line) for line in json_log.getvalue().splitlines()]
+    (access,) = [e for e in entries if e["logger"] == "xero_wa.service.access"]
+    assert access["path"] == "/no/such/+*********345"
+    assert access["message"].startswith("GET /no/such/+*********345 404 ")
+    assert "9820012345" not in json_log.getvalue()

@@ -91,3 +91,38 @@ async def test_the_await_returns_after_the_commit(store: Store) -> None:
     writer = GroupCommit(store)
     assert await writer.run(lambda: store.events.enqueue([event(7)], NOW)) == 1
     assert stored(store.path) == {"inv-7"}  # durable for anyone the moment the caller goes on
+
+
+async def test_a_batch_wakes_the_waiting_loop_once(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """40 callers answered by one trip through the loop's self-pipe, not 40 (issue 13)."""
+    writer = GroupCommit(store)
+    loop = asyncio.get_running_loop()
+    held, release = threading.Event(), threading.Event()
+
+    def first() -> int:
+        held.set()
+        release.wait(10)
+        return store.events.enqueue([event(0)], NOW)
+
+    head = asyncio.create_task(writer.run(first))
+    await asyncio.to_thread(held.wait, 10)
+    rest = [
+        asyncio.create_task(writer.run(lambda n=n: store.events.enqueue([event(n)], NOW)))
+        for n in range(1, 41)
+    ]
+    await asyncio.sleep(0)
+    wakes = []
+    threadsafe = loop.call_soon_threadsafe
+
+    def counted(callback: object, *args: object, **kwargs: object) -> object:
+        wakes.append(callback)
+        return threadsafe(callback, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loop, "call_soon_threadsafe", counted)
+    release.set()
+    assert await head == 1
+    assert await asyncio.gather(*rest) == [1] * 40
+    # the first batch, the second (40 writes), and the end of the writer's job
+    assert len(wakes) <= 3
