@@ -10,7 +10,11 @@ shifts both alike; the median round of each is reported. Printed per concurrency
 - deliveries per second of each and their ratio (issue 13 target 1: >= 0.6);
 - the service's p50/p99 latency (target at concurrency 16: p99 <= 20 ms);
 - accepted events missing from the store after a graceful stop (target 0): every delivery
-  answered 200 must have its event stored.
+  answered 200 must have its event stored;
+- the disk's floor: the median durable SQLite commit (WAL, ``synchronous=FULL``, one row) on
+  the data home's disk, before and after the rounds. At concurrency 1 no two deliveries can
+  share a commit, so each 200 waits for one: the ratio there is at most
+  ``1 / (1 + commit x bare rate)``, printed beside it.
 
 Usage: python bench/webhooks.py [--deliveries N] [--rounds R] [--concurrency 1 4 16]
 """
@@ -118,6 +122,28 @@ def missing_from_store(home: Path, accepted: list[str]) -> int:
     return sum(1 for rid in accepted if rid not in found)
 
 
+def commit_floor(home: Path, count: int = 200) -> float:
+    """Median seconds of one durable commit of one small row on the disk of ``home``."""
+    path = home / "floor.sqlite"  # not *.db: missing_from_store reads those
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE IF NOT EXISTS t (v TEXT)")
+        times = []
+        for _ in range(count):
+            started = time.perf_counter()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO t VALUES ('x')")
+            conn.execute("COMMIT")
+            times.append(time.perf_counter() - started)
+    finally:
+        conn.close()
+    for leftover in home.glob("floor.sqlite*"):
+        leftover.unlink()
+    return statistics.median(times)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--deliveries", type=int, default=3000)
@@ -133,6 +159,7 @@ def main() -> int:
         XERO_WA_LOG_LEVEL="INFO",
     )
     print(f"Webhook bench — servers and raw-socket generator in their own processes; {load()}")
+    floors = [commit_floor(home)]
     accepted: list[str] = []
     levels = [Level(c) for c in args.concurrency]
     with (home / "service.log").open("w") as log:
@@ -162,6 +189,7 @@ def main() -> int:
                             level.statuses[key] = level.statuses.get(key, 0) + n
                         if name == "service":
                             accepted += result["accepted"]
+            floors.append(commit_floor(home))
             service.terminate()  # graceful stop: what was answered 200 must be in the store
             service.wait(timeout=60)
             missing = missing_from_store(home, accepted)
@@ -172,6 +200,11 @@ def main() -> int:
                     proc.wait(timeout=30)
     print(
         f"  {args.deliveries} deliveries a round, {args.rounds} rounds, medians; {load()} at the end"
+    )
+    floor = statistics.mean(floors)
+    print(
+        f"  the disk's durable commit (median, before/after): "
+        f"{' / '.join(f'{f * 1000:.2f}' for f in floors)} ms"
     )
     for level in levels:
         svc = statistics.median(level.rates["service"])
@@ -184,6 +217,8 @@ def main() -> int:
             f"{ratio:.2f} (target >= 0.6: {verdict(ratio >= 0.6)}); service p50 "
             f"{percentile(lat, 50) * 1000:.1f} ms p99 {p99:.1f} ms"
         )
+        if level.concurrency == 1:
+            line += f" (one commit a delivery: at most {1 / (1 + floor * base):.2f})"
         if level.concurrency == 16:
             line += f" (target <= 20 ms: {verdict(p99 <= 20)})"
         print(line + f"; statuses {level.statuses}")

@@ -221,9 +221,7 @@ class TriggerEndpoint:
             config=state.config,
             spec=spec,
             inputs=state.trigger_inputs(spec),
-            request=TriggerRequest(
-                scope["method"], Headers(scope=scope), QueryParams(scope["query_string"]), body
-            ),
+            request=TriggerRequest(scope["method"], Headers(scope=scope), _query(scope), body),
             wake_worker=state.wake_worker,
         )
         try:
@@ -234,6 +232,15 @@ class TriggerEndpoint:
         else:
             response = Response(result.body, result.status, media_type=result.media_type)
         await response(scope, receive, send)
+
+
+_NO_QUERY = QueryParams("")
+
+
+def _query(scope: Scope) -> QueryParams:
+    """The query parameters (webhooks mostly have none: one shared empty set, not a parse)."""
+    raw = scope.get("query_string", b"")
+    return QueryParams(raw) if raw else _NO_QUERY
 
 
 def _claims(route: BaseRoute, path: str) -> bool:

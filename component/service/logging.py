@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import math
 import random
 import re
 import sys
@@ -144,8 +145,19 @@ class JsonFormatter(logging.Formatter):
         return masked
 
 
+_second: tuple[int, str] = (-1, "")
+
+
 def _timestamp(created: float) -> str:
-    return datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+    """``2026-07-14T09:30:00.123+00:00``; the part up to the second is made once a second."""
+    global _second
+    whole = math.floor(created)
+    micros = round((created - whole) * 1e6)  # rounded to the microsecond, as datetime does
+    if micros >= 1_000_000:
+        whole, micros = whole + 1, micros - 1_000_000
+    if _second[0] != whole:
+        _second = (whole, datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+    return f"{_second[1]}.{micros // 1000:03d}+00:00"
 
 
 def configure(level: str = "INFO", secret_values: Iterable[str] = ()) -> None:

@@ -60,8 +60,16 @@ class GroupCommit:
             self._pending.append((write, loop, future))
             start, self._busy = not self._busy, True
         if start:  # no batch running: this write starts one (it takes whatever waits by then)
-            loop.run_in_executor(None, self._drain)
+            # once the loop has run what is ready now: deliveries read from the sockets in the
+            # same turn of the loop join this batch instead of waiting for the next commit
+            loop.call_soon(self._start, loop)
         return await future
+
+    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            loop.run_in_executor(None, self._drain)
+        except RuntimeError:  # the loop's executor is already shut down: commit here
+            self._drain()
 
     def _drain(self) -> None:
         """Commit batches until nothing waits."""

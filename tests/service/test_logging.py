@@ -136,3 +136,15 @@ async def test_the_access_line_masks_a_phone_number_in_the_path_field_too(
     assert access["path"] == "/no/such/+*********345"
     assert access["message"].startswith("GET /no/such/+*********345 404 ")
     assert "9820012345" not in json_log.getvalue()
+
+
+@pytest.mark.parametrize(
+    "created", [0.5, 1784021400.123, 1784021400.9999996, 1784021400.0004999, 1999999999.999]
+)
+def test_timestamps_are_what_datetime_writes(created: float) -> None:
+    from datetime import UTC, datetime
+
+    from component.service.logging import _timestamp
+
+    expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+    assert _timestamp(created) == expected
