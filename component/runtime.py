@@ -53,8 +53,10 @@ class Runtime:
     def http(self) -> httpx.AsyncClient:
         """The one AsyncClient of this process (created lazily)."""
         if self._http is None:
+            from component.http_transport import transport
+
             self._http = httpx.AsyncClient(
-                transport=self.transport,
+                transport=self.transport or transport(),
                 timeout=httpx.Timeout(self.settings.http_timeout_seconds),
                 headers={"User-Agent": USER_AGENT},
                 follow_redirects=False,

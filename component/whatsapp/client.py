@@ -29,6 +29,7 @@ Every accepted message is recorded in the store (wamid, recipient, template, cal
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import re
@@ -56,6 +57,9 @@ E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 #: Transport failures that prove the request never reached Meta: no connection was made.
 UNREACHED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 PACED_CODES = frozenset({130429, 131056})
+#: Requests of one business number on the wire at once (``_Slot``). Enough for 1,000/s with
+#: 30 ms answers; the pacer, not this, sets the rate.
+REQUESTS_IN_FLIGHT = 32
 #: Called once, after the pacer admitted a send and right before its request leaves.
 Leaving = Callable[[], Awaitable[None]]
 
@@ -87,6 +91,14 @@ class WhatsAppClient:
     @property
     def pacer(self) -> WhatsAppPacer:
         return pacer_for(self.runtime, self.phone_number_id)
+
+    @property
+    def _wire(self) -> asyncio.Semaphore:
+        """The number's sends on the wire at once (``REQUESTS_IN_FLIGHT``), process-wide."""
+        wire: asyncio.Semaphore = self.runtime.shared_object(
+            f"whatsapp.wire:{self.phone_number_id}", lambda: asyncio.Semaphore(REQUESTS_IN_FLIGHT)
+        )
+        return wire
 
     # ------------------------------------------------------------------ sends
     async def send_template(
@@ -153,15 +165,20 @@ class WhatsAppClient:
         leaving = _Once(on_leaving)
         while True:
             ticket = await self.pacer.acquire(to)
+            slot = _Slot(self._wire)
 
-            async def leaves(ticket: Ticket = ticket) -> None:
+            async def leaves(ticket: Ticket = ticket, slot: _Slot = slot) -> None:
                 await leaving.run()  # the outbox's "sending" commit (first attempt only)
+                await slot.take()
                 self.pacer.left(ticket)  # the pacer's window counts the send from here
 
             try:
-                response = await self.runtime.http.post(
-                    url, json=payload, auth=self.session.auth, extensions={ON_LEAVING: leaves}
-                )
+                try:
+                    response = await self.runtime.http.post(
+                        url, json=payload, auth=self.session.auth, extensions={ON_LEAVING: leaves}
+                    )
+                finally:
+                    slot.give_back()
             except UNREACHED as exc:
                 self.pacer.release(ticket)
                 if tries.failures < self.policy.failure_retries:
@@ -359,6 +376,29 @@ class WhatsAppClient:
                 await self._backoff(tries)
                 continue
             raise error
+
+
+class _Slot:
+    """One send's place on the wire: taken after the "sending" commit, given back once the
+    answer (or the failure) is in. Sends admitted by the pacer but not on the wire wait here, so
+    the connection pool never holds more than ``REQUESTS_IN_FLIGHT`` of them: beyond that the
+    pool's per-request bookkeeping (a scan of every connection, of every queued request) grows
+    with the backlog and a slow server turned into a spiral (16 s of CPU per 100 sends, pool
+    timeouts). The pacer counts a send when it takes its slot (``left``), so a wait here never
+    lets a burst above the cap through."""
+
+    def __init__(self, wire: asyncio.Semaphore) -> None:
+        self._wire = wire
+        self._held = False
+
+    async def take(self) -> None:
+        await self._wire.acquire()
+        self._held = True
+
+    def give_back(self) -> None:
+        if self._held:
+            self._held = False
+            self._wire.release()
 
 
 class _Once:

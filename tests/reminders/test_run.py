@@ -309,3 +309,15 @@ async def test_all_tenants_of_a_connection(tmp_path: Path, registry: Registry) -
         ("Auckland Traders (NZ)", "Pacific/Auckland"),
     ]
     assert report.planned > 0
+
+
+def test_a_run_keeps_half_a_second_of_the_whatsapp_rate_in_flight() -> None:
+    """A message waits for three group commits and its request between claim and outcome; 16
+    senders held 1,000/s numbers to 65/s. Bounded both ways: never fewer than 16, and a huge
+    rate (limits removed) does not claim thousands of messages ahead of the pacer."""
+    from component.reminders.run import in_flight
+
+    assert in_flight(80) == 40
+    assert in_flight(1000) == 500
+    assert in_flight(10) == 16
+    assert in_flight(100_000) == 512
