@@ -20,6 +20,7 @@ WhatsApp client had recorded Meta's acceptance (same callback key): those were s
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 import uuid
 from collections.abc import Callable, Coroutine
@@ -46,7 +47,6 @@ from component.replies.pauses import contact_pause
 from component.runtime import Runtime
 from component.sessions import Session
 from component.storage.notes_queue import OptionalCallsDailyRepo
-from component.storage.outbox import Item
 from component.whatsapp.client import WhatsAppClient
 from component.xero.client import XeroClient
 from component.xero.tenants import list_tenants, pick_tenant
@@ -249,7 +249,6 @@ async def _send_tenant(
         as_of=as_of,
         default_region=region,
         group_opted_out=members,
-        item_reason=lambda item: _item_reason(runtime, item),
         opted_out=lambda contact, phone: _opted_out(runtime, org.tenant_id, contact, phone, policy),
         paused=lambda contact: contact_pause(runtime, org.tenant_id, contact, as_of),
     )
@@ -298,7 +297,10 @@ async def _plan_and_send(
         for done, group in enumerate(store.candidates.by_contact(run_id, ctx.tenant_id), 1):
             with store.read():  # one short read for the contact's plan, not one per lookup
                 contact = store.contacts_cache.get_many(ctx.tenant_id, [group[0].contact_id])
-                plan = p.plan_contact(ctx, group, contact.get(group[0].contact_id))
+                # what the outbox holds for the contact's invoices, in two statements
+                states = store.outbox.subject_states(ctx.tenant_id, (c.invoice_id for c in group))
+                mine = dataclasses.replace(ctx, item_reason=states.reason)
+                plan = p.plan_contact(mine, group, contact.get(group[0].contact_id))
             _record_skips(sender.report, plan.skips, group[0].contact_name, ctx.tenant_id)
             if not options.dry_run:
                 await eligible.add(plan.due())
@@ -384,10 +386,6 @@ def closed_reason(policy: Policy, as_of: date, local_now: datetime) -> tuple[str
             f"{quiet.start:%H:%M}–{quiet.end:%H:%M}",
         )
     return None
-
-
-def _item_reason(runtime: Runtime, item: Item) -> str | None:
-    return runtime.store.outbox.item_states([item]).get(item)
 
 
 def _opted_out(

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from component.storage.database import rerun_on_drop
 from component.storage.invoice_facts import remember_claim
 
 if TYPE_CHECKING:
@@ -89,13 +88,14 @@ class OutboxRepo:
     # ------------------------------------------------------------------ queries
     def item_states(self, items: Iterable[Item]) -> dict[Item, str]:
         """For items already in the outbox, the blocking reason or ``"open"``; others absent."""
-        out: dict[Item, str] = {}
         with self._store.read() as conn:
-            for item in items:
-                reason = _item_reason(conn, item)
-                if reason is not None:
-                    out[item] = reason
-        return out
+            found = _item_links(conn, list(items))
+        return {item: link.reason for item, link in found.items()}
+
+    def subject_states(self, tenant_id: str, subjects: Iterable[str]) -> SubjectStates:
+        """What the outbox holds for these subjects (``SubjectStates.reason`` per item)."""
+        with self._store.read() as conn:
+            return subject_states(conn, tenant_id, subjects)
 
     def get(self, key: str) -> OutboxMessage | None:
         row = self._store.fetchone("SELECT * FROM outbox_messages WHERE key = ?", (key,))
@@ -130,7 +130,6 @@ class OutboxRepo:
         return [Item(r["tenant_id"], r["subject_id"], r["stage"]) for r in rows]
 
     # ------------------------------------------------------------------ transitions
-    @rerun_on_drop
     def claim(
         self,
         key: str,
@@ -153,11 +152,8 @@ class OutboxRepo:
         tenant = items[0].tenant_id
         now = self._stamp()
         with self._store.transaction() as conn:
-            blocked = {}
-            for item in items:
-                reason = _item_reason(conn, item)
-                if reason not in (None, "open"):
-                    blocked[item] = reason
+            links = _item_links(conn, items)
+            blocked = {i: link.reason for i, link in links.items() if link.reason != "open"}
             if blocked:
                 return Claim(False, blocked)
             existing = conn.execute(
@@ -178,20 +174,13 @@ class OutboxRepo:
                            details_json = ?, updated_at = ? WHERE key = ?""",
                     (recipient, run_id, _json(details), now, key),
                 )
-            previous = set()
-            for item in items:
-                row = conn.execute(
-                    "SELECT message_key FROM outbox_items WHERE tenant_id = ? AND subject_id = ? AND stage = ?",
-                    (item.tenant_id, item.subject_id, item.stage),
-                ).fetchone()
-                if row is not None and row["message_key"] != key:
-                    previous.add(row["message_key"])
-                conn.execute(
-                    """INSERT INTO outbox_items (tenant_id, subject_id, stage, message_key, created_at)
-                       VALUES (?, ?, ?, ?, ?)
-                       ON CONFLICT(tenant_id, subject_id, stage) DO UPDATE SET message_key = excluded.message_key""",
-                    (item.tenant_id, item.subject_id, item.stage, key, now),
-                )
+            previous = {link.key for link in links.values() if link.key not in (None, key)}
+            conn.executemany(
+                """INSERT INTO outbox_items (tenant_id, subject_id, stage, message_key, created_at)
+                   VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT(tenant_id, subject_id, stage) DO UPDATE SET message_key = excluded.message_key""",
+                [(i.tenant_id, i.subject_id, i.stage, key, now) for i in items],
+            )
             # the history finds a notification's invoices by number and contact
             remember_claim(
                 conn, tenant, [i.subject_id for i in items], contact_id, details or {}, self._now()
@@ -211,7 +200,6 @@ class OutboxRepo:
         """Committed right before the HTTP call: from here a crash means 'outcome unknown'."""
         self._transition(key, ("intent",), "state = 'sending', attempts = attempts + 1")
 
-    @rerun_on_drop
     def start_sending(self, key: str) -> str | None:
         """``mark_sending`` as the last check before the request leaves; None when it may go.
 
@@ -263,7 +251,6 @@ class OutboxRepo:
         """The request may have reached Meta but no answer came back: hold for review."""
         self._transition(key, ("sending",), "state = 'unknown', error_message = ?", (message,))
 
-    @rerun_on_drop
     def resolve(self, key: str, message_id: str) -> bool:
         """A status webhook proved an unknown message was sent; True when something changed."""
         with self._store.transaction() as conn:
@@ -274,7 +261,6 @@ class OutboxRepo:
             ).rowcount
         return changed > 0
 
-    @rerun_on_drop
     def settle(self, key: str, *, sent: bool, reason: str, by: str) -> bool:
         """A person decided an unknown outcome (e.g. after looking at the customer's chat).
 
@@ -297,7 +283,6 @@ class OutboxRepo:
             ).rowcount
         return changed > 0
 
-    @rerun_on_drop
     def release(self, key: str) -> None:
         """Give up an ``intent`` that will not be sent after all (its items become free)."""
         with self._store.transaction() as conn:
@@ -305,7 +290,6 @@ class OutboxRepo:
             conn.execute("DELETE FROM outbox_messages WHERE key = ? AND state = 'intent'", (key,))
 
     # ------------------------------------------------------------------ subjects
-    @rerun_on_drop
     def stop_subject(self, tenant_id: str, subject_id: str, reason: str) -> None:
         """Nothing more may be claimed for this subject (e.g. the invoice was paid)."""
         with self._store.transaction() as conn:
@@ -316,7 +300,6 @@ class OutboxRepo:
                 (tenant_id, subject_id, reason, self._stamp()),
             )
 
-    @rerun_on_drop
     def resume_subject(self, tenant_id: str, subject_id: str) -> None:
         with self._store.transaction() as conn:
             conn.execute(
@@ -332,7 +315,6 @@ class OutboxRepo:
         return row["reason"] if row else None
 
     # ------------------------------------------------------------------ helpers
-    @rerun_on_drop
     def _transition(
         self, key: str, allowed: tuple[str, ...], assignment: str, args: tuple[Any, ...] = ()
     ) -> None:
@@ -354,23 +336,89 @@ class OutboxRepo:
         return now.astimezone(UTC).isoformat()
 
 
-def _item_reason(conn: Conn, item: Item) -> str | None:
-    """None when the item is new, "open" when it may be (re)claimed, else why it is blocked."""
-    stop = conn.execute(
-        "SELECT reason FROM outbox_stops WHERE tenant_id = ? AND subject_id = ?",
-        (item.tenant_id, item.subject_id),
-    ).fetchone()
-    if stop is not None:
-        return f"stopped: {stop['reason']}"
-    row = conn.execute(
-        """SELECT m.state, m.retry FROM outbox_items i JOIN outbox_messages m ON m.key = i.message_key
-           WHERE i.tenant_id = ? AND i.subject_id = ? AND i.stage = ?""",
-        (item.tenant_id, item.subject_id, item.stage),
-    ).fetchone()
-    if row is None:
-        return None
-    state = str(row["state"])
-    if state == "intent" or (state == "failed" and row["retry"]):
+@dataclass(frozen=True)
+class _Link:
+    """An item already in the outbox (or stopped): why it is blocked, or "open"; its message."""
+
+    reason: str
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class SubjectStates:
+    """What the outbox holds for some subjects of one tenant, read at once: ``reason`` answers
+    for any item of those subjects as ``item_states`` would, without a statement per item."""
+
+    tenant_id: str
+    stops: dict[str, str]
+    #: (subject, stage) → (state, retry, message key)
+    rows: dict[tuple[str, str], tuple[str, bool, str]]
+
+    def link(self, item: Item) -> _Link | None:
+        row = self.rows.get((item.subject_id, item.stage))
+        key = None if row is None else row[2]
+        if item.subject_id in self.stops:
+            return _Link(f"stopped: {self.stops[item.subject_id]}", key)
+        return None if row is None else _Link(_reason(row[0], row[1]), key)
+
+    def reason(self, item: Item) -> str | None:
+        """None when the item is new, "open" when it may be (re)claimed, else why not."""
+        if item.tenant_id != self.tenant_id:
+            raise ValueError(f"{item} is not of tenant {self.tenant_id}")
+        link = self.link(item)
+        return None if link is None else link.reason
+
+
+def subject_states(conn: Conn, tenant_id: str, subjects: Iterable[str]) -> SubjectStates:
+    """Two statements for all the subjects (stops, then items joined to their messages) instead
+    of two per item: a claim and a contact's plan each ask about every invoice of the contact
+    (3.4 on average in the reminder bench)."""
+    wanted = sorted(set(subjects))
+    if not wanted:
+        return SubjectStates(tenant_id, {}, {})
+    marks = ",".join("?" for _ in wanted)
+    stops = {
+        str(row["subject_id"]): str(row["reason"])
+        for row in conn.execute(
+            "SELECT subject_id, reason FROM outbox_stops "  # noqa: S608 - placeholders only
+            f"WHERE tenant_id = ? AND subject_id IN ({marks})",
+            (tenant_id, *wanted),
+        ).fetchall()
+    }
+    rows = {
+        (str(row["subject_id"]), str(row["stage"])): (
+            str(row["state"]),
+            bool(row["retry"]),
+            str(row["message_key"]),
+        )
+        for row in conn.execute(
+            "SELECT i.subject_id, i.stage, i.message_key, m.state, m.retry "  # noqa: S608
+            "FROM outbox_items i JOIN outbox_messages m ON m.key = i.message_key "
+            f"WHERE i.tenant_id = ? AND i.subject_id IN ({marks})",
+            (tenant_id, *wanted),
+        ).fetchall()
+    }
+    return SubjectStates(tenant_id, stops, rows)
+
+
+def _item_links(conn: Conn, items: list[Item]) -> dict[Item, _Link]:
+    """For the items already in the outbox or stopped, their ``_Link``; new items are absent."""
+    out: dict[Item, _Link] = {}
+    by_tenant: dict[str, list[Item]] = {}
+    for item in items:
+        by_tenant.setdefault(item.tenant_id, []).append(item)
+    for tenant, mine in by_tenant.items():
+        states = subject_states(conn, tenant, (i.subject_id for i in mine))
+        for item in mine:
+            link = states.link(item)
+            if link is not None:
+                out[item] = link
+    return out
+
+
+def _reason(state: str, retry: bool) -> str:
+    """ "open" when an item in a message in ``state`` may be (re)claimed, else why not."""
+    if state == "intent" or (state == "failed" and retry):
         return "open"
     return {
         "sent": "already sent",

@@ -118,3 +118,61 @@ def test_transitions_refuse_impossible_moves(store: Store) -> None:
         outbox.mark_sent("m1", "wamid.1")
     outbox.release("m1")
     assert outbox.item_states([A]) == {}
+
+
+def test_subject_states_answer_for_every_item_as_item_states_does(store: Store) -> None:
+    """A contact's plan reads what the outbox holds for all its invoices at once."""
+    outbox = store.outbox
+    sent, failed, retried, open_ = (Item("t1", f"inv-{n}", "overdue_7") for n in "wxyz")
+    other_stage = Item("t1", "inv-w", "overdue_14")
+    stopped = Item("t1", "inv-s", "overdue_7")
+    new = Item("t1", "inv-n", "overdue_7")
+    outbox.claim("m-sent", kind="reminder", items=[sent])
+    outbox.mark_sending("m-sent")
+    outbox.mark_sent("m-sent", "wamid.1")
+    outbox.claim("m-failed", kind="reminder", items=[failed])
+    outbox.mark_failed("m-failed", "131026", "not on WhatsApp", retry=False)
+    outbox.claim("m-retry", kind="reminder", items=[retried])
+    outbox.mark_failed("m-retry", "131000", "try later", retry=True)
+    outbox.claim("m-open", kind="reminder", items=[open_])
+    outbox.claim("m-stop", kind="reminder", items=[stopped])
+    outbox.stop_subject("t1", "inv-s", "paid")
+    items = [sent, other_stage, failed, retried, open_, stopped, new]
+
+    states = outbox.subject_states("t1", [i.subject_id for i in items])
+
+    one_by_one = outbox.item_states(items)
+    assert {i: states.reason(i) for i in items if states.reason(i) is not None} == one_by_one
+    assert one_by_one == {
+        sent: "already sent",
+        failed: "failed permanently",
+        retried: "open",
+        open_: "open",
+        stopped: "stopped: paid",
+    }
+    assert outbox.subject_states("t2", ["inv-w"]).reason(Item("t2", "inv-w", "overdue_7")) is None
+
+
+def test_a_claim_reads_its_items_in_two_statements_however_many_they_are(
+    store: Store, store_target: Path | Settings
+) -> None:
+    """Two statements per item (stop, then item and message) and a third before each insert
+    were ~20 of the ~39 statements per reminder (3.4 invoices per message in the bench)."""
+    if not isinstance(store_target, Path):
+        pytest.skip(reason="statements are counted with SQLite's trace callback")
+    seen: list[str] = []
+
+    def claim(key: str, items: list[Item]) -> int:
+        with store.transaction() as conn:
+            conn.set_trace_callback(seen.append)  # type: ignore[attr-defined]
+            try:
+                store.outbox.claim(key, kind="reminder", items=items)
+            finally:
+                conn.set_trace_callback(None)  # type: ignore[attr-defined]
+        reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+        seen.clear()
+        return len(reads)
+
+    one = claim("m1", [A])
+    many = claim("m2", [Item("t1", f"inv-{n}", "overdue_7") for n in range(8)])
+    assert one == many == 3  # stops, items and messages, the message's own row
