@@ -11,16 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from component.config import Settings
 from component.storage.events import NewEvent
 from component.storage.group_commit import GroupCommit
 from component.storage.store import Store
-from tests.storage import postgres_backends
-
-# Every test here runs on SQLite and on PostgreSQL (tests/storage/postgres_backends.py).
-settings = postgres_backends.settings
-store_backend = postgres_backends.store_backend
-store_target = postgres_backends.store_target
 
 pytestmark = pytest.mark.anyio
 
@@ -33,9 +26,9 @@ def event(n: int) -> NewEvent:
     )
 
 
-def stored(target: Path | Settings) -> set[str]:
-    """What another process sees: a second store on the same file (or database)."""
-    other = Store.open(target)
+def stored(path: Path) -> set[str]:
+    """What another process sees: a second store on the same file."""
+    other = Store.open(path)
     try:
         return {e.resource_id for e in other.events.list()}
     finally:
@@ -43,15 +36,13 @@ def stored(target: Path | Settings) -> set[str]:
 
 
 @pytest.fixture
-def store(store_target: Path | Settings) -> Iterator[Store]:
-    opened = Store.open(store_target)
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store.open(tmp_path / "state.db")
     yield opened
     opened.close()
 
 
-async def test_writes_waiting_together_are_committed_in_one_transaction(
-    store: Store, store_target: Path | Settings
-) -> None:
+async def test_writes_waiting_together_are_committed_in_one_transaction(store: Store) -> None:
     writer = GroupCommit(store)
     held, release = threading.Event(), threading.Event()
 
@@ -72,11 +63,11 @@ async def test_writes_waiting_together_are_committed_in_one_transaction(
     assert await head == 1
     assert await asyncio.gather(*rest) == [1] * 40
     assert (writer.batches, writer.writes) == (2, 41)
-    assert stored(store_target) == {f"inv-{n}" for n in range(41)}
+    assert stored(store.path) == {f"inv-{n}" for n in range(41)}
 
 
 async def test_a_failing_write_fails_alone_and_the_rest_of_its_batch_commits(
-    store: Store, store_target: Path | Settings
+    store: Store,
 ) -> None:
     writer = GroupCommit(store)
 
@@ -93,12 +84,10 @@ async def test_a_failing_write_fails_alone_and_the_rest_of_its_batch_commits(
 
     assert (results[0], results[2]) == (1, 1)
     assert isinstance(results[1], ValueError)
-    assert stored(store_target) == {"inv-1", "inv-2"}
+    assert stored(store.path) == {"inv-1", "inv-2"}
 
 
-async def test_the_await_returns_after_the_commit(
-    store: Store, store_target: Path | Settings
-) -> None:
+async def test_the_await_returns_after_the_commit(store: Store) -> None:
     writer = GroupCommit(store)
     assert await writer.run(lambda: store.events.enqueue([event(7)], NOW)) == 1
-    assert stored(store_target) == {"inv-7"}  # durable for anyone the moment the caller goes on
+    assert stored(store.path) == {"inv-7"}  # durable for anyone the moment the caller goes on
