@@ -101,6 +101,11 @@ class Database(Protocol):
         """``unit()`` (database work only), run again whole (PostgreSQL) when it failed because
         the connection dropped before any of its write transactions committed."""
 
+    def ping(self, timeout: float) -> None:
+        """Reach the database now, on a new connection, within about ``timeout`` seconds, or
+        raise a ``StoreError`` naming it: what ``/readyz`` asks (a pooled connection would hide a
+        file gone since it was opened, or wait the pool's 30 s for an unreachable server)."""
+
     def close(self) -> None:
         """Wait for the threads using the database, then close it; safe to call twice."""
 

@@ -31,6 +31,7 @@ Chosen by ``XERO_WA_DATABASE_URL=postgresql://…`` and installed with ``pip ins
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -311,6 +312,20 @@ class PostgresDatabase:
             with self._users:
                 self._active -= 1
                 self._users.notify_all()
+
+    def ping(self, timeout: float) -> None:
+        """Connect anew and ask the server for an answer, each within ``timeout`` (libpq waits
+        at least 2 s to connect): the pool would wait its 30 s for a server that is gone."""
+        import psycopg
+
+        try:
+            with psycopg.connect(
+                self.url, connect_timeout=max(2, math.ceil(timeout)), autocommit=True
+            ) as conn:
+                conn.execute(f"SET statement_timeout = {max(1, int(timeout * 1000))}")
+                conn.execute("SELECT 1")
+        except psycopg.Error as exc:
+            raise explain(exc, self.location, self._secret) from None
 
     def _outcome(self, xid: int | None) -> str:
         """What became of the transaction ``xid`` whose COMMIT lost its answer: ``committed``,

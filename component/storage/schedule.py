@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from component.storage.database import rerun_on_drop
 from component.storage.events import parse_stamp, stamp
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class ScheduleRepo:
     def __init__(self, store: Store) -> None:
         self._store = store
 
+    @rerun_on_drop
     def claim(
         self,
         tenant_id: str,
@@ -74,6 +76,7 @@ class ScheduleRepo:
                 > 0
             )
 
+    @rerun_on_drop
     def extend(self, tenant_id: str, job: str, slot: datetime, owner: str, until: datetime) -> None:
         """Keep a long run's lease alive."""
         with self._store.transaction() as conn:
@@ -83,6 +86,7 @@ class ScheduleRepo:
                 (stamp(until), tenant_id, job, stamp(slot), owner),
             )
 
+    @rerun_on_drop
     def finish(
         self,
         tenant_id: str,

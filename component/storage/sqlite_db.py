@@ -177,6 +177,26 @@ class SqliteDatabase:
         """``unit()``: a file has no connection to drop, so there is nothing to run again."""
         return unit()
 
+    def ping(self, timeout: float) -> None:
+        """Open the file anew, read-only, and read its schema: a file deleted, replaced or
+        damaged since the store was opened is seen now (the pool's connections still read the
+        old one)."""
+        mode = "ro&immutable=1" if self._immutable else "ro"
+        try:
+            conn = sqlite3.connect(
+                f"file:{quote(str(self.path))}?mode={mode}", uri=True, timeout=timeout
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the store {self.path}: {exc}") from exc
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"the store {self.path} cannot be read ({exc}): {restore_hint(self.path)}"
+            ) from exc
+        finally:
+            conn.close()
+
     @contextmanager
     def _named_errors(self) -> Iterator[None]:
         """A damaged or read-only file, said with its name and the fix, not as a bare

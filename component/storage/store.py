@@ -190,6 +190,10 @@ class Store:
             cursor = conn.execute(sql, params)
             return cursor.fetchone() if one else list(cursor.fetchall())
 
+    def ping(self, timeout: float) -> None:
+        """Reach the database now within about ``timeout`` seconds, or raise a ``StoreError``."""
+        self.db.ping(timeout)
+
     def close(self) -> None:
         """Close once no thread is inside a read or transaction; safe to call twice."""
         self.db.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 import stat
 from datetime import timedelta
 from pathlib import Path
@@ -23,20 +22,21 @@ from component.runtime import Runtime
 from component.storage.crypto import PREFIX
 from component.storage.locks import RefreshMutex
 from tests.connections.oauth_fixtures import CLIENT_SECRET, store_connection
+from tests.storage import postgres_backends
+
+# Every test here runs on SQLite and on PostgreSQL (tests/storage/postgres_backends.py).
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
 
 pytestmark = pytest.mark.anyio
 ACCESS = "access-token-in-clear-text"
 REFRESH = "refresh-token-in-clear-text"
 
 
-def raw_rows(path: Path) -> str:
-    """Everything stored, as text: what someone who copies the file can read."""
-    conn = sqlite3.connect(path)
-    try:
-        rows = conn.execute("SELECT * FROM token_sets").fetchall()
-        rows += conn.execute("SELECT * FROM connections").fetchall()
-    finally:
-        conn.close()
+def raw_rows(settings: Settings) -> str:
+    """Everything stored, as text: what someone who copies the file (or the database) can read."""
+    rows = postgres_backends.raw_rows(settings, "SELECT * FROM token_sets")
+    rows += postgres_backends.raw_rows(settings, "SELECT * FROM connections")
     return repr(rows)
 
 
@@ -47,12 +47,13 @@ def runtime_with_key(
     return Runtime(settings=keyed, registry=registry, clock=clock)
 
 
+@postgres_backends.sqlite_only("the modes of the store's files")
 async def test_without_a_key_tokens_are_plain_text_in_a_0600_file(runtime: Runtime) -> None:
     store_connection(runtime)
     path = runtime.settings.store_path
     for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         assert stat.S_IMODE(os.stat(file).st_mode) == 0o600, file
-    text = raw_rows(path)
+    text = raw_rows(runtime.settings)
     assert "RT0" in text
     assert CLIENT_SECRET in text
 
@@ -64,7 +65,7 @@ async def test_with_a_key_no_secret_is_readable_in_the_file(
     runtime = runtime_with_key(settings, registry, clock, key)
     try:
         store_connection(runtime, access=ACCESS, refresh=REFRESH)
-        text = raw_rows(settings.store_path)
+        text = raw_rows(settings)
         for secret in (ACCESS, REFRESH, CLIENT_SECRET):
             assert secret not in text
         assert PREFIX in text

@@ -25,6 +25,7 @@ async def tick(args: argparse.Namespace) -> dict[str, Any]:
     from component.runtime import Runtime
     from tests.orgs.test_scheduler import Recording, scheduler, zones
 
+    # the store is the data home's file, or XERO_WA_DATABASE_URL's database when it is set
     settings = Settings(_env_file=None, xero_wa_home=Path(args.home))  # type: ignore[call-arg]
     runtime = Runtime(settings=settings, clock=FakeClock(datetime.fromisoformat(args.at)))
     job = Recording(zones())

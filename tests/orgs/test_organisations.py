@@ -11,6 +11,11 @@ from component.orgs.find import find_org
 from component.runtime import Runtime
 from component.storage.organisations import TenantSeen
 from tests.orgs.conftest import AU, DEFAULTS, INDIA, NZ, orgs, two_logins, whatsapp
+from tests.storage import postgres_backends
+
+# Every test here runs on SQLite and on PostgreSQL (tests/storage/postgres_backends.py).
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
 
 pytestmark = pytest.mark.anyio
 

@@ -154,10 +154,11 @@ def wa_config() -> dict[str, Any]:
 
 @pytest.fixture
 async def world(
-    tmp_path: Path, wa_config: dict[str, Any], registry: Registry
+    tmp_path: Path, settings: Settings, wa_config: dict[str, Any], registry: Registry
 ) -> AsyncIterator[World]:
+    """The sandbox and a runtime on ``settings`` (a module that takes the both-backend fixture,
+    tests/storage/postgres_backends.py, runs on PostgreSQL too)."""
     clock = FakeClock(NOW)
-    settings = Settings(_env_file=None, xero_wa_home=tmp_path / "home")  # type: ignore[call-arg]
     sandbox = embedded(settings, clock=clock, config=sandbox_config(**wa_config))
     runtime = Runtime(
         settings=sandbox.settings,

@@ -21,6 +21,11 @@ import pytest
 from component.reminders import plan as p
 from component.whatsapp.pacer import WhatsAppPacer
 from tests.reminders.conftest import TODAY, World
+from tests.storage import postgres_backends
+
+# Every test here runs on SQLite and on PostgreSQL (tests/storage/postgres_backends.py).
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
 
 NUMBERS = ["98200 10001", "98200 10002", "98200 10003"]
 PHONE_NUMBER_ID = "106540352242922"  # the sandbox's business number

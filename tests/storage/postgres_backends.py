@@ -9,6 +9,7 @@ the settings naming the PostgreSQL schema (reopening it finds the same data, as 
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,30 @@ from pydantic import SecretStr
 from component.config import Settings
 
 BACKENDS = ("sqlite", "postgres")
+
+
+def sqlite_only(why: str) -> pytest.MarkDecorator:
+    """Run one test of a both-backend module on SQLite only, because of ``why`` (a file's modes,
+    a damaged or read-only file: things a PostgreSQL server does not have)."""
+    del why  # for the reader: the decorator line says why
+    return pytest.mark.parametrize("store_backend", ["sqlite"])
+
+
+def raw_rows(target: Path | Settings, sql: str) -> list[tuple[Any, ...]]:
+    """Rows read straight from the database, around the store: what someone holding a copy of
+    the file (or of the PostgreSQL database) can read."""
+    url = None if isinstance(target, Path) else target.xero_wa_database_url
+    if url is not None:
+        import psycopg
+
+        with psycopg.connect(url.get_secret_value()) as conn:
+            return [tuple(row) for row in conn.execute(sql).fetchall()]  # type: ignore[arg-type]
+    path = target if isinstance(target, Path) else target.store_path
+    db = sqlite3.connect(path)
+    try:
+        return [tuple(row) for row in db.execute(sql).fetchall()]
+    finally:
+        db.close()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -1,6 +1,9 @@
 """``xero-wa db status|upgrade|backup``, automatic upgrades and ``serve``'s refusal (issue 10
 item 2, issue 12 item 1)."""
 
+# SQLite only: older and newer stores are SQLite files written by hand, and backups are file
+# copies (PostgreSQL is backed up with pg_dump).
+
 from __future__ import annotations
 
 import sqlite3

@@ -1,5 +1,7 @@
 """``xero-wa doctor``: store path, schema version, integrity, connections, configuration."""
 
+# SQLite only: the doctor's file checks (integrity, empty file) on a data-home store.
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -6,13 +6,22 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from component.config import Settings
 from component.storage.store import Store
+from tests.storage import postgres_backends
+
+# Every test here runs on SQLite and on PostgreSQL (tests/storage/postgres_backends.py).
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
+store_target = postgres_backends.store_target
 
 DAY1 = datetime(2026, 7, 1, 4, 30, tzinfo=UTC)
 
 
-def test_an_invoice_found_due_by_many_runs_counts_once_per_stage(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "store.db")
+def test_an_invoice_found_due_by_many_runs_counts_once_per_stage(
+    store_target: Path | Settings,
+) -> None:
+    store = Store.open(store_target)
     repo = store.eligibility
     for day in range(10):  # a withheld invoice, found due by every daily run
         repo.seen("org-a", [("INV-A", "overdue_7")], DAY1 + timedelta(days=day))

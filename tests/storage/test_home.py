@@ -1,6 +1,8 @@
 """Issue 10 item 1: the data home never depends on the working directory; two stores refuse
 to send."""
 
+# SQLite only: where the data home and its file are.
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -7,15 +7,23 @@ from pathlib import Path
 
 import pytest
 
+from component.config import Settings
 from component.storage import migrations
 from component.storage.database import StoreError
 from component.storage.migrations import Migration
 from component.storage.schema import MIGRATIONS
 from component.storage.store import Store
+from tests.storage import postgres_backends
+
+# The first test runs on both backends; the others write an SQLite file by hand (an older or a
+# newer store), so they stay on SQLite.
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
+store_target = postgres_backends.store_target
 
 
-def test_a_new_store_is_at_the_code_version(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "state.db")
+def test_a_new_store_is_at_the_code_version(store_target: Path | Settings) -> None:
+    store = Store.open(store_target)
     try:
         status = store.schema()
         assert status.version == status.code_version == len(MIGRATIONS)

@@ -1,5 +1,8 @@
 """The backend seam of ``Store.open``: settings pick SQLite or PostgreSQL."""
 
+# SQLite only: opening the data home's file; PostgreSQL's opening errors are in
+# test_postgres_db.py.
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,8 @@
 """Issue 10 item 2: a lost, emptied, truncated or corrupt store is never a fresh start."""
 
+# SQLite only: a lost, empty, truncated or foreign file, its marker and backups (a
+# PostgreSQL server has none of these).
+
 from __future__ import annotations
 
 import sqlite3

@@ -207,6 +207,19 @@ def test_a_token_set_saved_over_a_dropped_connection_is_saved_once(
     assert rows(postgres_url, "SELECT name, type FROM connections") == [("xero", "xeroOAuth")]
 
 
+# ---------------------------------------------------------------------- the scheduler
+@pytest.mark.parametrize("how", [*BEFORE_COMMIT, "after"])
+def test_a_schedule_slot_claimed_over_a_dropped_connection_is_claimed_once(
+    store: Store, proxy: DropProxy, postgres_url: str, how: How
+) -> None:
+    """Run twice, the claim finds its own running slot and says "taken": the slot never runs."""
+    insert = "INSERT INTO schedule_slots"
+    proxy.arm(commit_after(insert) if how == "after" else starts(insert), how)
+    assert store.schedule.claim("tenant-1", "remind", NOW, "host-1", NOW, lease_seconds=600)
+    assert len(proxy.fired) == 1
+    assert rows(postgres_url, "SELECT owner, state FROM schedule_slots") == [("host-1", "running")]
+
+
 # ---------------------------------------------------------------------- what is not retried
 def test_a_unit_is_not_run_again_once_one_of_its_transactions_committed(
     store: Store, proxy: DropProxy, postgres_url: str

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -28,6 +29,7 @@ from component.storage.store import Store
 from tests.cli_support import CliOutcome
 from tests.service.conftest import service_config
 from tests.service.test_worker import ScriptedProcessor
+from tests.storage.postgres_fixture import require_server
 
 NOW = datetime(2026, 7, 14, 9, 30, tzinfo=UTC)
 
@@ -184,6 +186,32 @@ def test_a_command_on_an_unreachable_database_exits_11_naming_the_masked_url(
     error = json.loads(outcome.err)["error"]
     assert error["code"] == "store_error"
     assert f"postgresql://app:***@127.0.0.1:{port}/xw" in error["message"]
+    assert "s3cret" not in outcome.err + outcome.out
+
+
+@pytest.mark.parametrize(
+    ("user", "database", "says"),
+    [
+        ("xero_wa_nobody", "test", "refused the credentials"),
+        ("postgres", "xero_wa_no_such_db", "does not exist"),
+    ],
+)
+def test_a_command_with_wrong_credentials_or_database_exits_11_naming_the_masked_url(
+    cli: Callable[..., CliOutcome],
+    monkeypatch: pytest.MonkeyPatch,
+    user: str,
+    database: str,
+    says: str,
+) -> None:
+    server = urlsplit(require_server())
+    url = f"postgresql://{user}:s3cret@{server.hostname}:{server.port or 5432}/{database}"
+    monkeypatch.setenv("XERO_WA_DATABASE_URL", url)
+    outcome = cli("events", "--json")
+    assert outcome.code == 11
+    error = json.loads(outcome.err)["error"]
+    assert error["code"] == "store_error"
+    assert url.replace(":s3cret@", ":***@") in error["message"]
+    assert says in error["message"]
     assert "s3cret" not in outcome.err + outcome.out
 
 

@@ -2,6 +2,9 @@
 writes fail with a clear error naming the file. Opening never runs chmod or a migration write
 on it."""
 
+# SQLite only: a read-only file or folder; PostgreSQL's missing privileges are in
+# test_postgres_db.py.
+
 from __future__ import annotations
 
 import os

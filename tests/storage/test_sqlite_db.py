@@ -1,5 +1,7 @@
 """The SQLite backend of the storage interface: reads, writes and closing under concurrency."""
 
+# SQLite only: the SQLite backend itself (PostgreSQL's is test_postgres_db.py).
+
 from __future__ import annotations
 
 import sqlite3

@@ -8,6 +8,9 @@ left open while another process committed made the next ``BEGIN IMMEDIATE`` fail
 "database is locked".
 """
 
+# SQLite only: "database is locked" is SQLite's; several processes on PostgreSQL are in
+# test_postgres_kill.py and test_postgres_scale.py.
+
 from __future__ import annotations
 
 import json
