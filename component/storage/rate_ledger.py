@@ -30,16 +30,20 @@ schedule far ahead is restarted.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from component.storage.database import Conn
+from component.storage.database import Conn, StoreError
 from component.storage.migrations import Migration
 
 if TYPE_CHECKING:
+    from component.runtime import Runtime
     from component.storage.store import Store
+
+log = logging.getLogger("xero_wa.storage")
 
 MIGRATION = Migration(
     "2200_rate_ledger",
@@ -82,6 +86,19 @@ CONCURRENT_POLL_SECONDS = 0.05
 MAX_SCHEDULE_AHEAD_US = 30 * US
 #: The app scope every Xero tenant's calls count against (one Xero app per deployment).
 XERO_APP = "xero-app"
+
+
+def ledger_for(runtime: Runtime, what: str) -> RateLedger | None:
+    """The store's ledger, so every process on the store shares ``what`` (a limit); None (the
+    limit stays this process's own) without a store, or with one this process cannot write."""
+    if not runtime.settings.has_store:
+        return None
+    try:
+        store = runtime.store
+    except StoreError as exc:
+        log.warning("%s is not shared with other processes: %s", what, exc.message)
+        return None
+    return None if store.read_only else store.rate_ledger
 
 
 def xero_scope(tenant: str) -> str:

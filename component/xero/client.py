@@ -24,6 +24,7 @@ import httpx
 from component import errors
 from component.runtime import Runtime
 from component.sessions import Session
+from component.storage.rate_ledger import ledger_for
 from component.xero.errors import (
     day_limit_error,
     error_for,
@@ -264,19 +265,11 @@ class XeroClient:
 
 
 def shared_limits(runtime: Runtime) -> Shared | None:
-    """The store's rate ledger, so every process on the store shares Xero's limits; None (the
-    limits stay this process's own) without a store, or with one this process cannot write."""
-    if not runtime.settings.has_store:
+    """Xero's limits as every process on the store shares them (None: this process's own)."""
+    ledger = ledger_for(runtime, "Xero's rate limits")
+    if ledger is None:
         return None
-    try:
-        store = runtime.store
-    except errors.StoreError as exc:
-        log.warning("Xero's limits are not shared with other processes: %s", exc.message)
-        return None
-    if store.read_only:
-        return None
-    lease = runtime.settings.http_timeout_seconds + LEASE_MARGIN_SECONDS
-    return Shared(store.rate_ledger, lease)
+    return Shared(ledger, runtime.settings.http_timeout_seconds + LEASE_MARGIN_SECONDS)
 
 
 def _problem(response: httpx.Response) -> str:

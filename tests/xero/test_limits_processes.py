@@ -96,7 +96,7 @@ def test_three_processes_together_stay_under_xeros_per_tenant_limits(
         for p in processes:
             if p.poll() is None:
                 p.kill()
-    for p, (out, err) in zip(processes, outputs, strict=True):
+    for p, (_out, err) in zip(processes, outputs, strict=True):
         assert p.returncode == 0, err.decode()[-3000:]
     results = [json.loads(out) for out, _ in outputs]
     assert [r["calls"] for r in results] == [CALLS] * PROCESSES

@@ -170,7 +170,7 @@ async def test_a_day_block_reaches_every_process_until_the_reset(
             one.block_day(600)
 
     await vclock.run(blocked())
-    with pytest.raises(errors.RateLimited, match="Xero's day rate limit .* resets in 10 min"):
+    with pytest.raises(errors.RateLimited, match=r"Xero's day rate limit .* resets in 10 min"):
         await vclock.run(calls(two, 1, vclock, log))
     assert log == []
     vclock.advance(600)
