@@ -102,9 +102,11 @@ def run_measured(
 
 def child_env(**extra: str) -> dict[str, str]:
     """A clean environment for a measured child: PATH and the venv, nothing of the caller's
-    XERO_/WHATSAPP_ settings."""
+    XERO_/WHATSAPP_ settings. Bytecode is written and used as on a user's machine (a caller's
+    PYTHONDONTWRITEBYTECODE would make every child compile our sources afresh while the
+    baseline's site-packages keep their installed bytecode)."""
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
-    return {**keep, "PYTHONDONTWRITEBYTECODE": "1", **extra}
+    return {**keep, **extra}
 
 
 def load() -> str:

@@ -16,15 +16,11 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from component.data_home import default_home
+
 #: Host used for the in-process sandbox. ``.invalid`` can never resolve, so a request that
 #: escapes the in-process transport fails loudly instead of reaching a real service.
 SANDBOX_BASE = "http://sandbox.invalid"
-
-
-def _default_home() -> Path:
-    from component.storage.home import default_home
-
-    return default_home()
 
 
 class Settings(BaseSettings):
@@ -34,7 +30,7 @@ class Settings(BaseSettings):
 
     # Where state lives (SQLite store, 0600): the per-user data folder unless set (never the
     # working directory: see component/storage/home.py).
-    xero_wa_home: Path = Field(default_factory=lambda: _default_home())
+    xero_wa_home: Path = Field(default_factory=default_home)
     # postgresql://… selects the PostgreSQL backend instead of the SQLite file in the data home.
     xero_wa_database_url: SecretStr | None = None
     # Fernet key (or passphrase) for token columns; without it tokens are stored in plain text.
@@ -224,14 +220,6 @@ class Settings(BaseSettings):
     @property
     def store_path(self) -> Path:
         return self.xero_wa_home / "state.db"
-
-    @property
-    def has_store(self) -> bool:
-        """Whether there is a store to read: a database URL, a ``state.db``, or signs that one
-        existed (then opening it reports the loss instead of "nothing stored yet")."""
-        from component.storage.opening import store_expected
-
-        return store_expected(self)
 
     def api_keys(self) -> list[str]:
         raw = self.xero_wa_api_keys.get_secret_value() if self.xero_wa_api_keys else ""

@@ -17,14 +17,15 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Literal
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any, Literal
 
 from component import bounded_json
 from component.errors import FieldProblem, InputError
 from component.spec.models import InputSpec
 from component.values import Binary
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 #: Who invoked: the CLI (strings to coerce), the JSON API, or the built-in scheduler.
 Source = Literal["cli", "api", "schedule"]
@@ -124,6 +125,17 @@ def input_schema(inputs: Iterable[InputSpec]) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- clean
+def _validator(checked: list[InputSpec]) -> Draft202012Validator:
+    """The JSON Schema validator of the inputs with constraints or choices (jsonschema is
+    imported here: most actions have none, and importing it costs a CLI run a fifth of its
+    start-up)."""
+    from jsonschema import Draft202012Validator
+
+    schema = input_schema(checked)
+    schema.pop("required", None)  # "is required" is reported by clean, after defaults
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
 class InputSet:
     """The inputs of one spec, with the JSON Schema validator compiled once."""
 
@@ -133,12 +145,8 @@ class InputSet:
         # Coercion already guarantees each value's type (and fully checks data inputs), so the
         # JSON Schema only has work to do for inputs with constraints or choices.
         checked = [s for s in self.inputs if s.type != "data" and (s.constraints or s.choices)]
-        schema = input_schema(checked)
-        schema.pop("required", None)  # "is required" is reported by clean, after defaults
-        self._validator = Draft202012Validator(
-            schema, format_checker=Draft202012Validator.FORMAT_CHECKER
-        )
         self._checked = [s.key for s in checked]
+        self._validator = _validator(checked) if checked else None
 
     def clean(
         self, raw: Mapping[str, Any], *, source: Source = "api", context: str = ""
@@ -162,7 +170,7 @@ class InputSet:
                 values[spec.key] = None
         instance = {k: values[k] for k in self._checked if values[k] is not None}
         errors = []
-        if instance:
+        if instance and self._validator is not None:
             found = self._validator.iter_errors(instance)
             errors = sorted(found, key=lambda e: list(e.absolute_path))
         for error in errors:

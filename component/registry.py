@@ -75,6 +75,14 @@ class Registry:
             raise SpecError(problems)
         return registry
 
+    @classmethod
+    def load_cached(cls) -> Registry:
+        """``load()`` of the bundled specs and ``XERO_WA_SPEC_PATH``, from the start-up cache
+        when no spec or handler file changed (``component.spec.cache``)."""
+        from component.spec.cache import cached_registry
+
+        return cached_registry(cls.load)
+
     def _load_folder(self, folder: Path, shown_from: Path) -> list[str]:
         """Every spec file of one folder on the search path; problems as ``file:line: ...``."""
         tables: dict[type[BaseModel], dict[str, Any]] = {

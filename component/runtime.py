@@ -38,7 +38,7 @@ async def run_leaving_hook(request: httpx.Request) -> None:
 @dataclass
 class Runtime:
     settings: Settings = field(default_factory=get_settings)
-    registry: Registry = field(default_factory=Registry.load)
+    registry: Registry = field(default_factory=Registry.load_cached)
     clock: Clock = SYSTEM_CLOCK
     transport: httpx.AsyncBaseTransport | None = None
     #: Objects created on first use and shared for the runtime's life (limiters, pacers, caches).
@@ -71,6 +71,16 @@ class Runtime:
             self._store = Store.open(self.settings, policy=self.store_policy)  # type: ignore[arg-type]
             self._store.optouts.clock = self.clock
         return self._store
+
+    @property
+    def has_store(self) -> bool:
+        """Whether there is a store to read: an open one, a database URL, a ``state.db``, or
+        signs that one existed (then opening it reports the loss, not "nothing stored yet")."""
+        if self._store is not None:
+            return True
+        from component.storage.opening import store_expected
+
+        return store_expected(self.settings)
 
     def shared_object(self, name: str, factory: Any) -> Any:
         """Get or create a process-wide object by name (e.g. the per-tenant Xero limiter)."""

@@ -214,7 +214,7 @@ async def _one_of_several(runtime: Runtime, family: str, stored: list[str]) -> S
 
 
 def _stored_names(runtime: Runtime, family: str) -> list[str]:
-    if not runtime.settings.has_store:
+    if not runtime.has_store:
         return []
     return runtime.store.connections.names(family=family)
 
@@ -223,7 +223,7 @@ async def _open_stored(runtime: Runtime, name: str) -> Session:
     from component.oauth.access import cipher
 
     record = None
-    if runtime.settings.has_store:
+    if runtime.has_store:
         record = runtime.store.connections.get(name, cipher(runtime))
     if record is None:
         raise errors.ConnectionError(

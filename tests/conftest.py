@@ -91,14 +91,16 @@ def isolated_environment(
     """Every test runs as on a fresh machine, whatever the caller exported (issue 10 item 29).
 
     Every product variable is removed (child processes inherit the cleaned environment), the
-    working directory is an empty folder (so no ``.env`` is read), and ``XERO_WA_HOME`` points at
-    a fresh folder, never at the developer's own data.
+    working directory is an empty folder (so no ``.env`` is read), ``XERO_WA_HOME`` points at
+    a fresh folder, never at the developer's own data, and the start-up cache is the session's.
     """
     for name in product_env_names(os.environ):
         monkeypatch.delenv(name)
     workdir = tmp_path_factory.mktemp("cwd")
     home = workdir / "home"
     monkeypatch.setenv("XERO_WA_HOME", str(home))
+    # one start-up cache (component.spec.cache) for the session, never the developer's own
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
     monkeypatch.chdir(workdir)
     get_settings.cache_clear()
     yield home

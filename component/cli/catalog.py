@@ -28,7 +28,7 @@ def register(commands: Any) -> None:
 
 def cmd_actions(args: argparse.Namespace) -> int:
     from component.cli.output import emit
-    from component.spec.catalog_cache import cached_rows
+    from component.spec.cache import cached_rows
 
     rows = cached_rows(_action_rows)  # the registry is loaded only when a spec file changed
     if args.json:

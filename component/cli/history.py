@@ -70,7 +70,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
     runtime = _runtime()
     try:
-        if not runtime.settings.has_store:
+        if not runtime.has_store:
             rows: list[Any] = []
         else:
             tenant = None
@@ -130,7 +130,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     runtime = _runtime()
     try:
-        if not runtime.settings.has_store:
+        if not runtime.has_store:
             raise errors.InputError.single(
                 "--invoice" if args.invoice else "--contact", "nothing has been sent yet"
             )

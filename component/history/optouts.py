@@ -20,7 +20,7 @@ from component.storage.optouts import CONTACT
 
 
 def listing(runtime: Runtime) -> list[dict[str, Any]]:
-    if not runtime.settings.has_store:
+    if not runtime.has_store:
         return []
     store = runtime.store
     names = {o.tenant_id: o.name for o in store.organisations.all()}

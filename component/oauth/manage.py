@@ -34,7 +34,7 @@ WHATSAPP_KEY = "whatsappCloud"
 
 def stored_values(runtime: Runtime, name: str, type_key: str) -> dict[str, Any] | None:
     """The values of stored connection ``name`` when it is of ``type_key`` (to reconnect it)."""
-    if not runtime.settings.has_store:
+    if not runtime.has_store:
         return None
     record = runtime.store.connections.get(name, cipher(runtime))
     return dict(record.values) if record is not None and record.type == type_key else None
@@ -81,7 +81,7 @@ def save_whatsapp(runtime: Runtime, name: str, values: Mapping[str, Any]) -> Con
 
 def list_connections(runtime: Runtime) -> list[dict[str, Any]]:
     """Every stored connection with its status; password inputs shown as ``***``."""
-    if not runtime.settings.has_store:
+    if not runtime.has_store:
         return []
     repo = token_repo(runtime)
     rows = []
@@ -137,9 +137,7 @@ async def disconnect(
     When Xero cannot be told (the connection already needs re-authorisation), the connection is
     still forgotten and the answer says so, with where to remove the app by hand.
     """
-    record = (
-        runtime.store.connections.get(name, cipher(runtime)) if runtime.settings.has_store else None
-    )
+    record = runtime.store.connections.get(name, cipher(runtime)) if runtime.has_store else None
     if record is None:
         raise errors.InputError.single("name", f"no stored connection named {name!r}")
     done: dict[str, Any] = {"name": name, "type": record.type}

@@ -37,7 +37,7 @@ def record_tenants(record: TokenRecord) -> list[TenantSeen]:
 
 def sync_stored(runtime: Runtime) -> None:
     """Organisations and links from every stored Xero connection's cached tenant list."""
-    if not runtime.settings.has_store:
+    if not runtime.has_store:
         return
     store = runtime.store
     repo = token_repo(runtime)

@@ -214,7 +214,7 @@ def build(
 
 def load_all(runtime: Runtime, defaults: OrgDefaults, *, sync: bool = True) -> list[Organisation]:
     """Every organisation in the store (none when there is no store yet)."""
-    if not runtime.settings.has_store:
+    if not runtime.has_store:
         return []
     if sync:
         sync_stored(runtime)
@@ -240,7 +240,7 @@ def load_all(runtime: Runtime, defaults: OrgDefaults, *, sync: bool = True) -> l
 
 def load_one(runtime: Runtime, defaults: OrgDefaults, tenant_id: str) -> Organisation | None:
     """One organisation by tenant id (exact, then ignoring case), read without a sync."""
-    if not runtime.settings.has_store:
+    if not runtime.has_store:
         return None
     store = runtime.store
     row = store.organisations.get(tenant_id)

@@ -78,7 +78,7 @@ def _secret(value: SecretStr | None) -> str:
 
 def _whatsapp_values(runtime: Runtime, config: ServiceConfig) -> list[dict[str, object]]:
     """The configured WhatsApp connection's values, else every stored one's."""
-    if not runtime.settings.has_store:
+    if not runtime.has_store:
         return []
     from component.oauth.access import cipher
 

@@ -34,7 +34,7 @@ class ServiceConnections:
         """True when Xero sessions come from the organisations: no explicit connection, and at
         least one stored Xero connection (without one, ``XERO_WA_CONNECTION_VALUE`` or the usual
         "no connection" error applies, as for any action)."""
-        if self.xero_ref is not None or not self.runtime.settings.has_store:
+        if self.xero_ref is not None or not self.runtime.has_store:
             return False
         return bool(self.runtime.store.connections.names(family="xero"))
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from component.storage.crypto import PLAIN, Cipher
+from component.storage.database import rerun_on_drop
 
 if TYPE_CHECKING:
     from component.storage.database import Conn
@@ -68,12 +69,14 @@ class ConnectionsRepo:
         text = cipher.open(row["values_json"], f"the settings of connection {name!r}")
         return StoredConnection(row["name"], row["type"], row["family"], json.loads(text or "{}"))
 
+    @rerun_on_drop
     def put(
         self, name: str, type_key: str, family: str, values: dict[str, Any], cipher: Cipher = PLAIN
     ) -> None:
         with self._store.transaction() as conn:
             write_connection(conn, name, type_key, family, values, cipher)
 
+    @rerun_on_drop
     def delete(self, name: str) -> bool:
         with self._store.transaction() as conn:
             return conn.execute("DELETE FROM connections WHERE name = ?", (name,)).rowcount > 0

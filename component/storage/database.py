@@ -6,6 +6,13 @@ placeholders; a backend translates it if its driver needs another style. Rows an
 ``row["col"]`` and ``row[0]``. Dialect-specific SQL (e.g. ``FOR UPDATE SKIP LOCKED``) is allowed
 inside repositories only, switched on ``conn.dialect``.
 
+A repository method whose work is only database work (one transaction, or several) is marked
+``@rerun_on_drop``: on PostgreSQL, when the connection drops before its transaction commits
+(the server then rolled it back, so nothing of it was applied), the whole method runs again on a
+fresh connection; once one of its transactions has committed it is never run again. A drop
+*during* COMMIT is settled by asking the server (``component.storage.postgres_db``), never by a
+blind retry. ``store.write(fn)`` is the same for a function given its ``Conn``.
+
 Why two context managers: a write transaction takes the write lock up front (``BEGIN
 IMMEDIATE`` on SQLite), so a read-then-write sequence cannot be overtaken by another process;
 a read is a short consistent snapshot that is closed before the caller goes on, so no reader
@@ -15,16 +22,32 @@ ever holds a snapshot open while another process commits (on SQLite that made th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar
 
 from component.errors import StoreError
 
 Dialect = Literal["sqlite", "postgres"]
 Params = Sequence[Any] | Mapping[str, Any]
 
-__all__ = ["Conn", "Cursor", "Database", "Dialect", "Params", "Row", "StoreError"]
+if TYPE_CHECKING:
+    from component.storage.store import Store
+
+__all__ = [
+    "Conn",
+    "Cursor",
+    "Database",
+    "Dialect",
+    "Params",
+    "Row",
+    "StoreError",
+    "rerun_on_drop",
+]
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class Row(Protocol):
@@ -70,5 +93,33 @@ class Database(Protocol):
     def read(self) -> AbstractContextManager[Conn]:
         """A short consistent read; the caller fetches everything it needs inside the block."""
 
+    def run(self, work: Callable[[Any], T], *, immediate: bool = True) -> T:
+        """``work(conn)`` in one write transaction, run again whole (PostgreSQL) when the
+        connection dropped before it committed."""
+
+    def retrying(self, unit: Callable[[], T]) -> T:
+        """``unit()`` (database work only), run again whole (PostgreSQL) when it failed because
+        the connection dropped before any of its write transactions committed."""
+
     def close(self) -> None:
         """Wait for the threads using the database, then close it; safe to call twice."""
+
+
+class _Repository(Protocol):
+    _store: Store
+
+
+R = TypeVar("R", bound=_Repository)
+
+
+def rerun_on_drop(method: Callable[Concatenate[R, P], T]) -> Callable[Concatenate[R, P], T]:
+    """Mark a repository method as one unit of database work that may run again whole: on
+    PostgreSQL a connection that drops before its transaction commits then costs a retry, not
+    an error (see ``Database.retrying``). Only for methods whose effects are all in the
+    database: whatever else they did would be done twice."""
+
+    @functools.wraps(method)
+    def whole(self: R, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return self._store.db.retrying(lambda: method(self, *args, **kwargs))
+
+    return whole

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from component.storage.database import rerun_on_drop
+
 if TYPE_CHECKING:
     from component.storage.database import Conn, Row
     from component.storage.store import Store
@@ -114,6 +116,7 @@ class EventsRepo:
         self._store = store
 
     # ------------------------------------------------------------------ receiving
+    @rerun_on_drop
     def enqueue(self, events: list[NewEvent], now: datetime) -> int:
         """Store events in one short transaction; returns how many were new (not duplicates)."""
         if not events:
@@ -151,6 +154,7 @@ class EventsRepo:
             return added
 
     # ------------------------------------------------------------------ working
+    @rerun_on_drop
     def claim(self, owner: str, now: datetime, lease_seconds: float, limit: int) -> list[Event]:
         """Lease up to ``limit`` due events to ``owner``: queued ones, and expired leases."""
         when = stamp(now)
@@ -224,6 +228,7 @@ class EventsRepo:
     def park(self, event_id: int, owner: str, error: str, now: datetime) -> bool:
         return self._settle(event_id, owner, now, "state = 'parked', last_error = ?", (error,))
 
+    @rerun_on_drop
     def release(self, owner: str, now: datetime) -> int:
         """Give back every event ``owner`` holds (a graceful stop): the attempt does not count."""
         with self._row_locked() as conn:
@@ -238,6 +243,7 @@ class EventsRepo:
                 _wake_workers(conn)
             return given_back
 
+    @rerun_on_drop
     def replay(self, event_id: int, now: datetime) -> Event | None:
         """Queue a parked (or done) event again, due now, with a fresh attempt count."""
         when = stamp(now)
@@ -280,6 +286,7 @@ class EventsRepo:
         )
         return parse_stamp(row["due"]) if row and row["due"] else None
 
+    @rerun_on_drop
     def purge_done(self, older_than: datetime) -> int:
         """Forget finished events (Xero stops redelivering after 24 hours, so dedupe is safe)."""
         with self._row_locked() as conn:
@@ -295,6 +302,7 @@ class EventsRepo:
         )
         return parse_stamp(row["polled_at"]) if row else None
 
+    @rerun_on_drop
     def set_poll_mark(self, tenant_id: str, polled_at: datetime) -> None:
         with self._store.transaction() as conn:
             conn.execute(
@@ -317,6 +325,7 @@ class EventsRepo:
         write lock, so receivers and workers on several hosts queue and claim side by side."""
         return self._store.transaction(immediate=self._store.dialect == "sqlite")
 
+    @rerun_on_drop
     def _settle(
         self,
         event_id: int,

@@ -11,7 +11,9 @@ it goes on: a webhook's 200, the outbox's "sending" mark before the request leav
 A write is a plain function using the store's repositories as usual: their own
 ``store.transaction()``/``store.read()`` blocks join the writer's transaction (nested blocks
 join the outer one, ``component.storage.database``), so repositories need no change, and the
-same code runs on PostgreSQL (SAVEPOINT is standard SQL). One writer per store per process
+same code runs on PostgreSQL (SAVEPOINT is standard SQL). Writes are database work only: on
+PostgreSQL a batch whose connection dropped before its commit runs again whole
+(``Database.retrying``). One writer per store per process
 (``writes_for``). The batches run in the event loop's default executor, one at a time per store
 (like ``asyncio.to_thread`` work, so a test executor that runs work inline runs them inline).
 """
@@ -78,8 +80,8 @@ class GroupCommit:
                     loop.call_soon_threadsafe(_settle, future, outcome)
 
     def _commit(self, writes: list[Callable[[], Any]]) -> list[tuple[bool, Any]]:
-        outcomes: list[tuple[bool, Any]] = []
-        try:
+        def batch() -> list[tuple[bool, Any]]:
+            outcomes: list[tuple[bool, Any]] = []
             with self._store.transaction() as conn:
                 for write in writes:
                     conn.execute("SAVEPOINT group_write")
@@ -92,6 +94,11 @@ class GroupCommit:
                     else:
                         conn.execute("RELEASE SAVEPOINT group_write")
                         outcomes.append((True, value))
+            return outcomes
+
+        try:
+            # a connection dropped before the commit: the whole batch runs again, once applied
+            outcomes = self._store.db.retrying(batch)
         except Exception as exc:  # the transaction failed: nothing of the batch was committed
             log.warning("a group commit of %d write(s) failed: %s", len(writes), exc)
             return [(False, exc)] * len(writes)

@@ -3,7 +3,7 @@
 The data home used to default to ``./.xero-wa``, relative to the working directory: running
 ``xero-wa remind`` from three folders made three stores, and every customer got the same
 reminder three times (issue 10 item 1). The default is now the platform's per-user data folder
-(``platformdirs.user_data_dir("xero-wa")``, e.g. ``~/.local/share/xero-wa`` on Linux);
+(``component.data_home.default_home``, e.g. ``~/.local/share/xero-wa`` on Linux);
 ``XERO_WA_HOME`` still overrides it.
 
 A ``./.xero-wa`` with a store in it, left by an older version (or by habit), beside a different
@@ -24,14 +24,6 @@ if TYPE_CHECKING:
     from component.config import Settings
 
 LEGACY_HOME = Path(".xero-wa")
-APP_NAME = "xero-wa"
-
-
-def default_home() -> Path:
-    """The per-user data folder: never dependent on the working directory."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 def check_single_store(settings: Settings, cwd: Path | None = None) -> None:

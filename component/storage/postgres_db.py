@@ -15,16 +15,24 @@ Chosen by ``XERO_WA_DATABASE_URL=postgresql://…`` and installed with ``pip ins
   session-level, so they work behind PgBouncer's transaction pooling too.
 - **``read()``** is a READ ONLY REPEATABLE READ transaction: one snapshot for all its queries.
 - **A dropped connection** (server restart, network cut, failover) mid-transaction: the server
-  rolls the transaction back, so nothing is half-applied; ``run()`` then runs the whole
-  transaction again on a fresh connection. A drop during COMMIT leaves the outcome unknown, and is
-  reported as such rather than retried blindly.
+  rolls the transaction back, so nothing is half-applied; ``retrying()`` (what ``run()``,
+  ``@rerun_on_drop`` repository methods and the group commit use) then runs the whole unit again
+  on a fresh connection, unless one of its transactions had already committed. A drop *during*
+  COMMIT is ambiguous (the server may have committed before the answer was lost), so it is never
+  retried blindly: every write transaction asks for its transaction id just before COMMIT, and
+  after a drop a fresh connection asks the server what became of that id
+  (``txid_status``): committed (the block ends normally: applied once), aborted (a certain
+  rollback: retryable), or, when the server cannot tell within ``VERIFY_SECONDS``, an error that
+  says the change may or may not have been stored.
 - **Errors** name the URL with its password masked and say what to fix: an unreachable server,
   refused credentials, a missing database, missing privileges (see :func:`explain`).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
@@ -42,8 +50,13 @@ from component.storage.postgres_sql import IntegralNumericLoader, row_factory, t
 
 T = TypeVar("T")
 
-#: How many times ``run`` starts a transaction whose connection dropped before it committed.
+log = logging.getLogger("xero_wa.storage.postgres")
+
+#: How many times ``retrying`` starts a unit whose connection dropped before it committed.
 RUN_ATTEMPTS = 3
+#: How long a commit whose answer was lost is checked for on a fresh connection (a server
+#: restarting may not answer at once) before it is reported as possibly stored.
+VERIFY_SECONDS = 5.0
 #: Errors PostgreSQL asks the client to retry: a deadlock victim, a serialization failure.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 
@@ -116,6 +129,8 @@ class PgConn:
 class _ThreadState(threading.local):
     conn: PgConn | None = None
     mode: str = ""  # "read" | "write"
+    #: Write transactions committed in this thread's current ``retrying`` unit (None: none runs).
+    commits: int | None = None
 
 
 class PostgresDatabase:
@@ -188,16 +203,42 @@ class PostgresDatabase:
             yield conn
 
     def run(self, work: Callable[[PgConn], T], *, immediate: bool = True) -> T:
-        """``work(conn)`` in one transaction, run again on a fresh connection when the connection
-        dropped before the commit (the server rolled it back: nothing of it was applied) or the
-        server chose it as a deadlock victim. ``work`` must only touch the database."""
+        """``work(conn)`` in one write transaction, run again on a fresh connection when the
+        connection dropped before the commit (see ``retrying``). ``work`` must only touch the
+        database."""
+
+        def once() -> T:
+            with self.transaction(immediate=immediate) as conn:
+                return work(conn)
+
+        return self.retrying(once)
+
+    def retrying(self, unit: Callable[[], T]) -> T:
+        """``unit()``, called again whole when it failed because the connection dropped (or the
+        server chose it as a deadlock victim) before any of its write transactions committed:
+        the server rolled the failed one back, so nothing of the unit was applied. Once one of
+        its transactions has committed, a later failure is raised as it is (running the unit
+        again would apply that one twice). Inside a transaction, or inside another unit, the
+        outermost one decides, so this simply calls ``unit()``. ``unit`` must only touch the
+        database (and compute): it may run up to ``RUN_ATTEMPTS`` times."""
+        state = self._local
+        if state.conn is not None or state.commits is not None:
+            return unit()
         for attempt in range(1, RUN_ATTEMPTS + 1):
+            state.commits = 0
             try:
-                with self.transaction(immediate=immediate) as conn:
-                    return work(conn)
+                return unit()
             except DatabaseError as exc:
-                if not exc.retryable or attempt == RUN_ATTEMPTS:
+                if not exc.retryable or state.commits or attempt == RUN_ATTEMPTS:
                     raise
+                log.warning(
+                    "%s; nothing of it was stored: running it again (attempt %d of %d)",
+                    exc.message,
+                    attempt + 1,
+                    RUN_ATTEMPTS,
+                )
+            finally:
+                state.commits = None
         raise AssertionError("unreachable")  # pragma: no cover
 
     @contextmanager
@@ -223,23 +264,38 @@ class PostgresDatabase:
         try:
             with self._pool.connection() as raw:
                 committing = False
+                writing = "READ ONLY" not in statement
+                xid: int | None = None
                 conn = PgConn(raw, self._schema)
-                state.conn, state.mode = conn, "read" if "READ ONLY" in statement else "write"
+                state.conn, state.mode = conn, "write" if writing else "read"
                 try:
                     raw.execute(statement)
                     if lock is not None:
                         raw.execute(*lock)
                     yield conn
+                    if writing:  # what to ask the server about if the COMMIT's answer is lost
+                        xid = raw.execute("SELECT txid_current_if_assigned()").fetchone()[0]
                     committing = True
                     raw.execute("COMMIT")
                 except psycopg.Error as exc:
                     _rollback_quietly(raw)
-                    raise self._error(exc, committing=committing) from None
+                    if not (committing and is_disconnect(exc)):
+                        raise self._error(exc) from None
+                    outcome = self._outcome(xid)
+                    if outcome != "committed":
+                        raise self._error(exc, outcome_unknown=outcome == "unknown") from None
+                    log.warning(
+                        "the connection to %s dropped while committing; the server says the "
+                        "transaction committed",
+                        self.location,
+                    )
                 except BaseException:
                     _rollback_quietly(raw)
                     raise
                 finally:
                     state.conn, state.mode = None, ""
+                if writing and state.commits is not None:
+                    state.commits += 1
         except PoolTimeout:
             raise DatabaseError(
                 f"no connection to the database {self.location} became free within "
@@ -250,18 +306,44 @@ class PostgresDatabase:
                 retryable=False,
             ) from None
         except psycopg.Error as exc:  # the pool could not hand out a working connection
-            raise self._error(exc, committing=False) from None
+            raise self._error(exc) from None
         finally:
             with self._users:
                 self._active -= 1
                 self._users.notify_all()
 
-    def _error(self, exc: Exception, *, committing: bool) -> DatabaseError:
+    def _outcome(self, xid: int | None) -> str:
+        """What became of the transaction ``xid`` whose COMMIT lost its answer: ``committed``,
+        ``aborted`` or ``unknown`` (the server could not be asked within ``VERIFY_SECONDS``).
+        A transaction that wrote nothing has no id: nothing of it can be lost or repeated."""
+        if xid is None:
+            return "committed"
+        import psycopg
+
+        deadline = time.monotonic() + VERIFY_SECONDS
+        pause = 0.02
+        while True:
+            status = None
+            with (
+                suppress(psycopg.Error),
+                psycopg.connect(self.url, connect_timeout=2, autocommit=True) as probe,
+            ):
+                row = probe.execute("SELECT txid_status(%s)", (xid,)).fetchone()
+                status = row[0] if row else None
+            if status in ("committed", "aborted"):
+                return str(status)
+            # "in progress": the server has not finished with the dropped session yet
+            if time.monotonic() >= deadline:
+                return "unknown"
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+    def _error(self, exc: Exception, *, outcome_unknown: bool = False) -> DatabaseError:
         """The error to raise; ``retryable`` when the transaction certainly did not commit.
 
-        A drop answered by the server (an error response, e.g. "terminating connection") means
-        it did not commit; a drop during COMMIT with no answer at all leaves it unknown."""
-        if is_disconnect(exc) and committing and not getattr(exc, "sqlstate", None):
+        ``outcome_unknown``: the connection dropped during COMMIT and the server could not say
+        whether it committed, so the outcome is unknown and it must not be run again blindly."""
+        if outcome_unknown:
             return DatabaseError(
                 f"the connection to {self.location} dropped while committing: the change may or "
                 "may not have been stored",
@@ -328,7 +410,7 @@ class PostgresDatabase:
         except psycopg.Error as exc:
             _rollback_quietly(raw)
             self._pool.putconn(raw)
-            raise self._error(exc, committing=False) from None
+            raise self._error(exc) from None
         return HeldLock(self._pool, raw)
 
 

@@ -19,14 +19,16 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 from component.storage.backups import restore_hint
 from component.storage.database import Dialect, StoreError
+
+T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 30_000
 #: Idle connections kept for reuse; more are opened while more threads use the store at once.
@@ -165,6 +167,15 @@ class SqliteDatabase:
         """A short read transaction; rows must be fetched before the block ends."""
         with self._named_errors(), self._read() as conn:
             yield conn
+
+    def run(self, work: Callable[[SqliteConn], T], *, immediate: bool = True) -> T:
+        """``work(conn)`` in one write transaction."""
+        with self.transaction(immediate=immediate) as conn:
+            return work(conn)
+
+    def retrying(self, unit: Callable[[], T]) -> T:
+        """``unit()``: a file has no connection to drop, so there is nothing to run again."""
+        return unit()
 
     @contextmanager
     def _named_errors(self) -> Iterator[None]:

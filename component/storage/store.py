@@ -11,11 +11,11 @@ which backend runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from component.storage import migrations
 from component.storage.accounts import AccountsRepo
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from component.config import Settings
 
 Policy = Literal["auto", "current", "none"]
+T = TypeVar("T")
 
 
 class Store:
@@ -163,6 +164,12 @@ class Store:
         with self.db.transaction(immediate=immediate) as conn:
             yield conn
 
+    def write(self, work: Callable[[Conn], T], *, immediate: bool = True) -> T:
+        """``work(conn)`` in a write transaction; on PostgreSQL it runs again whole on a fresh
+        connection when the connection dropped before the commit (``work`` must only touch the
+        database). Repository methods get the same with ``@rerun_on_drop``."""
+        return self.db.run(work, immediate=immediate)
+
     @contextmanager
     def read(self) -> Iterator[Conn]:
         """A short consistent read: fetch every row you need inside the block."""
@@ -170,14 +177,20 @@ class Store:
             yield conn
 
     def fetchone(self, sql: str, params: Params = ()) -> Any:
-        """One row of a query run in its own short read (or the caller's read/transaction)."""
-        with self.db.read() as conn:
-            return conn.execute(sql, params).fetchone()
+        """One row of a query run in its own short read (or the caller's read/transaction),
+        asked again on a fresh connection if the connection dropped."""
+        return self.db.retrying(lambda: self._fetch(sql, params, one=True))
 
     def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
-        """Every row of a query run in its own short read (or the caller's read/transaction)."""
+        """Every row of a query run in its own short read (or the caller's read/transaction),
+        asked again on a fresh connection if the connection dropped."""
+        rows: list[Any] = self.db.retrying(lambda: self._fetch(sql, params, one=False))
+        return rows
+
+    def _fetch(self, sql: str, params: Params, *, one: bool) -> Any:
         with self.db.read() as conn:
-            return list(conn.execute(sql, params).fetchall())
+            cursor = conn.execute(sql, params)
+            return cursor.fetchone() if one else list(cursor.fetchall())
 
     def close(self) -> None:
         """Close once no thread is inside a read or transaction; safe to call twice."""

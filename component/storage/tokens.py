@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from component.oauth.token_set import TokenSet
 from component.storage.crypto import Cipher
+from component.storage.database import rerun_on_drop
 
 if TYPE_CHECKING:
     from component.storage.database import Conn, Row
@@ -146,6 +147,7 @@ class TokenRepo:
         )
 
     # ------------------------------------------------------------------ writes
+    @rerun_on_drop
     def save(
         self,
         name: str,
@@ -194,6 +196,7 @@ class TokenRepo:
                 ),
             )
 
+    @rerun_on_drop
     def begin_refresh(self, name: str, refresh_token: str | None, owner: str, now: datetime) -> int:
         """Record the refresh about to be sent; returns the generation it started from."""
         with self._store.transaction() as conn:
@@ -209,6 +212,7 @@ class TokenRepo:
             ).fetchone()
         return int(row["generation"])
 
+    @rerun_on_drop
     def finish_refresh(
         self, name: str, tokens: TokenSet, used: str | None, generation: int, now: datetime
     ) -> bool:
@@ -244,6 +248,7 @@ class TokenRepo:
             )
         return cursor.rowcount > 0
 
+    @rerun_on_drop
     def mark_needs_reauth(self, name: str, reason: str, now: datetime) -> None:
         """Xero refused the grant for good: later calls fail fast without asking Xero again."""
         with self._store.transaction() as conn:
@@ -254,6 +259,7 @@ class TokenRepo:
                 (reason, now.isoformat(), name),
             )
 
+    @rerun_on_drop
     def set_tenants(
         self, name: str, tenants: tuple[TenantRef, ...], selected: TenantRef | None, now: datetime
     ) -> None:

@@ -200,12 +200,14 @@ def test_wrong_credentials() -> None:
 
 def test_missing_database() -> None:
     server = require_server()
-    missing = server.rsplit("/", 1)[0] + "/xero_wa_no_such_db"
+    missing = _swap_user(server.rsplit("/", 1)[0] + "/xero_wa_no_such_db", "postgres:s3cret")
     with pytest.raises(DatabaseError) as caught:
         PostgresDatabase.open(missing)
     assert caught.value.kind == "missing_database"
+    assert "postgres:***@" in caught.value.message
     assert "xero_wa_no_such_db" in caught.value.message
     assert "createdb" in caught.value.message
+    assert "s3cret" not in caught.value.message
 
 
 def test_missing_privileges(postgres_url: str) -> None:
@@ -219,7 +221,7 @@ def test_missing_privileges(postgres_url: str) -> None:
             pytest.skip(reason="the test server's user cannot create roles")
         if admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is None:
             admin.execute(f"CREATE ROLE {role} LOGIN")
-    database = PostgresDatabase.open(_swap_user(postgres_url, role))
+    database = PostgresDatabase.open(_swap_user(postgres_url, f"{role}:s3cret"))
     try:
         with pytest.raises(DatabaseError) as caught, database.transaction() as conn:
             conn.execute("CREATE TABLE t (id INTEGER)")
@@ -227,7 +229,8 @@ def test_missing_privileges(postgres_url: str) -> None:
         database.close()
     assert caught.value.kind == "missing_privileges"
     assert "GRANT" in caught.value.message
-    assert f"{role}@" in caught.value.message
+    assert f"{role}:***@" in caught.value.message
+    assert "s3cret" not in caught.value.message
 
 
 def test_search_path_url_keeps_other_options() -> None:

@@ -1,0 +1,123 @@
+"""Issue 13 target 6: every command gets the checked registry from a cache keyed by the hashes
+of the spec and handler files, so YAML is parsed and validated only after a file changed; a
+changed, broken or unreadable cache is never used as it is."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from component.errors import SpecError
+from component.registry import Registry
+from component.runtime import Runtime
+from component.spec.root import SPEC_FOLDERS, spec_root
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "xero-wa"
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts full registry loads (YAML parsed and validated)."""
+    counted: list[int] = []
+    load = Registry.load.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[Registry], root: Path | None = None) -> Registry:
+        counted.append(1)
+        return load(cls, root)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Registry, "load", classmethod(counting))
+    return counted
+
+
+@pytest.fixture
+def specs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the bundled specs, used as the spec root."""
+    root = tmp_path / "specs"
+    root.mkdir()
+    shutil.copy(spec_root() / "component.yaml", root / "component.yaml")
+    for folder in SPEC_FOLDERS:
+        shutil.copytree(spec_root() / folder, root / folder)
+    monkeypatch.setenv("XERO_WA_SPEC_ROOT", str(root))
+    return root
+
+
+def test_a_runtime_takes_the_registry_from_the_cache_after_the_first_load(
+    cache: Path, loads: list[int]
+) -> None:
+    first = Runtime().registry
+    second = Runtime().registry
+
+    assert len(loads) == 1
+    assert sorted(second.actions) == sorted(first.actions)
+    assert second.action("getInvoice").spec == first.action("getInvoice").spec
+    assert len(list(cache.glob("registry-*.pickle"))) == 1
+
+
+def test_a_changed_spec_is_loaded_as_it_now_is_and_the_old_entry_removed(
+    cache: Path, loads: list[int], specs: Path
+) -> None:
+    before = Registry.load_cached().action("getInvoice").spec.label
+    spec = specs / "actions" / "invoices" / "get_invoice.yaml"
+    spec.write_text(spec.read_text().replace("label: Get Invoice", "label: Fetch One Invoice"))
+
+    after = Registry.load_cached().action("getInvoice").spec.label
+
+    assert (before, after) == ("Get Invoice", "Fetch One Invoice")
+    assert len(loads) == 2
+    assert len(list(cache.glob("registry-*.pickle"))) == 1
+
+
+def test_a_handler_that_lost_its_function_is_reported_not_served_from_the_cache(
+    cache: Path, specs: Path
+) -> None:
+    Registry.load_cached()
+    handlers = sorted((specs / "actions").rglob("*.py"))
+    handler = next(p for p in handlers if "async def run(" in p.read_text())
+    handler.write_text(handler.read_text().replace("async def run(", "async def gone("))
+
+    with pytest.raises(SpecError) as raised:
+        Registry.load_cached()
+
+    assert f"handler function 'run' not defined in {handler.name}" in str(raised.value)
+
+
+def test_a_registry_with_problems_is_never_cached(cache: Path, specs: Path) -> None:
+    spec = specs / "actions" / "invoices" / "get_invoice.yaml"
+    spec.write_text(spec.read_text().replace("key: getInvoice", "key: get invoice"))
+
+    for _ in range(2):
+        with pytest.raises(SpecError):
+            Registry.load_cached()
+
+    assert list(cache.glob("registry-*.pickle")) == []
+
+
+@pytest.mark.parametrize("junk", [b"", b"not a pickle", b"\x80\x05K\x01."])
+def test_a_damaged_cache_file_is_rebuilt(cache: Path, loads: list[int], junk: bytes) -> None:
+    Registry.load_cached()
+    (entry,) = cache.glob("registry-*.pickle")
+    entry.write_bytes(junk)  # truncated, garbage, or a pickle of something else (the int 1)
+
+    registry = Registry.load_cached()
+
+    assert "getInvoice" in registry.actions
+    assert len(loads) == 2
+    assert entry.read_bytes() != junk
+
+
+def test_an_unwritable_cache_folder_only_costs_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loads: list[int]
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+
+    assert "getInvoice" in Registry.load_cached().actions
+    assert "getInvoice" in Registry.load_cached().actions
+    assert len(loads) == 2
