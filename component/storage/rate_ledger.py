@@ -91,7 +91,7 @@ XERO_APP = "xero-app"
 def ledger_for(runtime: Runtime, what: str) -> RateLedger | None:
     """The store's ledger, so every process on the store shares ``what`` (a limit); None (the
     limit stays this process's own) without a store, or with one this process cannot write."""
-    if not runtime.settings.has_store:
+    if not runtime.has_store:
         return None
     try:
         store = runtime.store
