@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     xero_daily_call_budget: int = Field(default=5000, gt=0)
     xero_minute_call_limit: int = Field(default=60, gt=0)
     xero_concurrent_limit: int = Field(default=5, gt=0)
+    # Xero's limit per app: every tenant's calls together (shared through the store).
+    xero_app_minute_call_limit: int = Field(default=10_000, gt=0)
     # Retries of a Xero call after a 5xx or network failure (jittered exponential backoff).
     xero_max_retries: int = Field(default=3, ge=0)
     xero_retry_base_delay_seconds: float = Field(default=0.5, ge=0)

@@ -11,6 +11,7 @@ from component.storage.eligibility import MIGRATION as ELIGIBILITY_MIGRATION
 from component.storage.migrations import Migration
 from component.storage.notes_queue import MIGRATION as NOTES_QUEUE_MIGRATION
 from component.storage.poll_state import MIGRATION as POLL_STATE_MIGRATION
+from component.storage.rate_ledger import MIGRATION as RATE_LEDGER_MIGRATION
 from component.storage.replies import MIGRATION as REPLIES_MIGRATION
 from component.storage.wa_identities import MIGRATION as WA_IDENTITIES_MIGRATION
 
@@ -388,4 +389,5 @@ MIGRATIONS: list[Migration] = [
     REPLIES_MIGRATION,
     NOTES_QUEUE_MIGRATION,
     ELIGIBILITY_MIGRATION,
+    RATE_LEDGER_MIGRATION,
 ]

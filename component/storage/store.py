@@ -31,6 +31,7 @@ from component.storage.organisations import OrganisationsRepo
 from component.storage.outbox import OutboxRepo
 from component.storage.paylinks import PayLinksRepo
 from component.storage.poll_state import PollStateRepo
+from component.storage.rate_ledger import RateLedger
 from component.storage.reminder_cache import CandidatesRepo, ContactsCacheRepo
 from component.storage.replies import RepliesRepo
 from component.storage.runs import RunsRepo
@@ -67,6 +68,7 @@ class Store:
         self.replies = RepliesRepo(self)
         self.poll_state = PollStateRepo(self)
         self.eligibility = EligibilityRepo(self)
+        self.rate_ledger = RateLedger(self)
 
     @property
     def dialect(self) -> str:

@@ -11,10 +11,11 @@ one logical operation carries the same key, so Xero can recognise a retried crea
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -23,6 +24,7 @@ import httpx
 from component import errors
 from component.runtime import Runtime
 from component.sessions import Session
+from component.storage.rate_ledger import ledger_for
 from component.xero.errors import (
     day_limit_error,
     error_for,
@@ -33,7 +35,7 @@ from component.xero.errors import (
     transport_error,
     unsendable,
 )
-from component.xero.limiter import Limits, TenantLimiter
+from component.xero.limiter import LEASE_MARGIN_SECONDS, Limits, Shared, TenantLimiter
 from component.xero.retry import RetryPolicy, rate_limit_wait
 
 Service = Literal["api", "connections"]
@@ -94,7 +96,19 @@ class XeroClient:
         waited = 0.0
         while True:
             try:
-                response = await self._attempt(limiter, send, what)
+                response, wait = await self._attempt(
+                    limiter,
+                    send,
+                    what,
+                    functools.partial(
+                        self._rate_limit_wait,
+                        limiter=limiter,
+                        policy=policy,
+                        rate_waits=rate_waits,
+                        waited=waited,
+                        what=what,
+                    ),
+                )
             except (httpx.InvalidURL, UnicodeEncodeError) as exc:
                 raise unsendable(exc, what) from None
             except httpx.TransportError as exc:
@@ -103,13 +117,11 @@ class XeroClient:
                     failures += 1
                     continue
                 raise transport_error(exc, what) from None
-            if limiter is not None:
-                limiter.observe(response.headers)
             if response.is_success:
                 return response
-            if response.status_code == 429:
-                wait = self._rate_limit_wait(response, limiter, policy, rate_waits, waited, what)
-                await self._wait(limiter, wait)
+            if wait is not None:  # a 429: the limiter (or, off the tenant API, we) waits
+                if limiter is None:
+                    await self.runtime.clock.sleep(wait)
                 rate_waits += 1
                 waited += wait
                 continue
@@ -129,12 +141,29 @@ class XeroClient:
         )
 
     async def _attempt(
-        self, limiter: TenantLimiter | None, send: dict[str, Any], what: str
-    ) -> httpx.Response:
+        self,
+        limiter: TenantLimiter | None,
+        send: dict[str, Any],
+        what: str,
+        rate_limit_wait: Callable[[httpx.Response], float],
+    ) -> tuple[httpx.Response, float | None]:
+        """One attempt: its response, and for a 429 the seconds to wait before the next.
+
+        The answer is read while the attempt still holds its slot, so what it says (the
+        Remaining headers, a 429's pause or day block) reaches the limits the other processes
+        share in the same transaction that ends the attempt.
+        """
         if limiter is None:
-            return await self.runtime.http.request(**send)
+            response = await self.runtime.http.request(**send)
+            return response, rate_limit_wait(response) if response.status_code == 429 else None
         async with limiter.slot(what):
-            return await self.runtime.http.request(**send)
+            response = await self.runtime.http.request(**send)
+            limiter.observe(response.headers)
+            if response.status_code != 429:
+                return response, None
+            wait = rate_limit_wait(response)
+            limiter.pause(wait, app=_problem(response) == "appminute")
+            return response, wait
 
     def _rate_limit_wait(
         self,
@@ -150,7 +179,7 @@ class XeroClient:
         A ``day`` refusal raises at once (blocking the tenant until the reset), and so does a
         429 that would take this call's waiting past the bound: ``rate_limited`` with Retry-After.
         """
-        problem = response.headers.get("X-Rate-Limit-Problem", "unknown").strip().lower()
+        problem = _problem(response)
         wait = retry_after(response)
         if problem == "day":
             if wait is None:
@@ -181,13 +210,6 @@ class XeroClient:
         )
         return seconds
 
-    async def _wait(self, limiter: TenantLimiter | None, seconds: float) -> None:
-        """Pause the whole tenant (every caller waits), or just this call off the tenant API."""
-        if limiter is not None:
-            limiter.pause(seconds)
-        else:
-            await self.runtime.clock.sleep(seconds)
-
     async def _backoff(self, policy: RetryPolicy, failures: int) -> None:
         rng: random.Random = self.runtime.shared_object("xero.retry.random", random.Random)
         await self.runtime.clock.sleep(policy.backoff(failures, rng))
@@ -203,8 +225,11 @@ class XeroClient:
                 concurrent=settings.xero_concurrent_limit,
                 per_minute=settings.xero_minute_call_limit,
                 per_day=settings.xero_daily_call_budget,
+                app_per_minute=settings.xero_app_minute_call_limit,
             )
-            limiter = limiters[key] = TenantLimiter(self.runtime.clock, limits, key)
+            limiter = limiters[key] = TenantLimiter(
+                self.runtime.clock, limits, key, shared_limits(self.runtime)
+            )
         return limiter
 
     def _headers(
@@ -237,6 +262,19 @@ class XeroClient:
     async def get_json(self, path: str, params: Mapping[str, str] | None = None, **kw: Any) -> Any:
         response = await self.request("GET", path, params=params, **kw)
         return json_body(response, kw.get("what") or f"GET {path}")
+
+
+def shared_limits(runtime: Runtime) -> Shared | None:
+    """Xero's limits as every process on the store shares them (None: this process's own)."""
+    ledger = ledger_for(runtime, "Xero's rate limits")
+    if ledger is None:
+        return None
+    return Shared(ledger, runtime.settings.http_timeout_seconds + LEASE_MARGIN_SECONDS)
+
+
+def _problem(response: httpx.Response) -> str:
+    problem: str = response.headers.get("X-Rate-Limit-Problem", "unknown")
+    return problem.strip().lower()
 
 
 def _retryable(response: httpx.Response, policy: RetryPolicy, method: str, keyed: bool) -> bool:

@@ -82,6 +82,8 @@ async def test_sixth_concurrent_call_gets_429_concurrent(
     assert refused.headers["X-Rate-Limit-Problem"] == "concurrent"
     assert "Retry-After" not in refused.headers
     assert sandbox.xero.limiter.in_flight[sandbox.xero.demo_tenant_id] == 0
+    tenants = sandbox.stats()["limits"]["tenants"]
+    assert tenants[sandbox.xero.demo_tenant_id]["peak_in_flight"] == 6  # what was asked at once
 
 
 async def test_app_minute_limit_spans_tenants(xero: XeroHelper, sandbox: SandboxState) -> None:
@@ -126,4 +128,5 @@ async def test_limiter_state_is_in_stats(
     tenant = stats["limits"]["tenants"][sandbox.xero.demo_tenant_id]
     assert tenant["minute_used"] == 1
     assert tenant["in_flight"] == 0
+    assert tenant["peak_in_flight"] == 1
     assert stats["calls"]["GET /api.xro/2.0/Organisation"] == 1

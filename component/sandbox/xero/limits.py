@@ -49,6 +49,10 @@ class Limiter:
         self.day: dict[str, Window] = {}
         self.app_minute = Window(MINUTE)
         self.in_flight: Counter[str] = Counter()
+        #: The most calls a tenant ever had in flight at once, counting one refused for being
+        #: over ``concurrent``: what the clients asked for, which their limiters must keep at or
+        #: under ``concurrent`` however many processes they run.
+        self.peak_in_flight: Counter[str] = Counter()
         self.refused: Counter[str] = Counter()
 
     @property
@@ -67,6 +71,8 @@ class Limiter:
         """Count one call for ``tenant`` and hold a concurrency slot, or say why not."""
         now = self.clock.monotonic()
         minute, day = self._windows(tenant)
+        asked = self.in_flight[tenant] + 1
+        self.peak_in_flight[tenant] = max(self.peak_in_flight[tenant], asked)
         refusal: Refusal | None = None
         if self.app_minute.count >= self.limits.app_per_minute:
             refusal = Refusal("appminute", self.app_minute.retry_after(now))
@@ -118,6 +124,7 @@ class Limiter:
                 "minute_resets_in": minute.retry_after(now) if minute.count else None,
                 "day_used": day.count,
                 "in_flight": self.in_flight[tenant],
+                "peak_in_flight": self.peak_in_flight[tenant],
             }
         return {
             "limits": self.limits.model_dump(),
@@ -131,4 +138,5 @@ class Limiter:
         self.day.clear()
         self.app_minute = Window(MINUTE)
         self.in_flight.clear()
+        self.peak_in_flight.clear()
         self.refused.clear()

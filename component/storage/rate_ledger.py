@@ -1,0 +1,440 @@
+"""The rate ledger: Xero's call limits and WhatsApp's send schedule, shared by every process.
+
+Xero counts one organisation's calls together, whichever process or host makes them, and so does
+Meta for one business number's sends; a limiter per process multiplies the limits by the number
+of processes. This repository keeps what the limiters (``component.xero.limiter``,
+``component.whatsapp.pacer``) must agree on in the store, so every ``serve``, ``worker`` and
+``remind`` on one SQLite file or one PostgreSQL database shares them.
+
+- ``rate_scopes``: one row per scope (``xero:<tenant>``, ``xero-app``, ``whatsapp:<number>``):
+  a pause (Xero's 429 minute/appminute, Meta's 130429), Xero's day block, and WhatsApp's
+  ``next_slot``. Each pause and block keeps its length beside its end, so a reader whose clock
+  runs behind the writer's never waits longer than the pause asked for.
+- ``rate_grants``: one row per Xero call admitted (and "filler" rows when Xero's
+  ``X-*Limit-Remaining`` says fewer calls are left than we counted: they fill the minute window,
+  never the day's count). Rows older than a day are pruned by the admissions.
+- ``rate_leases``: one row per Xero call in flight, with an expiry: a process killed mid-call
+  frees its slot when the lease lapses, without anyone cleaning up after it.
+
+Every decision is one short transaction: admit a call (or say how long to wait), end one (and
+apply what Xero's answer said), claim a block of WhatsApp send slots. On SQLite a write
+transaction is exclusive already; on PostgreSQL the transaction locks the scope's row
+(``SELECT … FOR UPDATE``; every Xero admission locks the app's row, which also serialises the
+app-wide count), so it does not wait for the store-wide write lock other repositories take.
+
+Time is the callers' Clock's wall time (``clock.now()``), stored as integer microseconds since
+the epoch: hosts sharing a database need synchronised clocks (NTP). A clock far off is contained:
+grants more than a minute in the future are not counted, pauses never last longer than asked, a
+schedule far ahead is restarted.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from component.storage.database import Conn, StoreError
+from component.storage.migrations import Migration
+
+if TYPE_CHECKING:
+    from component.runtime import Runtime
+    from component.storage.store import Store
+
+log = logging.getLogger("xero_wa.storage")
+
+MIGRATION = Migration(
+    "2200_rate_ledger",
+    """
+    CREATE TABLE rate_scopes (
+        scope         TEXT PRIMARY KEY,   -- xero:<tenant> | xero-app | whatsapp:<number id>
+        paused_until  INTEGER NOT NULL DEFAULT 0,  -- µs since the epoch: nobody calls before
+        pause_us      INTEGER NOT NULL DEFAULT 0,  -- that pause's length (bounds clock skew)
+        blocked_until INTEGER NOT NULL DEFAULT 0,  -- Xero's day limit: calls fail until then
+        block_us      INTEGER NOT NULL DEFAULT 0,
+        next_slot     INTEGER,                     -- WhatsApp: the next free send slot (µs)
+        updated_at    INTEGER NOT NULL
+    );
+    CREATE TABLE rate_grants (
+        -- one row per Xero call admitted, or filler steered by Xero's Remaining headers
+        scope  TEXT NOT NULL,              -- the tenant's scope, or the app's for app fillers
+        app    TEXT NOT NULL,              -- the app scope it counts against ('' if none)
+        filler INTEGER NOT NULL DEFAULT 0, -- 1: fills the minute window, not the day's count
+        at     INTEGER NOT NULL            -- µs since the epoch
+    );
+    CREATE INDEX rate_grants_scope_at ON rate_grants (scope, at);
+    CREATE INDEX rate_grants_app_at ON rate_grants (app, at);
+    CREATE INDEX rate_grants_at ON rate_grants (at);
+    CREATE TABLE rate_leases (
+        -- one row per Xero call in flight; a lapsed lease is a call whose process died
+        id         TEXT PRIMARY KEY,
+        scope      TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX rate_leases_scope ON rate_leases (scope, expires_at)
+    """,
+)
+
+US = 1_000_000
+MINUTE_US = 60 * US
+DAY_US = 86_400 * US
+#: How soon a caller refused for concurrency asks again (a lease ends when its call does).
+CONCURRENT_POLL_SECONDS = 0.05
+#: A WhatsApp schedule further ahead than this was written by a clock far off: restart it.
+MAX_SCHEDULE_AHEAD_US = 30 * US
+#: The app scope every Xero tenant's calls count against (one Xero app per deployment).
+XERO_APP = "xero-app"
+
+
+def ledger_for(runtime: Runtime, what: str) -> RateLedger | None:
+    """The store's ledger, so every process on the store shares ``what`` (a limit); None (the
+    limit stays this process's own) without a store, or with one this process cannot write."""
+    if not runtime.has_store:
+        return None
+    try:
+        store = runtime.store
+    except StoreError as exc:
+        log.warning("%s is not shared with other processes: %s", what, exc.message)
+        return None
+    return None if store.read_only else store.rate_ledger
+
+
+def xero_scope(tenant: str) -> str:
+    return f"xero:{tenant}"
+
+
+def whatsapp_scope(phone_number_id: str) -> str:
+    return f"whatsapp:{phone_number_id}"
+
+
+def micros(seconds: float) -> int:
+    return round(seconds * US)
+
+
+@dataclass(frozen=True)
+class CallLimits:
+    """Xero's limits for one tenant's calls, and the app's across tenants."""
+
+    concurrent: int
+    per_minute: int
+    per_day: int
+    app_per_minute: int
+
+
+@dataclass
+class CallFeedback:
+    """What Xero's answers said since the last transaction, applied with the next one."""
+
+    minute_left: int | None = None  # X-MinLimit-Remaining (the lowest seen)
+    app_minute_left: int | None = None  # X-AppMinLimit-Remaining
+    pause: float = 0.0  # 429 minute/concurrent: the tenant waits this long
+    app_pause: float = 0.0  # 429 appminute: every tenant waits
+    day_block: float | None = None  # 429 day: seconds until Xero's reset
+
+    def merge_left(self, minute: int | None, app: int | None) -> None:
+        if minute is not None:
+            self.minute_left = minute if self.minute_left is None else min(self.minute_left, minute)
+        if app is not None:
+            self.app_minute_left = (
+                app if self.app_minute_left is None else min(self.app_minute_left, app)
+            )
+
+    @property
+    def empty(self) -> bool:
+        return self == CallFeedback()
+
+
+@dataclass(frozen=True)
+class Admission:
+    """The ledger's answer to "may this call go?"."""
+
+    lease: str | None = None  # admitted: end the call with this lease
+    wait: float = 0.0  # not admitted: ask again in this many seconds
+    why: str = ""  # minute | concurrent | paused | appminute
+    day_blocked: float | None = None  # Xero's day limit was hit: seconds until its reset
+    day_budget: float | None = None  # our day budget is spent: seconds until a call leaves it
+    minute_used: int = 0  # the tenant's calls in the last minute (fillers included)
+    day_used: int = 0  # the tenant's calls in the last 24 hours
+
+
+@dataclass(frozen=True)
+class SlotBlock:
+    """Consecutive WhatsApp send slots claimed by one process: ``first + i * spacing``."""
+
+    first: float  # seconds since the epoch
+    count: int
+    spacing: float
+
+
+class RateLedger:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    # ------------------------------------------------------------------ Xero
+    def admit_call(
+        self,
+        tenant: str,
+        limits: CallLimits,
+        now: float,
+        lease_seconds: float,
+        feedback: CallFeedback | None = None,
+    ) -> Admission:
+        """Admit one call of ``tenant`` (a grant and a lease) or say why not and for how long.
+
+        ``feedback`` (what earlier answers said) is applied first, in the same transaction.
+        """
+        scope, at = xero_scope(tenant), micros(now)
+        with self._transaction() as conn:
+            self._lock(conn, XERO_APP, at)
+            self._ensure(conn, scope, at)
+            if feedback is not None and not feedback.empty:
+                self._apply(conn, scope, limits, feedback, at)
+            conn.execute("DELETE FROM rate_grants WHERE at <= ?", (at - DAY_US,))
+            conn.execute("DELETE FROM rate_leases WHERE scope = ? AND expires_at <= ?", (scope, at))
+            tenant_row = self._row(conn, scope)
+            blocked = _left(tenant_row["blocked_until"], tenant_row["block_us"], at)
+            minute = self._count(conn, "scope", scope, at - MINUTE_US, at)
+            day = self._count(conn, "scope", scope, at - DAY_US, at, fillers=False)
+            if blocked > 0:
+                return Admission(day_blocked=blocked / US, minute_used=minute, day_used=day)
+            if day >= limits.per_day:
+                oldest = self._nth(
+                    conn, "scope", scope, at - DAY_US, at, day - limits.per_day, fillers=False
+                )
+                return Admission(
+                    day_budget=(oldest + DAY_US - at) / US, minute_used=minute, day_used=day
+                )
+            app_row = self._row(conn, XERO_APP)
+            waits = {
+                "paused": max(
+                    _left(tenant_row["paused_until"], tenant_row["pause_us"], at),
+                    _left(app_row["paused_until"], app_row["pause_us"], at),
+                ),
+            }
+            if minute >= limits.per_minute:
+                oldest = self._nth(
+                    conn, "scope", scope, at - MINUTE_US, at, minute - limits.per_minute
+                )
+                waits["minute"] = oldest + MINUTE_US - at
+            app = self._count(conn, "app", XERO_APP, at - MINUTE_US, at)
+            if app >= limits.app_per_minute:
+                oldest = self._nth(
+                    conn, "app", XERO_APP, at - MINUTE_US, at, app - limits.app_per_minute
+                )
+                waits["appminute"] = oldest + MINUTE_US - at
+            leases = conn.execute(
+                "SELECT COUNT(*), MIN(expires_at) FROM rate_leases WHERE scope = ?", (scope,)
+            ).fetchone()
+            if int(leases[0]) >= limits.concurrent:
+                poll = micros(CONCURRENT_POLL_SECONDS)
+                waits["concurrent"] = min(poll, max(1, int(leases[1]) - at))
+            why, wait = max(waits.items(), key=lambda item: item[1])
+            if wait > 0:
+                return Admission(wait=wait / US, why=why, minute_used=minute, day_used=day)
+            lease = uuid.uuid4().hex
+            conn.execute(
+                "INSERT INTO rate_grants (scope, app, filler, at) VALUES (?, ?, 0, ?)",
+                (scope, XERO_APP, at),
+            )
+            conn.execute(
+                "INSERT INTO rate_leases (id, scope, expires_at) VALUES (?, ?, ?)",
+                (lease, scope, at + micros(lease_seconds)),
+            )
+        return Admission(lease=lease, minute_used=minute + 1, day_used=day + 1)
+
+    def end_call(
+        self,
+        tenant: str,
+        lease: str | None,
+        limits: CallLimits,
+        now: float,
+        feedback: CallFeedback | None = None,
+    ) -> int:
+        """The call of ``lease`` is over: free its slot and apply what Xero said.
+
+        Returns the tenant's calls in the last minute afterwards (fillers included).
+        """
+        scope, at = xero_scope(tenant), micros(now)
+        with self._transaction() as conn:
+            self._lock(conn, XERO_APP, at)
+            if lease is not None:
+                conn.execute("DELETE FROM rate_leases WHERE id = ?", (lease,))
+            if feedback is not None and not feedback.empty:
+                self._ensure(conn, scope, at)
+                self._apply(conn, scope, limits, feedback, at)
+            return self._count(conn, "scope", scope, at - MINUTE_US, at)
+
+    def in_flight(self, tenant: str, now: float) -> int:
+        """The tenant's calls in flight (unexpired leases), across every process."""
+        with self._store.read() as conn:
+            row = conn.execute(
+                "SELECT COUNT(*) FROM rate_leases WHERE scope = ? AND expires_at > ?",
+                (xero_scope(tenant), micros(now)),
+            ).fetchone()
+        return int(row[0])
+
+    def _apply(
+        self, conn: Conn, scope: str, limits: CallLimits, feedback: CallFeedback, at: int
+    ) -> None:
+        self._fill(conn, "scope", scope, "", limits.per_minute, feedback.minute_left, at)
+        self._fill(
+            conn, "app", XERO_APP, XERO_APP, limits.app_per_minute, feedback.app_minute_left, at
+        )
+        if feedback.pause > 0:
+            self._pause(conn, scope, micros(feedback.pause), at)
+        if feedback.app_pause > 0:
+            self._pause(conn, XERO_APP, micros(feedback.app_pause), at)
+        if feedback.day_block is not None:
+            block = micros(feedback.day_block)
+            conn.execute(
+                "UPDATE rate_scopes SET blocked_until = ?, block_us = ?, updated_at = ? "
+                "WHERE scope = ?",
+                (at + block, block, at, scope),
+            )
+
+    def _fill(
+        self,
+        conn: Conn,
+        column: str,
+        scope: str,
+        app: str,
+        limit: int,
+        left: int | None,
+        at: int,
+    ) -> None:
+        """Xero has ``left`` calls left this minute; fewer than we count: fill the window."""
+        if left is None:
+            return
+        counted = self._count(conn, column, scope, at - MINUTE_US, at)
+        missing = (limit - counted) - max(0, left)
+        if missing > 0:
+            conn.executemany(
+                "INSERT INTO rate_grants (scope, app, filler, at) VALUES (?, ?, 1, ?)",
+                [(scope, app, at)] * missing,
+            )
+
+    # ------------------------------------------------------------------ WhatsApp
+    def claim_slots(
+        self, phone_number_id: str, wanted: int, spacing: float, catch_up: float, now: float
+    ) -> SlotBlock:
+        """Claim ``wanted`` consecutive send slots of the number's shared schedule.
+
+        The schedule (``next_slot``) is the same clock-slot schedule the pacer keeps alone: it
+        falls at most ``catch_up`` behind now (a lull does not turn into a burst), and a pause
+        (130429) moves it past the pause.
+        """
+        scope, at = whatsapp_scope(phone_number_id), micros(now)
+        step, behind = micros(spacing), micros(catch_up)
+        with self._transaction() as conn:
+            row = self._lock(conn, scope, at)
+            slot = row["next_slot"]
+            if slot is None or slot > at + MAX_SCHEDULE_AHEAD_US:
+                slot = at  # first use, or written by a clock far ahead
+            slot = max(slot, at - behind, at + _left(row["paused_until"], row["pause_us"], at))
+            conn.execute(
+                "UPDATE rate_scopes SET next_slot = ?, updated_at = ? WHERE scope = ?",
+                (slot + wanted * step, at, scope),
+            )
+        return SlotBlock(slot / US, wanted, spacing)
+
+    def slow_down(self, phone_number_id: str, seconds: float, now: float) -> None:
+        """Meta said 130429: every process sending from the number waits ``seconds``."""
+        scope, at = whatsapp_scope(phone_number_id), micros(now)
+        with self._transaction() as conn:
+            self._lock(conn, scope, at)
+            self._pause(conn, scope, micros(seconds), at)
+
+    def paused_for(self, phone_number_id: str, now: float) -> float:
+        """Seconds the number's sends are still paused, across every process."""
+        scope, at = whatsapp_scope(phone_number_id), micros(now)
+        with self._store.read() as conn:
+            row = conn.execute(
+                "SELECT paused_until, pause_us FROM rate_scopes WHERE scope = ?", (scope,)
+            ).fetchone()
+        return 0.0 if row is None else _left(row["paused_until"], row["pause_us"], at) / US
+
+    # ------------------------------------------------------------------ internals
+    def _transaction(self) -> AbstractContextManager[Conn]:
+        # PostgreSQL: the scope's row lock serialises what must be (not the store-wide write
+        # lock); SQLite: an immediate transaction is exclusive already.
+        return self._store.transaction(immediate=self._store.dialect != "postgres")
+
+    def _ensure(self, conn: Conn, scope: str, at: int) -> None:
+        conn.execute(
+            "INSERT INTO rate_scopes (scope, updated_at) VALUES (?, ?) "
+            "ON CONFLICT (scope) DO NOTHING",
+            (scope, at),
+        )
+
+    def _lock(self, conn: Conn, scope: str, at: int) -> Any:
+        """The scope's row, locked until the transaction ends (created when missing)."""
+        self._ensure(conn, scope, at)
+        sql = _LOCK_POSTGRES if conn.dialect == "postgres" else _LOCK_SQLITE
+        return conn.execute(sql, (scope,)).fetchone()
+
+    def _row(self, conn: Conn, scope: str) -> Any:
+        return conn.execute(
+            "SELECT paused_until, pause_us, blocked_until, block_us FROM rate_scopes "
+            "WHERE scope = ?",
+            (scope,),
+        ).fetchone()
+
+    def _pause(self, conn: Conn, scope: str, length: int, at: int) -> None:
+        """Pause ``scope`` for ``length`` µs from ``at`` (a longer pause in place stays)."""
+        row = self._row(conn, scope)
+        if length <= _left(row["paused_until"], row["pause_us"], at):
+            return
+        conn.execute(
+            "UPDATE rate_scopes SET paused_until = ?, pause_us = ?, updated_at = ? WHERE scope = ?",
+            (at + length, length, at, scope),
+        )
+
+    def _count(
+        self, conn: Conn, column: str, key: str, after: int, at: int, *, fillers: bool = True
+    ) -> int:
+        """Grants of ``key`` in (``after``, ``at`` + 1 minute]: later ones come from a clock
+        far ahead and are not counted (they would hold the window for as long as it is off)."""
+        sql = _COUNT[column, fillers]
+        return int(conn.execute(sql, (key, after, at + MINUTE_US)).fetchone()[0])
+
+    def _nth(
+        self,
+        conn: Conn,
+        column: str,
+        key: str,
+        after: int,
+        at: int,
+        n: int,
+        *,
+        fillers: bool = True,
+    ) -> int:
+        """The time of the ``n``-th oldest grant (0-based) of ``key`` in the window."""
+        row = conn.execute(
+            _NTH[column, fillers], (key, after, at + MINUTE_US, max(0, n))
+        ).fetchone()
+        return int(row[0]) if row is not None else at
+
+
+_LOCK_SQLITE = "SELECT paused_until, pause_us, next_slot FROM rate_scopes WHERE scope = ?"
+_LOCK_POSTGRES = _LOCK_SQLITE + " FOR UPDATE"
+#: Grants of a tenant (``scope``) or of the app (``app``) in a window; with or without fillers.
+_WINDOW = {
+    ("scope", True): "scope = ? AND at > ? AND at <= ?",
+    ("scope", False): "scope = ? AND at > ? AND at <= ? AND filler = 0",
+    ("app", True): "app = ? AND at > ? AND at <= ?",
+    ("app", False): "app = ? AND at > ? AND at <= ? AND filler = 0",
+}
+# built from the fixed fragments above only: nothing from outside reaches the SQL text
+_COUNT = {k: "SELECT COUNT(*) FROM rate_grants WHERE " + w for k, w in _WINDOW.items()}  # noqa: S608
+_NTH = {
+    k: "SELECT at FROM rate_grants WHERE " + w + " ORDER BY at LIMIT 1 OFFSET ?"  # noqa: S608
+    for k, w in _WINDOW.items()
+}
+
+
+def _left(until: int, length: int, at: int) -> int:
+    """µs left of a pause or block ending at ``until`` that lasted ``length``: never more than
+    its length, whatever the writer's clock said."""
+    return max(0, min(int(until) - at, int(length)))
