@@ -56,6 +56,10 @@ E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 #: Transport failures that prove the request never reached Meta: no connection was made.
 UNREACHED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 PACED_CODES = frozenset({130429, 131056})
+#: What ``phone_number`` asks Meta for.
+NUMBER_FIELDS = (
+    "verified_name,display_phone_number,quality_rating,code_verification_status,throughput"
+)
 #: Called once, after the pacer admitted a send and right before its request leaves.
 Leaving = Callable[[], Awaitable[None]]
 
@@ -319,6 +323,16 @@ class WhatsAppClient:
             total = body.get("total")
             if not page or not isinstance(total, int) or len(templates) >= total:
                 return templates
+
+    async def phone_number(self) -> dict[str, Any] | None:
+        """The business number as Meta describes it (verified name, quality rating, throughput
+        level), or None where the provider has no such call."""
+        url = self.provider.number_url(self.phone_number_id)
+        if url is None:
+            return None
+        subject = Subject("reading the business number")
+        params = {"fields": NUMBER_FIELDS}
+        return _json(await self._call("GET", url, subject, params=params), subject)
 
     async def create_template(self, definition: dict[str, Any]) -> dict[str, Any]:
         """Submit a template for review (``POST /{waba-id}/message_templates``; a flat provider's
