@@ -70,7 +70,11 @@ class Runtime:
         if self._store is None:
             from component.storage.store import Store
 
-            self._store = Store.open(self.settings, policy=self.store_policy)  # type: ignore[arg-type]
+            self._store = Store.open(
+                self.settings,
+                policy=self.store_policy,  # type: ignore[arg-type]
+                clock=self.clock,
+            )
             self._store.optouts.clock = self.clock
         return self._store
 

@@ -11,6 +11,11 @@
   with ``--online`` the callback ``{url}/webhooks/whatsapp`` must answer Meta's subscription
   check (``hub.mode=subscribe`` with the token: the challenge echoed), as Meta tries it when the
   URL is saved in the App Dashboard.
+- **number** (``--online``): each WhatsApp number the organisations send through, as Meta
+  describes it (``GET /{phone-number-id}``). ``WHATSAPP_MESSAGES_PER_SECOND`` above the number's
+  throughput level fails (every send above it is refused with 130429); a number upgraded to
+  1,000 messages/s while the setting stays lower is a warning (the reminders go out slower than
+  they could); a YELLOW or RED quality rating or an unverified number is a warning.
 - **templates** (``--online``): every template the policies, alerts, run summaries and reply
   answers send exists in the account, APPROVED, in its language, filed UTILITY, with the
   parameters and buttons the product fills: ``xero-wa templates check`` (``component.whatsapp.
@@ -34,6 +39,9 @@ if TYPE_CHECKING:
     from component.service.config import WebhookSecrets
 
 WEBHOOK_PATH = "/webhooks/whatsapp"
+#: Meta's throughput levels and the messages a second each allows (Business app numbers: 20).
+LEVEL_RATES = {"STANDARD": 80, "HIGH": 1000}
+RATE_VARIABLE = "WHATSAPP_MESSAGES_PER_SECOND"
 SUBMIT_FIX = "xero-wa templates submit, then xero-wa templates check once Meta approved them"
 
 
@@ -57,6 +65,7 @@ async def whatsapp_checks(runtime: Runtime, *, online: bool) -> list[Check]:
     if online:
         if checks[1].status != "fail":
             checks.append(await webhook_answers(runtime, found))
+        checks += await numbers_described(runtime)
         checks.append(await templates_approved(runtime))
     return checks
 
@@ -145,6 +154,65 @@ async def webhook_answers(runtime: Runtime, found: WebhookSecrets) -> Check:
         "the verify token set here must be the one xero-wa serve uses (WHATSAPP_VERIFY_TOKEN "
         "or the stored connection's verifyToken)",
     )
+
+
+async def numbers_described(runtime: Runtime) -> list[Check]:
+    """One check per WhatsApp connection the organisations send through (see module doc)."""
+    from component.cli.template_targets import targets
+    from component.whatsapp.client import WhatsAppClient
+
+    try:
+        found = await targets(
+            runtime, runtime.settings, org=None, policy_file=None, connection=None
+        )
+    except errors.XeroWaError as exc:
+        return [Check("whatsapp number (online)", "fail", exc.message)]
+    checks = []
+    for target in found:
+        if not target.reachable:
+            continue  # the templates check reports what is missing
+        name = f"whatsapp number of {target.label} (online)"
+        try:
+            session = await target.session(runtime)
+            number = await WhatsAppClient(runtime, session).phone_number()
+        except errors.XeroWaError as exc:
+            checks.append(Check(name, "fail", f"Meta could not be asked: {exc.message}"))
+            continue
+        checks.append(number_check(name, number, runtime.settings.whatsapp_messages_per_second))
+    return checks
+
+
+def number_check(name: str, number: dict[str, object] | None, rate: float) -> Check:
+    """The number's throughput against the configured send rate, its quality and verification."""
+    if number is None:
+        return Check(name, "ok", "the provider does not describe its numbers; nothing to compare")
+    shown = f"{number.get('verified_name') or '?'} ({number.get('display_phone_number') or '?'})"
+    throughput = number.get("throughput")
+    level = str(throughput.get("level", "")) if isinstance(throughput, dict) else ""
+    allowed = LEVEL_RATES.get(level)
+    setting = f"{RATE_VARIABLE}={rate:g}"
+    if allowed is not None and rate > allowed:
+        return Check(
+            name,
+            "fail",
+            f"{shown} may send {allowed} messages a second ({level}) but {setting}: every "
+            "send above its throughput is refused (130429)",
+            f"set {RATE_VARIABLE}={allowed}",
+        )
+    warnings = []
+    if allowed is not None and rate < allowed:
+        warnings.append(f"it may send {allowed} messages a second ({level}) but {setting}")
+    quality = str(number.get("quality_rating") or "UNKNOWN")
+    if quality in ("YELLOW", "RED"):
+        warnings.append(f"its quality rating is {quality}: customers block or report it")
+    verified = number.get("code_verification_status")
+    if verified not in (None, "VERIFIED"):
+        warnings.append(f"its code verification is {verified}")
+    if warnings:
+        fix = f"set {RATE_VARIABLE}={allowed}" if allowed is not None and rate < allowed else None
+        return Check(name, "warn", f"{shown}: " + "; ".join(warnings), fix)
+    pace = f"{level} ({allowed} messages a second)" if allowed else f"level {level or 'unknown'}"
+    return Check(name, "ok", f"{shown}: quality {quality}, throughput {pace}, {setting}")
 
 
 async def templates_approved(runtime: Runtime) -> Check:

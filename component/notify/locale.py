@@ -10,9 +10,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from babel.core import Locale, UnknownLocaleError
-from babel.numbers import format_currency
-
 from component import errors
 
 
@@ -23,6 +20,8 @@ def message_locale(configured: str | None, org_country: str | None) -> str:
     country = (org_country or "").strip().upper()
     if not country:
         return "en"
+    from babel.core import Locale, UnknownLocaleError  # on use: most commands never format
+
     try:
         Locale.parse(f"en_{country}")
     except (UnknownLocaleError, ValueError):
@@ -32,6 +31,8 @@ def message_locale(configured: str | None, org_country: str | None) -> str:
 
 def format_money(amount: Decimal, currency: str, locale: str) -> str:
     """``₹48,500.00``: an amount as the customer reads it."""
+    from babel.numbers import format_currency
+
     return str(format_currency(amount, currency, locale=locale))
 
 

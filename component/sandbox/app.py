@@ -15,12 +15,13 @@ stopped by an injected fault never reached the emulator, so it is counted under
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Mount
-from starlette.types import ASGIApp
+from starlette.routing import Mount, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from component.sandbox import control
 from component.sandbox.state import SandboxState
 from component.sandbox.whatsapp import routes as whatsapp_routes
 from component.sandbox.xero import accounting, connections, identity
@@ -36,13 +37,36 @@ class _Wrap:
         await self._app(scope, receive, send)
 
 
+class _BuiltOnUse:
+    """An ASGI app built on its first request.
+
+    The control API is most of the sandbox's code, and ``xero-wa run --sandbox`` never calls
+    it: building it on use keeps it out of that command's start-up.
+    """
+
+    def __init__(self, build: Callable[[], ASGIApp]) -> None:
+        self._build = build
+        self._app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._app is None:
+            self._app = self._build()
+        await self._app(scope, receive, send)
+
+
+def _control(state: SandboxState) -> ASGIApp:
+    from component.sandbox import control
+
+    return Router(routes=control.routes(state))
+
+
 def create_app(state: SandboxState) -> Starlette:
     xero = state.xero
     routes = [
         *identity.routes(xero),
         *connections.routes(xero),
         Mount("/api.xro/2.0", app=accounting.app(xero)),
-        Mount("/_sandbox", routes=control.routes(state)),
+        Mount("/_sandbox", app=_BuiltOnUse(lambda: _control(state))),
         *whatsapp_routes(state.whatsapp),
     ]
     app = Starlette(

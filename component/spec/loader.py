@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from component.bounded_yaml import index_lines, line_for
 from component.errors import SpecError
 from component.spec.models import (
     ActionSpec,
@@ -31,8 +29,6 @@ FOLDERS: dict[str, type[BaseModel]] = {
     "datasources": DataSourceSpec,
     "connections": ConnectionSpec,
 }
-
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -54,6 +50,8 @@ class Loaded(Generic[M]):
         return f"{self.display}:{self.line_of(loc) or 1}"
 
     def line_of(self, loc: tuple[str | int, ...]) -> int | None:
+        from component.bounded_yaml import line_for
+
         return line_for(self.lines, loc)
 
 
@@ -70,15 +68,24 @@ def discover(root: Path) -> list[tuple[Path, type[BaseModel]]]:
 
 
 def load_file(path: Path, model: type[M], root: Path | None = None) -> Loaded[M]:
-    """Parse and validate one file; raises SpecError listing every problem with file:line."""
+    """Parse and validate one file; raises SpecError listing every problem with file:line.
+
+    YAML is imported here, not with the module: commands that get the registry from the
+    start-up cache (``component.spec.cache``) never parse a spec.
+    """
+    import yaml
+
+    from component.bounded_yaml import index_lines, line_for
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     shown = _display(path, root)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError([f"{shown}: cannot read file: {exc}"]) from None
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader (C or pure Python)
+        node = yaml.compose(text, Loader=loader)
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - SafeLoader (C or pure Python)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{shown}:{mark.line + 1}" if mark is not None else shown

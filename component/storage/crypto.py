@@ -19,13 +19,13 @@ import binascii
 import os
 from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from pydantic import SecretStr
 
 from component import errors
 
 if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
+
     from component.storage.store import Store
 
 PREFIX = "fernet:"
@@ -59,6 +59,8 @@ class Cipher:
                 f"{what} is encrypted and {KEY_VARIABLE} is not set",
                 reconnect=f"set {KEY_VARIABLE} to the key (or passphrase) it was stored with",
             )
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.decrypt(stored[len(PREFIX) :].encode("ascii")).decode("utf-8")
         except (InvalidToken, ValueError):
@@ -78,6 +80,8 @@ def cipher_for(store: Store, secret: SecretStr | None) -> Cipher:
     """The cipher for ``store`` given the configured ``XERO_WA_SECRET_KEY`` (``None``: plain)."""
     if secret is None or not secret.get_secret_value().strip():
         return PLAIN
+    from cryptography.fernet import Fernet  # only with a key: most commands never need it
+
     text = secret.get_secret_value().strip()
     key = _as_fernet_key(text) or _derive(text, _salt(store))
     return Cipher(Fernet(key))
@@ -94,6 +98,8 @@ def _as_fernet_key(text: str) -> bytes | None:
 
 def _derive(passphrase: str, salt: bytes) -> bytes:
     """A Fernet key stretched from a passphrase; scrypt makes guessing it expensive."""
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     kdf = Scrypt(salt=salt, length=32, n=SCRYPT_N, r=8, p=1)
     return base64.urlsafe_b64encode(kdf.derive(passphrase.encode("utf-8")))
 

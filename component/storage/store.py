@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from component.clock import SYSTEM_CLOCK, Clock
 from component.storage import migrations
 from component.storage.accounts import AccountsRepo
 from component.storage.activity import ActivityQueries
@@ -89,14 +90,17 @@ class Store:
         return self.db.read_only
 
     @classmethod
-    def open(cls, target: Settings | Path | str, *, policy: Policy = "auto") -> Store:
+    def open(
+        cls, target: Settings | Path | str, *, policy: Policy = "auto", clock: Clock | None = None
+    ) -> Store:
         """Open the store ``target`` names (settings, or an SQLite file path).
 
         ``policy`` says what to do when the store is older than this code: ``"auto"`` (CLI
         commands) backs it up and applies the pending migrations when every one is marked
         automatic, else refuses naming ``xero-wa db upgrade``; ``"current"`` (``serve``,
         ``worker``) refuses any difference; ``"none"`` (``db status``, ``doctor``) changes
-        nothing. A store written by newer code is always refused.
+        nothing. A store written by newer code is always refused. An automatic upgrade's
+        backup is named from ``clock`` (the runtime's; the system clock when not given).
         """
         from component.storage.opening import open_database
 
@@ -106,13 +110,15 @@ class Store:
             current = migrations.status(db)
             migrations.refuse_unknown(current, db.location)
             if current.pending and policy != "none":
-                store._upgrade_or_refuse(current, policy)
+                store._upgrade_or_refuse(current, policy, (clock or SYSTEM_CLOCK).now())
         except BaseException:
             db.close()
             raise
         return store
 
-    def _upgrade_or_refuse(self, current: migrations.SchemaStatus, policy: Policy) -> None:
+    def _upgrade_or_refuse(
+        self, current: migrations.SchemaStatus, policy: Policy, now: datetime
+    ) -> None:
         behind = (
             f"the store {self.location} is at schema version {current.version}; this xero-wa "
             f"needs version {current.code_version}"
@@ -133,7 +139,7 @@ class Store:
                 f"{behind}; the change {manual} is not applied automatically: run "
                 "`xero-wa db upgrade` (it backs the store up first)"
             )
-        self.upgrade(datetime.now(UTC))
+        self.upgrade(now)
 
     def upgrade(self, now: datetime) -> tuple[Path | None, list[str]]:
         """Back the store up (SQLite, when it holds data) and apply every pending migration:

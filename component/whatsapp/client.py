@@ -60,6 +60,10 @@ PACED_CODES = frozenset({130429, 131056})
 #: Requests of one business number on the wire at once (``_Slot``). Enough for 1,000/s with
 #: 30 ms answers; the pacer, not this, sets the rate.
 REQUESTS_IN_FLIGHT = 32
+#: What ``phone_number`` asks Meta for.
+NUMBER_FIELDS = (
+    "verified_name,display_phone_number,quality_rating,code_verification_status,throughput"
+)
 #: Called once, after the pacer admitted a send and right before its request leaves.
 Leaving = Callable[[], Awaitable[None]]
 
@@ -336,6 +340,16 @@ class WhatsAppClient:
             total = body.get("total")
             if not page or not isinstance(total, int) or len(templates) >= total:
                 return templates
+
+    async def phone_number(self) -> dict[str, Any] | None:
+        """The business number as Meta describes it (verified name, quality rating, throughput
+        level), or None where the provider has no such call."""
+        url = self.provider.number_url(self.phone_number_id)
+        if url is None:
+            return None
+        subject = Subject("reading the business number")
+        params = {"fields": NUMBER_FIELDS}
+        return _json(await self._call("GET", url, subject, params=params), subject)
 
     async def create_template(self, definition: dict[str, Any]) -> dict[str, Any]:
         """Submit a template for review (``POST /{waba-id}/message_templates``; a flat provider's

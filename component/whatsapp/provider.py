@@ -69,6 +69,13 @@ class Provider:
             return f"{self._root()}/{phone_number_id}/media"
         return f"{self.base_url}/media"
 
+    def number_url(self, phone_number_id: str) -> str | None:
+        """The business number's own object (``GET /{phone-number-id}``: name, quality,
+        throughput) at Meta; None at a flat provider, which has no such path."""
+        if self.path_style != "graph":
+            return None
+        return f"{self._root()}/{phone_number_id}"
+
     def templates_url(self, business_account_id: str | None) -> str:
         """``/{waba-id}/message_templates`` at Meta; the key's own account at a flat provider."""
         if self.path_style == "flat":

@@ -6,10 +6,15 @@ item 2, issue 12 item 1)."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+from component.clock import FakeClock
+from component.config import Settings
+from component.runtime import Runtime
 from component.storage import migrations
 from component.storage.schema import MIGRATIONS
 from component.storage.store import Store
@@ -84,6 +89,19 @@ def test_a_cli_command_upgrades_an_older_store_after_a_backup(cli: Cli, cli_home
         assert store.schema().current
     finally:
         store.close()
+
+
+def test_an_automatic_upgrade_names_its_backup_from_the_runtimes_clock(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _older_store(home / "state.db", 4)
+    clock = FakeClock(datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC))
+    settings = Settings(_env_file=None, xero_wa_home=home)  # type: ignore[call-arg]
+    runtime = Runtime(settings=settings, clock=clock)
+    try:
+        assert runtime.store.schema().current
+    finally:
+        asyncio.run(runtime.aclose())
+    assert [p.name for p in (home / "backups").iterdir()] == ["state-20260304T050607Z.db"]
 
 
 def test_serve_refuses_an_older_store_and_names_the_command(cli: Cli, cli_home: Path) -> None:

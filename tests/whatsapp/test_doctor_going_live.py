@@ -1,4 +1,4 @@
-"""``xero-wa doctor``'s WhatsApp going-live checks: signature secret, webhook, templates.
+"""``xero-wa doctor``'s WhatsApp going-live checks: signature secret, webhook, number, templates.
 
 The configuration checks run through the CLI on a stored connection; the templates check runs
 against the in-process sandbox, once with the shipped templates approved and once on a new
@@ -16,7 +16,12 @@ import pytest
 
 from component.clock import FakeClock
 from component.config import Settings, get_settings
-from component.doctor.whatsapp import SUBMIT_FIX, templates_approved
+from component.doctor.whatsapp import (
+    SUBMIT_FIX,
+    number_check,
+    numbers_described,
+    templates_approved,
+)
 from component.oauth.manage import save_whatsapp
 from component.registry import Registry
 from component.runtime import Runtime
@@ -120,3 +125,91 @@ async def test_templates_are_checked_against_the_account(
         assert check.detail.startswith("invoice_new (en): does not exist on the WhatsApp account;")
         assert check.detail.endswith("more)")
         assert check.fix == SUBMIT_FIX
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("tier", "rate", "status", "words", "fix"),
+    [
+        (
+            80,
+            80.0,
+            "ok",
+            "Demo Company (IN) (+91 22 6150 0000): quality GREEN, throughput STANDARD "
+            "(80 messages a second), WHATSAPP_MESSAGES_PER_SECOND=80",
+            None,
+        ),
+        (
+            1000,
+            80.0,
+            "warn",
+            "it may send 1000 messages a second (HIGH) but WHATSAPP_MESSAGES_PER_SECOND=80",
+            "set WHATSAPP_MESSAGES_PER_SECOND=1000",
+        ),
+        (
+            80,
+            250.0,
+            "fail",
+            "may send 80 messages a second (STANDARD) but WHATSAPP_MESSAGES_PER_SECOND=250: "
+            "every send above its throughput is refused (130429)",
+            "set WHATSAPP_MESSAGES_PER_SECOND=80",
+        ),
+    ],
+)
+async def test_the_send_rate_is_checked_against_the_numbers_throughput(
+    tmp_path: Path,
+    registry: Registry,
+    tier: int,
+    rate: float,
+    status: str,
+    words: str,
+    fix: str | None,
+) -> None:
+    """Meta describes the number (``GET /{phone-number-id}``); the sandbox's number is on the
+    1,000/s level when it is configured with that throughput."""
+    config = SandboxConfig()
+    config.whatsapp.throughput_per_second = tier
+    settings = Settings(_env_file=None, xero_wa_home=tmp_path / "home")  # type: ignore[call-arg]
+    sandbox = embedded(settings, config=config)
+    paced = sandbox.settings.model_copy(update={"whatsapp_messages_per_second": rate})
+    runtime = Runtime(settings=paced, registry=registry, transport=sandbox.transport)
+    values = dict(sandbox.demo_connections["whatsapp"])
+    values.pop("type")
+    save_whatsapp(runtime, "whatsapp", values)
+    try:
+        (check,) = await numbers_described(runtime)
+    finally:
+        await runtime.aclose()
+    assert check.name == "whatsapp number of WhatsApp account (online)"
+    assert (check.status, check.fix) == (status, fix), check.detail
+    assert words in check.detail
+    asked = {k: n for k, n in sandbox.state.calls.calls.items() if k.endswith("{object_id}")}
+    assert asked == {"GET /{version:graphversion}/{object_id}": 1}
+
+
+def test_a_poor_quality_rating_and_an_unverified_number_are_warnings() -> None:
+    check = number_check(
+        "n",
+        {
+            "verified_name": "Acme",
+            "display_phone_number": "+91 22 5555 0100",
+            "quality_rating": "RED",
+            "code_verification_status": "EXPIRED",
+            "throughput": {"level": "STANDARD"},
+        },
+        80.0,
+    )
+    assert check.status == "warn"
+    assert check.fix is None
+    assert check.detail == (
+        "Acme (+91 22 5555 0100): its quality rating is RED: customers block or report it; "
+        "its code verification is EXPIRED"
+    )
+
+
+def test_a_provider_that_does_not_describe_numbers_is_not_a_failure() -> None:
+    check = number_check("n", None, 80.0)
+    assert (check.status, check.detail) == (
+        "ok",
+        "the provider does not describe its numbers; nothing to compare",
+    )

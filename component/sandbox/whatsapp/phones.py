@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import phonenumbers
-
 from component.sandbox.whatsapp.errors import GraphError
 
 _SEPARATORS = re.compile(r"[\s\-().]")
@@ -38,6 +36,8 @@ class Recipient:
 
 def business_country_code(display_phone_number: str) -> int:
     """Country calling code of the business number (``+91 22 ...`` → 91)."""
+    import phonenumbers  # on use: the sandbox starts without it
+
     digits = "+" + re.sub(r"\D", "", display_phone_number)
     code = phonenumbers.parse(digits).country_code
     if code is None:
@@ -46,6 +46,8 @@ def business_country_code(display_phone_number: str) -> int:
 
 
 def _is_valid(e164_digits: str) -> bool:
+    import phonenumbers  # on use: the sandbox starts without it
+
     try:
         return bool(phonenumbers.is_valid_number(phonenumbers.parse("+" + e164_digits)))
     except phonenumbers.NumberParseException:
@@ -53,6 +55,8 @@ def _is_valid(e164_digits: str) -> bool:
 
 
 def _recipient(raw: str, digits: str, prepended: bool) -> Recipient:
+    import phonenumbers  # on use: the sandbox starts without it
+
     valid = _is_valid(digits)
     fixed = valid and phonenumbers.number_type(phonenumbers.parse("+" + digits)) == (
         phonenumbers.PhoneNumberType.FIXED_LINE

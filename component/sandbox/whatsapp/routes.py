@@ -146,7 +146,7 @@ async def get_object(world: WhatsAppWorld, request: Request) -> dict[str, Any]:
             "quality_rating": "GREEN",
             "code_verification_status": "VERIFIED",
             "platform_type": "CLOUD_API",
-            "throughput": {"level": "STANDARD"},
+            "throughput": {"level": "HIGH" if cfg.throughput_per_second > 80 else "STANDARD"},
         }
     media = world.media.get(object_id)
     if media is None:

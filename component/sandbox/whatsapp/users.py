@@ -17,8 +17,6 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-import phonenumbers
-
 #: ``<ISO country>.<alphanumerics>``; ``US.ENT.…`` is a parent BSUID.
 BSUID = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$")
 
@@ -56,6 +54,8 @@ class WaUser:
 def bsuid_for(wa_id: str, *, salt: str, generation: int = 0) -> str:
     """A stable BSUID for ``wa_id`` within one portfolio (``salt``); a new generation after a
     number or id change gives a different one, as Meta does."""
+    import phonenumbers  # on use: the sandbox starts without it
+
     try:
         region = phonenumbers.region_code_for_number(phonenumbers.parse("+" + wa_id)) or "ZZ"
     except phonenumbers.NumberParseException:
