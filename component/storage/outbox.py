@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from component.storage.database import rerun_on_drop
 from component.storage.invoice_facts import remember_claim
 
 if TYPE_CHECKING:
@@ -130,6 +131,7 @@ class OutboxRepo:
         return [Item(r["tenant_id"], r["subject_id"], r["stage"]) for r in rows]
 
     # ------------------------------------------------------------------ transitions
+    @rerun_on_drop
     def claim(
         self,
         key: str,
@@ -200,6 +202,7 @@ class OutboxRepo:
         """Committed right before the HTTP call: from here a crash means 'outcome unknown'."""
         self._transition(key, ("intent",), "state = 'sending', attempts = attempts + 1")
 
+    @rerun_on_drop
     def start_sending(self, key: str) -> str | None:
         """``mark_sending`` as the last check before the request leaves; None when it may go.
 
@@ -251,6 +254,7 @@ class OutboxRepo:
         """The request may have reached Meta but no answer came back: hold for review."""
         self._transition(key, ("sending",), "state = 'unknown', error_message = ?", (message,))
 
+    @rerun_on_drop
     def resolve(self, key: str, message_id: str) -> bool:
         """A status webhook proved an unknown message was sent; True when something changed."""
         with self._store.transaction() as conn:
@@ -261,6 +265,7 @@ class OutboxRepo:
             ).rowcount
         return changed > 0
 
+    @rerun_on_drop
     def settle(self, key: str, *, sent: bool, reason: str, by: str) -> bool:
         """A person decided an unknown outcome (e.g. after looking at the customer's chat).
 
@@ -283,6 +288,7 @@ class OutboxRepo:
             ).rowcount
         return changed > 0
 
+    @rerun_on_drop
     def release(self, key: str) -> None:
         """Give up an ``intent`` that will not be sent after all (its items become free)."""
         with self._store.transaction() as conn:
@@ -290,6 +296,7 @@ class OutboxRepo:
             conn.execute("DELETE FROM outbox_messages WHERE key = ? AND state = 'intent'", (key,))
 
     # ------------------------------------------------------------------ subjects
+    @rerun_on_drop
     def stop_subject(self, tenant_id: str, subject_id: str, reason: str) -> None:
         """Nothing more may be claimed for this subject (e.g. the invoice was paid)."""
         with self._store.transaction() as conn:
@@ -300,6 +307,7 @@ class OutboxRepo:
                 (tenant_id, subject_id, reason, self._stamp()),
             )
 
+    @rerun_on_drop
     def resume_subject(self, tenant_id: str, subject_id: str) -> None:
         with self._store.transaction() as conn:
             conn.execute(
@@ -315,6 +323,7 @@ class OutboxRepo:
         return row["reason"] if row else None
 
     # ------------------------------------------------------------------ helpers
+    @rerun_on_drop
     def _transition(
         self, key: str, allowed: tuple[str, ...], assignment: str, args: tuple[Any, ...] = ()
     ) -> None:
