@@ -15,8 +15,9 @@ timeout, so a request written as the server closes the connection gets a ``ReadE
 sending, which for a WhatsApp send means "outcome unknown, held for review". Idle connections
 are closed here after ``KEEPALIVE_EXPIRY_SECONDS``, well before.
 
-Everything else (requests, responses, exception mapping, proxies from the environment) is
-httpx's: the pool plugs into ``httpx.AsyncHTTPTransport`` where its httpcore pool was.
+Everything else (requests, responses, exception mapping) is httpx's: the pool plugs into
+``httpx.AsyncHTTPTransport`` where its httpcore pool was. With a proxy configured in the
+environment the process uses httpx's own transport instead, which goes through it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,19 @@ MAX_KEEPALIVE_CONNECTIONS = 48
 MAX_CONNECTIONS = 100
 
 
-def transport() -> httpx.AsyncHTTPTransport:
+def transport() -> httpx.AsyncHTTPTransport | None:
+    """The process's transport: ``pooled()``, or None (httpx's own, which honours them) when a
+    proxy is configured in the environment (``HTTPS_PROXY``, ``ALL_PROXY``...): httpx applies
+    those only to a client built without an explicit transport, and a proxy is how many
+    companies reach the internet at all."""
+    from urllib.request import getproxies
+
+    if getproxies():
+        return None
+    return pooled()
+
+
+def pooled() -> httpx.AsyncHTTPTransport:
     """httpx's transport over ``Pool``."""
     return _Transport()
 

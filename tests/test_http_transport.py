@@ -13,6 +13,9 @@ import httpx
 import pytest
 
 from component import http_transport
+from component.config import Settings
+from component.registry import Registry
+from component.runtime import Runtime
 
 pytestmark = pytest.mark.anyio
 
@@ -65,7 +68,7 @@ async def server() -> AsyncIterator[Server]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=http_transport.transport()) as made:
+    async with httpx.AsyncClient(transport=http_transport.pooled()) as made:
         yield made
 
 
@@ -150,3 +153,29 @@ async def test_a_full_pool_waits_then_times_out_as_a_pool_timeout(
             await client.get(server.url, timeout=httpx.Timeout(5.0, pool=0.01))
         server.release.set()
         assert (await held).text == "ok"
+
+
+async def test_a_proxy_in_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx honours HTTP(S)_PROXY only without an explicit transport: with one set, the
+    process's client goes through the proxy (here a loopback one that answers itself)."""
+    asked: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        asked.append((await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")[0])
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nproxied")
+        await writer.drain()
+        writer.close()
+
+    listening = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    port = listening.sockets[0].getsockname()[1]
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    runtime = Runtime(settings=Settings(_env_file=None), registry=Registry.load_cached())
+    try:
+        response = await runtime.http.get("http://xero-wa.invalid/ping")
+    finally:
+        await runtime.aclose()
+        listening.close()
+    assert response.text == "proxied"
+    assert asked == [b"GET http://xero-wa.invalid/ping HTTP/1.1"]
