@@ -1,11 +1,13 @@
 """Issue 13 target 6: every command gets the checked registry from a cache keyed by the hashes
 of the spec and handler files, so YAML is parsed and validated only after a file changed; a
-changed, broken or unreadable cache is never used as it is."""
+changed, broken or unreadable cache is never used as it is. ``xero-wa actions`` reads its
+catalog from a cache with the same key, and lists exactly what a fresh load would."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -121,3 +123,28 @@ def test_an_unwritable_cache_folder_only_costs_the_cache(
     assert "getInvoice" in Registry.load_cached().actions
     assert "getInvoice" in Registry.load_cached().actions
     assert len(loads) == 2
+
+
+def test_the_second_listing_comes_from_the_cache(cli: Any, cache: Path, loads: list[int]) -> None:
+    first = cli("actions", "--json")
+    second = cli("actions", "--json")
+
+    assert first.code == second.code == 0
+    assert first.json == second.json
+    assert {r["key"] for r in first.json} >= {"getInvoice", "listInvoices"}
+    assert len(loads) == 1
+    assert len(list(cache.glob("actions-*.json"))) == 1
+
+
+def test_a_changed_spec_file_is_listed_as_it_now_is(
+    cli: Any, cache: Path, loads: list[int], specs: Path
+) -> None:
+    before = {r["key"]: r["label"] for r in cli("actions", "--json").json}
+    spec = specs / "actions" / "invoices" / "get_invoice.yaml"
+    spec.write_text(spec.read_text().replace("label: Get Invoice", "label: Fetch One Invoice"))
+
+    after = {r["key"]: r["label"] for r in cli("actions", "--json").json}
+
+    assert (before["getInvoice"], after["getInvoice"]) == ("Get Invoice", "Fetch One Invoice")
+    assert len(loads) == 2
+    assert len(list(cache.glob("actions-*.json"))) == 2

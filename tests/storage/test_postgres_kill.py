@@ -25,7 +25,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -78,9 +79,11 @@ class Fleet:
                 process.wait()
 
 
-@pytest.fixture
-def sandbox() -> Iterator[dict[str, Any]]:
-    argv = [XERO_WA, "sandbox", "serve", "--port", "0"]  # Xero's real limits: 60/min, 5 at once
+@contextmanager
+def served_sandbox(*flags: str) -> Iterator[dict[str, Any]]:
+    """`xero-wa sandbox serve --port 0 [flags]` in its own process: its JSON banner (URLs and
+    the environment that points commands at it); stopped afterwards."""
+    argv = [XERO_WA, "sandbox", "serve", "--port", "0", *flags]
     process = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_clean()
     )
@@ -92,6 +95,12 @@ def sandbox() -> Iterator[dict[str, Any]]:
         process.wait(timeout=TIMEOUT)
         if process.stdout is not None:
             process.stdout.close()
+
+
+@pytest.fixture
+def sandbox() -> Iterator[dict[str, Any]]:
+    with served_sandbox() as banner:  # Xero's real limits: 60 a minute, 5 at once
+        yield banner
 
 
 @pytest.fixture
@@ -242,15 +251,18 @@ def _wait_healthy(port: int) -> None:
 
 def _wait_drained(url: str, fleet: Fleet) -> None:
     """Until no event is queued or working (a killed worker's lease expires after 3 s)."""
+    wait_drained(lambda sql: _rows(url, sql))
+
+
+def wait_drained(rows: Callable[[str], list[tuple[Any, ...]]]) -> None:
+    """Until no event is queued or working in the store ``rows`` reads; else what is left."""
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
-        left = _rows(
-            url, "SELECT COUNT(*) FROM webhook_events WHERE state IN ('queued', 'working')"
-        )
+        left = rows("SELECT COUNT(*) FROM webhook_events WHERE state IN ('queued', 'working')")
         if left[0][0] == 0:
             return
         time.sleep(0.2)
-    left = _rows(url, "SELECT id, state, last_error FROM webhook_events WHERE state <> 'done'")
+    left = rows("SELECT id, state, last_error FROM webhook_events WHERE state <> 'done'")
     raise AssertionError(f"the queue did not drain: {left}")
 
 

@@ -14,10 +14,8 @@ get its alert, and no WhatsApp message may go out twice.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import subprocess
-import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -38,6 +36,8 @@ from tests.storage.test_postgres_kill import (
     _deliver,
     _new_invoice,
     _wait_healthy,
+    served_sandbox,
+    wait_drained,
 )
 
 INVOICES = 6
@@ -47,19 +47,8 @@ LOCK_WORDS = ("database is locked", "database table is locked", "stayed locked")
 @pytest.fixture
 def sandbox() -> Iterator[dict[str, Any]]:
     """`xero-wa sandbox serve` with room for two reminder runs and two workers at once."""
-    argv = [XERO_WA, "sandbox", "serve", "--port", "0", "--per-minute", "100000"]
-    argv += ["--concurrent", "1000"]
-    process = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_clean()
-    )
-    try:
-        assert process.stdout is not None
-        yield json.loads(process.stdout.readline())
-    finally:
-        process.terminate()
-        process.wait(timeout=TIMEOUT)
-        if process.stdout is not None:
-            process.stdout.close()
+    with served_sandbox("--per-minute", "100000", "--concurrent", "1000") as banner:
+        yield banner
 
 
 def test_serve_workers_and_two_reminder_runs_on_one_sqlite_store_see_no_lock_error(
@@ -147,13 +136,4 @@ def _rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
 
 def _wait_drained(path: Path) -> None:
     """Until no event is queued or working (the workers poll without pause)."""
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        left = _rows(
-            path, "SELECT COUNT(*) FROM webhook_events WHERE state IN ('queued', 'working')"
-        )
-        if left[0][0] == 0:
-            return
-        time.sleep(0.2)
-    left = _rows(path, "SELECT id, state, last_error FROM webhook_events WHERE state <> 'done'")
-    raise AssertionError(f"the queue did not drain: {left}")
+    wait_drained(lambda sql: _rows(path, sql))
