@@ -153,13 +153,10 @@ def test_subject_states_answer_for_every_item_as_item_states_does(store: Store) 
     assert outbox.subject_states("t2", ["inv-w"]).reason(Item("t2", "inv-w", "overdue_7")) is None
 
 
-def test_a_claim_reads_its_items_in_two_statements_however_many_they_are(
-    store: Store, store_target: Path | Settings
-) -> None:
+@postgres_backends.sqlite_only("statements are counted with SQLite's trace callback")
+def test_a_claim_reads_its_items_in_two_statements_however_many_they_are(store: Store) -> None:
     """Two statements per item (stop, then item and message) and a third before each insert
     were ~20 of the ~39 statements per reminder (3.4 invoices per message in the bench)."""
-    if not isinstance(store_target, Path):
-        pytest.skip(reason="statements are counted with SQLite's trace callback")
     seen: list[str] = []
 
     def claim(key: str, items: list[Item]) -> int:

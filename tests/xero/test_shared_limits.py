@@ -211,12 +211,11 @@ async def test_a_killed_processs_calls_in_flight_free_their_slots_when_the_lease
 
 
 @pytest.mark.anyio
+@postgres_backends.sqlite_only("a database URL always names a store")
 async def test_without_a_store_the_limits_stay_local(
     settings: Settings, registry: Registry
 ) -> None:
     runtime = Runtime(settings=settings, registry=registry)
-    if settings.xero_wa_database_url is not None:
-        pytest.skip(reason="a database URL always names a store")
     assert shared_limits(runtime) is None
     assert not settings.store_path.exists()  # asking did not create one
     await runtime.aclose()
