@@ -317,22 +317,24 @@ class RateLedger:
 
     # ------------------------------------------------------------------ WhatsApp
     def claim_slots(
-        self, phone_number_id: str, wanted: int, spacing: float, catch_up: float, now: float
+        self, phone_number_id: str, wanted: int, spacing: float, now: float, delay: float = 0.0
     ) -> SlotBlock:
-        """Claim ``wanted`` consecutive send slots of the number's shared schedule.
+        """Claim ``wanted`` consecutive send slots of the number's shared schedule (0: none).
 
-        The schedule (``next_slot``) is the same clock-slot schedule the pacer keeps alone: it
-        falls at most ``catch_up`` behind now (a lull does not turn into a burst), and a pause
-        (130429) moves it past the pause.
+        A schedule that fell behind starts again from now (no catch-up: a burst of late slots
+        from several processes could crowd one second past the cap); a pause (130429) moves it
+        past the pause; ``delay`` moves it later, for a process that sent its slots late.
         """
         scope, at = whatsapp_scope(phone_number_id), micros(now)
-        step, behind = micros(spacing), micros(catch_up)
+        step = micros(spacing)
         with self._transaction() as conn:
             row = self._lock(conn, scope, at)
             slot = row["next_slot"]
             if slot is None or slot > at + MAX_SCHEDULE_AHEAD_US:
                 slot = at  # first use, or written by a clock far ahead
-            slot = max(slot, at - behind, at + _left(row["paused_until"], row["pause_us"], at))
+            slot = max(
+                slot + micros(delay), at, at + _left(row["paused_until"], row["pause_us"], at)
+            )
             conn.execute(
                 "UPDATE rate_scopes SET next_slot = ?, updated_at = ? WHERE scope = ?",
                 (slot + wanted * step, at, scope),

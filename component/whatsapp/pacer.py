@@ -28,7 +28,31 @@ sliding one-second window. The pacer schedules against the clock, not against th
 
 Feedback: ``slow_down`` (after 130429) stops every send for one window; ``back_off`` (after
 131056) delays only that recipient. One pacer per business number per process (Meta counts per
-number); several processes sending from one number must split the rate between them.
+number).
+
+Several processes (``serve``, ``worker``, ``remind``, on one host or several) sending from one
+number share its cap through the store's rate ledger (``component.storage.rate_ledger``): the
+schedule's ``next_slot`` lives there, and a pacer claims a *block* of consecutive slots (as many
+as it has callers waiting, at most ``BLOCK_SECONDS`` of the rate) in one transaction, then hands
+them out itself; so 1,000 messages a second cost about four transactions a second, and the
+processes together stay under the cap and together still reach it. The window guard only sees
+its own process's sends, so across processes the schedule keeps the cap by itself:
+
+- it does not catch up: a schedule that fell behind starts again from now;
+- its guard is 60 ms a window (``SHARED_SCHEDULE_GUARD_SECONDS``: 0.94 of the cap), room for
+  processes, and hosts, reaching Meta with different delays; a send that leaves (``left``) more
+  than 20 ms (``schedule_guard - window_guard``) after its slot moves the shared schedule on by
+  the excess, in a transaction before the process's next send (well before the second after it
+  is handed out), so that second does not hold one send too many. So on a loaded machine,
+  whose processes wake late, the number sends slower rather than past its cap;
+- a new block starts no sooner than a claim takes to come back, and slots more than
+  ``catch_up`` late are dropped;
+- a 130429 pauses the shared schedule too, so every process slows down (within the block it
+  already holds).
+
+Pair pacing stays per process. Without a store (a one-off command with no data home) the pacer
+keeps the schedule alone. The ledger reads the Clock's wall time: hosts need synchronised
+clocks.
 
 All waits use the runtime's Clock. Only the caller at the head of the gate sleeps, so a FakeClock
 advances by exactly the time the schedule needs.
@@ -42,6 +66,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from component.clock import Clock
+from component.storage.rate_ledger import RateLedger, ledger_for
 
 if TYPE_CHECKING:
     from component.runtime import Runtime
@@ -51,11 +76,15 @@ WINDOW_SECONDS = 1.0
 WINDOW_GUARD_SECONDS = 0.01
 #: Pace: ``capacity`` slots per ``WINDOW_SECONDS + SCHEDULE_GUARD_SECONDS``.
 SCHEDULE_GUARD_SECONDS = 0.03
+#: The pace when processes share the number: ``capacity`` slots per 1.06 s (0.94 of the cap).
+SHARED_SCHEDULE_GUARD_SECONDS = 0.06
 PAIR_GUARD_SECONDS = 0.05
 #: A send admitted this long ago that never said it left is taken as gone (its caller died).
 PENDING_LIMIT_SECONDS = 5.0
 #: How far behind its schedule the pacer may fall and still catch up (seconds of slots).
 CATCH_UP_SECONDS = 0.25
+#: The most of the schedule one claim takes from the shared ledger (seconds of slots).
+BLOCK_SECONDS = 0.25
 _EPSILON = 1e-9
 
 
@@ -65,6 +94,8 @@ class _Sent:
 
     at: float
     pending: bool = True
+    #: The shared schedule's slot it was admitted for (None: the pacer's own schedule).
+    slot: float | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +120,16 @@ class PacerStats:
     slowdowns: int = 0
     pair_backoffs: int = 0
     longest_wait: float = 0.0
+    #: Blocks of slots claimed from the shared schedule (transactions on the store).
+    claims: int = 0
+
+
+@dataclass(frozen=True)
+class SharedSchedule:
+    """The number's schedule in the store's rate ledger, shared by every process on it."""
+
+    ledger: RateLedger
+    phone_number_id: str
 
 
 class WhatsAppPacer:
@@ -104,6 +145,7 @@ class WhatsAppPacer:
         schedule_guard: float = SCHEDULE_GUARD_SECONDS,
         pair_guard: float = PAIR_GUARD_SECONDS,
         catch_up: float = CATCH_UP_SECONDS,
+        shared: SharedSchedule | None = None,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
@@ -111,6 +153,10 @@ class WhatsAppPacer:
         self.rate = rate
         self.capacity = max(1, int(rate * WINDOW_SECONDS))
         self.window = WINDOW_SECONDS + window_guard
+        #: How late a send may leave its shared slot without moving the schedule on (see above).
+        self._late = max(0.0, schedule_guard - window_guard)
+        if shared is not None:  # room for several processes' (and hosts') delays to Meta
+            schedule_guard = max(schedule_guard, SHARED_SCHEDULE_GUARD_SECONDS)
         #: One slot per ``spacing``: ``capacity`` slots per guarded second (slower for rates < 1/s).
         self.spacing = max(1.0 / rate, (WINDOW_SECONDS + schedule_guard) / self.capacity)
         self.catch_up = max(catch_up, 0.0)
@@ -122,30 +168,54 @@ class WhatsAppPacer:
         self._paused_until = 0.0
         self._pair_next: dict[str, float] = {}
         self._pair_expiry: deque[tuple[float, str]] = deque()
+        self._shared = shared
+        #: Slots claimed from the shared schedule and not handed out yet (monotonic times).
+        self._block: deque[float] = deque()
+        self._block_size = max(1, int(BLOCK_SECONDS / self.spacing))
+        #: How much later than that this process sent a slot, for the shared schedule.
+        self._debt = 0.0
+        #: How long a claim takes to come back (lately): a new block starts that far ahead.
+        self._claim_lead = 0.0
+        #: Callers in ``acquire``: how many slots the next claim asks for.
+        self._waiting = 0
+        #: A 130429's pause, for the shared schedule (written before the next admission).
+        self._unshared_pause = 0.0
         self.stats = PacerStats()
+
+    @property
+    def shared(self) -> bool:
+        """Whether the cap is shared with the other processes on the store."""
+        return self._shared is not None
 
     async def acquire(self, recipient: str) -> Ticket:
         """Wait until a send to ``recipient`` may go out; the ticket says when and how long."""
         start = self._clock.monotonic()
-        while True:
-            pair_wait = self._pair_wait(recipient, self._clock.monotonic())
-            if pair_wait > _EPSILON:
-                await self._sleep(pair_wait)
-                continue
-            async with self._gate:
-                now = await self._wait_global()
-                if self._pair_wait(recipient, now) > _EPSILON:
-                    continue  # backed off while we queued: wait outside the gate again
-                previous = self._pair_next.get(recipient)
-                sent = _Sent(now)
-                until = self._admit(recipient, now, sent)
-                return Ticket(recipient, now, now - start, until, previous, sent)
+        self._waiting += 1
+        try:
+            while True:
+                pair_wait = self._pair_wait(recipient, self._clock.monotonic())
+                if pair_wait > _EPSILON:
+                    await self._sleep(pair_wait)
+                    continue
+                async with self._gate:
+                    now = await self._wait_global()
+                    if self._pair_wait(recipient, now) > _EPSILON:
+                        continue  # backed off while we queued: wait outside the gate again
+                    previous = self._pair_next.get(recipient)
+                    sent = _Sent(now)
+                    until = self._admit(recipient, now, sent)
+                    return Ticket(recipient, now, now - start, until, previous, sent)
+        finally:
+            self._waiting -= 1
 
     def left(self, ticket: Ticket) -> None:
         """The ticket's request leaves now: the window counts it from here."""
-        if ticket.sent.pending:
-            ticket.sent.at = self._clock.monotonic()
-            ticket.sent.pending = False
+        sent = ticket.sent
+        if sent.pending:
+            sent.at = self._clock.monotonic()
+            sent.pending = False
+            if sent.slot is not None:  # later than the guards absorb: see the docstring
+                self._debt = max(self._debt, sent.at - sent.slot - self._late)
 
     def release(self, ticket: Ticket) -> None:
         """Meta did not accept the send: its recipient's pair slot is free again.
@@ -166,10 +236,12 @@ class WhatsAppPacer:
 
     def slow_down(self, seconds: float | None = None) -> None:
         """Meta said 130429: nobody sends for ``seconds`` (default: one full window)."""
-        until = self._clock.monotonic() + (self.window if seconds is None else seconds)
-        self._paused_until = max(self._paused_until, until)
+        length = self.window if seconds is None else seconds
+        self._paused_until = max(self._paused_until, self._clock.monotonic() + length)
         if self._next_slot is not None:  # the paused slots are not caught up afterwards
             self._next_slot = max(self._next_slot, self._paused_until)
+        self._block.clear()  # claimed before Meta said stop: claim again after the pause
+        self._unshared_pause = max(self._unshared_pause, length)
         self.stats.slowdowns += 1
 
     def back_off(self, recipient: str, seconds: float | None = None) -> float:
@@ -187,10 +259,43 @@ class WhatsAppPacer:
         """Sleep (holding the gate) until the global schedule admits one more; returns now."""
         while True:
             now = self._clock.monotonic()
+            if self._shared is not None:
+                now = await self._keep_block(self._shared, now)
             wait = self._global_wait(now)
             if wait <= _EPSILON:
                 return now
             await self._sleep(wait)
+
+    async def _keep_block(self, shared: SharedSchedule, now: float) -> float:
+        """Share a 130429's pause and how late this process sent its slots; claim a block when
+        none is left (dropping slots too late to use): now."""
+        if self._unshared_pause > 0:
+            length, self._unshared_pause = self._unshared_pause, 0.0
+            wall = self._clock.now().timestamp()
+            await asyncio.to_thread(shared.ledger.slow_down, shared.phone_number_id, length, wall)
+        while self._block and self._block[0] < now - self.catch_up:
+            self._block.popleft()  # too late to use: the schedule has long moved on
+        if self._block and self._debt <= 0:
+            return now
+        wanted = 0 if self._block else max(1, min(self._waiting, self._block_size))
+        debt, self._debt = self._debt, 0.0
+        wall = self._clock.now().timestamp()
+        # the block starts no sooner than the claim is expected to come back (its first slot
+        # would be late by that much otherwise, every time)
+        block = await asyncio.to_thread(
+            shared.ledger.claim_slots,
+            shared.phone_number_id,
+            wanted,
+            self.spacing,
+            wall + self._claim_lead,
+            debt,
+        )
+        self.stats.claims += 1
+        back = self._clock.monotonic()
+        self._claim_lead = min(self.catch_up, max(back - now, self._claim_lead * 0.9))
+        offset = block.first - wall  # the ledger's wall time, as this clock's monotonic time
+        self._block.extend(now + offset + i * self.spacing for i in range(block.count))
+        return back
 
     def _global_wait(self, now: float) -> float:
         """Seconds until the next slot is due, the pause is over and the window has room."""
@@ -203,10 +308,7 @@ class WhatsAppPacer:
             if head.pending or head.at > horizon:
                 break
             window.popleft()
-        if self._next_slot is None or self._next_slot < now - self.catch_up:
-            # first use, or too far behind to catch up: the schedule starts again from here
-            self._next_slot = now if self._next_slot is None else now - self.catch_up
-        wait = max(self._paused_until, self._next_slot) - now
+        wait = max(self._paused_until, self._slot(now)) - now
         if len(window) >= self.capacity:
             head = window[0]
             # a head still on its way out: look again one spacing later
@@ -214,13 +316,25 @@ class WhatsAppPacer:
             wait = max(wait, room - now)
         return wait
 
+    def _slot(self, now: float) -> float:
+        """When the next send is due: the block's next slot, or the schedule's own."""
+        if self._shared is not None:
+            return self._block[0]  # _keep_block left at least one
+        if self._next_slot is None or self._next_slot < now - self.catch_up:
+            # first use, or too far behind to catch up: the schedule starts again from here
+            self._next_slot = now if self._next_slot is None else now - self.catch_up
+        return self._next_slot
+
     def _pair_wait(self, recipient: str, now: float) -> float:
         return self._pair_next.get(recipient, float("-inf")) - now
 
     def _admit(self, recipient: str, now: float, sent: _Sent) -> float | None:
         self._window.append(sent)
-        assert self._next_slot is not None  # set by _global_wait
-        self._next_slot += self.spacing  # from the slot, not from now: lateness is caught up
+        if self._shared is not None:
+            sent.slot = self._block.popleft()  # how late it leaves is told when it does
+        else:
+            assert self._next_slot is not None  # set by _global_wait
+            self._next_slot += self.spacing  # from the slot, not from now: lateness is caught up
         self.stats.admitted += 1
         while self._pair_expiry and self._pair_expiry[0][0] <= now:
             _, old = self._pair_expiry.popleft()
@@ -244,10 +358,12 @@ def pacer_for(runtime: Runtime, phone_number_id: str) -> WhatsAppPacer:
     settings = runtime.settings
 
     def create() -> WhatsAppPacer:
+        ledger = ledger_for(runtime, "WhatsApp's throughput cap")
         return WhatsAppPacer(
             runtime.clock,
             settings.whatsapp_messages_per_second,
             settings.whatsapp_pair_interval_seconds,
+            shared=SharedSchedule(ledger, phone_number_id) if ledger is not None else None,
         )
 
     pacer: WhatsAppPacer = runtime.shared_object(f"whatsapp.pacer:{phone_number_id}", create)
