@@ -17,8 +17,6 @@ past the access token's expiry once, and a reminder run is killed mid-way and ru
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import signal
 import subprocess
@@ -26,7 +24,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -37,6 +34,7 @@ import psycopg
 import pytest
 
 from tests.connections.oauth_cli_support import free_port
+from tests.limits_deployment import clean_env, served_sandbox
 
 XERO_WA = str(Path(sys.executable).with_name("xero-wa"))
 SEED = 20261130
@@ -79,24 +77,6 @@ class Fleet:
                 process.wait()
 
 
-@contextmanager
-def served_sandbox(*flags: str) -> Iterator[dict[str, Any]]:
-    """`xero-wa sandbox serve --port 0 [flags]` in its own process: its JSON banner (URLs and
-    the environment that points commands at it); stopped afterwards."""
-    argv = [XERO_WA, "sandbox", "serve", "--port", "0", *flags]
-    process = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_clean()
-    )
-    try:
-        assert process.stdout is not None
-        yield json.loads(process.stdout.readline())
-    finally:
-        process.terminate()
-        process.wait(timeout=TIMEOUT)
-        if process.stdout is not None:
-            process.stdout.close()
-
-
 @pytest.fixture
 def sandbox() -> Iterator[dict[str, Any]]:
     with served_sandbox() as banner:  # Xero's real limits: 60 a minute, 5 at once
@@ -114,7 +94,7 @@ def test_services_workers_and_a_reminder_run_killed_at_random_lose_nothing_send_
     sandbox: dict[str, Any], control: httpx.Client, postgres_url: str, tmp_path: Path
 ) -> None:
     rng = random.Random(SEED)
-    env = _clean(
+    env = clean_env(
         **sandbox["env"],
         XERO_WA_DATABASE_URL=postgres_url,
         XERO_WA_HOME=str(tmp_path / "home"),
@@ -201,12 +181,6 @@ def test_services_workers_and_a_reminder_run_killed_at_random_lose_nothing_send_
 
 
 # ---------------------------------------------------------------------- helpers
-def _clean(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("XERO_", "WHATSAPP_"))}
-    env.update(extra)
-    return env
-
-
 def _new_invoice(control: httpx.Client, i: int, today: date) -> str:
     """A contact with its own number (so WhatsApp's pair rate does not queue the alerts) and an
     AUTHORISED invoice not yet due for it: the sandbox fires the webhooks as Xero would."""

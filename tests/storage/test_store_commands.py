@@ -28,15 +28,14 @@ import pytest
 from component.reminders.policy import load_policy
 from component.reminders.sandbox import demo_policy, policy_text
 from tests.connections.oauth_cli_support import free_port
+from tests.limits_deployment import clean_env, served_sandbox
 from tests.storage.test_postgres_kill import (
     TIMEOUT,
     XERO_WA,
     Fleet,
-    _clean,
     _deliver,
     _new_invoice,
     _wait_healthy,
-    served_sandbox,
     wait_drained,
 )
 
@@ -55,7 +54,7 @@ def test_serve_workers_and_two_reminder_runs_on_one_sqlite_store_see_no_lock_err
     sandbox: dict[str, Any], tmp_path: Path
 ) -> None:
     home = tmp_path / "home"
-    env = _clean(**sandbox["env"], XERO_WA_HOME=str(home), XERO_WA_POLL_INTERVAL_SECONDS="0")
+    env = clean_env(**sandbox["env"], XERO_WA_HOME=str(home), XERO_WA_POLL_INTERVAL_SECONDS="0")
     for argv in (["connect", "xero", "--client-credentials"], ["connect", "whatsapp"]):
         done = subprocess.run([XERO_WA, *argv], env=env, capture_output=True, timeout=TIMEOUT)
         assert done.returncode == 0, done.stderr.decode()[-2000:]
