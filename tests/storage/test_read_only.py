@@ -38,9 +38,8 @@ def read_only(*paths: Path) -> Iterator[None]:
                 p.chmod(mode)
         return
     if shutil.which("chattr") is None:
-        pytest.skip(
-            reason="running as root without chattr: nothing makes a file read-only for root"
-        )
+        why = "running as root without chattr: nothing makes a file read-only for root"
+        pytest.skip(reason=why)
     done: list[Path] = []
     try:
         for p in paths:
