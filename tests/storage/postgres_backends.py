@@ -5,18 +5,24 @@ A test directory opts in by importing these fixtures in its conftest (``settings
 ``XERO_WA_DATABASE_URL`` of a fresh schema for the ``postgres`` run, so ``runtime.store`` is
 PostgreSQL), and tests that open a store themselves use ``store_target``: the SQLite file, or
 the settings naming the PostgreSQL schema (reopening it finds the same data, as a file would).
+Tests that run commands in-process (the ``cli`` fixture, ``get_settings()``) take ``store_env``:
+the environment then names the same store.
+
+On the ``postgres`` run no SQLite store may appear in the data home: a test whose runtime
+quietly opened the file instead would pass on SQLite twice, so ``settings`` fails it.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 
-from component.config import Settings
+from component.config import Settings, get_settings
 
 BACKENDS = ("sqlite", "postgres")
 
@@ -52,12 +58,31 @@ def store_backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, store_backend: str, request: pytest.FixtureRequest) -> Settings:
+def settings(
+    tmp_path: Path, store_backend: str, request: pytest.FixtureRequest
+) -> Iterator[Settings]:
     """The suite's isolated settings, on the backend of this run."""
     extra: dict[str, Any] = {}
     if store_backend == "postgres":
         extra["xero_wa_database_url"] = SecretStr(request.getfixturevalue("postgres_url"))
-    return Settings(_env_file=None, xero_wa_home=tmp_path / "home", **extra)  # type: ignore[call-arg]
+    chosen = Settings(_env_file=None, xero_wa_home=tmp_path / "home", **extra)  # type: ignore[call-arg]
+    yield chosen
+    if store_backend == "postgres":
+        assert not chosen.store_path.exists(), (
+            f"the PostgreSQL run made a SQLite store at {chosen.store_path}: something in this "
+            "test opened the file instead of the settings' database"
+        )
+
+
+@pytest.fixture
+def store_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """``settings``, and an environment that names the same store, for commands run in-process
+    (the ``cli`` fixture, ``get_settings()``): ``XERO_WA_DATABASE_URL`` on the postgres run."""
+    monkeypatch.setenv("XERO_WA_HOME", str(settings.xero_wa_home))
+    if settings.xero_wa_database_url is not None:
+        monkeypatch.setenv("XERO_WA_DATABASE_URL", settings.xero_wa_database_url.get_secret_value())
+    get_settings.cache_clear()
+    return settings
 
 
 @pytest.fixture
