@@ -6,7 +6,8 @@ A test directory opts in by importing these fixtures in its conftest (``settings
 PostgreSQL), and tests that open a store themselves use ``store_target``: the SQLite file, or
 the settings naming the PostgreSQL schema (reopening it finds the same data, as a file would).
 Tests that run commands in-process (the ``cli`` fixture, ``get_settings()``) take ``store_env``:
-the environment then names the same store.
+the environment then names the same store. A module whose tests mostly never touch the store
+takes ``sqlite_unless_marked`` as its ``store_backend`` and marks the others ``both_backends``.
 
 On the ``postgres`` run no SQLite store may appear in the data home: a test whose runtime
 quietly opened the file instead would pass on SQLite twice, so ``settings`` fails it.
@@ -34,6 +35,13 @@ def sqlite_only(why: str) -> pytest.MarkDecorator:
     return pytest.mark.parametrize("store_backend", ["sqlite"])
 
 
+def postgres_only(why: str) -> pytest.MarkDecorator:
+    """Run one test of a both-backend module on PostgreSQL only, because of ``why`` (a server
+    to lose, a URL and its password: things a SQLite file does not have)."""
+    del why  # for the reader: the decorator line says why
+    return pytest.mark.parametrize("store_backend", ["postgres"])
+
+
 def raw_rows(target: Path | Settings, sql: str) -> list[tuple[Any, ...]]:
     """Rows read straight from the database, around the store: what someone holding a copy of
     the file (or of the PostgreSQL database) can read."""
@@ -55,6 +63,18 @@ def raw_rows(target: Path | Settings, sql: str) -> list[tuple[Any, ...]]:
 def store_backend(request: pytest.FixtureRequest) -> str:
     backend: str = request.param
     return backend
+
+
+@pytest.fixture(name="store_backend")
+def sqlite_unless_marked() -> str:
+    """``store_backend`` for a module in which only some tests exercise the store (the others
+    check keys, signatures, parsing): those are marked ``both_backends``; the rest run once, on
+    SQLite, since a PostgreSQL run of them would test nothing new and cost a fresh schema."""
+    return "sqlite"
+
+
+#: In a module that takes ``sqlite_unless_marked``: this test runs on both backends.
+both_backends = pytest.mark.parametrize("store_backend", BACKENDS)
 
 
 @pytest.fixture
