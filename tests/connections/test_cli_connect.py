@@ -251,15 +251,20 @@ def test_connect_warns_once_that_tokens_are_stored_unencrypted(
 ) -> None:
     """Issue 10 item 35: without XERO_WA_SECRET_KEY tokens are kept in plain text; connect
     says so, once, naming where they are kept (the file, or the PostgreSQL database) and the
-    variable that fixes it."""
+    variable that fixes it (never the database's password)."""
+    url = store_env.xero_wa_database_url
+    if url is not None:  # a password the local server (trust auth) does not ask for
+        with_password = url.get_secret_value().replace("postgres@", "postgres:s3cret-pw@", 1)
+        monkeypatch.setenv("XERO_WA_DATABASE_URL", with_password)
     result = connect_whatsapp(xero_wa, monkeypatch)
     assert result.code == 0, result.err
     assert result.err.count(PLAIN_WARNING) == 1
-    url = store_env.xero_wa_database_url
     if url is None:
         assert f"unencrypted in {store_env.store_path} (readable only by you);" in result.err
     else:
-        assert f"unencrypted in the database {url.get_secret_value()};" in result.err
+        masked = url.get_secret_value().replace("postgres@", "postgres:***@", 1)
+        assert f"unencrypted in the database {masked};" in result.err
+        assert "s3cret-pw" not in result.err
         assert str(store_env.store_path) not in result.err
     assert "EAAG-whatsapp-token" not in result.err
 

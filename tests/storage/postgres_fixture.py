@@ -46,7 +46,7 @@ def require_server() -> str:
     if reason is not None:
         if REQUIRED:
             pytest.fail(f"{reason} (XERO_WA_REQUIRE_POSTGRES=1)", pytrace=False)
-        pytest.skip(reason)
+        pytest.skip(reason=reason)
     return SERVER_URL
 
 
