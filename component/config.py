@@ -227,7 +227,7 @@ class Settings(BaseSettings):
         password masked (``XERO_WA_DATABASE_URL`` replaces the file when set)."""
         url = self.xero_wa_database_url.get_secret_value() if self.xero_wa_database_url else ""
         if url:
-            from component.storage.postgres_db import mask_url
+            from component.storage.database_url import mask_url
 
             return mask_url(url)
         return str(self.store_path)
