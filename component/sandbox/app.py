@@ -88,6 +88,7 @@ class _RoutesBuiltOnUse(BaseRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         route: BaseRoute = scope.pop(self._CHOSEN)
+        scope["route"] = route  # the matched route, as the router records it (call statistics)
         await route.handle(scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
