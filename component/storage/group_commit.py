@@ -16,9 +16,10 @@ PostgreSQL a batch whose connection dropped before its commit runs again whole
 (``Database.retrying``). One writer per store per process (``writes_for``).
 
 The writer is a thread of its own that lives while there is work (it ends after
-``IDLE_SECONDS`` without any), so a hand-off costs as little as it can (issue 13: at
-concurrency 16 the thread pool's ``submit`` and the extra trips through the loop were an eighth
-of the event loop's time a delivery):
+``IDLE_SECONDS`` without any), so a hand-off costs no more than the two wake-ups it needs (issue
+13: the thread pool added a submit, a concurrent future wrapped back into the loop and one more
+trip through the loop a batch; the wake-up of a sleeping thread itself stays, about a tenth of
+the event loop's time a delivery at concurrency 16 on a busy 2-core machine):
 
 - to the writer: the first write of a batch wakes it once the loop has read what is ready
   (deliveries read in the same turns of the loop join it), by releasing one lock; a writer
