@@ -78,6 +78,8 @@ class GroupCommit:
         self._signal.acquire()
         self._thread: threading.Thread | None = None
         self._asleep = False  # the writer thread waits on ``_signal``
+        #: the loop that owes the writer the wake-up that is due (``_wake_due``)
+        self._wake_loop: asyncio.AbstractEventLoop | None = None
         self._wake_due = False  # a loop callback will wake it (or start one)
         self._inline_due = False  # a loop callback will commit inline (``run_inline``)
         #: transactions committed and writes in them (for benches and logs)
@@ -94,8 +96,11 @@ class GroupCommit:
             if inline:
                 start, self._inline_due = not self._inline_due, True
             else:
-                start = not self._wake_due and (self._thread is None or self._asleep)
-                self._wake_due = self._wake_due or start
+                due = self._wake_due and not self._wake_lost()
+                start = not due and (self._thread is None or self._asleep)
+                self._wake_due = due or start
+                if start:
+                    self._wake_loop = loop
             waiting = len(self._pending)
         if start:
             # once the loop has run what is ready now: deliveries read from the sockets in the
@@ -105,6 +110,11 @@ class GroupCommit:
             else:
                 loop.call_soon(self._wake, loop, waiting, 1)
         return await future
+
+    def _wake_lost(self) -> bool:
+        """The wake-up that is due was scheduled on a loop that has closed since: it will never
+        run, and the next write must wake the writer itself (a caller holds ``_lock``)."""
+        return self._wake_loop is not None and self._wake_loop.is_closed()
 
     def _wake(self, loop: asyncio.AbstractEventLoop, seen: int, turns: int) -> None:
         """Wake the writer, or start one; first wait a turn more while writes keep coming."""
@@ -152,7 +162,7 @@ class GroupCommit:
         if self._signal.acquire(timeout=IDLE_SECONDS):
             return True
         with self._lock:
-            if self._asleep and not self._wake_due:  # nobody is about to wake it: end
+            if self._asleep and (not self._wake_due or self._wake_lost()):  # none will wake it
                 self._thread, self._asleep = None, False
                 return False
         # a wake is on its way (a loop callback saw this thread asleep): take it

@@ -229,6 +229,34 @@ async def test_a_writer_that_ended_idle_is_started_again_by_the_next_write(
     assert stored(store_target) == {f"inv-{n}" for n in range(20)}
 
 
+def test_a_wake_lost_with_its_closed_loop_does_not_stall_the_next_writes(
+    store: Store, store_target: Path | Settings
+) -> None:
+    """A loop that queued a write and closed before its wake-up of the writer ran (a command's
+    ``asyncio.run`` ending, a test's loop torn down) takes that wake-up with it: the next write,
+    from another loop, must wake the writer itself instead of waiting forever for the lost one."""
+    writer = GroupCommit(store)
+    first = asyncio.new_event_loop()
+    abandoned: list[asyncio.Future[int]] = []
+
+    async def queue_and_leave() -> None:
+        abandoned.append(
+            asyncio.ensure_future(writer.run(lambda: store.events.enqueue([event(1)], NOW)))
+        )
+
+    first.run_until_complete(queue_and_leave())  # the write is queued, its wake-up scheduled
+    first.set_exception_handler(lambda _loop, _context: None)  # its task is abandoned on purpose
+    first.close()  # ... and never run
+
+    async def write_again() -> int:
+        return await asyncio.wait_for(
+            writer.run(lambda: store.events.enqueue([event(2)], NOW)), timeout=30
+        )
+
+    assert asyncio.run(write_again()) == 1
+    assert stored(store_target) == {"inv-1", "inv-2"}  # the orphan write is committed too
+
+
 async def test_under_the_virtual_clock_batches_run_on_the_loops_thread(store: Store) -> None:
     """The seam ``tests/virtual_clock.py`` relies on: no thread of the writer's can still be
     committing when every task waits on the clock."""
