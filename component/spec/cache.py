@@ -9,10 +9,11 @@ stale registry or catalog can never be used. They live in ``$XDG_CACHE_HOME/xero
 (``~/.cache/xero-wa``); a cache that cannot be read or written is simply not used.
 
 - ``cached_rows``: the few fields ``xero-wa actions`` lists, as JSON.
-- ``cached_registry``: the whole checked registry, pickled. The file is written by the same user
-  into their own cache folder and named by the digest of what it was built from, so loading it
-  trusts nothing the user's own code and specs do not already get; a file that does not unpickle
-  to a registry is ignored and rebuilt.
+- ``cached_registry``: the whole checked registry, pickled, one entry per installation (spec
+  root), so two checkouts or virtualenvs with the same specs keep one each. The file is written
+  by the same user into their own cache folder and named by the digest of what it was built
+  from, so loading it trusts nothing the user's own code and specs do not already get; a file
+  that does not unpickle to a registry is ignored and rebuilt.
 """
 
 from __future__ import annotations
@@ -104,7 +105,10 @@ def cached_registry(build: Callable[[], Registry]) -> Registry:
     from component.registry import Registry
 
     root = spec_root().resolve()
-    path = cache_dir() / f"registry-{spec_digest(root)[:40]}.pickle"
+    # one entry per installation: two with the same specs would otherwise rebuild it in turn
+    # (a registry holds its root) and each prune the other's
+    installation = hashlib.sha256(str(root).encode()).hexdigest()[:12]
+    path = cache_dir() / f"registry-{installation}-{spec_digest(root)[:40]}.pickle"
     try:
         loaded = pickle.loads(path.read_bytes())  # noqa: S301 - the user's own file: see above
     except Exception:  # missing, partial or from other code: rebuilt, never fatal
@@ -113,7 +117,7 @@ def cached_registry(build: Callable[[], Registry]) -> Registry:
         return loaded
     registry = build()
     _write(path, pickle.dumps(registry, protocol=pickle.HIGHEST_PROTOCOL))
-    _prune(path.parent, "registry-*.pickle", keep=path)
+    _prune(path.parent, f"registry-{installation}-*.pickle", keep=path)
     return registry
 
 

@@ -75,6 +75,21 @@ def test_a_changed_spec_is_loaded_as_it_now_is_and_the_old_entry_removed(
     assert len(list(cache.glob("registry-*.pickle"))) == 1
 
 
+def test_two_installations_with_the_same_specs_keep_one_entry_each(
+    cache: Path, loads: list[int], specs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two checkouts (or virtualenvs) of the same version share the user's cache folder: each
+    keeps its own entry, instead of rebuilding the registry every time the other one ran."""
+    other = tmp_path / "other-checkout"
+    shutil.copytree(specs, other)
+    for root in (specs, other, specs, other):
+        monkeypatch.setenv("XERO_WA_SPEC_ROOT", str(root))
+        assert Registry.load_cached().root == root.resolve()
+
+    assert len(loads) == 2  # one load per installation, then each from its own entry
+    assert len(list(cache.glob("registry-*.pickle"))) == 2
+
+
 def test_a_handler_that_lost_its_function_is_reported_not_served_from_the_cache(
     cache: Path, specs: Path
 ) -> None:
