@@ -58,8 +58,9 @@ async def sends(pacer: WhatsAppPacer, first: int, count: int, log: list[float]) 
 
     async def one(n: int) -> None:
         ticket = await pacer.acquire(f"+9198200{n:05d}")
-        pacer.left(ticket)
-        log.append(ticket.admitted_at)
+        await pacer.leave(ticket)
+        assert ticket.departure.left_at is not None
+        log.append(ticket.departure.left_at)
 
     await asyncio.gather(*(one(n) for n in range(first, first + count)))
 
@@ -79,7 +80,7 @@ async def test_two_processes_stay_under_the_cap_together_and_reach_it(
     assert len(log) == 800
     assert most_in_any_second(log) <= 80  # never above the cap, whoever sends
     rate = (len(log) - 1) / (max(log) - min(log))
-    assert rate >= 0.93 * 80, f"{rate:.1f} messages/s together"  # the shared pace: 0.94
+    assert rate >= 0.95 * 80, f"{rate:.1f} messages/s together"  # the shared pace: 0.97
     assert one.stats.admitted == two.stats.admitted == 400
     # a block of 0.25 s of slots (18 at 80/s) per claim, not one transaction per message
     assert one.stats.claims + two.stats.claims <= 800 / 18 + 4
@@ -105,12 +106,11 @@ async def test_a_130429_slows_every_process_down(process: Process, vclock: Virtu
     assert two.stats.slowdowns == 0  # told by the store, not by Meta
 
 
+@postgres_backends.sqlite_only("a database URL always names a store")
 @pytest.mark.anyio
 async def test_without_a_store_the_schedule_stays_local(
     settings: Settings, registry: Registry
 ) -> None:
-    if settings.xero_wa_database_url is not None:
-        pytest.skip(reason="a database URL always names a store")
     runtime = Runtime(settings=settings, registry=registry)
     assert not pacer_for(runtime, NUMBER).shared
     assert not settings.store_path.exists()  # asking did not create one
