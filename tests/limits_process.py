@@ -48,17 +48,12 @@ class SandboxTime:
         return time.monotonic() + self._offset
 
     async def sleep(self, seconds: float) -> None:
-        """Sleeps in steps, reading the sandbox's offset between them (a test may move its
-        clock); the last 0.2 s go without a read, so the sleep ends on time as a real clock's
-        does (a read at the end would make every sleep one HTTP round trip late, and the pacer
-        drops a slot it is woken for over 20 ms late)."""
         until = self.monotonic() + max(0.0, seconds)
-        while (left := until - self.monotonic()) > 4 * POLL_SECONDS:
-            await asyncio.sleep(POLL_SECONDS)
-            async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient() as client:
+            while self.monotonic() < until:
+                await asyncio.sleep(min(POLL_SECONDS, until - self.monotonic()))
                 answer = await client.get(f"{self._control}/clock")
-            self._offset = float(answer.json()["offset_seconds"])
-        await asyncio.sleep(max(0.0, left))
+                self._offset = float(answer.json()["offset_seconds"])
 
 
 async def xero(runtime: Runtime, calls: int, at_once: int) -> dict[str, Any]:

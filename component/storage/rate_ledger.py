@@ -317,14 +317,13 @@ class RateLedger:
 
     # ------------------------------------------------------------------ WhatsApp
     def claim_slots(
-        self, phone_number_id: str, wanted: int, spacing: float, now: float
+        self, phone_number_id: str, wanted: int, spacing: float, now: float, delay: float = 0.0
     ) -> SlotBlock:
-        """Claim ``wanted`` consecutive send slots of the number's shared schedule, from ``now``
-        at the earliest.
+        """Claim ``wanted`` consecutive send slots of the number's shared schedule (0: none).
 
         A schedule that fell behind starts again from now (no catch-up: a burst of late slots
         from several processes could crowd one second past the cap); a pause (130429) moves it
-        past the pause.
+        past the pause; ``delay`` moves it later, for a process that sent its slots late.
         """
         scope, at = whatsapp_scope(phone_number_id), micros(now)
         step = micros(spacing)
@@ -333,7 +332,9 @@ class RateLedger:
             slot = row["next_slot"]
             if slot is None or slot > at + MAX_SCHEDULE_AHEAD_US:
                 slot = at  # first use, or written by a clock far ahead
-            slot = max(slot, at, at + _left(row["paused_until"], row["pause_us"], at))
+            slot = max(
+                slot + micros(delay), at, at + _left(row["paused_until"], row["pause_us"], at)
+            )
             conn.execute(
                 "UPDATE rate_scopes SET next_slot = ?, updated_at = ? WHERE scope = ?",
                 (slot + wanted * step, at, scope),

@@ -174,7 +174,7 @@ class WhatsAppClient:
             async def leaves(ticket: Ticket = ticket, slot: _Slot = slot) -> None:
                 await leaving.run()  # the outbox's "sending" commit (first attempt only)
                 await slot.take()
-                await self.pacer.leave(ticket)  # its slot: the pacer paces departures
+                self.pacer.left(ticket)  # the pacer's window counts the send from here
 
             try:
                 try:
@@ -398,8 +398,8 @@ class _Slot:
     the connection pool never holds more than ``REQUESTS_IN_FLIGHT`` of them: beyond that the
     pool's per-request bookkeeping (a scan of every connection, of every queued request) grows
     with the backlog and a slow server turned into a spiral (16 s of CPU per 100 sends, pool
-    timeouts). The pacer paces a send once it holds its place here (``leave``), so a wait here
-    never lets a burst above the cap through."""
+    timeouts). The pacer counts a send when it takes its slot (``left``), so a wait here never
+    lets a burst above the cap through."""
 
     def __init__(self, wire: asyncio.Semaphore) -> None:
         self._wire = wire

@@ -3,23 +3,25 @@
 Meta refuses sends above a business number's throughput (80 messages/s by default, 250 or 1,000
 on higher tiers: 130429) and more than about one message every 6 s to the same recipient
 (131056). Meta's counting window is not documented; the sandbox counts accepted sends in a
-sliding one-second window, at the wire. So the pacer paces *departures*, the moment each request
-goes (``leave``, called by the client right before the transport, after the outbox's "sending"
-commit), not admissions:
+sliding one-second window. The pacer schedules against the clock, not against the last send:
 
-- slots: the schedule hands out slots ``spacing = 1.03 s / cap`` apart (0.97 of the cap) against
-  the clock. ``acquire`` takes the next slot ``lead`` ahead of it (``lead``: how long callers
-  lately took from admission to ``leave``: the commit, a busy loop; at most ``LEAD_SECONDS`` and
-  ``LEAD_SENDS`` slots), and ``leave`` waits for the slot itself. So the commit's time is spent
-  before the slot instead of pushing every request behind it;
-- lateness: a request ready to go (or woken) more than ``late`` (20 ms) after its slot does not
-  go: its slot is dropped and it takes the next free one, before the callers still waiting in
-  ``acquire`` (a missed slot is never caught up, so a stall of the event loop or a slow commit
-  never turns into a burst at the wire). Departures are thus always within 20 ms of their slot:
-  a 1-s window holds at most the slots of 1.02 s, 80 × 1.02 / 1.03 = 79.2, with 10 ms to spare
-  for the way to Meta (a request that reaches the sandbox, or Meta, later than its neighbours);
-- window: whatever the slots say, at most ``capacity`` departures in any ``1 s + 10 ms`` (a hard
-  limit, counted at ``leave``);
+- slots: admission ``k`` is due at ``origin + k * spacing``, with ``spacing = 1.03 s / cap``
+  (steady throughput 0.97 of the cap). A caller woken late (a busy event loop, a slow thread)
+  does not push the schedule back: the slots already due go at once, so lateness is caught up
+  instead of lost. The origin only moves forward when the pacer falls more than ``catch_up``
+  behind (nobody asked for a while, or a long stall), so a lull never turns into more than
+  ``catch_up * rate`` sends at once;
+- window: whatever the slots say, at most ``capacity`` sends in any ``1 s + 10 ms``, counted
+  when each request actually leaves (``left``, called by the client right before the request
+  goes, after the outbox's "sending" commit): a send admitted but not gone yet counts as leaving
+  now. So however long a request waits between admission and the wire (a commit, a busy loop),
+  no one-second window at the wire holds more than the cap, and catching up never bursts above
+  it;
+- guards: requests reach Meta a little later than they are admitted, by varying amounts. The
+  schedule's 30 ms per window absorbs that jitter on average; the window's 10 ms bounds it for a
+  catch-up burst. The 20 ms between them is also what keeps lateness from accumulating: slot
+  ``k + capacity`` is due 1.03 s after slot ``k``, so a wake-up up to 20 ms late does not delay
+  the slot one window later (a pacer counting from its last send loses every late wake-up);
 - pairs: a recipient's next send is admitted ``pair_interval`` (+ guard) after its previous one.
   A recipient waiting for its pair slot waits outside the global gate, so it never holds up
   sends to other recipients.
@@ -32,11 +34,21 @@ Several processes (``serve``, ``worker``, ``remind``, on one host or several) se
 number share its cap through the store's rate ledger (``component.storage.rate_ledger``): the
 schedule's ``next_slot`` lives there, and a pacer claims a *block* of consecutive slots (as many
 as it has callers waiting, at most ``BLOCK_SECONDS`` of the rate) in one transaction, then hands
-them out itself; so 1,000 messages a second cost about four transactions a second. Every process
-departs within 20 ms of slots no other process holds, so the bound above holds for them together
-(the window guard only sees its own process's sends). A block starts no sooner than a claim takes
-to come back plus the lead; its slots too late to use are dropped, never caught up; a 130429
-pauses the shared schedule too, so every process slows down.
+them out itself; so 1,000 messages a second cost about four transactions a second, and the
+processes together stay under the cap and together still reach it. The window guard only sees
+its own process's sends, so across processes the schedule keeps the cap by itself:
+
+- it does not catch up: a schedule that fell behind starts again from now;
+- its guard is 60 ms a window (``SHARED_SCHEDULE_GUARD_SECONDS``: 0.94 of the cap), room for
+  processes, and hosts, reaching Meta with different delays; a send that leaves (``left``) more
+  than 20 ms (``schedule_guard - window_guard``) after its slot moves the shared schedule on by
+  the excess, in a transaction before the process's next send (well before the second after it
+  is handed out), so that second does not hold one send too many. So on a loaded machine,
+  whose processes wake late, the number sends slower rather than past its cap;
+- a new block starts no sooner than a claim takes to come back, and slots more than
+  ``catch_up`` late are dropped;
+- a 130429 pauses the shared schedule too, so every process slows down (within the block it
+  already holds).
 
 Pair pacing stays per process. Without a store (a one-off command with no data home) the pacer
 keeps the schedule alone. The ledger reads the Clock's wall time: hosts need synchronised
@@ -60,52 +72,43 @@ if TYPE_CHECKING:
     from component.runtime import Runtime
 
 WINDOW_SECONDS = 1.0
-#: Hard limit: at most ``capacity`` departures in any ``WINDOW_SECONDS + WINDOW_GUARD_SECONDS``.
+#: Hard limit: at most ``capacity`` admissions in any ``WINDOW_SECONDS + WINDOW_GUARD_SECONDS``.
 WINDOW_GUARD_SECONDS = 0.01
-#: Pace: ``capacity`` slots per ``WINDOW_SECONDS + SCHEDULE_GUARD_SECONDS`` (0.97 of the cap).
+#: Pace: ``capacity`` slots per ``WINDOW_SECONDS + SCHEDULE_GUARD_SECONDS``.
 SCHEDULE_GUARD_SECONDS = 0.03
-#: How late a request may leave after its slot: any second then holds the slots of 1.02 s at
-#: most (79 at 80/s), and the other 10 ms of the schedule's guard absorb the way to Meta.
-LATE_SECONDS = 0.02
+#: The pace when processes share the number: ``capacity`` slots per 1.06 s (0.94 of the cap).
+SHARED_SCHEDULE_GUARD_SECONDS = 0.06
 PAIR_GUARD_SECONDS = 0.05
-#: The most a slot is taken ahead of its time (callers slower than this to leave miss it) ...
-LEAD_SECONDS = 0.25
-#: ... and in slots: callers waiting for their slot hold a place on the wire
-#: (``client.REQUESTS_IN_FLIGHT``, 32), so at most half of those wait.
-LEAD_SENDS = 16
-#: How fast the lead forgets a slow caller, per departure (it follows a slower one at once):
-#: by half in about 14 departures (a lead kept longer costs more than the misses it saves:
-#: measured at 80/s).
-LEAD_DECAY = 0.95
+#: A send admitted this long ago that never said it left is taken as gone (its caller died).
+PENDING_LIMIT_SECONDS = 5.0
+#: How far behind its schedule the pacer may fall and still catch up (seconds of slots).
+CATCH_UP_SECONDS = 0.25
 #: The most of the schedule one claim takes from the shared ledger (seconds of slots).
 BLOCK_SECONDS = 0.25
 _EPSILON = 1e-9
 
 
 @dataclass
-class _Departure:
-    """A ticket's slot, and when its request left (None: not yet)."""
+class _Sent:
+    """One send in the window: when it left, or (pending) when it was admitted."""
 
-    slot: float
-    #: When the admission was due (the slot less the lead): how long the caller took is
-    #: measured from here.
-    due: float
-    left_at: float | None = None
+    at: float
+    pending: bool = True
+    #: The shared schedule's slot it was admitted for (None: the pacer's own schedule).
+    slot: float | None = None
 
 
 @dataclass(frozen=True)
 class Ticket:
-    """One admission: ``await leave`` as the request goes; ``release`` it when Meta did not
-    take the message (refused, unreached)."""
+    """One admission: call ``left`` as the request goes; ``release`` it when Meta did not take
+    the message (refused, unreached)."""
 
     recipient: str
     admitted_at: float
     waited: float
     pair_until: float | None
     previous_pair_until: float | None
-    departure: _Departure = field(
-        default_factory=lambda: _Departure(0.0, 0.0), compare=False, repr=False
-    )
+    sent: _Sent = field(default_factory=lambda: _Sent(0.0), compare=False, repr=False)
 
 
 @dataclass
@@ -119,8 +122,6 @@ class PacerStats:
     longest_wait: float = 0.0
     #: Blocks of slots claimed from the shared schedule (transactions on the store).
     claims: int = 0
-    #: Slots dropped because their request was not ready to leave in time.
-    missed: int = 0
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ class WhatsAppPacer:
         window_guard: float = WINDOW_GUARD_SECONDS,
         schedule_guard: float = SCHEDULE_GUARD_SECONDS,
         pair_guard: float = PAIR_GUARD_SECONDS,
+        catch_up: float = CATCH_UP_SECONDS,
         shared: SharedSchedule | None = None,
     ) -> None:
         if rate <= 0:
@@ -151,18 +153,18 @@ class WhatsAppPacer:
         self.rate = rate
         self.capacity = max(1, int(rate * WINDOW_SECONDS))
         self.window = WINDOW_SECONDS + window_guard
-        #: How late a request may leave after its slot (see the module's docstring).
-        self.late = min(LATE_SECONDS, schedule_guard)
+        #: How late a send may leave its shared slot without moving the schedule on (see above).
+        self._late = max(0.0, schedule_guard - window_guard)
+        if shared is not None:  # room for several processes' (and hosts') delays to Meta
+            schedule_guard = max(schedule_guard, SHARED_SCHEDULE_GUARD_SECONDS)
         #: One slot per ``spacing``: ``capacity`` slots per guarded second (slower for rates < 1/s).
         self.spacing = max(1.0 / rate, (WINDOW_SECONDS + schedule_guard) / self.capacity)
-        self._max_lead = min(LEAD_SECONDS, LEAD_SENDS * self.spacing)
-        #: How far ahead of its slot a caller is admitted (learnt from the callers).
-        self.lead = 0.0
+        self.catch_up = max(catch_up, 0.0)
         self._next_slot: float | None = None
         self.pair_interval = pair_interval + pair_guard if pair_interval > 0 else 0.0
         self._gate = asyncio.Lock()
-        #: Departures of the last window, oldest first.
-        self._window: deque[float] = deque()
+        #: The sends of the last window, in admission order.
+        self._window: deque[_Sent] = deque()
         self._paused_until = 0.0
         self._pair_next: dict[str, float] = {}
         self._pair_expiry: deque[tuple[float, str]] = deque()
@@ -170,6 +172,8 @@ class WhatsAppPacer:
         #: Slots claimed from the shared schedule and not handed out yet (monotonic times).
         self._block: deque[float] = deque()
         self._block_size = max(1, int(BLOCK_SECONDS / self.spacing))
+        #: How much later than that this process sent a slot, for the shared schedule.
+        self._debt = 0.0
         #: How long a claim takes to come back (lately): a new block starts that far ahead.
         self._claim_lead = 0.0
         #: Callers in ``acquire``: how many slots the next claim asks for.
@@ -184,8 +188,7 @@ class WhatsAppPacer:
         return self._shared is not None
 
     async def acquire(self, recipient: str) -> Ticket:
-        """Wait until a send to ``recipient`` may get ready to go; ``leave`` then waits for its
-        slot. The ticket says when it was admitted and how long it waited."""
+        """Wait until a send to ``recipient`` may go out; the ticket says when and how long."""
         start = self._clock.monotonic()
         self._waiting += 1
         try:
@@ -195,51 +198,31 @@ class WhatsAppPacer:
                     await self._sleep(pair_wait)
                     continue
                 async with self._gate:
-                    lead = self.lead
-                    slot = await self._wait_global(lead)
-                    now = self._clock.monotonic()
+                    now = await self._wait_global()
                     if self._pair_wait(recipient, now) > _EPSILON:
                         continue  # backed off while we queued: wait outside the gate again
-                    self._take(slot)
                     previous = self._pair_next.get(recipient)
-                    until = self._admit(recipient, now)
-                    departure = _Departure(slot, slot - lead)
-                    return Ticket(recipient, now, now - start, until, previous, departure)
+                    sent = _Sent(now)
+                    until = self._admit(recipient, now, sent)
+                    return Ticket(recipient, now, now - start, until, previous, sent)
         finally:
             self._waiting -= 1
 
-    async def leave(self, ticket: Ticket) -> None:
-        """The ticket's request is ready to go: wait for its slot (a new one when it missed
-        it), and for room in the window; returns when it may leave."""
-        departure = ticket.departure
-        if departure.left_at is not None:
-            return
-        self._learn(self._clock.monotonic() - departure.due)
-        while True:
-            now = self._clock.monotonic()
-            if now > departure.slot + self.late or departure.slot < self._paused_until - _EPSILON:
-                # missed (or paused since): not caught up, the next free slot instead
-                self.stats.missed += 1
-                departure.slot = await self._next_free(now)
-                continue
-            if departure.slot - now > _EPSILON:
-                # woken late by more than ``late`` (a busy loop): missed too, when it looks again
-                await self._sleep(departure.slot - now)
-                continue
-            room = self._window_room(now)
-            if room <= _EPSILON:
-                break
-            await self._sleep(room)  # the hard limit: goes once there is room, slot or not
-            now = self._clock.monotonic()
-            break
-        departure.left_at = now
-        self._window.append(now)
+    def left(self, ticket: Ticket) -> None:
+        """The ticket's request leaves now: the window counts it from here."""
+        sent = ticket.sent
+        if sent.pending:
+            sent.at = self._clock.monotonic()
+            sent.pending = False
+            if sent.slot is not None:  # later than the guards absorb: see the docstring
+                self._debt = max(self._debt, sent.at - sent.slot - self._late)
 
     def release(self, ticket: Ticket) -> None:
         """Meta did not accept the send: its recipient's pair slot is free again.
 
         The global slot stays used: giving it back could only make the next burst denser.
         """
+        self.left(ticket)  # a request that never left counts as leaving now
         if ticket.pair_until is None or self._pair_next.get(ticket.recipient) != ticket.pair_until:
             return  # no pair pacing, or a later admission or back-off owns the slot now
         if ticket.previous_pair_until is None:
@@ -272,104 +255,86 @@ class WhatsAppPacer:
         return wait
 
     # ------------------------------------------------------------------ internals
-    def _learn(self, took: float) -> None:
-        """A caller took ``took`` from its admission's due time to ``leave``: the lead follows a
-        slower caller at once and forgets it slowly (a stall every so often is the norm on a
-        busy machine), within its bounds."""
-        self.lead = min(self._max_lead, max(took, self.lead * LEAD_DECAY, 0.0))
-
-    async def _next_free(self, now: float) -> float:
-        """A new slot for a request that missed its own: ready now, it goes before the callers
-        still waiting in ``acquire`` (the next free slot without queueing at the gate, unless a
-        block must be claimed first)."""
-        if self._shared is None or self._drop_past(now):
-            slot = self._slot(now, 0.0)
-            self._take(slot)
-            return slot
-        async with self._gate:
-            slot = await self._wait_global(0.0)
-            self._take(slot)
-            return slot
-
-    def _drop_past(self, now: float) -> bool:
-        """Drop the block's slots too late to use (a missed slot is never caught up); whether
-        one is left."""
-        block = self._block
-        while block and (block[0] + self.late < now or block[0] < self._paused_until - _EPSILON):
-            block.popleft()
-        return bool(block)
-
-    async def _wait_global(self, lead: float) -> float:
-        """Sleep (holding the gate) until the next slot is at most ``lead`` away and the pause
-        is over; returns that slot (the caller takes it with ``_take``)."""
+    async def _wait_global(self) -> float:
+        """Sleep (holding the gate) until the global schedule admits one more; returns now."""
         while True:
             now = self._clock.monotonic()
             if self._shared is not None:
-                now = await self._keep_block(self._shared, now, lead)
-            slot = self._slot(now, lead)
-            wait = max(self._paused_until, slot - lead) - now
+                now = await self._keep_block(self._shared, now)
+            wait = self._global_wait(now)
             if wait <= _EPSILON:
-                return slot
+                return now
             await self._sleep(wait)
 
-    async def _keep_block(self, shared: SharedSchedule, now: float, lead: float) -> float:
-        """Share a 130429's pause; drop the block's slots too late to use; claim the next block
-        before this one runs out (a claim takes a while to come back, and callers are admitted
-        ``lead`` ahead): now."""
+    async def _keep_block(self, shared: SharedSchedule, now: float) -> float:
+        """Share a 130429's pause and how late this process sent its slots; claim a block when
+        none is left (dropping slots too late to use): now."""
         if self._unshared_pause > 0:
             length, self._unshared_pause = self._unshared_pause, 0.0
             wall = self._clock.now().timestamp()
             await asyncio.to_thread(shared.ledger.slow_down, shared.phone_number_id, length, wall)
-        ahead = lead + self._claim_lead
-        if self._drop_past(now) and (
-            self._block[-1] - now >= ahead or self._waiting <= len(self._block)
-        ):
-            return now  # enough slots in hand, far enough ahead or for every caller
-        wanted = max(1, min(self._waiting - len(self._block), self._block_size))
+        while self._block and self._block[0] < now - self.catch_up:
+            self._block.popleft()  # too late to use: the schedule has long moved on
+        if self._block and self._debt <= 0:
+            return now
+        wanted = 0 if self._block else max(1, min(self._waiting, self._block_size))
+        debt, self._debt = self._debt, 0.0
         wall = self._clock.now().timestamp()
-        # right after this block, when no other process took those slots meanwhile; a first
-        # block no sooner than the claim is expected to come back, plus the lead (its first
-        # slots would be missed otherwise, every time)
-        after = self._block[-1] + self.spacing - now if self._block else ahead
+        # the block starts no sooner than the claim is expected to come back (its first slot
+        # would be late by that much otherwise, every time)
         block = await asyncio.to_thread(
-            shared.ledger.claim_slots, shared.phone_number_id, wanted, self.spacing, wall + after
+            shared.ledger.claim_slots,
+            shared.phone_number_id,
+            wanted,
+            self.spacing,
+            wall + self._claim_lead,
+            debt,
         )
         self.stats.claims += 1
         back = self._clock.monotonic()
-        self._claim_lead = min(LEAD_SECONDS, max(back - now, self._claim_lead * 0.9))
+        self._claim_lead = min(self.catch_up, max(back - now, self._claim_lead * 0.9))
         offset = block.first - wall  # the ledger's wall time, as this clock's monotonic time
         self._block.extend(now + offset + i * self.spacing for i in range(block.count))
         return back
 
-    def _slot(self, now: float, lead: float) -> float:
-        """The next free slot: the block's next, or the schedule's own (which starts again from
-        here when its next slot is too late to use: missed slots are not caught up)."""
+    def _global_wait(self, now: float) -> float:
+        """Seconds until the next slot is due, the pause is over and the window has room."""
+        horizon = now - self.window + _EPSILON
+        window = self._window
+        while window:
+            head = window[0]
+            if head.pending and head.at <= now - PENDING_LIMIT_SECONDS:
+                head.pending = False  # its caller died between admission and leaving
+            if head.pending or head.at > horizon:
+                break
+            window.popleft()
+        wait = max(self._paused_until, self._slot(now)) - now
+        if len(window) >= self.capacity:
+            head = window[0]
+            # a head still on its way out: look again one spacing later
+            room = now + self.spacing if head.pending else head.at + self.window
+            wait = max(wait, room - now)
+        return wait
+
+    def _slot(self, now: float) -> float:
+        """When the next send is due: the block's next slot, or the schedule's own."""
         if self._shared is not None:
             return self._block[0]  # _keep_block left at least one
-        if self._next_slot is None or self._next_slot + self.late < now:
-            self._next_slot = max(now + lead, self._paused_until)
+        if self._next_slot is None or self._next_slot < now - self.catch_up:
+            # first use, or too far behind to catch up: the schedule starts again from here
+            self._next_slot = now if self._next_slot is None else now - self.catch_up
         return self._next_slot
-
-    def _take(self, slot: float) -> None:
-        if self._shared is not None:
-            self._block.popleft()
-        else:
-            self._next_slot = slot + self.spacing
-
-    def _window_room(self, now: float) -> float:
-        """Seconds until the window has room for one more departure (0: now)."""
-        window = self._window
-        horizon = now - self.window + _EPSILON
-        while window and window[0] <= horizon:
-            window.popleft()
-        if len(window) < self.capacity:
-            return 0.0
-        return window[0] + self.window - now
 
     def _pair_wait(self, recipient: str, now: float) -> float:
         return self._pair_next.get(recipient, float("-inf")) - now
 
-    def _admit(self, recipient: str, now: float) -> float | None:
+    def _admit(self, recipient: str, now: float, sent: _Sent) -> float | None:
+        self._window.append(sent)
+        if self._shared is not None:
+            sent.slot = self._block.popleft()  # how late it leaves is told when it does
+        else:
+            assert self._next_slot is not None  # set by _global_wait
+            self._next_slot += self.spacing  # from the slot, not from now: lateness is caught up
         self.stats.admitted += 1
         while self._pair_expiry and self._pair_expiry[0][0] <= now:
             _, old = self._pair_expiry.popleft()

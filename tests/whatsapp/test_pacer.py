@@ -1,5 +1,4 @@
-"""The pacer on a FakeClock: burst rate, the one-second window at departure, missed slots,
-pair spacing, feedback."""
+"""The pacer on a FakeClock: burst rate, the one-second window, pair spacing, feedback."""
 
 from __future__ import annotations
 
@@ -19,9 +18,9 @@ from tests.virtual_clock import VirtualClock
 pytestmark = pytest.mark.anyio
 
 
-class LateClock(VirtualClock):
-    """A VirtualClock whose sleeps overrun, as a busy event loop's do: ``late(n)`` is added to
-    the n-th sleep (counting from 0)."""
+class LateClock(FakeClock):
+    """A FakeClock whose sleeps overrun, as a busy event loop's do: ``late(n)`` is added to the
+    n-th sleep (counting from 0)."""
 
     def __init__(self, late: Callable[[int], float]) -> None:
         super().__init__()
@@ -46,18 +45,15 @@ def max_in_any_second(times: list[float], length: float = 1.0) -> int:
     return worst
 
 
-async def burst(
-    pacer: WhatsAppPacer, clock: FakeClock | VirtualClock, recipients: list[str]
-) -> list[float]:
+async def burst(pacer: WhatsAppPacer, clock: FakeClock, recipients: list[str]) -> list[float]:
     times: list[float] = []
 
     async def one(to: str) -> None:
         ticket = await pacer.acquire(to)
-        await pacer.leave(ticket)  # the request is ready at once: it goes at its slot
+        pacer.left(ticket)  # the request goes at once
         times.append(clock.monotonic())
 
-    work = asyncio.gather(*(one(to) for to in recipients))
-    await (clock.run(work) if isinstance(clock, VirtualClock) else work)
+    await asyncio.gather(*(one(to) for to in recipients))
     return times
 
 
@@ -75,89 +71,55 @@ async def test_a_concurrent_burst_runs_near_the_cap_and_never_over_it(clock: Fak
     assert pacer.stats.admitted == 800
 
 
-async def test_late_wake_ups_within_the_tolerance_lose_nothing() -> None:
-    """Every sleep overruns by 0-15 ms (a loaded machine): the lead absorbs the admissions'
-    lateness and the departures' stays within 20 ms of their slots, so sends still average
-    >= 0.95 of the cap, no slot is dropped and no second ever holds more than the cap."""
-    rate = 80
+@pytest.mark.parametrize("rate", [80, 1000])
+async def test_lateness_is_caught_up_without_ever_exceeding_the_cap(rate: int) -> None:
+    """Every sleep overruns by 0-30 ms (a loaded machine): sends still average >= 0.95 of the
+    cap, and no guarded window (1.01 s) ever holds more than the cap."""
     jitter = random.Random(7)
-    clock = LateClock(lambda n: jitter.uniform(0.0, 0.015))
+    clock = LateClock(lambda n: jitter.uniform(0.0, 0.030))
     pacer = WhatsAppPacer(clock, rate, 6)
     start = clock.monotonic()
 
     times = await burst(pacer, clock, [f"+9198{n:08d}" for n in range(10 * rate)])
 
-    assert max_in_any_second(times) <= rate
+    assert max_in_any_second(times, 1.01) <= rate
     assert len(times) / (max(times) - start) >= 0.95 * rate
-    assert pacer.stats.missed == 0
 
 
-async def test_after_a_300_ms_stall_the_missed_slots_are_dropped_not_caught_up(
-    clock: FakeClock,
-) -> None:
-    """One wake-up 300 ms late (the event loop blocked): the schedule starts again from then;
-    the 23 slots the stall swallowed are not made up by a burst."""
-    stalls = {10: 0.3}
+async def test_a_stall_is_made_up_by_the_slots_already_due_and_no_more(clock: FakeClock) -> None:
+    """One 200 ms stall: the 15 slots it swallowed go at once when it ends. The window keeps
+    their successors one window later from bunching (never over the cap), and within ten
+    windows the schedule is back on its origin (admission k at k * spacing), not 200 ms late."""
+    stalls = {10: 0.2}
     late = LateClock(lambda n: stalls.get(n, 0.0))
     pacer = WhatsAppPacer(late, 80, 0)
+    start = late.monotonic()
     spacing = 1.03 / 80
 
-    times = await burst(pacer, late, ["+919820012345"] * 400)
+    times = await burst(pacer, late, ["+919820012345"] * 1000)
 
-    assert max_in_any_second(times) <= 80
-    assert min(b - a for a, b in itertools.pairwise(times)) >= spacing - 1e-9  # no burst at all
-    assert times[-1] - times[0] == pytest.approx(399 * spacing + 0.3, abs=spacing)
-
-
-async def test_after_a_300_ms_stall_sends_waiting_for_their_slots_go_one_slot_apart() -> None:
-    """40 senders, each 50 ms between admission and ``leave`` (the "sending" commit), so sends
-    wait ahead of their slots; then the event loop stalls 300 ms. Every send woken late takes a
-    new slot: never more than the cap in any second, nor more than a tenth of a second's slots
-    in any 100 ms, and the pace comes back within a second."""
-    clock = VirtualClock()
-    pacer = WhatsAppPacer(clock, 80, 0)
-    departures: list[float] = []
-    recipients = iter([f"+9198200{n:05d}" for n in range(400)])
-
-    async def sender() -> None:
-        for to in recipients:
-            ticket = await pacer.acquire(to)
-            await clock.sleep(0.05)  # the outbox's commit
-            await pacer.leave(ticket)
-            departures.append(clock.monotonic())
-
-    async def stall() -> None:
-        await clock.sleep(2.0)
-        clock.advance(0.3)  # nothing runs for 300 ms: every sleeper wakes late
-
-    async def scenario() -> None:
-        await asyncio.gather(stall(), *(sender() for _ in range(40)))
-
-    start = clock.monotonic()
-    await clock.run(scenario())
-
-    assert len(departures) == 400
-    assert pacer.stats.missed >= 1
-    assert max_in_any_second(departures) <= 80
-    assert max_in_any_second(departures, 0.1) <= 1 + int(0.1 / (1.03 / 80)) + 1
-    back = start + 2.3 + 1.0
-    assert len([t for t in departures if back <= t < back + 1.0]) >= 0.95 * 80
+    at_once = [t for t in times if t == pytest.approx(start + 11 * spacing + 0.2)]
+    assert len(at_once) == 1 + int(0.2 / spacing)
+    assert times[100] - start == pytest.approx(11 * spacing + 0.2 + 1.01)
+    assert times[999] - start == pytest.approx(999 * spacing)
+    assert max_in_any_second(times, 1.01) <= 80
 
 
 async def test_lateness_does_not_accumulate_the_old_way(clock: FakeClock) -> None:
-    """5 ms late on every wake (less than one spacing): 800 sends take 800 slots plus one
-    wake's lateness, not 800 * (spacing + 5 ms) as a pacer counting from its last send would."""
+    """5 ms late on every wake (less than one spacing): 800 sends take 800 slots plus 5 ms, not
+    800 * (spacing + 5 ms) as a pacer counting from its last send would."""
     late = LateClock(lambda n: 0.005)
     pacer = WhatsAppPacer(late, 80, 0)
     start = late.monotonic()
 
     times = await burst(pacer, late, ["+919820012345"] * 800)
 
-    assert max(times) - start == pytest.approx(799 * 1.03 / 80 + 0.005, abs=0.005)
-    assert pacer.stats.missed == 0
+    assert max(times) - start == pytest.approx(799 * 1.03 / 80 + 0.005, abs=1e-6)
 
 
-async def test_after_a_lull_the_schedule_starts_again_from_now(clock: FakeClock) -> None:
+async def test_after_a_lull_at_most_a_quarter_second_of_slots_goes_at_once(
+    clock: FakeClock,
+) -> None:
     pacer = WhatsAppPacer(clock, 80, 0)
     await burst(pacer, clock, ["+919820012345"] * 5)
     clock.advance(60)
@@ -165,7 +127,8 @@ async def test_after_a_lull_the_schedule_starts_again_from_now(clock: FakeClock)
 
     times = await burst(pacer, clock, ["+919820012345"] * 80)
 
-    assert times == pytest.approx([resumed + n * 1.03 / 80 for n in range(80)])
+    assert len([t for t in times if t == resumed]) == 1 + int(0.25 / (1.03 / 80))
+    assert max_in_any_second(times, 1.01) <= 80
 
 
 async def test_a_slow_down_is_not_caught_up_afterwards(clock: FakeClock) -> None:
@@ -299,52 +262,47 @@ def test_rate_must_be_positive(clock: FakeClock) -> None:
         WhatsAppPacer(clock, 0, 6)
 
 
-async def test_a_send_held_past_its_slot_takes_a_new_one() -> None:
-    """A request held 0.8 s between admission and leaving (a slow commit) does not go late in
-    its old slot, next to the sends after it: it takes the next free slot, so departures stay a
-    slot apart and no second holds more than the cap."""
+async def test_a_send_that_leaves_late_is_counted_from_when_it_left() -> None:
+    """The window counts sends at the wire: a request held 0.8 s between admission and leaving
+    (a slow commit, a busy loop) keeps its place in the window from when it left, so the
+    one-second window at the wire never holds more than the cap."""
     clock = VirtualClock()
     pacer = WhatsAppPacer(clock, 2, 0)
     spacing = 1.03 / 2
-    departures: dict[str, float] = {}
 
-    async def send(to: str, held: float = 0.0) -> None:
-        ticket = await pacer.acquire(to)
-        await clock.sleep(held)
-        await pacer.leave(ticket)
-        departures[to] = clock.monotonic()
+    async def scenario() -> list[float]:
+        first = await pacer.acquire("+919820000001")
+        pacer.left(first)
+        held = await pacer.acquire("+919820000002")
 
-    async def scenario() -> None:
-        await send("first")
-        late = asyncio.ensure_future(send("held", 0.8))
-        await clock.sleep(0)
-        await send("third")
-        await send("fourth")
+        async def leaves_late() -> None:
+            await clock.sleep(0.8)
+            pacer.left(held)
+
+        late = asyncio.ensure_future(leaves_late())
+        third = await pacer.acquire("+919820000003")
+        pacer.left(third)
+        fourth = await pacer.acquire("+919820000004")
         await late
+        return [t.admitted_at for t in (first, held, third, fourth)]
 
     start = clock.monotonic()
-    await clock.run(scenario())
+    times = await clock.run(scenario())
 
-    assert departures["first"] == pytest.approx(start)
-    assert departures["third"] == pytest.approx(start + 2 * spacing)
-    # ready since start + 1.3, held takes the next free slot before fourth, who was waiting
-    assert departures["held"] == pytest.approx(start + 3 * spacing)
-    assert departures["fourth"] == pytest.approx(start + 4 * spacing)
-    assert pacer.stats.missed == 1
-    assert max_in_any_second(list(departures.values())) <= 2
+    assert times[:3] == pytest.approx([start, start + spacing, start + 2 * spacing])
+    assert times[3] == pytest.approx(start + spacing + 0.8 + 1.01)  # not its slot, 3 * spacing
 
 
-async def test_a_send_that_never_leaves_holds_no_place_in_the_window() -> None:
+async def test_a_send_that_never_says_it_left_stops_blocking_after_five_seconds() -> None:
     clock = VirtualClock()
     pacer = WhatsAppPacer(clock, 1, 0)
 
     async def scenario() -> float:
         await pacer.acquire("+919820000001")  # its caller died before the request left
         second = await pacer.acquire("+919820000002")
-        await pacer.leave(second)
-        return clock.monotonic()
+        return second.admitted_at
 
     start = clock.monotonic()
-    left = await clock.run(scenario())
+    admitted = await clock.run(scenario())
 
-    assert left - start == pytest.approx(1.03)
+    assert 5.0 <= admitted - start <= 5.0 + 1.03 + 1e-6

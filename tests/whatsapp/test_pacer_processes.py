@@ -60,6 +60,6 @@ def test_two_processes_sending_from_one_number_stay_under_its_cap_and_reach_it(
     assert one["slowdowns"] == two["slowdowns"] == 0
     span = max(one["last"], two["last"]) - min(one["first"], two["first"])
     rate = (2 * SENDS - 1) / span  # from the first accepted send to the last
-    # the shared pace is 0.97 of the cap; the slots of requests woken late are dropped
+    # the shared pace is 0.94 of the cap; processes woken late make it give way a little
     print(f"two processes, one number capped at {CAP}/s: {rate:.1f} messages/s together")
     assert rate >= 0.8 * CAP, f"{rate:.1f} messages/s together"
