@@ -221,6 +221,17 @@ class Settings(BaseSettings):
     def store_path(self) -> Path:
         return self.xero_wa_home / "state.db"
 
+    @property
+    def store_location(self) -> str:
+        """Where the store is, for messages: the SQLite file, or the PostgreSQL URL with its
+        password masked (``XERO_WA_DATABASE_URL`` replaces the file when set)."""
+        url = self.xero_wa_database_url.get_secret_value() if self.xero_wa_database_url else ""
+        if url:
+            from component.storage.database_url import mask_url
+
+            return mask_url(url)
+        return str(self.store_path)
+
     def api_keys(self) -> list[str]:
         raw = self.xero_wa_api_keys.get_secret_value() if self.xero_wa_api_keys else ""
         return [k.strip() for k in raw.split(",") if k.strip()]

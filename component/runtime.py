@@ -35,6 +35,14 @@ async def run_leaving_hook(request: httpx.Request) -> None:
         await hook()
 
 
+def _network_transport() -> httpx.AsyncBaseTransport | None:
+    """The process's network transport (``component.http_transport``), imported only when no
+    transport was injected: its httpcore and h11 are start-up that ``--sandbox`` never uses."""
+    from component.http_transport import transport
+
+    return transport()
+
+
 @dataclass
 class Runtime:
     settings: Settings = field(default_factory=get_settings)
@@ -53,10 +61,8 @@ class Runtime:
     def http(self) -> httpx.AsyncClient:
         """The one AsyncClient of this process (created lazily)."""
         if self._http is None:
-            from component.http_transport import transport
-
             self._http = httpx.AsyncClient(
-                transport=self.transport or transport(),
+                transport=self.transport or _network_transport(),
                 timeout=httpx.Timeout(self.settings.http_timeout_seconds),
                 headers={"User-Agent": USER_AGENT},
                 follow_redirects=False,

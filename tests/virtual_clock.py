@@ -6,9 +6,10 @@ delay another's". ``VirtualClock`` is a discrete-event clock: a sleeper is woken
 reaches its wake-up, and time only jumps (to the earliest wake-up) once every task is waiting
 on the clock. ``await clock.run(coroutine)`` drives it until the coroutine is done.
 
-While it runs, ``asyncio.to_thread`` work (the store's SQLite calls) runs inline on the loop's
-thread, so "every task is waiting" can be told exactly: no thread can still be doing something
-the clock would otherwise jump past.
+While it runs, ``asyncio.to_thread`` work (the store's SQLite calls) and the group commit's
+batches (``storage.group_commit.run_inline``) run inline on the loop's thread, so "every task is
+waiting" can be told exactly: no thread can still be doing something the clock would otherwise
+jump past.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import itertools
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+
+from component.storage.group_commit import run_inline
 
 T = TypeVar("T")
 
@@ -79,7 +82,11 @@ class VirtualClock:
         """Run ``work`` to completion, jumping time whenever every task waits on the clock."""
         loop = asyncio.get_running_loop()
         loop.set_default_executor(InlineExecutor())
-        task = asyncio.ensure_future(work)
+        inline = run_inline.set(True)  # the task below (and every task it starts) inherits it
+        try:
+            task = asyncio.ensure_future(work)
+        finally:
+            run_inline.reset(inline)
         while True:
             await self._settle(loop)
             if task.done():

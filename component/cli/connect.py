@@ -107,10 +107,14 @@ def _before_storing_secrets(settings: Any) -> None:
     if note:
         sys.stderr.write(f"note: {note}\n")
     if not _secret(settings.xero_wa_secret_key):
+        where = (
+            f"the database {settings.store_location}"
+            if settings.xero_wa_database_url
+            else f"{settings.store_path} (readable only by you)"
+        )
         sys.stderr.write(
             "warning: XERO_WA_SECRET_KEY is not set, so tokens and secrets are stored "
-            f"unencrypted in {settings.store_path} (readable only by you); set it to encrypt "
-            "them at rest (README: Secrets at rest)\n"
+            f"unencrypted in {where}; set it to encrypt them at rest (README: Secrets at rest)\n"
         )
 
 

@@ -72,7 +72,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.no_scheduler:
         config = config.model_copy(update={"xero_wa_scheduler": False})
     app = create_app(runtime, config)
-    server = uvicorn.Server(
+    server = _closing_server(
+        runtime,
         uvicorn.Config(
             app,
             host=args.host or config.xero_wa_host,
@@ -83,13 +84,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
             proxy_headers=True,
             server_header=False,
             timeout_graceful_shutdown=args.graceful_timeout,
-        )
+        ),
     )
 
     async def run() -> None:
         try:
             await server.serve()
-        finally:
+        finally:  # when serve() returns: a failed start-up, or no signal involved
             await runtime.aclose()
 
     # Everything loaded so far (specs, models, the app) lives as long as the process: frozen, it
@@ -99,6 +100,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
     gc.freeze()
     asyncio.run(run())
     return 0
+
+
+def _closing_server(runtime: Any, config: Any) -> Any:
+    """A uvicorn server that closes ``runtime`` (its store and HTTP clients) as the last step of
+    its graceful shutdown.
+
+    After a SIGTERM or SIGINT, uvicorn shuts down (in-flight requests, then the lifespan: worker,
+    scheduler) and then raises the signal again so that the process ends *by* that signal, as a
+    supervisor expects (Docker reports 143). Nothing after ``serve()`` runs, so the runtime has to
+    be closed inside the shutdown rather than after it.
+    """
+    import socket
+
+    import uvicorn
+
+    class ClosingServer(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            try:
+                await super().shutdown(sockets)
+            finally:
+                await runtime.aclose()
+
+    return ClosingServer(config)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

@@ -68,7 +68,7 @@ def store_checks(runtime: Runtime) -> tuple[list[Check], Store | None]:
     from component.storage.store import Store
 
     settings = runtime.settings
-    location = _location(settings)
+    location = settings.store_location
     try:
         store = Store.open(settings, policy="none")
     except errors.StoreError as exc:
@@ -220,12 +220,3 @@ async def online_checks(runtime: Runtime) -> list[Check]:
                 )
             )
     return checks
-
-
-def _location(settings: Any) -> str:
-    from component.storage.opening import mask_url
-
-    url = getattr(settings, "xero_wa_database_url", None)
-    if url is not None and url.get_secret_value():
-        return mask_url(url.get_secret_value())
-    return str(settings.store_path)

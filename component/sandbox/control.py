@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from component.sandbox.config import FaultsConfig, LimitsConfig
 from component.sandbox.env_block import env_block
 from component.sandbox.state import SandboxState
-from component.sandbox.whatsapp import control_routes as whatsapp_control_routes
+from component.sandbox.whatsapp.control import control_routes as whatsapp_control_routes
 from component.sandbox.whatsapp.control import webhook_url_ok
 from component.sandbox.xero import contacts, invoices, payments
 from component.sandbox.xero.api import Handler, run_control

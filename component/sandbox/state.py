@@ -18,9 +18,9 @@ For tests::
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -30,8 +30,10 @@ from component.sandbox.config import SandboxConfig
 from component.sandbox.delivery import WebhookDeliverer
 from component.sandbox.faults import FaultInjector
 from component.sandbox.stats import CallStats
-from component.sandbox.whatsapp import WhatsAppWorld
 from component.sandbox.xero.world import XeroWorld
+
+if TYPE_CHECKING:
+    from component.sandbox.whatsapp.world import WhatsAppWorld
 
 
 @dataclass
@@ -40,10 +42,21 @@ class SandboxState:
     config: SandboxConfig
     deliverer: WebhookDeliverer
     xero: XeroWorld
-    whatsapp: WhatsAppWorld
     faults: FaultInjector
     calls: CallStats
     client_factory: Callable[[], httpx.AsyncClient]
+    _whatsapp: WhatsAppWorld | None = field(default=None, init=False, repr=False)
+
+    @property
+    def whatsapp(self) -> WhatsAppWorld:
+        """The WhatsApp world, built on first use: a new world has sent nothing and queued no
+        webhook, so building it late is the same as building it with the sandbox, and
+        ``xero-wa run --sandbox`` against Xero never pays for it (nor for phonenumbers)."""
+        if self._whatsapp is None:
+            from component.sandbox.whatsapp.world import WhatsAppWorld
+
+            self._whatsapp = WhatsAppWorld(self.clock, self.config.whatsapp, self.deliverer)
+        return self._whatsapp
 
     def seed(self, today: date | None = None) -> date:
         """(Re)generate the demo organisations (same seed + today → same ids)."""
@@ -110,7 +123,6 @@ def build_sandbox(
         config=config,
         deliverer=deliverer,
         xero=XeroWorld(sandbox_clock, config, deliverer, client_factory),
-        whatsapp=WhatsAppWorld(sandbox_clock, config.whatsapp, deliverer),
         faults=FaultInjector(sandbox_clock, config),
         calls=CallStats(),
         client_factory=client_factory,

@@ -48,6 +48,7 @@ from component.service.trigger import (
     TriggerRequest,
     TriggerResponse,
 )
+from component.service.webhook_front import WebhookFront
 from component.service.worker import Worker
 from component.sessions import StoredOrInline
 from component.spec.loader import Loaded
@@ -101,6 +102,11 @@ def create_app(
         routes=routes,
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(  # deliveries to the trigger paths routed first: the short way in
+                WebhookFront,
+                endpoints={t.path: t.app for t in first if "POST" in (t.methods or ())},
+                limit=config.xero_wa_max_body_bytes,
+            ),
             Middleware(
                 BodyLimitMiddleware,
                 limit=config.xero_wa_max_body_bytes,

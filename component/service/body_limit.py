@@ -35,7 +35,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _declared_length(scope)
+        declared = declared_length(scope)
         if declared == "invalid":
             await self._answer(scope, send, 400, "bad_request", "Content-Length is not a number")
             return
@@ -97,7 +97,7 @@ class BodyLimitMiddleware:
         return f"the request body is over {self.limit} bytes (XERO_WA_MAX_BODY_BYTES)"
 
 
-def _declared_length(scope: Scope) -> int | str | None:
+def declared_length(scope: Scope) -> int | str | None:
     """The Content-Length the body is framed by; None when there is none, or when a
     Transfer-Encoding is given too (then that frames the body, so it must be counted)."""
     length: int | str | None = None

@@ -14,7 +14,6 @@ An empty or unset key refuses everything: an HMAC with an empty key is one anyon
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import logging
 from typing import Any
@@ -42,7 +41,7 @@ class PayloadError(ValueError):
 
 def sign(key: str, body: bytes) -> str:
     """The header value Xero would send for ``body`` (used by tests, the bench and the sandbox)."""
-    digest = hmac.new(key.encode("utf-8"), body, hashlib.sha256).digest()
+    digest = hmac.digest(key.encode("utf-8"), body, "sha256")  # one C call: on every delivery
     return base64.b64encode(digest).decode("ascii")
 
 

@@ -13,15 +13,29 @@ A write is a plain function using the store's repositories as usual: their own
 join the outer one, ``component.storage.database``), so repositories need no change, and the
 same code runs on PostgreSQL (SAVEPOINT is standard SQL). Writes are database work only: on
 PostgreSQL a batch whose connection dropped before its commit runs again whole
-(``Database.retrying``). One writer per store per process
-(``writes_for``). The batches run in the event loop's default executor, one at a time per store
-(like ``asyncio.to_thread`` work, so a test executor that runs work inline runs them inline).
+(``Database.retrying``). One writer per store per process (``writes_for``).
+
+The writer is a thread of its own that lives while there is work (it ends after
+``IDLE_SECONDS`` without any), so a hand-off costs no more than the two wake-ups it needs (issue
+13: the thread pool added a submit, a concurrent future wrapped back into the loop and one more
+trip through the loop a batch; the wake-up of a sleeping thread itself stays, about a tenth of
+the event loop's time a delivery at concurrency 16 on a busy 2-core machine):
+
+- to the writer: the first write of a batch wakes it once the loop has read what is ready
+  (deliveries read in the same turns of the loop join it), by releasing one lock; a writer
+  that is busy is not woken, it takes what waits when its commit is done;
+- back: each loop with callers in a batch gets one ``call_soon_threadsafe`` that answers all
+  of them.
+
+Under ``tests/virtual_clock.py`` (``run_inline``) the batches run on the loop's own thread
+instead, so a test clock knows no thread is still working when every task waits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import threading
 from collections import deque
@@ -37,6 +51,16 @@ log = logging.getLogger("xero_wa.storage")
 T = TypeVar("T")
 #: Writes per transaction at most (a bound on how long one commit holds the write lock).
 MAX_BATCH = 512
+#: Turns of the event loop a batch may wait for more writes while more keep coming (each turn
+#: reads what the sockets have; the batch starts at once when a turn brings nothing new).
+MAX_GATHER_TURNS = 4
+#: Seconds a writer thread waits for work before it ends (the next write starts a new one).
+IDLE_SECONDS = 5.0
+
+#: Set for the work a test clock drives: batches run on the loop's thread, none in a thread.
+run_inline: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "group_commit_run_inline", default=False
+)
 
 _Pending = tuple[Callable[[], Any], asyncio.AbstractEventLoop, "asyncio.Future[Any]"]
 _Answer = tuple["asyncio.Future[Any]", tuple[bool, Any]]
@@ -49,7 +73,13 @@ class GroupCommit:
         self._store = store
         self._lock = threading.Lock()
         self._pending: deque[_Pending] = deque()
-        self._busy = False
+        #: released to wake the writer thread; held while it sleeps
+        self._signal = threading.Lock()
+        self._signal.acquire()
+        self._thread: threading.Thread | None = None
+        self._asleep = False  # the writer thread waits on ``_signal``
+        self._wake_due = False  # a loop callback will wake it (or start one)
+        self._inline_due = False  # a loop callback will commit inline (``run_inline``)
         #: transactions committed and writes in them (for benches and logs)
         self.batches = 0
         self.writes = 0
@@ -58,45 +88,103 @@ class GroupCommit:
         """Run ``write`` in the next group transaction; its result once that commit is done."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
+        inline = run_inline.get()
         with self._lock:
             self._pending.append((write, loop, future))
-            start, self._busy = not self._busy, True
-        if start:  # no batch running: this write starts one (it takes whatever waits by then)
+            if inline:
+                start, self._inline_due = not self._inline_due, True
+            else:
+                start = not self._wake_due and (self._thread is None or self._asleep)
+                self._wake_due = self._wake_due or start
+            waiting = len(self._pending)
+        if start:
             # once the loop has run what is ready now: deliveries read from the sockets in the
-            # same turn of the loop join this batch instead of waiting for the next commit
-            loop.call_soon(self._start, loop)
+            # same turn join this batch instead of waiting for the next commit
+            if inline:
+                loop.call_soon(self._commit_inline)
+            else:
+                loop.call_soon(self._wake, loop, waiting, 1)
         return await future
 
-    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
-        try:
-            job = loop.run_in_executor(None, self._drain, loop)
-        except RuntimeError:  # the loop's executor is already shut down: commit here
-            _settle_all(self._drain(loop))
-            return
-        job.add_done_callback(_settle_job)
+    def _wake(self, loop: asyncio.AbstractEventLoop, seen: int, turns: int) -> None:
+        """Wake the writer, or start one; first wait a turn more while writes keep coming."""
+        with self._lock:
+            waiting = len(self._pending)
+            if seen < waiting < MAX_BATCH and turns < MAX_GATHER_TURNS:
+                loop.call_soon(self._wake, loop, waiting, turns + 1)
+                return
+            self._wake_due = False
+            if self._thread is not None:
+                if self._asleep:
+                    self._asleep = False
+                    self._signal.release()
+                return
+            self._thread = threading.Thread(
+                target=self._serve, name="xero-wa-group-commit", daemon=True
+            )
+        self._thread.start()
 
-    def _drain(self, home: asyncio.AbstractEventLoop) -> list[_Answer]:
-        """Commit batches until nothing waits. Each waiting loop is woken once a batch, not once
-        a write (16 deliveries in a batch: 15 fewer trips through the loop's self-pipe); the
-        last batch's answers for ``home``, the loop that started this drain, are returned, so
-        the end of the drain, which wakes that loop anyway, settles them: one wake-up for a
-        lone delivery rather than two."""
-        carried: list[_Answer] = []
-        while True:
+    def _serve(self) -> None:
+        """The writer thread: commit batches while writes wait, sleep while none do, end after
+        ``IDLE_SECONDS`` asleep. Whatever goes wrong, no caller is left waiting."""
+        batch: list[_Pending] = []
+        try:
+            while True:
+                with self._lock:
+                    count = min(MAX_BATCH, len(self._pending))
+                    batch = [self._pending.popleft() for _ in range(count)]
+                    self._asleep = not batch
+                if batch:
+                    self._answer(batch, self._commit([write for write, _, _ in batch]))
+                elif not self._sleep():
+                    return
+        except BaseException as exc:  # a bug in the writer itself: fail what waits, not hang
+            log.error("the group commit writer failed", exc_info=exc)
             with self._lock:
-                if not self._pending:
-                    self._busy = False
-                    return carried
-                count = min(MAX_BATCH, len(self._pending))
-                batch = [self._pending.popleft() for _ in range(count)]
-            _wake(home, carried)  # more to commit: the previous batch is answered now
-            outcomes = self._commit([write for write, _, _ in batch])
-            answers: dict[asyncio.AbstractEventLoop, list[_Answer]] = {}
-            for (_, loop, future), outcome in zip(batch, outcomes, strict=True):
-                answers.setdefault(loop, []).append((future, outcome))
-            carried = answers.pop(home, [])
-            for loop, settled in answers.items():
-                _wake(loop, settled)
+                orphans = [*batch, *self._pending]  # answered callers are skipped
+                self._pending.clear()
+                self._thread, self._asleep = None, False
+            for _, loop, future in orphans:  # one by one: nothing shared with what failed
+                self._answer_on(loop, [(future, (False, exc))])
+
+    def _sleep(self) -> bool:
+        """Wait to be woken; False when the thread should end (idle, nothing waits)."""
+        if self._signal.acquire(timeout=IDLE_SECONDS):
+            return True
+        with self._lock:
+            if self._asleep and not self._wake_due:  # nobody is about to wake it: end
+                self._thread, self._asleep = None, False
+                return False
+        # a wake is on its way (a loop callback saw this thread asleep): take it
+        self._signal.acquire()
+        return True
+
+    def _commit_inline(self) -> None:
+        """``run_inline``: what waits is committed here, on the loop's thread."""
+        with self._lock:
+            self._inline_due = False
+            batch = list(self._pending)
+            self._pending.clear()
+        here = asyncio.get_running_loop()
+        for first in range(0, len(batch), MAX_BATCH):
+            part = batch[first : first + MAX_BATCH]
+            outcomes = self._commit([write for write, _, _ in part])
+            for loop, answers in _answers(part, outcomes).items():
+                if loop is here:
+                    _settle_all(answers)
+                else:
+                    self._answer_on(loop, answers)
+
+    def _answer(self, batch: list[_Pending], outcomes: list[tuple[bool, Any]]) -> None:
+        """One wake-up per loop with callers in ``batch`` answers all of them."""
+        for loop, answers in _answers(batch, outcomes).items():
+            self._answer_on(loop, answers)
+
+    @staticmethod
+    def _answer_on(loop: asyncio.AbstractEventLoop, answers: list[_Answer]) -> None:
+        # a closed loop (RuntimeError): nobody waits for the answer any more
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_settle_all, answers)
 
     def _commit(self, writes: list[Callable[[], Any]]) -> list[tuple[bool, Any]]:
         def batch() -> list[tuple[bool, Any]]:
@@ -126,21 +214,14 @@ class GroupCommit:
         return outcomes
 
 
-def _wake(loop: asyncio.AbstractEventLoop, answers: list[_Answer]) -> None:
-    if answers:
-        # a closed loop (RuntimeError): nobody waits for the answer any more
-        with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(_settle_all, answers)
-
-
-def _settle_job(job: asyncio.Future[list[_Answer]]) -> None:
-    if job.cancelled():
-        return
-    failure = job.exception()
-    if failure is not None:  # a bug in the writer itself, not in a write (those are answers)
-        log.error("the group commit writer failed", exc_info=failure)
-        return
-    _settle_all(job.result())
+def _answers(
+    batch: list[_Pending], outcomes: list[tuple[bool, Any]]
+) -> dict[asyncio.AbstractEventLoop, list[_Answer]]:
+    """The answers of a batch, by the loop their callers wait on."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Answer]] = {}
+    for (_, loop, future), outcome in zip(batch, outcomes, strict=True):
+        by_loop.setdefault(loop, []).append((future, outcome))
+    return by_loop
 
 
 def _settle_all(answers: list[_Answer]) -> None:

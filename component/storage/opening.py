@@ -28,10 +28,10 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
 from component.storage.backups import newest_backup, restore_hint
 from component.storage.database import Database, StoreError
+from component.storage.database_url import mask_url
 from component.storage.sqlite_db import SqliteDatabase
 
 if TYPE_CHECKING:
@@ -222,16 +222,3 @@ def _write_marker(path: Path) -> None:
         return
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text + "\n")
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password replaced by ``***`` (for messages and logs)."""
-    try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return "(an unparsable URL)"
-    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}{port}"
-    return urlunsplit(parts._replace(netloc=netloc))

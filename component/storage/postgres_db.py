@@ -37,9 +37,10 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 
 from component.storage.database import Dialect
+from component.storage.database_url import mask_url, password_of
 from component.storage.postgres_errors import DatabaseError, explain, is_disconnect
 from component.storage.postgres_signals import (
     Subscription,
@@ -60,40 +61,6 @@ RUN_ATTEMPTS = 3
 VERIFY_SECONDS = 5.0
 #: Errors PostgreSQL asks the client to retry: a deadlock victim, a serialization failure.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
-
-
-def mask_url(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (in the authority and in ``?password=``)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "postgresql://***"
-    netloc = parts.netloc
-    if "@" in netloc:
-        user_info, host = netloc.rsplit("@", 1)
-        user = user_info.split(":", 1)[0]
-        netloc = f"{user}:***@{host}" if ":" in user_info else f"{user}@{host}"
-    query = "&".join(
-        f"{key}=***" if key.lower() == "password" else f"{key}={value}" if sep else key
-        for key, sep, value in (piece.partition("=") for piece in parts.query.split("&") if piece)
-    )
-    shown = f"{parts.scheme}://{netloc}{parts.path}"
-    return f"{shown}?{query}" if query else shown
-
-
-def password_of(url: str) -> str | None:
-    """The password in ``url``, so it can be scrubbed from any message a driver writes."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.password:
-        return unquote(parts.password)
-    for piece in parts.query.split("&"):
-        key, _, value = piece.partition("=")
-        if key.lower() == "password" and value:
-            return unquote(value)
-    return None
 
 
 def with_search_path(url: str, schema: str) -> str:

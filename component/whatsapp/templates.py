@@ -19,11 +19,10 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from babel.core import Locale, UnknownLocaleError
-from babel.dates import format_date
-from babel.numbers import format_currency
+if TYPE_CHECKING:  # babel is imported on use (as in notify.locale): most runs never format
+    from babel.core import Locale
 
 Param = dict[str, Any]
 Component = dict[str, Any]
@@ -51,6 +50,8 @@ def currency(
     thousandths = value * 1000
     if thousandths != thousandths.to_integral_value():
         raise ValueError(f"amount {amount} has more than 3 decimal places")
+    from babel.numbers import format_currency
+
     fallback = format_currency(value, code, locale=_locale(locale))
     param = {
         "type": "currency",
@@ -61,6 +62,8 @@ def currency(
 
 def date_time(day: date, locale: str, *, name: str | None = None) -> Param:
     """A date_time parameter whose fallback reads "7 July 2026" (in ``locale``'s language)."""
+    from babel.dates import format_date
+
     fallback = format_date(day, DATE_PATTERN, locale=_locale(locale))
     return _named({"type": "date_time", "date_time": {"fallback_value": fallback}}, name)
 
@@ -139,6 +142,8 @@ def _decimal(amount: Decimal | int | str) -> Decimal:
 
 
 def _locale(name: str) -> Locale:
+    from babel.core import Locale, UnknownLocaleError
+
     try:
         return Locale.parse(name.replace("-", "_"))
     except (UnknownLocaleError, ValueError):

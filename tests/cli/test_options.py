@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from pytest_httpx import HTTPXMock
 
+from component.cli import COMMAND_MODULES
+
 API = "https://api.xero.com/api.xro/2.0"
 TENANT = "6f2d6b9e-1c1a-4c53-9a43-0d1f5f7e2a10"
 TOKEN = {"type": "xeroToken", "accessToken": "secret-cli-token", "tenantId": TENANT}
@@ -172,6 +174,65 @@ def test_a_usage_mistake_is_a_json_input_error_naming_the_option(cli: Any) -> No
     assert result.error["details"]["usage"].startswith("usage: xero-wa serve")
     missing = cli("run")
     assert missing.error["details"]["fields"] == [{"field": "key", "reason": "is required"}]
+
+
+def test_the_command_table_names_what_each_module_registers() -> None:
+    """A command line builds only the module its command is listed under: a command missing
+    from the table would be built only by ``--help``, and run by no command line."""
+    import argparse
+    import importlib
+
+    from component.cli import COMMAND_MODULES
+
+    for module, names in COMMAND_MODULES.items():
+        commands = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(f"component.cli.{module}").register(commands)
+        assert tuple(commands.choices) == names, module
+
+
+EVERY_COMMAND = [name for names in COMMAND_MODULES.values() for name in names]
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--debug", "--help"], ["--he", "run"]])
+def test_help_lists_every_command(
+    cli_home: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    from component.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 0
+    lines = capsys.readouterr().out.splitlines()
+    listed = [line.split()[0] for line in lines if line.startswith("    ") and line[4] != " "]
+    assert listed == EVERY_COMMAND
+
+
+def test_a_commands_help_is_the_same_as_in_the_whole_parser(
+    cli_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from component.cli import build_parser, main
+
+    whole = build_parser()
+    with pytest.raises(SystemExit):
+        whole.parse_args(["run", "--help"])
+    expected = capsys.readouterr().out
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--help"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out == expected
+    assert expected.startswith("usage: xero-wa run [-h]")
+
+
+def test_a_mistyped_command_is_refused_with_every_command(cli: Any) -> None:
+    result = cli("--debug", "runn", "getInvoice")
+    assert result.code == 2
+    choices = ", ".join(repr(name) for name in EVERY_COMMAND)
+    assert result.error["details"]["fields"] == [
+        {"field": "COMMAND", "reason": f"invalid choice: 'runn' (choose from {choices})"}
+    ]
+    assert (
+        result.error["details"]["usage"] == "usage: xero-wa [-h] [--version] [--debug] COMMAND ..."
+    )
 
 
 def test_remind_checks_as_of_before_anything_runs(cli: Any, httpx_mock: HTTPXMock) -> None:

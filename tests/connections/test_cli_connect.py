@@ -1,4 +1,9 @@
-"""``xero-wa connect / connections / disconnect`` end to end, with a scripted browser."""
+"""``xero-wa connect / connections / disconnect`` end to end, with a scripted browser.
+
+The tests of what is stored (connections, their tokens, their removal) run on SQLite and on
+PostgreSQL (tests/storage/postgres_backends.py): they take ``store_env``. The data folder's
+modes are the SQLite file's concern and run on SQLite only.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,13 @@ from tests.connections.oauth_fixtures import (
     store_connection,
     token_body,
 )
+from tests.storage import postgres_backends
+
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
+store_env = postgres_backends.store_env
+#: The test reads what the commands stored: it runs on both backends.
+stored = pytest.mark.usefixtures("store_env")
 
 Run = Callable[..., CliOutcome]
 TENANTS = [
@@ -58,6 +70,7 @@ def connect(xero_wa: Run, *extra: str) -> CliOutcome:
     return xero_wa("connect", "xero", "--name", "acme", "--redirect-uri", redirect, *extra)
 
 
+@stored
 def test_connect_xero_runs_the_browser_flow_and_stores_the_connection(
     xero_wa: Run, app_env: None, browser: Browser, httpx_mock: HTTPXMock
 ) -> None:
@@ -85,6 +98,7 @@ def test_connect_xero_runs_the_browser_flow_and_stores_the_connection(
         assert "AT0" not in text
 
 
+@stored
 def test_reconnecting_reuses_the_stored_settings(
     xero_wa: Run,
     app_env: None,
@@ -129,6 +143,7 @@ def test_connect_client_credentials(xero_wa: Run, app_env: None, httpx_mock: HTT
     assert form(httpx_mock.get_requests(url=TOKEN_URL)[0])["grant_type"] == "client_credentials"
 
 
+@stored
 def test_connect_whatsapp_from_the_environment(
     xero_wa: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -159,6 +174,7 @@ def test_connect_whatsapp_from_the_environment(
     }
 
 
+@stored
 def test_disconnect_removes_the_tenant_at_xero_then_forgets_it(
     xero_wa: Run, app_env: None, browser: Browser, httpx_mock: HTTPXMock, cli_home: Path
 ) -> None:
@@ -194,9 +210,9 @@ def test_disconnect_of_an_unknown_name_is_an_input_error(xero_wa: Run) -> None:
 
 
 def test_a_connection_that_needs_reauthorisation_is_listed_with_its_fix(
-    xero_wa: Run, cli_home: Path
+    xero_wa: Run, store_env: Settings
 ) -> None:
-    runtime = Runtime(settings=Settings(_env_file=None, xero_wa_home=cli_home))  # type: ignore[call-arg]
+    runtime = Runtime(settings=store_env)
     store_connection(runtime)
     token_repo(runtime).mark_needs_reauth(
         "acme", "Xero refused its refresh token", runtime.clock.now()
@@ -231,14 +247,25 @@ def connect_whatsapp(xero_wa: Run, monkeypatch: pytest.MonkeyPatch) -> CliOutcom
 
 
 def test_connect_warns_once_that_tokens_are_stored_unencrypted(
-    xero_wa: Run, monkeypatch: pytest.MonkeyPatch, cli_home: Path
+    xero_wa: Run, monkeypatch: pytest.MonkeyPatch, store_env: Settings
 ) -> None:
     """Issue 10 item 35: without XERO_WA_SECRET_KEY tokens are kept in plain text; connect
-    says so, once, naming the file and the variable that fixes it."""
+    says so, once, naming where they are kept (the file, or the PostgreSQL database) and the
+    variable that fixes it (never the database's password)."""
+    url = store_env.xero_wa_database_url
+    if url is not None:  # a password the local server (trust auth) does not ask for
+        with_password = url.get_secret_value().replace("postgres@", "postgres:s3cret-pw@", 1)
+        monkeypatch.setenv("XERO_WA_DATABASE_URL", with_password)
     result = connect_whatsapp(xero_wa, monkeypatch)
     assert result.code == 0, result.err
     assert result.err.count(PLAIN_WARNING) == 1
-    assert str(cli_home / "state.db") in result.err
+    if url is None:
+        assert f"unencrypted in {store_env.store_path} (readable only by you);" in result.err
+    else:
+        masked = url.get_secret_value().replace("postgres@", "postgres:***@", 1)
+        assert f"unencrypted in the database {masked};" in result.err
+        assert "s3cret-pw" not in result.err
+        assert str(store_env.store_path) not in result.err
     assert "EAAG-whatsapp-token" not in result.err
 
 

@@ -9,7 +9,6 @@ calls through the stored connection; the sandbox's token-grant counter must go u
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,8 +19,11 @@ from typing import Any
 import httpx
 import pytest
 
+from component.config import Settings
 from tests.connections.oauth_cli_support import free_port
 from tests.connections.oauth_refresh_worker import CRASH_EXIT
+from tests.limits_deployment import clean_env, served_sandbox
+from tests.storage import postgres_backends
 
 XERO_WA = str(Path(sys.executable).with_name("xero-wa"))
 WORKER = str(Path(__file__).with_name("oauth_refresh_worker.py"))
@@ -30,33 +32,26 @@ CALLS_EACH = 6
 TIMEOUT = 60
 
 
+# The processes share the SQLite file in their home, or one PostgreSQL schema (processes that
+# could be on several hosts: the refresh mutex is then PostgreSQL's advisory lock).
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
 #: The store every process of a test shares: set per backend by the ``database`` fixture.
 DATABASE_ENV: dict[str, str] = {}
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("XERO_", "WHATSAPP_"))}
-    env.update(DATABASE_ENV)
-    env.update(extra)
-    return env
-
-
-@pytest.fixture(autouse=True, params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The processes share the SQLite file in their home, or one PostgreSQL schema (processes
-    that could be on several hosts: the refresh mutex is then PostgreSQL's advisory lock)."""
-    backend: str = request.param
-    if backend == "postgres":
-        url = request.getfixturevalue("postgres_url")
+@pytest.fixture(autouse=True)
+def database(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The processes' environment names the run's store (nothing: the home's SQLite file)."""
+    if settings.xero_wa_database_url is not None:
+        url = settings.xero_wa_database_url.get_secret_value()
         monkeypatch.setitem(DATABASE_ENV, "XERO_WA_DATABASE_URL", url)
-    return backend
 
 
 @dataclass
 class Served:
     url: str
     env: dict[str, str]
-    process: subprocess.Popen[str]
 
     def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         answer = httpx.request(method, f"{self.url}/_sandbox{path}", json=body, timeout=10)
@@ -73,33 +68,8 @@ class Served:
 
 @pytest.fixture
 def served() -> Iterator[Served]:
-    process = subprocess.Popen(
-        [
-            XERO_WA,
-            "sandbox",
-            "serve",
-            "--port",
-            "0",
-            "--concurrent",
-            "1000",
-            "--per-minute",
-            "100000",
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=clean_env(),
-    )
-    try:
-        assert process.stdout is not None
-        banner = json.loads(process.stdout.readline())
-        yield Served(banner["url"], banner["env"], process)
-    finally:
-        process.terminate()
-        process.wait(timeout=TIMEOUT)
-        if process.stdout is not None:
-            process.stdout.close()
+    with served_sandbox("--concurrent", "1000", "--per-minute", "100000") as banner:
+        yield Served(banner["url"], banner["env"])
 
 
 def connect_with_the_cli(served: Served, home: Path) -> dict[str, Any]:
@@ -107,7 +77,7 @@ def connect_with_the_cli(served: Served, home: Path) -> dict[str, Any]:
     redirect = f"http://127.0.0.1:{free_port()}/callback"
     argv = [XERO_WA, "connect", "xero", "--name", "acme", "--tenant", "Demo Company (NZ)"]
     argv += ["--no-browser", "--redirect-uri", redirect]
-    env = clean_env(**served.env, XERO_WA_HOME=str(home))
+    env = clean_env(**DATABASE_ENV, **served.env, XERO_WA_HOME=str(home))
     with subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,
@@ -149,7 +119,7 @@ def run_workers(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=clean_env(),
+            env=clean_env(**DATABASE_ENV),
         )
         for _ in range(count)
     ]
@@ -214,7 +184,7 @@ def test_processes_sharing_a_store_refresh_once_per_expiry_and_survive_a_crash(
         [XERO_WA, "connections", "--json"],
         capture_output=True,
         text=True,
-        env=clean_env(XERO_WA_HOME=str(home)),
+        env=clean_env(**DATABASE_ENV, XERO_WA_HOME=str(home)),
         timeout=TIMEOUT,
         check=True,
     )

@@ -23,6 +23,12 @@ from component.runtime import Runtime
 from component.sandbox.embedded import EmbeddedSandbox, embedded
 from component.storage.tokens import TokenRecord, TokenRepo
 from tests.connections.oauth_sandbox_support import APP_VALUES, NZ, authorise
+from tests.storage import postgres_backends
+
+# Every test here runs on SQLite and on PostgreSQL (tests/storage/postgres_backends.py): the
+# token sets, their rotation and the crash's in-flight mark are stored state.
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
 
 pytestmark = pytest.mark.anyio
 

@@ -15,6 +15,14 @@ from component.orgs.change import OrgChanges, apply_changes
 from component.orgs.defaults import OrgDefaults
 from tests.cli_support import CliOutcome
 from tests.orgs.stack import AU, IN, NZ, MultiStack, connect_everything
+from tests.storage import postgres_backends
+
+# Every test here runs on SQLite and on PostgreSQL (tests/storage/postgres_backends.py): the
+# service and the commands share the run's store.
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
+api_settings = postgres_backends.api_settings
+store_env = postgres_backends.store_env
 
 pytestmark = pytest.mark.anyio
 Cli = Callable[..., CliOutcome]
@@ -27,7 +35,7 @@ async def run(cli: Cli, *argv: str) -> CliOutcome:
 
 
 @pytest.fixture
-async def ran(make_multi: Callable[..., Any], cli_home: object) -> MultiStack:
+async def ran(make_multi: Callable[..., Any], cli_home: object, store_env: object) -> MultiStack:
     """Both logins connected, then Wednesday's scheduled runs, and Meta's statuses back."""
     stack: MultiStack = await make_multi()
     await connect_everything(stack)

@@ -26,6 +26,12 @@ from tests.orgs.stack import (
     connect_everything,
 )
 from tests.service.conftest import API_KEY
+from tests.storage import postgres_backends
+
+# Every test here runs on SQLite and on PostgreSQL (tests/storage/postgres_backends.py).
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
+api_settings = postgres_backends.api_settings
 
 pytestmark = pytest.mark.anyio
 

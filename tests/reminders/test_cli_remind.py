@@ -1,4 +1,8 @@
-"""``xero-wa remind``: the sandbox run, the re-run, the dry run, the review list, exit codes."""
+"""``xero-wa remind``: the sandbox run, the re-run, the dry run, the review list, exit codes.
+
+The tests that depend on what a run stored (the re-run, the review list) run on SQLite and on
+PostgreSQL (tests/storage/postgres_backends.py): they take ``store_env``.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,16 @@ from typing import Any
 import pytest
 
 from component.cli.remind import EXIT_FINISHED_WITH_FAILURES
+from tests.storage import postgres_backends
+
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
+store_env = postgres_backends.store_env
+#: The test reads or writes what runs stored: it runs on both backends.
+stored = pytest.mark.usefixtures("store_env")
 
 
+@stored
 def test_a_sandbox_run_sends_and_the_second_sends_nothing_new(cli: Any) -> None:
     first = cli("remind", "--sandbox", "--json")
     assert first.code == 0, first.err
@@ -39,6 +51,7 @@ def test_the_readable_report_ends_with_the_summary(cli: Any) -> None:
     assert "WhatsApp sends" in outcome.out
 
 
+@stored
 def test_a_dry_run_prints_the_plan_and_sends_nothing(cli: Any) -> None:
     plan = cli("remind", "--sandbox", "--dry-run", "--json").report
     assert plan["dryRun"] is True
@@ -50,6 +63,7 @@ def test_a_dry_run_prints_the_plan_and_sends_nothing(cli: Any) -> None:
     assert real["sent"] == plan["planned"]
 
 
+@stored
 def test_the_review_list_is_empty_when_nothing_is_unknown(cli: Any) -> None:
     outcome = cli("remind", "--review", "--json")
     assert (outcome.code, outcome.json) == (0, {"needsReview": []})
@@ -100,6 +114,7 @@ def test_building_the_parser_imports_nothing_heavy() -> None:
     assert result.stdout.strip() == "[]"
 
 
+@stored
 def test_make_demo_runs_then_sends_nothing_new(
     cli: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -130,6 +145,7 @@ def test_a_dry_run_prints_every_message_as_the_customer_reads_it(cli: Any) -> No
     assert "[View and pay: https://in.xero.com/" in combined["text"]
 
 
+@stored
 def test_review_lines_show_the_contact_and_the_invoice_of_an_alert(
     cli: Any, cli_home: Path
 ) -> None:

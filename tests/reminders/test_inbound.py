@@ -14,6 +14,12 @@ from component.reminders import plan as p
 from component.storage.outbox import Item
 from component.whatsapp.payload import Inbound, StatusUpdate
 from tests.reminders.conftest import TODAY, World
+from tests.storage import postgres_backends
+
+# Every test that takes the ``world`` runs on SQLite and on PostgreSQL
+# (tests/storage/postgres_backends.py).
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
 
 EMAIL = "POST /api.xro/2.0/Invoices/{InvoiceID}/Email"
 

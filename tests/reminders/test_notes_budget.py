@@ -14,6 +14,12 @@ from component.reminders.report import Report
 from component.storage.notes_queue import NotesQueueRepo, OptionalCallsDailyRepo
 from component.xero.client import XeroClient
 from tests.reminders.conftest import TODAY, World, make_policy
+from tests.storage import postgres_backends
+
+# Every test that takes the ``world`` runs on SQLite and on PostgreSQL
+# (tests/storage/postgres_backends.py).
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
 
 pytestmark = pytest.mark.anyio
 

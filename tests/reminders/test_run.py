@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
+from component.config import Settings
 from component.registry import Registry
 from component.reminders import plan as p
 from component.reminders.run import reconcile
 from tests.reminders.conftest import TODAY, World, make_policy
+from tests.storage import postgres_backends
+
+# Every test that takes the ``world`` runs on SQLite and on PostgreSQL
+# (tests/storage/postgres_backends.py).
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
 
 ONLINE_INVOICE = "GET /api.xro/2.0/Invoices/{InvoiceID}/OnlineInvoice"
 LIST_INVOICES = "GET /api.xro/2.0/Invoices"
@@ -264,10 +270,9 @@ async def test_reconcile_confirms_a_recorded_acceptance(world: World) -> None:
 
 
 @pytest.mark.anyio
-async def test_all_tenants_of_a_connection(tmp_path: Path, registry: Registry) -> None:
+async def test_all_tenants_of_a_connection(settings: Settings, registry: Registry) -> None:
     from component import sessions
     from component.clock import FakeClock
-    from component.config import Settings
     from component.reminders.run import RunOptions, run_reminders
     from component.runtime import Runtime
     from component.sandbox.config import DemoConfig, SandboxConfig, TenantSpec
@@ -286,7 +291,6 @@ async def test_all_tenants_of_a_connection(tmp_path: Path, registry: Registry) -
         ),
     ]
     config = SandboxConfig(demo=DemoConfig(today=TODAY, tenants=tenants))
-    settings = Settings(_env_file=None, xero_wa_home=tmp_path / "home")  # type: ignore[call-arg]
     sandbox = embedded(settings, clock=FakeClock(NOW), config=config)
     runtime = Runtime(
         settings=sandbox.settings,

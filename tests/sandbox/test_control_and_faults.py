@@ -68,6 +68,19 @@ async def test_stats_count_endpoints_and_token_grants(
     assert stats["token_grants"] == {"authorization_code": 1}
 
 
+async def test_whatsapp_calls_are_counted_by_route_and_a_wrong_method_is_a_405(
+    client: httpx.AsyncClient,
+) -> None:
+    """The WhatsApp routes are built on first use, yet route as if listed in place."""
+    token = {"Authorization": "Bearer sandbox-whatsapp-access-token"}
+    assert (await client.get("/v23.0/106540352242922", headers=token)).status_code == 200
+    wrong = await client.put("/v23.0/106540352242922/messages", headers=token)
+    assert wrong.status_code == 405
+    stats = (await client.get("/_sandbox/stats")).json()
+    assert stats["calls"]["GET /{version:graphversion}/{object_id}"] == 1
+    assert stats["responses"]["PUT /{version:graphversion}/{phone_number_id}/messages 405"] == 1
+
+
 async def test_limits_and_faults_can_be_changed_at_runtime(
     client: httpx.AsyncClient, h: dict[str, str]
 ) -> None:

@@ -10,6 +10,15 @@ from pytest_httpx import HTTPXMock
 from component.config import Settings
 from tests.conftest import TOKEN_CONNECTION
 from tests.service.conftest import API_KEY, Service, ServiceFactory
+from tests.storage import postgres_backends
+from tests.storage.postgres_backends import both_backends
+
+# The tests marked ``both_backends`` run on SQLite and on PostgreSQL
+# (tests/storage/postgres_backends.py): calls share the store's rate ledger, connections are
+# looked up in it, readiness counts its events. Keys, the catalogue and parsing run once.
+settings = postgres_backends.settings
+store_backend = postgres_backends.sqlite_unless_marked
+api_settings = postgres_backends.api_settings
 
 pytestmark = pytest.mark.anyio
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
@@ -90,6 +99,7 @@ async def test_manifest_lists_both_triggers_without_secrets(service: Service) ->
 
 
 # ----------------------------------------------------------------------------- invoking
+@both_backends
 async def test_invoke_returns_data(service: Service, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(
         url=f"{XERO}/Invoices/INV-0142",
@@ -102,6 +112,7 @@ async def test_invoke_returns_data(service: Service, httpx_mock: HTTPXMock) -> N
     assert response.json() == {"data": INVOICE}
 
 
+@both_backends
 async def test_rate_limit_is_429(service: Service, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(
         url=f"{XERO}/Invoices/INV-1",
@@ -114,6 +125,7 @@ async def test_rate_limit_is_429(service: Service, httpx_mock: HTTPXMock) -> Non
     assert response.json()["error"]["code"] == "rate_limited"
 
 
+@both_backends
 async def test_no_connection_is_424(service: Service) -> None:
     response = await invoke(service, "getInvoice", {"inputs": {"invoiceId": "INV-1"}})
     assert response.status_code == 424
@@ -167,6 +179,7 @@ async def test_body_over_the_limit_is_413(make_service: ServiceFactory) -> None:
 
 
 # ----------------------------------------------------------------------------- data sources
+@both_backends
 async def test_datasource_by_get_and_post(service: Service, httpx_mock: HTTPXMock) -> None:
     unknown = await service.client.get("/v1/datasources/selectNothing", headers=AUTH)
     assert unknown.status_code == 404
@@ -198,6 +211,7 @@ async def test_unknown_route_and_method_answer_json(service: Service) -> None:
     assert wrong.json()["error"]["code"] == "method_not_allowed"
 
 
+@both_backends
 async def test_health_and_readiness(service: Service) -> None:
     assert (await service.client.get("/healthz")).json() == {"status": "ok"}
     ready = await service.client.get("/readyz")

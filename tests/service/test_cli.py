@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,6 +18,9 @@ from component.cli import main
 from component.config import get_settings
 from component.storage.events import NewEvent
 from component.storage.store import Store
+from tests.connections.oauth_cli_support import free_port
+from tests.limits_deployment import clean_env
+from tests.storage.fleet import XERO_WA, wait_healthy
 
 
 @pytest.fixture
@@ -121,3 +125,32 @@ def test_serve_commands_keep_the_parser_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_serve_stopped_with_sigterm_closes_its_store_then_ends_by_the_signal(
+    tmp_path: Path,
+) -> None:
+    """What `docker compose down` or systemd does: the store is closed cleanly (SQLite folds its
+    write-ahead log back and removes it only on a clean close), and the process ends by the
+    signal after uvicorn's graceful shutdown, as supervisors expect."""
+    home = tmp_path / "home"
+    port = free_port()
+    process = subprocess.Popen(
+        [XERO_WA, "serve", "--port", str(port)],
+        env=clean_env(XERO_WA_HOME=str(home)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_healthy(port)
+        assert (home / "state.db-wal").exists()  # the running service holds the store open
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == -signal.SIGTERM, err.decode()[-2000:]
+    assert b"service stopped" in err
+    assert (home / "state.db").exists()
+    assert not (home / "state.db-wal").exists(), "the store was not closed"

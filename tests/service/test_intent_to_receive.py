@@ -8,11 +8,21 @@ import pytest
 from pydantic import SecretStr
 
 from tests.service.conftest import BASE, Stack
+from tests.storage import postgres_backends
+from tests.storage.postgres_backends import both_backends
+
+# The test marked ``both_backends`` runs on SQLite and on PostgreSQL
+# (tests/storage/postgres_backends.py): the signed empty payloads reach the ingest path, which
+# must store no event. The other two check the signature's answer only and run once.
+settings = postgres_backends.settings
+store_backend = postgres_backends.sqlite_unless_marked
+api_settings = postgres_backends.api_settings
 
 pytestmark = pytest.mark.anyio
 URL = f"{BASE}/webhooks/xero"
 
 
+@both_backends
 async def test_service_passes_intent_to_receive(stack: Stack) -> None:
     report = await stack.sandbox.xero.webhooks.intent_check(URL, rounds=3)
     assert report["passed"] is True

@@ -7,17 +7,22 @@ is public, so it never shows the database URL, its password or the file's path.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import anyio
 import pytest
 from pydantic import SecretStr
 
 from component.config import Settings
-from tests.service.conftest import API_KEY, ServiceFactory
+from tests.service.conftest import ServiceFactory
+from tests.storage import pg_drop_proxy, postgres_backends
 from tests.storage.pg_drop_proxy import DropProxy
-from tests.storage.postgres_fixture import require_server
+from tests.storage.postgres_backends import postgres_only, sqlite_only
+
+# Each failure belongs to one backend: a server gone (PostgreSQL), a file gone or overwritten
+# (SQLite); the service runs on the run's store (tests/storage/postgres_backends.py).
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
+api_settings = postgres_backends.api_settings
+proxy = pg_drop_proxy.proxy
 
 pytestmark = pytest.mark.anyio
 
@@ -26,24 +31,14 @@ UNAVAILABLE = {"status": "unavailable", "reason": "the store cannot be read"}
 DEADLINE_SECONDS = 10
 
 
-@pytest.fixture
-def proxy() -> Iterator[DropProxy]:
-    server = require_server()
-    dropper = DropProxy(server, admin_url=server)
-    yield dropper
-    dropper.close()
-
-
+@postgres_only("the server behind the URL goes away")
 async def test_an_unreachable_postgres_is_503_at_once_without_the_url(
-    make_service: ServiceFactory, proxy: DropProxy, postgres_url: str, tmp_path: Path
+    make_service: ServiceFactory, proxy: DropProxy, api_settings: Settings
 ) -> None:
-    url = proxy.url(postgres_url).replace("postgres@", "postgres:s3cret-pw@", 1)
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        xero_wa_home=tmp_path / "home",
-        xero_wa_api_keys=SecretStr(API_KEY),
-        xero_wa_database_url=SecretStr(url),
-    )
+    assert api_settings.xero_wa_database_url is not None
+    through = proxy.url(api_settings.xero_wa_database_url.get_secret_value())
+    url = through.replace("postgres@", "postgres:s3cret-pw@", 1)
+    settings = api_settings.model_copy(update={"xero_wa_database_url": SecretStr(url)})
     service = await make_service(settings=settings)
     assert (await service.client.get("/readyz")).status_code == 200
     proxy.close()  # the port is closed now, and every open connection is cut
@@ -55,8 +50,9 @@ async def test_an_unreachable_postgres_is_503_at_once_without_the_url(
     assert str(proxy.port) not in ready.text
 
 
+@sqlite_only("the store's file is deleted under the running service")
 async def test_a_store_file_gone_under_the_running_service_is_503(
-    make_service: ServiceFactory, tmp_path: Path
+    make_service: ServiceFactory,
 ) -> None:
     """The pool's open connections still read the deleted file: the check opens it anew."""
     service = await make_service()
@@ -70,8 +66,9 @@ async def test_a_store_file_gone_under_the_running_service_is_503(
     assert str(store.parent) not in ready.text
 
 
+@sqlite_only("the store's file is overwritten with something that is not a database")
 async def test_a_store_file_that_is_no_longer_a_database_is_503(
-    make_service: ServiceFactory, tmp_path: Path
+    make_service: ServiceFactory,
 ) -> None:
     service = await make_service()
     store = service.runtime.settings.store_path

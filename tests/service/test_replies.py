@@ -13,6 +13,13 @@ from component.history.timeline import contact_timelines
 from component.reminders.policy import load_policy
 from component.reminders.run import RunOptions, run_reminders
 from tests.service.conftest import Stack, service_config, whatsapp_headers
+from tests.storage import postgres_backends
+
+# Every test here runs on SQLite and on PostgreSQL (tests/storage/postgres_backends.py): the
+# replies, pauses, promises and opt-outs are stored state.
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
+api_settings = postgres_backends.api_settings
 
 pytestmark = pytest.mark.anyio
 

@@ -10,6 +10,13 @@ from typing import Any
 import pytest
 
 from tests.service.conftest import APP_SECRET, Service, Stack, whatsapp_headers
+from tests.storage import postgres_backends
+
+# Every test here runs on SQLite and on PostgreSQL (tests/storage/postgres_backends.py): the
+# phone <-> user id links and the opt-outs they find are stored state.
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
+api_settings = postgres_backends.api_settings
 
 pytestmark = pytest.mark.anyio
 

@@ -30,6 +30,15 @@ from tests.service.conftest import (
     service_config,
     whatsapp_headers,
 )
+from tests.storage import postgres_backends
+from tests.storage.postgres_backends import both_backends
+
+# The tests marked ``both_backends`` run on SQLite and on PostgreSQL
+# (tests/storage/postgres_backends.py): statuses, opt-outs, the outbox and the stored
+# connection's scheme are stored state. Verification and signature checks run once.
+settings = postgres_backends.settings
+store_backend = postgres_backends.sqlite_unless_marked
+api_settings = postgres_backends.api_settings
 
 pytestmark = pytest.mark.anyio
 WAMID = "wamid.HBgLOTE5ODIwMDEyMzQ1FQIAERgSMEI4QzJGQjI4RkI3QjFBNkI2AA=="
@@ -152,6 +161,7 @@ async def test_signed_with_another_secret_gets_401(service: Service) -> None:
 
 
 # ----------------------------------------------------------------------------- statuses
+@both_backends
 async def test_statuses_are_stored_once_per_message_and_status(service: Service) -> None:
     body = payload([status("sent"), status("delivered"), status("delivered")])
     assert (await post(service, body)).status_code == 200
@@ -163,6 +173,7 @@ async def test_statuses_are_stored_once_per_message_and_status(service: Service)
     assert stored[0].recipient == "919820012345"
 
 
+@both_backends
 async def test_failure_is_kept_with_its_code(service: Service) -> None:
     error = {
         "code": 131026,
@@ -177,12 +188,14 @@ async def test_failure_is_kept_with_its_code(service: Service) -> None:
     assert failed.callback_data == "alert:x"
 
 
+@both_backends
 async def test_a_thousand_statuses_in_one_post(service: Service) -> None:
     many = [status("delivered", wamid=f"wamid.{i}") for i in range(1000)]
     assert (await post(service, payload(many))).status_code == 200
     assert service.runtime.store.messages.latest("wamid.999") is not None
 
 
+@both_backends
 async def test_status_settles_an_unknown_send(service: Service) -> None:
     outbox = service.runtime.store.outbox
     key = "alert:invoice_new:tenant:inv-1"
@@ -196,6 +209,7 @@ async def test_status_settles_an_unknown_send(service: Service) -> None:
     assert (settled.state, settled.message_id) == ("sent", WAMID)
 
 
+@both_backends
 async def test_undeliverable_reminder_queues_the_email_fallback(service: Service) -> None:
     outbox = service.runtime.store.outbox
     key = "reminder-run1-contact1"
@@ -225,6 +239,7 @@ async def test_signed_non_json_gets_400(service: Service) -> None:
 
 
 # ----------------------------------------------------------------------------- STOP / START
+@both_backends
 async def test_stop_opts_the_sender_out_and_start_back_in(service: Service) -> None:
     optouts = service.runtime.store.optouts
     assert (await post(service, payload(messages=[text("  stop. ")]))).status_code == 200
@@ -241,6 +256,7 @@ async def test_other_words_change_nothing(service: Service) -> None:
     assert service.runtime.store.optouts.all() == []
 
 
+@both_backends
 async def test_stop_words_are_configurable(
     make_service: ServiceFactory, api_settings: Settings
 ) -> None:
@@ -252,6 +268,7 @@ async def test_stop_words_are_configurable(
     assert service.runtime.store.optouts.is_opted_out("t", None, "+919820012345") is not None
 
 
+@both_backends
 async def test_button_reply_stop_counts(service: Service) -> None:
     button = {
         "from": "919820012345",
@@ -264,6 +281,7 @@ async def test_button_reply_stop_counts(service: Service) -> None:
     assert service.runtime.store.optouts.is_opted_out("t", None, "919820012345") is not None
 
 
+@both_backends
 async def test_inbound_stop_from_the_sandbox_opts_out(stack: Stack) -> None:
     await stack.control("/whatsapp/inbound", {"from": "+919820012345", "text": "STOP"})
     await stack.deliver()
@@ -313,6 +331,7 @@ async def test_a_misconfigured_scheme_refuses_everything_with_a_log_line(
     assert APP_SECRET not in caplog.text
 
 
+@both_backends
 async def test_the_scheme_comes_from_the_stored_connection(
     make_service: ServiceFactory, api_settings: Settings, registry: Registry, clock: FakeClock
 ) -> None:

@@ -11,6 +11,9 @@ the connection is lost in one of three ways:
 - ``"terminate"``: the server kills the session (``pg_terminate_backend``) before the statement
   arrives, as an administrator or a failover would, and the client gets the server's FATAL.
 
+``proxy`` is the fixture: a DropProxy in front of the test server, closed after the test (a test
+module takes it with ``proxy = pg_drop_proxy.proxy``).
+
 It reads the protocol's message framing (no TLS: the URL says ``sslmode=disable``) to see each
 statement: simple queries, and the extended protocol's Parse/Bind, prepared statements included.
 """
@@ -21,12 +24,15 @@ import contextlib
 import socket
 import struct
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+import pytest
+
+from tests.storage.postgres_fixture import require_server
 
 How = Literal["before", "after", "terminate"]
 #: ``when(statement, statements_since_begin)``: True to drop the connection at ``statement``.
@@ -180,6 +186,15 @@ class DropProxy:
         if not link.muted:
             _close(link.client)
         _close(link.server)
+
+
+@pytest.fixture
+def proxy() -> Iterator[DropProxy]:
+    """A DropProxy in front of the test server (skips, saying why, without one)."""
+    server = require_server()
+    dropper = DropProxy(server, admin_url=server)
+    yield dropper
+    dropper.close()
 
 
 def _read_exact(sock: socket.socket, size: int) -> bytes:

@@ -17,7 +17,8 @@ from functools import cache
 
 import pytest
 
-from component.storage.postgres_db import mask_url, with_search_path
+from component.storage.database_url import mask_url
+from component.storage.postgres_db import with_search_path
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SERVER_URL = os.environ.get("XERO_WA_TEST_DATABASE_URL") or DEFAULT_URL
@@ -46,7 +47,7 @@ def require_server() -> str:
     if reason is not None:
         if REQUIRED:
             pytest.fail(f"{reason} (XERO_WA_REQUIRE_POSTGRES=1)", pytrace=False)
-        pytest.skip(reason)
+        pytest.skip(reason=reason)
     return SERVER_URL
 
 

@@ -11,7 +11,6 @@ import pytest
 
 from component.config import Settings
 from component.storage.database import StoreError
-from component.storage.opening import mask_url
 from component.storage.store import Store
 
 
@@ -33,8 +32,3 @@ def test_a_database_url_of_another_kind_is_a_store_error_with_the_password_maske
         Store.open(settings)
     assert "hunter2" not in caught.value.message
     assert "mysql://app:***@db.example:3306/xw" in caught.value.message
-
-
-def test_mask_url_hides_only_the_password() -> None:
-    assert mask_url("postgresql://u:p%40ss@h:5432/d") == "postgresql://u:***@h:5432/d"
-    assert mask_url("postgresql://h/d") == "postgresql://h/d"

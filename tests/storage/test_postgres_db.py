@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from component.storage.postgres_db import PostgresDatabase, mask_url, with_search_path
+from component.storage.postgres_db import PostgresDatabase, with_search_path
 from component.storage.postgres_errors import DatabaseError
 from component.storage.postgres_sql import postgres_ddl, translate
 from tests.storage.postgres_fixture import require_server
@@ -166,13 +166,6 @@ def test_close_is_safe_twice_and_refuses_later_use(postgres_url: str) -> None:
     database.close()
     with pytest.raises(DatabaseError, match="closed"), database.transaction():
         pass
-
-
-def test_password_is_masked_everywhere() -> None:
-    assert mask_url("postgresql://app:s3cr%40t@db:5432/xw") == "postgresql://app:***@db:5432/xw"
-    assert mask_url("postgresql://app@db/xw?sslmode=require&password=s3cret") == (
-        "postgresql://app@db/xw?sslmode=require&password=***"
-    )
 
 
 # ---------------------------------------------------------------------- the first failures met

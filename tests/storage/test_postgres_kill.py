@@ -18,63 +18,33 @@ past the access token's expiry once, and a reminder run is killed mid-way and ru
 from __future__ import annotations
 
 import random
-import signal
 import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 
 from tests.connections.oauth_cli_support import free_port
 from tests.limits_deployment import clean_env, served_sandbox
+from tests.storage.fleet import (
+    TIMEOUT,
+    XERO_WA,
+    Fleet,
+    alerted_invoices,
+    deliver,
+    new_invoice,
+    pg_rows,
+    wait_drained,
+    wait_healthy,
+)
 
-XERO_WA = str(Path(sys.executable).with_name("xero-wa"))
 SEED = 20261130
 INVOICES = 8
-TIMEOUT = 120
-
-
-@dataclass
-class Fleet:
-    """The processes of the deployment, by name, each restartable."""
-
-    env: dict[str, str]
-    logs: Path
-    argv: dict[str, list[str]] = field(default_factory=dict)
-    running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    kills: int = 0
-
-    def start(self, name: str) -> None:
-        with (self.logs / f"{name}.log").open("ab") as log:
-            self.running[name] = subprocess.Popen(
-                self.argv[name], env=self.env, stdout=subprocess.DEVNULL, stderr=log
-            )
-
-    def kill(self, name: str) -> None:
-        """SIGKILL: no shutdown hook, no release of leases, connections dropped mid-whatever."""
-        process = self.running[name]
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=TIMEOUT)
-        self.kills += 1
-
-    def stop_all(self) -> None:
-        for process in self.running.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.running.values():
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 @pytest.fixture
@@ -120,18 +90,19 @@ def test_services_workers_and_a_reminder_run_killed_at_random_lose_nothing_send_
         for name in ("serve-1", "serve-2", "worker-1", "worker-2"):
             fleet.start(name)
         for port in ports.values():
-            _wait_healthy(port)
+            wait_healthy(port)
         invoices: list[str] = []
         for i in range(INVOICES):
             receiver = rng.choice(list(ports))
             control.put(
                 "/xero/webhook", json={"url": f"http://127.0.0.1:{ports[receiver]}/webhooks/xero"}
             )
-            invoices.append(_new_invoice(control, i, date.fromisoformat(sandbox["today"])))
-            _deliver(control)
+            invoices.append(new_invoice(control, i, date.fromisoformat(sandbox["today"])))
+            deliver(control)
             if i == INVOICES // 2:
                 control.post("/clock/advance", json={"seconds": 1900}).raise_for_status()
-                _wait_drained(postgres_url, fleet)  # the token's expiry is met before the next kill
+                # the token's expiry is met before the next kill
+                wait_drained(lambda sql: pg_rows(postgres_url, sql))
                 fleet.start("remind")
                 time.sleep(rng.uniform(0.5, 2.0))
                 fleet.kill("remind")
@@ -141,17 +112,17 @@ def test_services_workers_and_a_reminder_run_killed_at_random_lose_nothing_send_
                 fleet.kill(victim)
                 fleet.start(victim)
                 if victim.startswith("serve"):
-                    _wait_healthy(ports[victim])
+                    wait_healthy(ports[victim])
         for _ in range(20):  # Xero redelivers what a killed receiver did not answer
-            if not _deliver(control):
+            if not deliver(control):
                 break
-        _wait_drained(postgres_url, fleet)
+        wait_drained(lambda sql: pg_rows(postgres_url, sql))
         final = subprocess.run(fleet.argv["remind"], env=env, capture_output=True, timeout=TIMEOUT)
         assert final.returncode in (0, 7), final.stderr.decode()[-2000:]
     finally:
         fleet.stop_all()
 
-    states = _rows(postgres_url, "SELECT resource_id, state FROM webhook_events")
+    states = pg_rows(postgres_url, "SELECT resource_id, state FROM webhook_events")
     assert {state for _, state in states} == {"done"}, states
     assert {i.lower() for i in invoices} <= {str(resource).lower() for resource, _ in states}
     messages = control.get("/whatsapp/messages").json()["messages"]
@@ -159,16 +130,16 @@ def test_services_workers_and_a_reminder_run_killed_at_random_lose_nothing_send_
     assert [key for key, n in keys.items() if n > 1] == []  # 0 duplicate alerts or reminders
     review = {
         r[0]
-        for r in _rows(
+        for r in pg_rows(
             postgres_url, "SELECT key FROM outbox_messages WHERE state IN ('sending', 'unknown')"
         )
     }
-    alerted = _alerted_invoices(postgres_url)
+    alerted = alerted_invoices(postgres_url)
     for invoice in invoices:
         assert invoice.lower() in alerted, f"invoice {invoice} got no alert and none is held"
     sent_or_held = set(keys) | review
     alert_keys = {
-        r[0] for r in _rows(postgres_url, "SELECT key FROM outbox_messages WHERE kind = 'alert'")
+        r[0] for r in pg_rows(postgres_url, "SELECT key FROM outbox_messages WHERE kind = 'alert'")
     }
     assert alert_keys <= sent_or_held
     grants = _grants(control)
@@ -181,79 +152,6 @@ def test_services_workers_and_a_reminder_run_killed_at_random_lose_nothing_send_
 
 
 # ---------------------------------------------------------------------- helpers
-def _new_invoice(control: httpx.Client, i: int, today: date) -> str:
-    """A contact with its own number (so WhatsApp's pair rate does not queue the alerts) and an
-    AUTHORISED invoice not yet due for it: the sandbox fires the webhooks as Xero would."""
-    phone = f"98200 {10000 + i:05d}"
-    contact = {
-        "Name": f"Kill Test Traders {i}",
-        "Phones": [{"PhoneType": "MOBILE", "PhoneNumber": phone, "PhoneCountryCode": "91"}],
-    }
-    made = control.post("/xero/contacts", json={"Contacts": [contact]})
-    made.raise_for_status()
-    contact_id = made.json()["Contacts"][0]["ContactID"]
-    invoice = {
-        "Type": "ACCREC",
-        "Contact": {"ContactID": contact_id},
-        "Status": "AUTHORISED",
-        "Date": today.isoformat(),
-        "DueDate": (today + timedelta(days=30)).isoformat(),
-        "LineItems": [{"Description": "Cotton, 500 m", "Quantity": 1, "UnitAmount": 48500}],
-    }
-    created = control.post("/xero/invoices", json={"Invoices": [invoice]})
-    created.raise_for_status()
-    return str(created.json()["Invoices"][0]["InvoiceID"])
-
-
-def _deliver(control: httpx.Client) -> bool:
-    """Let the sandbox send the webhooks that are due; True when any attempt failed (retry)."""
-    attempts = control.post("/webhooks/drain").json()["attempts"]
-    return any(not (200 <= int(a.get("status") or 0) < 300) for a in attempts)
-
-
-def _wait_healthy(port: int) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"serve on {port} did not start")
-
-
-def _wait_drained(url: str, fleet: Fleet) -> None:
-    """Until no event is queued or working (a killed worker's lease expires after 3 s)."""
-    wait_drained(lambda sql: _rows(url, sql))
-
-
-def wait_drained(rows: Callable[[str], list[tuple[Any, ...]]]) -> None:
-    """Until no event is queued or working in the store ``rows`` reads; else what is left."""
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        left = rows("SELECT COUNT(*) FROM webhook_events WHERE state IN ('queued', 'working')")
-        if left[0][0] == 0:
-            return
-        time.sleep(0.2)
-    left = rows("SELECT id, state, last_error FROM webhook_events WHERE state <> 'done'")
-    raise AssertionError(f"the queue did not drain: {left}")
-
-
-def _rows(url: str, sql: str) -> list[tuple[Any, ...]]:
-    with psycopg.connect(url) as conn:
-        return list(conn.execute(sql).fetchall())  # type: ignore[arg-type]
-
-
-def _alerted_invoices(url: str) -> set[str]:
-    rows = _rows(
-        url,
-        "SELECT i.subject_id FROM outbox_items i JOIN outbox_messages m ON m.key = i.message_key "
-        "WHERE m.kind = 'alert'",
-    )
-    return {str(r[0]).lower() for r in rows}
-
-
 def _grants(control: httpx.Client) -> dict[str, int]:
     counted: dict[str, int] = control.get("/stats").json()["token_grants"]
     return counted

@@ -30,21 +30,15 @@ from component.storage.outbox import Claim, Item
 from component.storage.postgres_errors import DatabaseError
 from component.storage.store import Store
 from component.storage.tokens import TokenRepo
+from tests.storage import pg_drop_proxy
 from tests.storage.pg_drop_proxy import DropProxy, How
-from tests.storage.postgres_fixture import require_server
+
+proxy = pg_drop_proxy.proxy
 
 NOW = datetime(2026, 7, 14, 9, 30, tzinfo=UTC)
 ITEMS = [Item("tenant-1", "INV-1", "overdue_7"), Item("tenant-1", "INV-2", "overdue_7")]
 #: Ways to lose the connection before the transaction commits.
 BEFORE_COMMIT: list[How] = ["before", "terminate"]
-
-
-@pytest.fixture
-def proxy() -> Iterator[DropProxy]:
-    server = require_server()
-    dropper = DropProxy(server, admin_url=server)
-    yield dropper
-    dropper.close()
 
 
 @pytest.fixture

@@ -29,14 +29,14 @@ from component.reminders.policy import load_policy
 from component.reminders.sandbox import demo_policy, policy_text
 from tests.connections.oauth_cli_support import free_port
 from tests.limits_deployment import clean_env, served_sandbox
-from tests.storage.test_postgres_kill import (
+from tests.storage.fleet import (
     TIMEOUT,
     XERO_WA,
     Fleet,
-    _deliver,
-    _new_invoice,
-    _wait_healthy,
+    deliver,
+    new_invoice,
     wait_drained,
+    wait_healthy,
 )
 
 INVOICES = 6
@@ -70,7 +70,7 @@ def test_serve_workers_and_two_reminder_runs_on_one_sqlite_store_see_no_lock_err
         try:
             for name in fleet.argv:
                 fleet.start(name)
-            _wait_healthy(port)
+            wait_healthy(port)
             control.put("/xero/webhook", json={"url": f"http://127.0.0.1:{port}/webhooks/xero"})
             today = date.fromisoformat(sandbox["today"])
             reminds = [
@@ -84,10 +84,10 @@ def test_serve_workers_and_two_reminder_runs_on_one_sqlite_store_see_no_lock_err
             ]
             invoices = []
             for i in range(INVOICES):  # webhooks and alerts while both runs send reminders
-                invoices.append(_new_invoice(control, i, today))
-                _deliver(control)
+                invoices.append(new_invoice(control, i, today))
+                deliver(control)
             for _ in range(20):  # Xero redelivers what was not answered with a 200
-                if not _deliver(control):
+                if not deliver(control):
                     break
             runs = [process.communicate(timeout=TIMEOUT) for process in reminds]
             _wait_drained(home / "state.db")

@@ -1,8 +1,13 @@
 """WhatsApp Cloud API emulator: messages, media, templates, status and inbound webhooks.
 
-The sandbox app composes it with ``routes(world)`` (Meta's Graph API paths, mounted at the root)
-and ``control_routes(world)`` (mounted under ``/_sandbox/whatsapp``); ``WhatsAppWorld`` holds the
-state and shares the app's clock and :class:`~component.sandbox.delivery.WebhookDeliverer`.
+The sandbox app composes it with ``routes.routes(world)`` (Meta's Graph API paths, mounted at the
+root) and ``control.control_routes(world)`` (mounted under ``/_sandbox/whatsapp``);
+``world.WhatsAppWorld`` holds the state and shares the app's clock and
+:class:`~component.sandbox.delivery.WebhookDeliverer`.
+
+Only the configuration is exported here: the sandbox's configuration imports this package, and
+the emulator itself (world, routes, control API) is imported where it is built, on first use,
+so ``xero-wa run --sandbox`` against Xero does not load it.
 """
 
 from __future__ import annotations
@@ -15,19 +20,12 @@ from component.sandbox.whatsapp.config import (
     WhatsAppConfig,
     default_templates,
 )
-from component.sandbox.whatsapp.control import control_routes
-from component.sandbox.whatsapp.routes import routes
-from component.sandbox.whatsapp.world import SentMessage, WhatsAppWorld
 
 __all__ = [
     "BodyParam",
-    "SentMessage",
     "StatusTiming",
     "TemplateConfig",
     "UrlButton",
     "WhatsAppConfig",
-    "WhatsAppWorld",
-    "control_routes",
     "default_templates",
-    "routes",
 ]
