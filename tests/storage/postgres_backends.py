@@ -16,7 +16,7 @@ quietly opened the file instead would pass on SQLite twice, so ``settings`` fail
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,9 @@ import pytest
 from pydantic import SecretStr
 
 from component.config import Settings, get_settings
+from component.registry import Registry
+from component.runtime import Runtime
+from tests.virtual_clock import VirtualClock
 
 BACKENDS = ("sqlite", "postgres")
 
@@ -117,3 +120,31 @@ def api_settings(settings: Settings) -> Settings:
     from tests.service.conftest import API_KEY
 
     return settings.model_copy(update={"xero_wa_api_keys": SecretStr(f"other-key,{API_KEY}")})
+
+
+@pytest.fixture
+def vclock() -> VirtualClock:
+    """One virtual clock for every runtime of a test, as hosts with synchronised clocks have."""
+    return VirtualClock()
+
+
+@pytest.fixture
+async def processes(
+    settings: Settings, registry: Registry, vclock: VirtualClock
+) -> AsyncIterator[Callable[[], Runtime]]:
+    """``processes()``: a new runtime on the test's store, standing for one more process (its
+    own store connection and process-wide objects, the shared virtual clock); all are closed
+    after the test."""
+    from component.storage.store import Store
+
+    Store.open(settings).close()  # the data home has a store, as a deployment's has
+    runtimes: list[Runtime] = []
+
+    def make() -> Runtime:
+        runtime = Runtime(settings=settings, registry=registry, clock=vclock)
+        runtimes.append(runtime)
+        return runtime
+
+    yield make
+    for runtime in runtimes:
+        await runtime.aclose()

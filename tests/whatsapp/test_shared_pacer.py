@@ -9,48 +9,36 @@ PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 
 from component.config import Settings
 from component.registry import Registry
 from component.runtime import Runtime
-from component.storage.store import Store
 from component.whatsapp.pacer import WhatsAppPacer, pacer_for
 from tests.storage import postgres_backends
 from tests.virtual_clock import VirtualClock
 
 settings = postgres_backends.settings
 store_backend = postgres_backends.store_backend
+vclock = postgres_backends.vclock
+processes = postgres_backends.processes
 
 NUMBER = "106540352242922"
 Process = Callable[[], WhatsAppPacer]
 
 
 @pytest.fixture
-def vclock() -> VirtualClock:
-    return VirtualClock()
-
-
-@pytest.fixture
-async def process(
-    settings: Settings, registry: Registry, vclock: VirtualClock
-) -> AsyncIterator[Process]:
+def process(processes: Callable[[], Runtime]) -> Process:
     """``process()``: the number's pacer in a new process on the store (80 messages/s)."""
-    Store.open(settings).close()  # the data home has a store, as a deployment's has
-    runtimes: list[Runtime] = []
 
     def make() -> WhatsAppPacer:
-        runtime = Runtime(settings=settings, registry=registry, clock=vclock)
-        runtimes.append(runtime)
-        pacer = pacer_for(runtime, NUMBER)
+        pacer = pacer_for(processes(), NUMBER)
         assert pacer.shared
         return pacer
 
-    yield make
-    for runtime in runtimes:
-        await runtime.aclose()
+    return make
 
 
 async def sends(

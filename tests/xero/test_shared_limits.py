@@ -8,7 +8,7 @@ on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime
 
 import pytest
@@ -26,33 +26,22 @@ from tests.virtual_clock import VirtualClock
 
 settings = postgres_backends.settings
 store_backend = postgres_backends.store_backend
+vclock = postgres_backends.vclock
+processes = postgres_backends.processes
 
 Process = Callable[..., TenantLimiter]
 
 
 @pytest.fixture
-def vclock() -> VirtualClock:
-    return VirtualClock()
-
-
-@pytest.fixture
-async def process(
-    settings: Settings, registry: Registry, vclock: VirtualClock
-) -> AsyncIterator[Process]:
+def process(processes: Callable[[], Runtime], vclock: VirtualClock) -> Process:
     """``process(tenant, **limits)``: the tenant's limiter in a new process on the store."""
-    Store.open(settings).close()  # the data home has a store, as a deployment's has
-    runtimes: list[Runtime] = []
 
     def make(tenant: str = "tenant-1", **limits: int) -> TenantLimiter:
-        runtime = Runtime(settings=settings, registry=registry, clock=vclock)
-        runtimes.append(runtime)
-        shared = shared_limits(runtime)
+        shared = shared_limits(processes())
         assert shared is not None
         return TenantLimiter(vclock, Limits(**limits), tenant, shared)
 
-    yield make
-    for runtime in runtimes:
-        await runtime.aclose()
+    return make
 
 
 async def calls(
