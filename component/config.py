@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from component.data_home import default_home
 
@@ -175,6 +175,22 @@ class Settings(BaseSettings):
 
     # OAuth from a browser: the public base URL of this service (for the redirect URI).
     xero_wa_public_url: str | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """pydantic-settings' sources in its order, less a ``.env`` that sets nothing (absent,
+        as usual, or empty): it would add no value, yet reading every field through it was a
+        third of the time it takes to read the settings, on every command."""
+        if not getattr(dotenv_settings, "env_vars", None):
+            return init_settings, env_settings, file_secret_settings
+        return init_settings, env_settings, dotenv_settings, file_secret_settings
 
     @field_validator(
         "xero_api_url",

@@ -120,18 +120,23 @@ def named_command(arguments: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(named_command(arguments))
-    try:
-        args = parser.parse_args(arguments)
-    except UsageError as exc:
-        return _usage_failure(exc, debug="--debug" in arguments)
-    if not getattr(args, "handler", None):
-        build_parser().print_help()  # every command, as bare `xero-wa` shows them
-        return 2
-    from component.cli.output import configure_logging, report_failure, stop_logging
+    """Run one command line (``argv``, else this process's own: the ``xero-wa`` script)."""
+    from component.cli import startup
 
-    handler = configure_logging(debug=args.debug)
+    startup.own_process(argv is None)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    with startup.setting_up():
+        parser = build_parser(named_command(arguments))
+        try:
+            args = parser.parse_args(arguments)
+        except UsageError as exc:
+            return _usage_failure(exc, debug="--debug" in arguments)
+        if not getattr(args, "handler", None):
+            build_parser().print_help()  # every command, as bare `xero-wa` shows them
+            return 2
+        from component.cli.output import configure_logging, report_failure, stop_logging
+
+        handler = configure_logging(debug=args.debug)
     try:
         code: int = args.handler(args)
     except KeyboardInterrupt:

@@ -68,35 +68,38 @@ def register(commands: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import asyncio
+    from component.cli.startup import setting_up
 
-    from component.cli import app
-    from component.cli.output import emit
-    from component.cli.values import check_one_stdin, connection_value
-    from component.executor import Executor, Kind
-    from component.inputs import from_cli_pairs
+    with setting_up():  # everything up to the call lives until the command ends
+        import asyncio
 
-    check_one_stdin(
-        {"--inputs-file": args.inputs_file, "--connection-value": args.connection_value}
-    )
-    built = app.build(args)
-    runtime = built.runtime
-    executor = Executor(runtime)
-    kind: Kind = "dataSource" if args.datasource else "action"
-    prepared = executor.prepare(args.key, kind)
-    if getattr(prepared.loaded.spec, "safety", "read") != "read" and not args.sandbox:
-        from component.storage.home import check_single_store
+        from component.cli import app
+        from component.cli.output import emit
+        from component.cli.values import check_one_stdin, connection_value
+        from component.executor import Executor, Kind
+        from component.inputs import from_cli_pairs
 
-        check_single_store(runtime.settings)  # a write against one of two stores could repeat
-    if args.output is not None:
-        _check_file_result(prepared.loaded.spec)
-    raw = _inputs_file(args.inputs_file) if args.inputs_file else {}
-    raw.update(from_cli_pairs(prepared.loaded.spec.inputs, args.inputs))
-    connection: Any = args.connection
-    if args.connection_value:
-        connection = connection_value(args.connection_value, "--connection-value")
-    if connection is None:
-        connection = built.default_for(prepared.loaded.spec.connection)
+        check_one_stdin(
+            {"--inputs-file": args.inputs_file, "--connection-value": args.connection_value}
+        )
+        built = app.build(args)
+        runtime = built.runtime
+        executor = Executor(runtime)
+        kind: Kind = "dataSource" if args.datasource else "action"
+        prepared = executor.prepare(args.key, kind)
+        if getattr(prepared.loaded.spec, "safety", "read") != "read" and not args.sandbox:
+            from component.storage.home import check_single_store
+
+            check_single_store(runtime.settings)  # a write against one of two stores could repeat
+        if args.output is not None:
+            _check_file_result(prepared.loaded.spec)
+        raw = _inputs_file(args.inputs_file) if args.inputs_file else {}
+        raw.update(from_cli_pairs(prepared.loaded.spec.inputs, args.inputs))
+        connection: Any = args.connection
+        if args.connection_value:
+            connection = connection_value(args.connection_value, "--connection-value")
+        if connection is None:
+            connection = built.default_for(prepared.loaded.spec.connection)
 
     async def invoke() -> dict[str, Any]:
         try:

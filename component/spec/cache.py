@@ -50,33 +50,44 @@ _SUFFIXES = (".yaml", ".yml", ".py")
 def spec_digest(root: Path) -> str:
     """SHA-256 over every spec and handler file under ``root`` and the ``XERO_WA_SPEC_PATH``
     folders (path and bytes) and the code that reads them."""
-    files = [root / "component.yaml"]
+    extras = spec_path()
     digest = hashlib.sha256()
-    for extra in spec_path():  # the folders themselves count: another path, another registry
+    for extra in extras:  # the folders themselves count: another path, another registry
         digest.update(str(extra.resolve()).encode() + b"\0")
-    for top in [root, *spec_path()]:
+    files = [("component.yaml", str(root / "component.yaml"))]
+    for top in [root, *extras]:
         for folder in SPEC_FOLDERS:
-            base = top / folder
-            if base.is_dir():
-                files += sorted(
-                    p
-                    for p in base.rglob("*")
-                    if p.suffix in _SUFFIXES and "__pycache__" not in p.parts
-                )
-    for path in [*files, *_CODE]:
-        name = _name(path, root)
+            files += _spec_files(str(top), folder, named_from_top=top == root)
+    files += [(code.name, str(code)) for code in _CODE]  # by file name, wherever installed
+    for name, path in files:
         digest.update(name.encode() + b"\0")
-        digest.update(path.read_bytes() if path.is_file() else b"")
+        try:
+            with open(path, "rb") as file:
+                digest.update(file.read())
+        except OSError:  # absent (no component.yaml) or not a file: its name still counts
+            pass
         digest.update(b"\0")
     return digest.hexdigest()
 
 
-def _name(path: Path, root: Path) -> str:
-    """A root file by its relative path, the reading code by file name (wherever installed),
-    an extra folder's file in full."""
-    if path.is_relative_to(root):
-        return str(path.relative_to(root))
-    return path.name if path in _CODE else str(path)
+def _spec_files(top: str, folder: str, *, named_from_top: bool) -> list[tuple[str, str]]:
+    """The spec and handler files under ``top/folder`` (``__pycache__`` left out), sorted, as
+    (name, path): named from ``top`` (the root), else in full (a ``XERO_WA_SPEC_PATH`` folder).
+
+    ``os.walk`` and plain strings: a ``Path`` per file, sorted and made relative, was most of
+    the digest's time, and every command computes the digest."""
+    found: list[tuple[str, str]] = []
+    base = os.path.join(top, folder)
+    for current, folders, names in os.walk(base):
+        folders[:] = [f for f in folders if f != "__pycache__"]
+        shown = folder + current[len(base) :] if named_from_top else current
+        found += [
+            (f"{shown}{os.sep}{name}", f"{current}{os.sep}{name}")
+            for name in names
+            if name.endswith(_SUFFIXES)
+        ]
+    found.sort()
+    return found
 
 
 def cache_dir() -> Path:

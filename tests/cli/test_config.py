@@ -135,3 +135,38 @@ def test_config_error_has_its_own_exit_code_and_status() -> None:
     assert {e.exit_code for e in errors.ERROR_CLASSES if e is not errors.ConfigError}.isdisjoint(
         {10}
     )
+
+
+class _EveryDefaultSource(Settings):
+    """Settings read through pydantic-settings' own sources, ``.env`` always among them."""
+
+    @classmethod
+    def settings_customise_sources(cls, *args: Any, **kwargs: Any) -> Any:
+        from pydantic_settings import BaseSettings
+
+        return BaseSettings.settings_customise_sources.__func__(cls, *args, **kwargs)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "dotenv",
+    [
+        None,
+        "",
+        "# only a comment\n",
+        "XERO_API_URL=http://127.0.0.1:9/from-dotenv/\nXERO_WA_PORT=8123\nUNRELATED=1\n",
+        "XERO_WA_LOG_LEVEL=\n",
+    ],
+    ids=["absent", "empty", "comment", "values", "empty-value"],
+)
+def test_settings_are_what_every_default_source_reads(
+    cli_home: Path, monkeypatch: pytest.MonkeyPatch, dotenv: str | None
+) -> None:
+    """Leaving out a ``.env`` that sets nothing reads the same settings as reading it."""
+    from component.config import ENV_FILE, load_settings
+
+    monkeypatch.setenv("XERO_WA_PORT", "9001")  # the environment still wins over the file
+    if dotenv is not None:
+        ENV_FILE.write_text(dotenv)
+    expected = _EveryDefaultSource(_env_file=ENV_FILE).model_dump()
+    assert load_settings().model_dump() == expected
+    assert expected["xero_wa_port"] == 9001

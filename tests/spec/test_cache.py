@@ -163,3 +163,49 @@ def test_a_changed_spec_file_is_listed_as_it_now_is(
     assert (before["getInvoice"], after["getInvoice"]) == ("Get Invoice", "Fetch One Invoice")
     assert len(loads) == 2
     assert len(list(cache.glob("actions-*.json"))) == 2
+
+
+def test_the_key_changes_with_any_spec_or_handler_file_and_nothing_else(
+    specs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache key covers every spec and handler file by name and bytes, in nested folders
+    and in XERO_WA_SPEC_PATH folders, and ignores compiled bytecode and other files."""
+    from component.spec.cache import spec_digest
+
+    keys = [spec_digest(specs)]
+
+    def changed() -> bool:
+        keys.append(spec_digest(specs))
+        return keys[-1] != keys[-2]
+
+    nested = specs / "actions" / "invoices" / "deep" / "more"
+    nested.mkdir(parents=True)
+    (nested / "extra.yml").write_text("key: x\n")
+    assert changed()
+    (nested / "extra.yml").write_text("key: y\n")
+    assert changed()
+    (nested / "extra.yml").rename(nested / "renamed.yml")
+    assert changed()
+    (specs / "connections" / "helper.py").write_text("X = 1\n")
+    assert changed()
+    (specs / "actions" / "__pycache__").mkdir(exist_ok=True)
+    (specs / "actions" / "__pycache__" / "stale.py").write_text("ignored\n")
+    (specs / "actions" / "helper.pyc").write_bytes(b"ignored")
+    (specs / "actions" / "notes.txt").write_text("ignored\n")
+    assert not changed()
+    extra = tmp_path / "mine"
+    (extra / "actions").mkdir(parents=True)
+    monkeypatch.setenv("XERO_WA_SPEC_PATH", str(extra))
+    assert changed()  # another search path, another registry
+    (extra / "actions" / "shout.yaml").write_text("key: shoutText\n")
+    assert changed()
+    (extra / "actions" / "shout.yaml").write_text("key: shoutLouder\n")
+    assert changed()
+
+
+def test_the_same_specs_elsewhere_have_the_same_key(specs: Path, tmp_path: Path) -> None:
+    from component.spec.cache import spec_digest
+
+    other = tmp_path / "elsewhere"
+    shutil.copytree(specs, other)
+    assert spec_digest(other) == spec_digest(specs)
