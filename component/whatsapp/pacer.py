@@ -63,12 +63,13 @@ advances by exactly the time the schedule needs.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from component.clock import Clock
-from component.storage.rate_ledger import RateLedger, ledger_for
+from component.storage.rate_ledger import Pace, RateLedger, ledger_for
 
 if TYPE_CHECKING:
     from component.runtime import Runtime
@@ -78,7 +79,7 @@ WINDOW_SECONDS = 1.0
 WINDOW_GUARD_SECONDS = 0.01
 #: Pace: ``capacity`` slots per ``WINDOW_SECONDS + SCHEDULE_GUARD_SECONDS``.
 SCHEDULE_GUARD_SECONDS = 0.03
-#: The pace when processes share the number: ``capacity`` slots per 1.06 s (0.94 of the cap).
+#: The pace when processes share the number: ``capacity`` slots per 1.06 s (0.943 of the cap).
 SHARED_SCHEDULE_GUARD_SECONDS = 0.06
 PAIR_GUARD_SECONDS = 0.05
 #: A send admitted this long ago that never said it left is taken as gone (its caller died).
@@ -124,6 +125,8 @@ class PacerStats:
     longest_wait: float = 0.0
     #: Blocks of slots claimed from the shared schedule (transactions on the store).
     claims: int = 0
+    #: Of those, the claims the ledger answered "solo": no other process sends from the number.
+    solo_claims: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,8 @@ class SharedSchedule:
 
     ledger: RateLedger
     phone_number_id: str
+    #: This pacer's token in the ledger: a claim under another token means another process.
+    claimant: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 class WhatsAppPacer:
@@ -157,11 +162,18 @@ class WhatsAppPacer:
         self.window = WINDOW_SECONDS + window_guard
         #: How late a send may leave its shared slot without moving the schedule on (see above).
         self._late = max(0.0, schedule_guard - window_guard)
-        if shared is not None:  # room for several processes' (and hosts') delays to Meta
-            schedule_guard = max(schedule_guard, SHARED_SCHEDULE_GUARD_SECONDS)
         #: One slot per ``spacing``: ``capacity`` slots per guarded second (slower for rates < 1/s).
-        self.spacing = max(1.0 / rate, (WINDOW_SECONDS + schedule_guard) / self.capacity)
+        solo = self._spacing(schedule_guard)
+        # room for several processes' (and hosts') delays to Meta when they share the number
+        shared_spacing = self._spacing(max(schedule_guard, SHARED_SCHEDULE_GUARD_SECONDS))
         self.catch_up = max(catch_up, 0.0)
+        self._pace = Pace(
+            solo, shared_spacing, self.catch_up, self.capacity * (shared_spacing - solo)
+        )
+        #: The pace now: solo until the ledger answers (its first claim says which it is).
+        self.spacing = solo if shared is None else shared_spacing
+        #: Whether the last claim found no other process sending from the number.
+        self.solo = shared is None
         self._next_slot: float | None = None
         self.pair_interval = pair_interval + pair_guard if pair_interval > 0 else 0.0
         self._gate = asyncio.Lock()
@@ -173,7 +185,7 @@ class WhatsAppPacer:
         self._shared = shared
         #: Slots claimed from the shared schedule and not handed out yet (monotonic times).
         self._block: deque[float] = deque()
-        self._block_size = max(1, int(BLOCK_SECONDS / self.spacing))
+        self._block_size = max(1, int(BLOCK_SECONDS / shared_spacing))
         #: How much later than that this process sent a slot, for the shared schedule.
         self._debt = 0.0
         #: (send index, delay from slot to wire) of recent sends, for ``_usual_delay``.
@@ -186,6 +198,9 @@ class WhatsAppPacer:
         #: A 130429's pause, for the shared schedule (written before the next admission).
         self._unshared_pause = 0.0
         self.stats = PacerStats()
+
+    def _spacing(self, schedule_guard: float) -> float:
+        return max(1.0 / self.rate, (WINDOW_SECONDS + schedule_guard) / self.capacity)
 
     @property
     def shared(self) -> bool:
@@ -300,8 +315,8 @@ class WhatsAppPacer:
             await asyncio.to_thread(shared.ledger.slow_down, shared.phone_number_id, length, wall)
         while self._block and self._block[0] < now - self.catch_up:
             self._block.popleft()  # too late to use: the schedule has long moved on
-        if self._block and self._debt <= 0:
-            return now
+        if self._block and (self._debt <= 0 or self.solo):
+            return now  # a solo schedule catches up: its lateness goes with the next claim
         wanted = 0 if self._block else max(1, min(self._waiting, self._block_size))
         debt, self._debt = self._debt, 0.0
         wall = self._clock.now().timestamp()
@@ -311,15 +326,18 @@ class WhatsAppPacer:
             shared.ledger.claim_slots,
             shared.phone_number_id,
             wanted,
-            self.spacing,
+            self._pace,
             wall + self._claim_lead,
             debt,
+            shared.claimant,
         )
         self.stats.claims += 1
+        self.solo, self.spacing = not block.shared, block.spacing
+        self.stats.solo_claims += self.solo
         back = self._clock.monotonic()
         self._claim_lead = min(self.catch_up, max(back - now, self._claim_lead * 0.9))
         offset = block.first - wall  # the ledger's wall time, as this clock's monotonic time
-        self._block.extend(now + offset + i * self.spacing for i in range(block.count))
+        self._block.extend(now + offset + i * block.spacing for i in range(block.count))
         return back
 
     def _global_wait(self, now: float) -> float:
