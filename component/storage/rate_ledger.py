@@ -8,8 +8,10 @@ of processes. This repository keeps what the limiters (``component.xero.limiter`
 
 - ``rate_scopes``: one row per scope (``xero:<tenant>``, ``xero-app``, ``whatsapp:<number>``):
   a pause (Xero's 429 minute/appminute, Meta's 130429), Xero's day block, and WhatsApp's
-  ``next_slot``. Each pause and block keeps its length beside its end, so a reader whose clock
-  runs behind the writer's never waits longer than the pause asked for.
+  ``next_slot`` with who claimed slots last (``claimant``, ``claimed_at``) and until when
+  several processes send from the number (``shared_until``: the shared pace, see
+  ``claim_slots``). Each pause and block keeps its length beside its end, so a reader whose
+  clock runs behind the writer's never waits longer than the pause asked for.
 - ``rate_grants``: one row per Xero call admitted (and "filler" rows when Xero's
   ``X-*Limit-Remaining`` says fewer calls are left than we counted: they fill the minute window,
   never the day's count). Rows older than a day are pruned by the admissions.

@@ -17,8 +17,8 @@ import pytest
 from component.config import Settings
 from component.registry import Registry
 from component.runtime import Runtime
-from component.storage.store import Store
 from component.storage.rate_ledger import OVERLAP_SECONDS, SHARED_HOLD_SECONDS
+from component.storage.store import Store
 from component.whatsapp.pacer import WhatsAppPacer, pacer_for
 from tests.storage import postgres_backends
 from tests.virtual_clock import VirtualClock
