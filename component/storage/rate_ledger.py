@@ -185,8 +185,6 @@ class Pace:
 
     solo: float  # seconds between slots when one process sends
     shared: float  # seconds between slots when several do (>= solo)
-    #: A solo schedule behind by up to this much catches up (sends its late slots at once).
-    catch_up: float
     #: From the end of a solo schedule to the first shared slot: keeps any window that holds
     #: both as tight as the shared pace alone (``capacity * (shared - solo)``).
     handover: float
@@ -363,14 +361,13 @@ class RateLedger:
         """Claim ``wanted`` consecutive send slots of the number's shared schedule (0: none), for
         ``claimant`` (one token per process's pacer).
 
-        Solo (no other claimant within ``OVERLAP_SECONDS``, none for ``SHARED_HOLD_SECONDS``):
-        the solo pace, and a schedule up to ``pace.catch_up`` behind catches up, as one process's
-        own schedule does. Shared: the shared pace; a schedule that fell behind starts again from
-        now (a burst of late slots from several processes could crowd one second past the cap),
-        and ``delay`` moves it later, for a process that sent its slots late. The claim that
-        finds the number newly shared starts ``pace.handover`` after the solo slots (and after
-        now: a solo schedule behind is being caught up at the wire). A pause
-        (130429) moves the schedule past the pause either way.
+        Shared (another claimant within ``OVERLAP_SECONDS`` of the last one's claim or slots,
+        until ``SHARED_HOLD_SECONDS`` after that was last seen): the shared pace; solo: the solo
+        pace. The claim that finds the number newly shared starts ``pace.handover`` after the
+        solo slots handed out (and after now). Either way a schedule that fell behind starts
+        again from now (no catch-up: a burst of late slots crowds one second at the wire),
+        ``delay`` moves it later, for a process that sent its slots late, and a pause (130429)
+        moves it past the pause.
         """
         scope, at = whatsapp_scope(phone_number_id), micros(now)
         with self._transaction() as conn:
@@ -386,13 +383,11 @@ class RateLedger:
             slot = row["next_slot"]
             if slot is None or slot > at + MAX_SCHEDULE_AHEAD_US:
                 slot = at  # first use, or written by a clock far ahead
-            if shared and not was_shared:  # after the solo slots handed out, even late ones
+            if shared and not was_shared:  # after the solo slots handed out, late ones too
                 slot = max(slot, at) + micros(pace.handover)
-            earliest = at if shared else at - micros(pace.catch_up)
-            pause = _left(row["paused_until"], row["pause_us"], at)
-            if pause > 0:  # the paused slots are not caught up afterwards
-                earliest = at + pause
-            slot = max(slot + (micros(delay) if shared else 0), earliest)
+            slot = max(
+                slot + micros(delay), at, at + _left(row["paused_until"], row["pause_us"], at)
+            )
             spacing = pace.shared if shared else pace.solo
             conn.execute(
                 "UPDATE rate_scopes SET next_slot = ?, claimant = ?, claimed_at = ?, "

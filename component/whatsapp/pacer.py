@@ -35,40 +35,41 @@ number share its cap through the store's rate ledger (``component.storage.rate_l
 schedule's ``next_slot`` lives there, and a pacer claims a *block* of consecutive slots (as many
 as it has callers waiting, at most ``BLOCK_SECONDS`` of the rate) in one transaction, then hands
 them out itself; so 1,000 messages a second cost about four transactions a second, and the
-processes together stay under the cap and together still reach it. A new block starts no sooner
-than a claim takes to come back, and slots more than ``catch_up`` late are dropped. Each claim
-also answers whether the number is *shared*: every pacer claims under its own random token, and
-a claim under another token than the last one, within ``OVERLAP_SECONDS`` (5 s) of that one's
-last claim or slot, marks the number shared for ``SHARED_HOLD_SECONDS`` (10 s). The pacer paces
-each block as the claim says:
+processes together stay under the cap and together still reach it. Each claim also answers
+whether the number is *shared*: every pacer claims under its own random token, and a claim under
+another token than the last one, within ``OVERLAP_SECONDS`` (5 s) of that one's last claim or
+slot, marks the number shared for ``SHARED_HOLD_SECONDS`` (10 s). The window guard only sees
+this process's sends, at ``left``, so solo or shared the schedule keeps the cap by itself:
 
-- solo (nobody else sent from the number lately: ``remind`` alone, the usual case): the pace and
-  the catch-up of one process, as above (0.97 of the cap). The window guard sees every send, so
-  it bounds a catch-up burst as it does without a store. A lone sender used to pay the shared
-  guard too, and could then never reach 0.95 of the cap. Lateness is not reported in solo: it
-  goes with the next block's claim, and counts only if that claim finds the number shared;
-- shared: the window guard only sees its own process's sends, so across processes the schedule
-  keeps the cap by itself. It does not catch up (a schedule that fell behind starts again from
-  now), and its guard is 60 ms a window (``SHARED_SCHEDULE_GUARD_SECONDS``: 0.943 of the cap),
-  room for processes, and hosts, reaching Meta with different delays. A send that leaves
-  (``left``) more than 20 ms (``schedule_guard - window_guard``) later than this process's sends
-  of the last second usually do (the least of their delays from slot to wire: the outbox's
-  commit is paid by every send and crowds no window) moves the shared schedule on by the excess,
-  in a transaction before the process's next send (well before the second after it is handed
-  out), so that second does not hold one send too many. So on a loaded machine, whose processes
-  wake late, the number sends slower rather than past its cap;
+- pace: solo (nobody else sent from the number lately: ``remind`` alone, the usual case), the
+  single-process pace, 0.97 of the cap (``SCHEDULE_GUARD_SECONDS``); shared, 60 ms a window
+  (``SHARED_SCHEDULE_GUARD_SECONDS``: 0.943 of the cap), room for processes, and hosts,
+  reaching Meta with different delays. A lone sender used to pay the shared guard too, and so
+  could never reach 0.95 of the cap;
+- no catch-up: a schedule that fell behind starts again from now, and a send that leaves
+  (``left``) more than 20 ms (``schedule_guard - window_guard``) later than this process's
+  sends of the last second usually do (the least of their delays from slot to wire: the
+  outbox's commit is paid by every send and crowds no window) moves the schedule on by the
+  excess, in a transaction before the process's next send (well before the second after it is
+  handed out), so that second does not hold one send too many. So on a loaded machine, whose
+  processes wake late, the number sends slower rather than past its cap. This holds solo too: a
+  catch-up burst fills a second at ``left`` to within the window guard's 10 ms, and a loaded
+  machine's requests reach Meta with more jitter than that (``bench/remind.py`` rate80 with
+  solo catch-up: 11-16 answers 130429 a run at load 3.4-3.8 on 2 cores; 2-4 with a 30 ms
+  window; none without catch-up);
+- a new block starts no sooner than a claim takes to come back, and slots more than
+  ``catch_up`` late are dropped;
 - the handover: when a second process appears, the first may hold a solo block at the tight
   pace, which is not taken back. The claim that finds the number newly shared starts
   ``capacity * (shared - solo spacing)`` (30 ms, the guards' difference) after the end of the
-  solo schedule, or after now when that is behind (late solo slots are being caught up at the
-  wire). Then any 1.06 s of the schedule that holds slots of both paces holds no more than the
-  cap, as 1.06 s of the shared pace does: the newcomer's first sends and the solo sender's
-  last tolerate the same difference in delays as two shared processes (without the gap, a
-  50 ms difference put 81 sends in one second at 80/s). The first process learns it shares the
-  number with its next claim. Back to solo (the other process stopped claiming for the hold)
-  needs no gap: the shared slots were spaced wider;
+  solo schedule, or after now when that is behind. Then any 1.06 s of the schedule that holds
+  slots of both paces holds no more than the cap, as 1.06 s of the shared pace does: the
+  newcomer's first sends and the solo sender's last tolerate the same difference in delays as
+  two shared processes (without the gap, a 50 ms difference put 81 sends in one second at
+  80/s). The first process learns it shares the number with its next claim. Back to solo (the
+  other process stopped claiming for the hold) needs no gap: the shared slots were wider;
 - a 130429 pauses the shared schedule too, so every process slows down (within the block it
-  already holds); the paused slots are not caught up.
+  already holds).
 
 Pair pacing stays per process. Without a store (a one-off command with no data home) the pacer
 keeps the schedule alone. The ledger reads the Clock's wall time: hosts need synchronised
@@ -185,9 +186,7 @@ class WhatsAppPacer:
         # room for several processes' (and hosts') delays to Meta when they share the number
         shared_spacing = self._spacing(max(schedule_guard, SHARED_SCHEDULE_GUARD_SECONDS))
         self.catch_up = max(catch_up, 0.0)
-        self._pace = Pace(
-            solo, shared_spacing, self.catch_up, self.capacity * (shared_spacing - solo)
-        )
+        self._pace = Pace(solo, shared_spacing, self.capacity * (shared_spacing - solo))
         #: The pace now: solo until the ledger answers (its first claim says which it is).
         self.spacing = solo if shared is None else shared_spacing
         #: Whether the last claim found no other process sending from the number.
@@ -333,8 +332,8 @@ class WhatsAppPacer:
             await asyncio.to_thread(shared.ledger.slow_down, shared.phone_number_id, length, wall)
         while self._block and self._block[0] < now - self.catch_up:
             self._block.popleft()  # too late to use: the schedule has long moved on
-        if self._block and (self._debt <= 0 or self.solo):
-            return now  # a solo schedule catches up: its lateness goes with the next claim
+        if self._block and self._debt <= 0:
+            return now
         wanted = 0 if self._block else max(1, min(self._waiting, self._block_size))
         debt, self._debt = self._debt, 0.0
         wall = self._clock.now().timestamp()

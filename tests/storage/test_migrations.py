@@ -77,7 +77,7 @@ def test_a_store_of_the_previous_version_gains_the_numbers_sharing_and_keeps_its
     store = Store.open(store_target)  # as any command does: applies it
     try:
         assert store.schema().current
-        pace = Pace(solo=0.0125, shared=0.02, catch_up=0.25, handover=0.03)
+        pace = Pace(solo=0.0125, shared=0.02, handover=0.03)
         block = store.rate_ledger.claim_slots("106540352242922", 4, pace, 1000.0, claimant="a")
         assert (block.first, block.count, block.shared) == (1000.5, 4, False)
         block = store.rate_ledger.claim_slots("106540352242922", 1, pace, 1000.1, claimant="a")

@@ -27,7 +27,7 @@ store_backend = postgres_backends.store_backend
 store_target = postgres_backends.store_target
 
 NUMBER = "106540352242922"
-PACE = Pace(solo=0.01, shared=0.02, catch_up=0.25, handover=0.03)
+PACE = Pace(solo=0.01, shared=0.02, handover=0.03)
 T = 1_800_000_000.0
 
 
@@ -46,11 +46,15 @@ def first(block: SlotBlock) -> float:
     return round(block.first - T, 6)
 
 
-def test_one_claimant_is_solo_and_catches_up_what_it_fell_behind(ledger: RateLedger) -> None:
+def test_one_claimant_is_solo_and_does_not_catch_up(ledger: RateLedger) -> None:
     block = claim(ledger, "a", 0.0)
     assert (first(block), block.spacing, block.shared) == (0.0, 0.01, False)
-    assert first(claim(ledger, "a", 0.2)) == 0.1  # 0.1 behind: its slots go at once
-    assert first(claim(ledger, "a", 1.0)) == 0.75  # too far behind: catch_up (0.25) of it
+    assert first(claim(ledger, "a", 0.05)) == 0.1  # after its first block
+    # behind: from now, not a burst of the missed slots (their requests would reach Meta
+    # bunched with the jitter of a loaded machine)
+    assert first(claim(ledger, "a", 0.3)) == 0.3
+    late = ledger.claim_slots(NUMBER, 1, PACE, T + 0.31, 0.05, claimant="a")
+    assert (first(late), late.shared) == (0.45, False)  # a late send moves it on, solo too
 
 
 def test_a_second_claimant_shares_the_number_after_the_solo_slots(ledger: RateLedger) -> None:
@@ -88,4 +92,4 @@ def test_a_claimant_gone_quiet_long_enough_does_not_share_the_number(ledger: Rat
 def test_a_pause_is_not_caught_up(ledger: RateLedger) -> None:
     claim(ledger, "a", 0.0)
     ledger.slow_down(NUMBER, 1.0, T + 0.2)
-    assert first(claim(ledger, "a", 0.3)) == 1.2  # after the pause, not from 0.10
+    assert first(claim(ledger, "a", 0.3)) == 1.2  # after the pause

@@ -140,23 +140,6 @@ async def test_a_process_sending_alone_keeps_the_single_process_pace(
 
 
 @pytest.mark.anyio
-async def test_a_lone_process_woken_late_catches_up(process: Process, vclock: VirtualClock) -> None:
-    """A caller back 0.1 s after its schedule's next slot (a busy loop): the slots it missed go
-    at once, as they do without a store, instead of the schedule starting again from now."""
-    one = process()
-    log: list[float] = []
-    await vclock.run(sends(one, 0, 10, log))
-    next_slot = max(log) + one.spacing
-    vclock.advance(next_slot + 0.1 - vclock.monotonic())
-    later: list[float] = []
-    await vclock.run(sends(one, 10, 30, later))
-    missed = int(0.1 / one.spacing)  # the slots between the schedule and now
-    assert sorted(later)[missed - 1] == pytest.approx(sorted(later)[0], abs=1e-6)
-    assert max(later) - min(later) == pytest.approx((29 - missed) * one.spacing, abs=0.02)
-    assert most_in_any_second(log + later) <= 80
-
-
-@pytest.mark.anyio
 async def test_a_second_process_joining_a_solo_sender_crowds_no_second(
     process: Process, vclock: VirtualClock
 ) -> None:
