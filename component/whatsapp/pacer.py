@@ -55,8 +55,8 @@ this process's sends, at ``left``, so solo or shared the schedule keeps the cap 
   processes wake late, the number sends slower rather than past its cap. This holds solo too: a
   catch-up burst fills a second at ``left`` to within the window guard's 10 ms, and a loaded
   machine's requests reach Meta with more jitter than that (``bench/remind.py`` rate80 with
-  solo catch-up: 11-16 answers 130429 a run at load 3.4-3.8 on 2 cores; 2-4 with a 30 ms
-  window; none without catch-up);
+  solo catch-up: 11-16 answers 130429 a run at load 3.4-3.8 on 2 cores, 2-4 with a 30 ms
+  window at load 4.7-7.7; none in 8 runs without catch-up at load 3.0-7.5);
 - a new block starts no sooner than a claim takes to come back, and slots more than
   ``catch_up`` late are dropped;
 - the handover: when a second process appears, the first may hold a solo block at the tight
@@ -181,13 +181,12 @@ class WhatsAppPacer:
         self.window = WINDOW_SECONDS + window_guard
         #: How late a send may leave its shared slot without moving the schedule on (see above).
         self._late = max(0.0, schedule_guard - window_guard)
-        #: One slot per ``spacing``: ``capacity`` slots per guarded second (slower for rates < 1/s).
         solo = self._spacing(schedule_guard)
         # room for several processes' (and hosts') delays to Meta when they share the number
         shared_spacing = self._spacing(max(schedule_guard, SHARED_SCHEDULE_GUARD_SECONDS))
         self.catch_up = max(catch_up, 0.0)
         self._pace = Pace(solo, shared_spacing, self.capacity * (shared_spacing - solo))
-        #: The pace now: solo until the ledger answers (its first claim says which it is).
+        #: The pace now: without a store, solo; with one, shared until a claim says solo.
         self.spacing = solo if shared is None else shared_spacing
         #: Whether the last claim found no other process sending from the number.
         self.solo = shared is None
@@ -217,6 +216,7 @@ class WhatsAppPacer:
         self.stats = PacerStats()
 
     def _spacing(self, schedule_guard: float) -> float:
+        """Seconds between slots: ``capacity`` per guarded second (slower for rates < 1/s)."""
         return max(1.0 / self.rate, (WINDOW_SECONDS + schedule_guard) / self.capacity)
 
     @property
@@ -350,7 +350,7 @@ class WhatsAppPacer:
         )
         self.stats.claims += 1
         self.solo, self.spacing = not block.shared, block.spacing
-        self.stats.solo_claims += self.solo
+        self.stats.solo_claims += int(self.solo)
         back = self._clock.monotonic()
         self._claim_lead = min(self.catch_up, max(back - now, self._claim_lead * 0.9))
         offset = block.first - wall  # the ledger's wall time, as this clock's monotonic time
