@@ -8,8 +8,10 @@ of processes. This repository keeps what the limiters (``component.xero.limiter`
 
 - ``rate_scopes``: one row per scope (``xero:<tenant>``, ``xero-app``, ``whatsapp:<number>``):
   a pause (Xero's 429 minute/appminute, Meta's 130429), Xero's day block, and WhatsApp's
-  ``next_slot``. Each pause and block keeps its length beside its end, so a reader whose clock
-  runs behind the writer's never waits longer than the pause asked for.
+  ``next_slot`` with who claimed slots last (``claimant``, ``claimed_at``) and until when
+  several processes send from the number (``shared_until``: the shared pace, see
+  ``claim_slots``). Each pause and block keeps its length beside its end, so a reader whose
+  clock runs behind the writer's never waits longer than the pause asked for.
 - ``rate_grants``: one row per Xero call admitted (and "filler" rows when Xero's
   ``X-*Limit-Remaining`` says fewer calls are left than we counted: they fill the minute window,
   never the day's count). Rows older than a day are pruned by the admissions.
@@ -77,6 +79,18 @@ MIGRATION = Migration(
     """,
 )
 
+#: Whether more than one process sends from a WhatsApp number (see ``claim_slots``).
+SHARING_MIGRATION = Migration(
+    "2210_whatsapp_sharing",
+    """
+    -- the process that claimed the number's slots last, and when
+    ALTER TABLE rate_scopes ADD COLUMN claimant TEXT;
+    ALTER TABLE rate_scopes ADD COLUMN claimed_at INTEGER NOT NULL DEFAULT 0;
+    -- µs since the epoch: until then several processes send (the shared pace)
+    ALTER TABLE rate_scopes ADD COLUMN shared_until INTEGER NOT NULL DEFAULT 0
+    """,
+)
+
 US = 1_000_000
 MINUTE_US = 60 * US
 DAY_US = 86_400 * US
@@ -84,6 +98,12 @@ DAY_US = 86_400 * US
 CONCURRENT_POLL_SECONDS = 0.05
 #: A WhatsApp schedule further ahead than this was written by a clock far off: restart it.
 MAX_SCHEDULE_AHEAD_US = 30 * US
+#: Another process claimed the number's slots within this long of the last claimant's claim (or
+#: of the end of the slots it claimed): the number is shared.
+OVERLAP_SECONDS = 5.0
+#: How long a number stays shared after two processes were seen claiming: longer than
+#: ``OVERLAP_SECONDS``, so two processes claiming now and then keep it shared throughout.
+SHARED_HOLD_SECONDS = 10.0
 #: The app scope every Xero tenant's calls count against (one Xero app per deployment).
 XERO_APP = "xero-app"
 
@@ -160,12 +180,25 @@ class Admission:
 
 
 @dataclass(frozen=True)
+class Pace:
+    """How a pacer spaces a number's slots: alone on the number, or sharing it."""
+
+    solo: float  # seconds between slots when one process sends
+    shared: float  # seconds between slots when several do (>= solo)
+    #: From the end of a solo schedule to the first shared slot: keeps any window that holds
+    #: both as tight as the shared pace alone (``capacity * (shared - solo)``).
+    handover: float
+
+
+@dataclass(frozen=True)
 class SlotBlock:
     """Consecutive WhatsApp send slots claimed by one process: ``first + i * spacing``."""
 
     first: float  # seconds since the epoch
     count: int
     spacing: float
+    #: Whether another process sends from the number too (the shared pace) or not (solo).
+    shared: bool = True
 
 
 class RateLedger:
@@ -317,29 +350,51 @@ class RateLedger:
 
     # ------------------------------------------------------------------ WhatsApp
     def claim_slots(
-        self, phone_number_id: str, wanted: int, spacing: float, now: float, delay: float = 0.0
+        self,
+        phone_number_id: str,
+        wanted: int,
+        pace: Pace,
+        now: float,
+        delay: float = 0.0,
+        claimant: str = "",
     ) -> SlotBlock:
-        """Claim ``wanted`` consecutive send slots of the number's shared schedule (0: none).
+        """Claim ``wanted`` consecutive send slots of the number's shared schedule (0: none), for
+        ``claimant`` (one token per process's pacer).
 
-        A schedule that fell behind starts again from now (no catch-up: a burst of late slots
-        from several processes could crowd one second past the cap); a pause (130429) moves it
-        past the pause; ``delay`` moves it later, for a process that sent its slots late.
+        Shared (another claimant within ``OVERLAP_SECONDS`` of the last one's claim or slots,
+        until ``SHARED_HOLD_SECONDS`` after that was last seen): the shared pace; solo: the solo
+        pace. The claim that finds the number newly shared starts ``pace.handover`` after the
+        solo slots handed out (and after now). Either way a schedule that fell behind starts
+        again from now (no catch-up: a burst of late slots crowds one second at the wire),
+        ``delay`` moves it later, for a process that sent its slots late, and a pause (130429)
+        moves it past the pause.
         """
         scope, at = whatsapp_scope(phone_number_id), micros(now)
-        step = micros(spacing)
         with self._transaction() as conn:
             row = self._lock(conn, scope, at)
+            was_shared = int(row["shared_until"]) > at
+            shared_until = int(row["shared_until"])
+            last = row["claimant"]
+            if last is not None and last != claimant:
+                active_until = max(int(row["claimed_at"]), int(row["next_slot"] or 0))
+                if at <= active_until + micros(OVERLAP_SECONDS):
+                    shared_until = at + micros(SHARED_HOLD_SECONDS)
+            shared = shared_until > at
             slot = row["next_slot"]
             if slot is None or slot > at + MAX_SCHEDULE_AHEAD_US:
                 slot = at  # first use, or written by a clock far ahead
+            if shared and not was_shared:  # after the solo slots handed out, late ones too
+                slot = max(slot, at) + micros(pace.handover)
             slot = max(
                 slot + micros(delay), at, at + _left(row["paused_until"], row["pause_us"], at)
             )
+            spacing = pace.shared if shared else pace.solo
             conn.execute(
-                "UPDATE rate_scopes SET next_slot = ?, updated_at = ? WHERE scope = ?",
-                (slot + wanted * step, at, scope),
+                "UPDATE rate_scopes SET next_slot = ?, claimant = ?, claimed_at = ?, "
+                "shared_until = ?, updated_at = ? WHERE scope = ?",
+                (slot + wanted * micros(spacing), claimant, at, shared_until, at, scope),
             )
-        return SlotBlock(slot / US, wanted, spacing)
+        return SlotBlock(slot / US, wanted, spacing, shared)
 
     def slow_down(self, phone_number_id: str, seconds: float, now: float) -> None:
         """Meta said 130429: every process sending from the number waits ``seconds``."""
@@ -419,7 +474,10 @@ class RateLedger:
         return int(row[0]) if row is not None else at
 
 
-_LOCK_SQLITE = "SELECT paused_until, pause_us, next_slot FROM rate_scopes WHERE scope = ?"
+_LOCK_SQLITE = (
+    "SELECT paused_until, pause_us, next_slot, claimant, claimed_at, shared_until "
+    "FROM rate_scopes WHERE scope = ?"
+)
 _LOCK_POSTGRES = _LOCK_SQLITE + " FOR UPDATE"
 #: Grants of a tenant (``scope``) or of the app (``app``) in a window; with or without fillers.
 _WINDOW = {

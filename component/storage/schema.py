@@ -12,6 +12,7 @@ from component.storage.migrations import Migration
 from component.storage.notes_queue import MIGRATION as NOTES_QUEUE_MIGRATION
 from component.storage.poll_state import MIGRATION as POLL_STATE_MIGRATION
 from component.storage.rate_ledger import MIGRATION as RATE_LEDGER_MIGRATION
+from component.storage.rate_ledger import SHARING_MIGRATION as RATE_SHARING_MIGRATION
 from component.storage.replies import MIGRATION as REPLIES_MIGRATION
 from component.storage.wa_identities import MIGRATION as WA_IDENTITIES_MIGRATION
 
@@ -390,4 +391,5 @@ MIGRATIONS: list[Migration] = [
     NOTES_QUEUE_MIGRATION,
     ELIGIBILITY_MIGRATION,
     RATE_LEDGER_MIGRATION,
+    RATE_SHARING_MIGRATION,
 ]

@@ -35,20 +35,39 @@ number share its cap through the store's rate ledger (``component.storage.rate_l
 schedule's ``next_slot`` lives there, and a pacer claims a *block* of consecutive slots (as many
 as it has callers waiting, at most ``BLOCK_SECONDS`` of the rate) in one transaction, then hands
 them out itself; so 1,000 messages a second cost about four transactions a second, and the
-processes together stay under the cap and together still reach it. The window guard only sees
-its own process's sends, so across processes the schedule keeps the cap by itself:
+processes together stay under the cap and together still reach it. Each claim also answers
+whether the number is *shared*: every pacer claims under its own random token, and a claim under
+another token than the last one, within ``OVERLAP_SECONDS`` (5 s) of that one's last claim or
+slot, marks the number shared for ``SHARED_HOLD_SECONDS`` (10 s). The window guard only sees
+this process's sends, at ``left``, so solo or shared the schedule keeps the cap by itself:
 
-- it does not catch up: a schedule that fell behind starts again from now;
-- its guard is 60 ms a window (``SHARED_SCHEDULE_GUARD_SECONDS``: 0.94 of the cap), room for
-  processes, and hosts, reaching Meta with different delays; a send that leaves (``left``) more
-  than 20 ms (``schedule_guard - window_guard``) later than this process's sends of the last
-  second usually do (the least of their delays from slot to wire: the outbox's commit is paid
-  by every send and crowds no window) moves the shared schedule on by the excess, in a
-  transaction before the process's next send (well before the second after it is handed out),
-  so that second does not hold one send too many. So on a loaded machine,
-  whose processes wake late, the number sends slower rather than past its cap;
+- pace: solo (nobody else sent from the number lately: ``remind`` alone, the usual case), the
+  single-process pace, 0.97 of the cap (``SCHEDULE_GUARD_SECONDS``); shared, 60 ms a window
+  (``SHARED_SCHEDULE_GUARD_SECONDS``: 0.943 of the cap), room for processes, and hosts,
+  reaching Meta with different delays. A lone sender used to pay the shared guard too, and so
+  could never reach 0.95 of the cap;
+- no catch-up: a schedule that fell behind starts again from now, and a send that leaves
+  (``left``) more than 20 ms (``schedule_guard - window_guard``) later than this process's
+  sends of the last second usually do (the least of their delays from slot to wire: the
+  outbox's commit is paid by every send and crowds no window) moves the schedule on by the
+  excess, in a transaction before the process's next send (well before the second after it is
+  handed out), so that second does not hold one send too many. So on a loaded machine, whose
+  processes wake late, the number sends slower rather than past its cap. This holds solo too: a
+  catch-up burst fills a second at ``left`` to within the window guard's 10 ms, and a loaded
+  machine's requests reach Meta with more jitter than that (``bench/remind.py`` rate80 with
+  solo catch-up: 11-16 answers 130429 a run at load 3.4-3.8 on 2 cores, 2-4 with a 30 ms
+  window at load 4.7-7.7; none in 8 runs without catch-up at load 3.0-7.5);
 - a new block starts no sooner than a claim takes to come back, and slots more than
   ``catch_up`` late are dropped;
+- the handover: when a second process appears, the first may hold a solo block at the tight
+  pace, which is not taken back. The claim that finds the number newly shared starts
+  ``capacity * (shared - solo spacing)`` (30 ms, the guards' difference) after the end of the
+  solo schedule, or after now when that is behind. Then any 1.06 s of the schedule that holds
+  slots of both paces holds no more than the cap, as 1.06 s of the shared pace does: the
+  newcomer's first sends and the solo sender's last tolerate the same difference in delays as
+  two shared processes (without the gap, a 50 ms difference put 81 sends in one second at
+  80/s). The first process learns it shares the number with its next claim. Back to solo (the
+  other process stopped claiming for the hold) needs no gap: the shared slots were wider;
 - a 130429 pauses the shared schedule too, so every process slows down (within the block it
   already holds).
 
@@ -63,12 +82,13 @@ advances by exactly the time the schedule needs.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from component.clock import Clock
-from component.storage.rate_ledger import RateLedger, ledger_for
+from component.storage.rate_ledger import Pace, RateLedger, ledger_for
 
 if TYPE_CHECKING:
     from component.runtime import Runtime
@@ -78,7 +98,7 @@ WINDOW_SECONDS = 1.0
 WINDOW_GUARD_SECONDS = 0.01
 #: Pace: ``capacity`` slots per ``WINDOW_SECONDS + SCHEDULE_GUARD_SECONDS``.
 SCHEDULE_GUARD_SECONDS = 0.03
-#: The pace when processes share the number: ``capacity`` slots per 1.06 s (0.94 of the cap).
+#: The pace when processes share the number: ``capacity`` slots per 1.06 s (0.943 of the cap).
 SHARED_SCHEDULE_GUARD_SECONDS = 0.06
 PAIR_GUARD_SECONDS = 0.05
 #: A send admitted this long ago that never said it left is taken as gone (its caller died).
@@ -124,6 +144,8 @@ class PacerStats:
     longest_wait: float = 0.0
     #: Blocks of slots claimed from the shared schedule (transactions on the store).
     claims: int = 0
+    #: Of those, the claims the ledger answered "solo": no other process sends from the number.
+    solo_claims: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,6 +154,8 @@ class SharedSchedule:
 
     ledger: RateLedger
     phone_number_id: str
+    #: This pacer's token in the ledger: a claim under another token means another process.
+    claimant: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 class WhatsAppPacer:
@@ -157,11 +181,15 @@ class WhatsAppPacer:
         self.window = WINDOW_SECONDS + window_guard
         #: How late a send may leave its shared slot without moving the schedule on (see above).
         self._late = max(0.0, schedule_guard - window_guard)
-        if shared is not None:  # room for several processes' (and hosts') delays to Meta
-            schedule_guard = max(schedule_guard, SHARED_SCHEDULE_GUARD_SECONDS)
-        #: One slot per ``spacing``: ``capacity`` slots per guarded second (slower for rates < 1/s).
-        self.spacing = max(1.0 / rate, (WINDOW_SECONDS + schedule_guard) / self.capacity)
+        solo = self._spacing(schedule_guard)
+        # room for several processes' (and hosts') delays to Meta when they share the number
+        shared_spacing = self._spacing(max(schedule_guard, SHARED_SCHEDULE_GUARD_SECONDS))
         self.catch_up = max(catch_up, 0.0)
+        self._pace = Pace(solo, shared_spacing, self.capacity * (shared_spacing - solo))
+        #: The pace now: without a store, solo; with one, shared until a claim says solo.
+        self.spacing = solo if shared is None else shared_spacing
+        #: Whether the last claim found no other process sending from the number.
+        self.solo = shared is None
         self._next_slot: float | None = None
         self.pair_interval = pair_interval + pair_guard if pair_interval > 0 else 0.0
         self._gate = asyncio.Lock()
@@ -173,7 +201,7 @@ class WhatsAppPacer:
         self._shared = shared
         #: Slots claimed from the shared schedule and not handed out yet (monotonic times).
         self._block: deque[float] = deque()
-        self._block_size = max(1, int(BLOCK_SECONDS / self.spacing))
+        self._block_size = max(1, int(BLOCK_SECONDS / shared_spacing))
         #: How much later than that this process sent a slot, for the shared schedule.
         self._debt = 0.0
         #: (send index, delay from slot to wire) of recent sends, for ``_usual_delay``.
@@ -186,6 +214,10 @@ class WhatsAppPacer:
         #: A 130429's pause, for the shared schedule (written before the next admission).
         self._unshared_pause = 0.0
         self.stats = PacerStats()
+
+    def _spacing(self, schedule_guard: float) -> float:
+        """Seconds between slots: ``capacity`` per guarded second (slower for rates < 1/s)."""
+        return max(1.0 / self.rate, (WINDOW_SECONDS + schedule_guard) / self.capacity)
 
     @property
     def shared(self) -> bool:
@@ -311,15 +343,18 @@ class WhatsAppPacer:
             shared.ledger.claim_slots,
             shared.phone_number_id,
             wanted,
-            self.spacing,
+            self._pace,
             wall + self._claim_lead,
             debt,
+            shared.claimant,
         )
         self.stats.claims += 1
+        self.solo, self.spacing = not block.shared, block.spacing
+        self.stats.solo_claims += int(self.solo)
         back = self._clock.monotonic()
         self._claim_lead = min(self.catch_up, max(back - now, self._claim_lead * 0.9))
         offset = block.first - wall  # the ledger's wall time, as this clock's monotonic time
-        self._block.extend(now + offset + i * self.spacing for i in range(block.count))
+        self._block.extend(now + offset + i * block.spacing for i in range(block.count))
         return back
 
     def _global_wait(self, now: float) -> float:

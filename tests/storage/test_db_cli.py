@@ -79,6 +79,26 @@ def test_db_upgrade_backs_up_then_applies(cli: Cli, cli_home: Path) -> None:
     assert cli("db", "upgrade").out.endswith(f"is current (schema version {len(MIGRATIONS)})\n")
 
 
+def test_db_status_and_upgrade_of_a_store_before_the_numbers_sharing(
+    cli: Cli, cli_home: Path
+) -> None:
+    """The previous xero-wa's store (no 2210): status names the step, upgrade applies it."""
+    previous = len(MIGRATIONS) - 1
+    assert MIGRATIONS[previous].id == "2210_whatsapp_sharing"
+    _older_store(cli_home / "state.db", previous)
+    outcome = cli("db", "status")
+    assert outcome.code == 0, outcome.err
+    assert f"schema version: {previous} (this xero-wa: {len(MIGRATIONS)};" in outcome.out
+    assert "  pending:      2210_whatsapp_sharing" in outcome.out
+    outcome = cli("db", "upgrade", "--json")
+    assert outcome.code == 0, outcome.err
+    assert outcome.json["data"]["applied"] == ["2210_whatsapp_sharing"]
+    assert outcome.json["data"]["schemaVersion"] == len(MIGRATIONS)
+    status = cli("db", "status", "--json").json["data"]
+    assert status["schemaVersion"] == status["codeSchemaVersion"] == len(MIGRATIONS)
+    assert status["pending"] == []
+
+
 def test_a_cli_command_upgrades_an_older_store_after_a_backup(cli: Cli, cli_home: Path) -> None:
     _older_store(cli_home / "state.db", 4)
     outcome = cli("connections", "--json")

@@ -11,6 +11,7 @@ from component.config import Settings
 from component.storage import migrations
 from component.storage.database import StoreError
 from component.storage.migrations import Migration
+from component.storage.rate_ledger import Pace
 from component.storage.schema import MIGRATIONS
 from component.storage.store import Store
 from tests.storage import postgres_backends
@@ -50,6 +51,56 @@ def test_an_older_store_is_upgraded_step_by_step(tmp_path: Path) -> None:
         assert migrations.upgrade(store.db) == [m.id for m in MIGRATIONS[3:]]
         assert store.schema().version == len(MIGRATIONS)
         assert migrations.upgrade(store.db) == []  # idempotent
+    finally:
+        store.close()
+
+
+def test_a_store_of_the_previous_version_gains_the_numbers_sharing_and_keeps_its_schedule(
+    store_target: Path | Settings,
+) -> None:
+    """A store written before the ledger knew whether a number is shared (2210): the upgrade
+    adds it, and the number's schedule the older xero-wa left is kept (its next slot)."""
+    _previous_version(store_target)
+    store = Store.open(store_target, policy="none")
+    try:
+        with store.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO rate_scopes (scope, next_slot, updated_at) VALUES (?, ?, ?)",
+                ("whatsapp:106540352242922", 1_000_500_000, 1_000_000_000),
+            )
+        before = store.schema()
+        assert before.version == len(MIGRATIONS) - 1
+        assert [m.id for m in before.pending] == ["2210_whatsapp_sharing"]
+        assert before.automatic  # a CLI command applies it by itself
+    finally:
+        store.close()
+    store = Store.open(store_target)  # as any command does: applies it
+    try:
+        assert store.schema().current
+        pace = Pace(solo=0.0125, shared=0.02, handover=0.03)
+        block = store.rate_ledger.claim_slots("106540352242922", 4, pace, 1000.0, claimant="a")
+        assert (block.first, block.count, block.shared) == (1000.5, 4, False)
+        block = store.rate_ledger.claim_slots("106540352242922", 1, pace, 1000.1, claimant="a")
+        assert (block.first, block.shared) == (1000.55, False)  # after the first, solo still
+    finally:
+        store.close()
+
+
+def _previous_version(target: Path | Settings) -> None:
+    """The store the previous xero-wa made: every migration but the last (a new SQLite file is
+    built whole, so the older one is written by hand, as the test above does)."""
+    if isinstance(target, Path):
+        db = sqlite3.connect(target, isolation_level=None)
+        db.execute("CREATE TABLE _migrations (id TEXT PRIMARY KEY)")
+        for migration in MIGRATIONS[:-1]:
+            for statement in migrations.statements(migration.sql):
+                db.execute(statement)
+            db.execute("INSERT INTO _migrations VALUES (?)", (migration.id,))
+        db.close()
+        return
+    store = Store.open(target, policy="none")  # an empty PostgreSQL schema stays empty
+    try:
+        migrations.upgrade(store.db, MIGRATIONS[:-1])
     finally:
         store.close()
 

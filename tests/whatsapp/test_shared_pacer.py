@@ -9,6 +9,7 @@ PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import bisect
 from collections.abc import Callable
 
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from component.config import Settings
 from component.registry import Registry
 from component.runtime import Runtime
+from component.storage.rate_ledger import OVERLAP_SECONDS, SHARED_HOLD_SECONDS
 from component.whatsapp.pacer import WhatsAppPacer, pacer_for
 from tests.storage import postgres_backends
 from tests.virtual_clock import VirtualClock
@@ -64,7 +66,12 @@ async def sends(
 
 def most_in_any_second(log: list[float]) -> int:
     times = sorted(log)
-    return max(sum(1 for u in times if t <= u < t + 1.0) for t in times)
+    return max(bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times))
+
+
+def rate_of(log: list[float]) -> float:
+    """Messages a second from the first send to the last."""
+    return (len(log) - 1) / (max(log) - min(log))
 
 
 @pytest.mark.anyio
@@ -101,6 +108,70 @@ async def test_a_delay_every_send_pays_does_not_slow_the_shared_schedule(
     assert most_in_any_second(log) <= 80
     rate = (len(log) - 1) / (max(log) - min(log))
     assert rate >= 0.93 * 80, f"{rate:.1f} messages/s together"
+
+
+@pytest.mark.anyio
+async def test_a_process_sending_alone_keeps_the_single_process_pace(
+    process: Process, vclock: VirtualClock
+) -> None:
+    """``remind`` alone on its number: 0.97 of the cap (80 sends in 1.03 s), as without a store;
+    the shared pace (0.943) kept a lone sender below 0.95 of the cap for ever."""
+    one = process()
+    log: list[float] = []
+    await vclock.run(sends(one, 0, 400, log, (vclock, 0.0)))
+    assert len(log) == 400
+    assert most_in_any_second(log) <= 80
+    assert log[80] - log[0] <= 1.03 + 1e-6  # 80 slots of 1.03 s / 80
+    assert rate_of(log) >= 0.96 * 80, f"{rate_of(log):.1f} messages/s alone"
+    assert one.solo
+    assert one.stats.solo_claims == one.stats.claims
+
+
+@pytest.mark.anyio
+async def test_a_second_process_joining_a_solo_sender_crowds_no_second(
+    process: Process, vclock: VirtualClock
+) -> None:
+    """The first process sends alone (the tight solo pace) and its requests reach Meta 50 ms
+    after their slots; the second joins mid-block and its requests go at once. Slots already
+    handed out at the solo pace are not taken back, so the second starts after them plus the
+    guards' difference: no second at the wire holds more than the cap, and together they still
+    reach the shared pace."""
+    one, two = process(), process()
+    log: list[float] = []
+
+    async def join_late() -> None:
+        first = asyncio.ensure_future(sends(one, 0, 500, log, (vclock, 0.050)))
+        await vclock.sleep(0.6)  # the first holds a block of solo slots now
+        assert one.solo
+        await sends(two, 1000, 500, log, (vclock, 0.0))
+        await first
+
+    await vclock.run(join_late())
+    assert len(log) == 1000
+    assert most_in_any_second(log) <= 80
+    assert rate_of(log) >= 0.94 * 80, f"{rate_of(log):.1f} messages/s together"
+    assert one.stats.solo_claims > 0
+    assert two.stats.solo_claims == 0  # it joined a number someone was sending from
+    assert not one.solo
+    assert not two.solo
+
+
+@pytest.mark.anyio
+async def test_the_remaining_process_goes_back_to_the_solo_pace(
+    process: Process, vclock: VirtualClock
+) -> None:
+    one, two = process(), process()
+    log: list[float] = []
+    await vclock.run(asyncio.gather(sends(one, 0, 200, log), sends(two, 1000, 200, log)))
+    assert not one.solo
+    stopped = vclock.monotonic()  # the second process sends no more
+    alone: list[float] = []
+    await vclock.run(sends(one, 2000, 1500, alone, (vclock, 0.0)))
+    assert max(alone) > stopped + OVERLAP_SECONDS + SHARED_HOLD_SECONDS  # it sent throughout
+    assert one.solo
+    last = sorted(alone)[-81:]
+    assert last[-1] - last[0] <= 1.03 + 1e-6  # the solo pace again
+    assert most_in_any_second(log + alone) <= 80
 
 
 @pytest.mark.anyio
