@@ -100,14 +100,19 @@ class Stream(httpcore.AsyncNetworkStream):
             raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        """Hand ``buffer`` to the socket; wait (under ``timeout``) only for what it did not take
+        at once (a request of a few KB usually goes whole: no timer is armed then)."""
         if not buffer:
             return
-        if self._writer.is_closing():
+        writer = self._writer
+        if writer.is_closing():
             raise httpcore.WriteError("the connection is closed")
         try:
-            self._writer.write(buffer)
+            writer.write(buffer)
+            if writer.transport.get_write_buffer_size() == 0:
+                return
             async with asyncio.timeout(timeout):
-                await self._writer.drain()
+                await writer.drain()
         except TimeoutError:
             raise httpcore.WriteTimeout("sending the request timed out") from None
         except OSError as exc:
