@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -30,6 +29,9 @@ if TYPE_CHECKING:
 #: Contacts planned per trip to the worker thread: enough that the trip costs little against
 #: the planning, few enough that one read stays short (about 100 invoices in the bench).
 BATCH = 32
+#: A batch ends early once its contacts have this many invoices: the outbox statement names
+#: every one of them (a contact with more is planned in a batch of its own, as before).
+BATCH_INVOICES = 500
 
 
 @dataclass(frozen=True)
@@ -73,12 +75,30 @@ class PlanAhead:
         self._groups: Iterator[list[Candidate]] = store.candidates.by_contact(run_id, ctx.tenant_id)
         self._pending: asyncio.Task[list[Planned]] | None = None
         self._done = False
+        #: the first contact of the next batch, read while the last one was filled
+        self._carried: list[list[Candidate]] = []
 
     def _plan_next(self) -> list[Planned]:
         """In the worker thread: the next batch's candidates (their own read, retried on a
         dropped connection), then their plans (one read, run again whole on a drop)."""
-        groups = list(itertools.islice(self._groups, self._size))
+        groups = self._next_groups()
         return self._store.db.retrying(lambda: plan_groups(self._store, self._ctx, groups))
+
+    def _next_groups(self) -> list[list[Candidate]]:
+        """Up to ``batch`` contacts, fewer once they have ``BATCH_INVOICES`` invoices; empty
+        once every contact was taken."""
+        groups, self._carried = self._carried, []
+        invoices = sum(len(g) for g in groups)
+        while len(groups) < self._size:
+            group = next(self._groups, None)
+            if group is None:
+                break
+            if groups and invoices + len(group) > BATCH_INVOICES:
+                self._carried = [group]  # it starts the next batch
+                break
+            groups.append(group)
+            invoices += len(group)
+        return groups
 
     def _start(self) -> asyncio.Task[list[Planned]]:
         return asyncio.ensure_future(asyncio.to_thread(self._plan_next))
@@ -92,7 +112,7 @@ class PlanAhead:
         self._pending = pending
         # shielded: a cancelled caller leaves the thread's batch to ``close()``, not half-done
         batch = await asyncio.shield(pending)
-        self._done = len(batch) < self._size
+        self._done = not batch
         self._pending = None if self._done else self._start()
         return batch
 

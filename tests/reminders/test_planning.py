@@ -46,12 +46,15 @@ def in_candidate_order(mobiles: dict[str, str]) -> list[str]:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("batch", [1, 2, 3, 50])
+@pytest.mark.parametrize(("batch", "invoices"), [(1, 500), (2, 500), (3, 500), (50, 500), (50, 2)])
 async def test_batches_of_any_size_send_the_same_messages_in_the_same_order(
-    world: World, monkeypatch: pytest.MonkeyPatch, batch: int
+    world: World, monkeypatch: pytest.MonkeyPatch, batch: int, invoices: int
 ) -> None:
+    """``invoices``: a batch ends once its contacts have that many (2: customers with three
+    invoices are planned alone, the others in twos or alone)."""
     mobiles = await seven_customers(world)
     monkeypatch.setattr(planning, "BATCH", batch)
+    monkeypatch.setattr(planning, "BATCH_INVOICES", invoices)
 
     report = await world.run(concurrency=1)  # one sender: messages go in the planned order
 
