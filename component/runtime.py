@@ -35,6 +35,32 @@ async def run_leaving_hook(request: httpx.Request) -> None:
         await hook()
 
 
+class _NoCookies(httpx.Cookies):
+    """A cookie jar that keeps none of the cookies responses set."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+class OutboundClient(httpx.AsyncClient):
+    """The process's client for the APIs it calls (Xero, WhatsApp, Graph), which authenticate
+    every request and use no cookies: responses' cookies are not kept. httpx's jar parsed every
+    response through ``http.cookiejar`` (its request and response adapters), about a tenth of
+    the client's time a WhatsApp send (issue 13)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._jar = _NoCookies()
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._jar
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        raise TypeError("the outbound client keeps no cookies")
+
+
 def _network_transport() -> httpx.AsyncBaseTransport | None:
     """The process's network transport (``component.http_transport``), imported only when no
     transport was injected: its httpcore and h11 are start-up that ``--sandbox`` never uses."""
@@ -61,7 +87,7 @@ class Runtime:
     def http(self) -> httpx.AsyncClient:
         """The one AsyncClient of this process (created lazily)."""
         if self._http is None:
-            self._http = httpx.AsyncClient(
+            self._http = OutboundClient(
                 transport=self.transport or _network_transport(),
                 timeout=httpx.Timeout(self.settings.http_timeout_seconds),
                 headers={"User-Agent": USER_AGENT},

@@ -31,9 +31,9 @@ def message_locale(configured: str | None, org_country: str | None) -> str:
 
 def format_money(amount: Decimal, currency: str, locale: str) -> str:
     """``₹48,500.00``: an amount as the customer reads it."""
-    from babel.numbers import format_currency
+    from component.whatsapp.templates import money_text
 
-    return str(format_currency(amount, currency, locale=locale))
+    return money_text(str(amount), currency, locale)
 
 
 def money(value: Any) -> Decimal:

@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from component.notify.recipient import choose_number
 from component.reminders.policy import Policy, Stage
@@ -107,11 +108,11 @@ class Message:
     def combined(self) -> bool:
         return len(self.dues) > 1
 
-    @property
+    @cached_property  # a send reads it several times (envelope, claim, key, callback data)
     def items(self) -> list[Item]:
         return [item for due in self.dues for item in due.items]
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The outbox key (and ``biz_opaque_callback_data``): the same items → the same key."""
         parts = sorted(f"{i.subject_id}/{i.stage}" for i in self.items)

@@ -7,7 +7,8 @@ One run, per tenant:
    sent: a later run sends, and the Xero budget is not spent for nothing);
 2. opt-out group, contacts cache refresh, and the invoices in the reminder window, paged into
    the store (``select``);
-3. contact by contact, a plan (``plan``): at most one message per contact;
+3. contact by contact, a plan (``plan``): at most one message per contact, planned in batches
+   in a worker thread, a batch ahead of the sends (``planning``);
 4. messages go to a pool of senders (``send``): WhatsApp pacing (80/s, pair rate) is the
    client's, so the pool only keeps enough sends in flight to use it (``in_flight``);
 5. history notes: queued durably, then the queue drained within the day's share of optional
@@ -20,7 +21,6 @@ WhatsApp client had recorded Meta's acceptance (same callback key): those were s
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import math
 import uuid
 from collections.abc import Callable, Coroutine
@@ -39,6 +39,7 @@ from component.notify.templates import Texts
 from component.reminders import plan as p
 from component.reminders import preflight, select
 from component.reminders.blocks import Blocks
+from component.reminders.planning import PlanAhead, Planned
 from component.reminders.policy import Policy
 from component.reminders.report import Entry, EntrySink, Report
 from component.reminders.send import Sender
@@ -289,31 +290,36 @@ async def _plan_and_send(
     workers = options.concurrency or in_flight(runtime.settings.whatsapp_messages_per_second)
     workers = max(1, workers)
     queue: asyncio.Queue[p.Message | None] = asyncio.Queue(maxsize=workers * 2)
-    total = store.candidates.contact_ids(run_id, ctx.tenant_id)
+    total = await asyncio.to_thread(store.candidates.contact_ids, run_id, ctx.tenant_id)
 
     eligible = _Eligible(runtime, ctx.tenant_id)
 
     async def produce() -> None:
-        for done, group in enumerate(store.candidates.by_contact(run_id, ctx.tenant_id), 1):
-            with store.read():  # one short read for the contact's plan, not one per lookup
-                contact = store.contacts_cache.get_many(ctx.tenant_id, [group[0].contact_id])
-                # what the outbox holds for the contact's invoices, in two statements
-                states = store.outbox.subject_states(ctx.tenant_id, (c.invoice_id for c in group))
-                mine = dataclasses.replace(ctx, item_reason=states.reason)
-                plan = p.plan_contact(mine, group, contact.get(group[0].contact_id))
-            _record_skips(sender.report, plan.skips, group[0].contact_name, ctx.tenant_id)
-            if not options.dry_run:
-                await eligible.add(plan.due())
-            if plan.message is not None:
-                if gate is not None:  # a dry run outside business hours: show, do not send
-                    await sender.gated(plan.message, *gate)
-                else:
-                    await queue.put(plan.message)
-            if options.on_progress is not None:
-                options.on_progress(done, total)
+        planner = PlanAhead(store, ctx, run_id)
+        done = 0
+        try:
+            while batch := await planner.next():
+                for planned in batch:
+                    done += 1
+                    await hand_out(planned, done)
+        finally:
+            await planner.close()
         await eligible.flush()
         for _ in range(workers):
             await queue.put(None)
+
+    async def hand_out(planned: Planned, done: int) -> None:
+        plan = planned.plan
+        _record_skips(sender.report, plan.skips, planned.contact_name, ctx.tenant_id)
+        if not options.dry_run:
+            await eligible.add(plan.due())
+        if plan.message is not None:
+            if gate is not None:  # a dry run outside business hours: show, do not send
+                await sender.gated(plan.message, *gate)
+            else:
+                await queue.put(plan.message)
+        if options.on_progress is not None:
+            options.on_progress(done, total)
 
     async def work() -> None:
         while (message := await queue.get()) is not None:

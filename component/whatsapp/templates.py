@@ -16,6 +16,7 @@ says 132012 ("parameter format does not match") when they are:
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -50,9 +51,7 @@ def currency(
     thousandths = value * 1000
     if thousandths != thousandths.to_integral_value():
         raise ValueError(f"amount {amount} has more than 3 decimal places")
-    from babel.numbers import format_currency
-
-    fallback = format_currency(value, code, locale=_locale(locale))
+    fallback = money_text(str(value), code, str(_locale(locale)))
     param = {
         "type": "currency",
         "currency": {"fallback_value": fallback, "code": code, "amount_1000": int(thousandths)},
@@ -127,6 +126,17 @@ def _named(param: Param, name: str | None) -> Param:
     if name:
         param["parameter_name"] = name
     return param
+
+
+@functools.lru_cache(maxsize=4096)
+def money_text(amount: str, code: str, locale: str) -> str:
+    """``48500.00``, ``INR``, ``en_IN`` → ``₹48,500.00`` (babel's ``format_currency``), cached:
+    a message formats the same amounts for its parameters and for its report line, and babel's
+    formatting was most of composing a reminder (issue 13). The amount is the exact text of a
+    ``Decimal``, so one entry is one formatting."""
+    from babel.numbers import format_currency
+
+    return str(format_currency(Decimal(amount), code, locale=locale))
 
 
 def _decimal(amount: Decimal | int | str) -> Decimal:
