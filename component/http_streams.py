@@ -100,19 +100,14 @@ class Stream(httpcore.AsyncNetworkStream):
             raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
-        """Hand ``buffer`` to the socket; wait (under ``timeout``) only for what it did not take
-        at once (a request of a few KB usually goes whole: no timer is armed then)."""
         if not buffer:
             return
-        writer = self._writer
-        if writer.is_closing():
+        if self._writer.is_closing():
             raise httpcore.WriteError("the connection is closed")
         try:
-            writer.write(buffer)
-            if writer.transport.get_write_buffer_size() == 0:
-                return
+            self._writer.write(buffer)
             async with asyncio.timeout(timeout):
-                await writer.drain()
+                await self._writer.drain()
         except TimeoutError:
             raise httpcore.WriteTimeout("sending the request timed out") from None
         except OSError as exc:

@@ -152,24 +152,3 @@ async def test_a_server_that_does_not_answer_in_time_is_a_read_timeout() -> None
         await hung_up.wait()  # the client closed the connection it gave up on
     finally:
         listening.close()
-
-
-async def test_a_body_larger_than_the_socket_takes_at_once_arrives_whole() -> None:
-    async def count(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-        body = await reader.readexactly(length)
-        answer = str(sum(body)).encode()
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(answer), answer))
-        await writer.drain()
-        writer.close()
-
-    listening = await asyncio.start_server(count, "127.0.0.1", 0)
-    port = listening.sockets[0].getsockname()[1]
-    body = bytes(range(256)) * 32_768  # 8 MiB
-    try:
-        async with httpx.AsyncClient(transport=http_transport.pooled()) as client:
-            response = await client.post(f"http://127.0.0.1:{port}/", content=body)
-        assert response.text == str(sum(body))
-    finally:
-        listening.close()
