@@ -15,8 +15,6 @@ timeout, so a request written as the server closes the connection gets a ``ReadE
 sending, which for a WhatsApp send means "outcome unknown, held for review". Idle connections
 are closed here after ``KEEPALIVE_EXPIRY_SECONDS``, well before.
 
-Connections are asyncio streams (``component.http_streams``), not anyio's.
-
 Everything else (requests, responses, exception mapping) is httpx's: the pool plugs into
 ``httpx.AsyncHTTPTransport`` where its httpcore pool was. With a proxy configured in the
 environment the process uses httpx's own transport instead, which goes through it.
@@ -25,15 +23,12 @@ environment the process uses httpx's own transport instead, which goes through i
 from __future__ import annotations
 
 import asyncio
-import ssl
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Any, cast
 
 import httpcore
 import httpx
-
-from component.http_streams import StreamBackend
 
 #: Idle connections are closed after this long: under the 5 s of common servers' idle timeout.
 KEEPALIVE_EXPIRY_SECONDS = 2.0
@@ -55,18 +50,17 @@ def transport() -> httpx.AsyncHTTPTransport | None:
     return pooled()
 
 
-def pooled(ssl_context: ssl.SSLContext | None = None) -> httpx.AsyncHTTPTransport:
-    """httpx's transport over ``Pool`` (TLS verified with httpx's defaults, or ``ssl_context``)."""
-    return _Transport(ssl_context)
+def pooled() -> httpx.AsyncHTTPTransport:
+    """httpx's transport over ``Pool``."""
+    return _Transport()
 
 
 class _Transport(httpx.AsyncHTTPTransport):
     """``httpx.AsyncHTTPTransport`` with ``Pool`` as its pool (its ``handle_async_request``
     turns httpx requests into httpcore ones, calls the pool and maps httpcore's exceptions)."""
 
-    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
-        # not super().__init__(): it would build an unused pool
-        self._pool = cast(Any, Pool(ssl_context or httpx.create_ssl_context()))
+    def __init__(self) -> None:  # not super().__init__(): it would build an unused pool
+        self._pool = cast(Any, Pool(httpx.create_ssl_context()))
 
 
 class Pool:
@@ -75,7 +69,7 @@ class Pool:
 
     def __init__(self, ssl_context: Any = None) -> None:
         self._ssl_context = ssl_context
-        self._backend = StreamBackend()
+        self._backend = httpcore.AnyIOBackend()
         self._idle: dict[_Key, list[httpcore.AsyncHTTPConnection]] = {}
         self._idle_count = 0
         self._busy = asyncio.Semaphore(MAX_CONNECTIONS)
