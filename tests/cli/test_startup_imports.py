@@ -2,8 +2,9 @@
 
 With the registry in the start-up cache, a command that makes no mistake needs neither difflib
 (only "did you mean" suggestions use it) nor a validator of any spec model: the implied
-connection input is made when the registry is loaded and kept in the cache with it. Each is a
-few milliseconds of every command's start-up; these tests keep them out of it. That the
+connection input is made when the registry is loaded and kept in the cache with it. Without a
+store, the rate ledger (and its migrations) have nothing to share Xero's limits through. Each is
+a millisecond or a few of every command's start-up; these tests keep them out of it. That the
 suggestions and the implied input still reach users is tested where they are used (tests/cli/
 test_run.py, tests/test_registry.py) and below.
 """
@@ -34,6 +35,7 @@ print(json.dumps({
     "invoice": json.loads(out.getvalue())["data"]["Invoices"][0]["InvoiceNumber"],
     "difflib": "difflib" in sys.modules,
     "spec_validator_built": InputSpec.__pydantic_complete__,
+    "rate_ledger": "component.storage.rate_ledger" in sys.modules,
 }))
 """
 
@@ -65,6 +67,7 @@ def test_a_cached_run_imports_no_difflib_and_builds_no_spec_validator(tmp_path: 
     assert first["invoice"] == cached["invoice"] == "INV-0001"
     assert cached["difflib"] is False
     assert cached["spec_validator_built"] is False
+    assert cached["rate_ledger"] is False  # no store: no ledger to share Xero's limits through
 
 
 def test_the_implied_connection_input_survives_the_cache_unchanged() -> None:
