@@ -3,8 +3,10 @@
 With the registry in the start-up cache, a command that makes no mistake needs neither difflib
 (only "did you mean" suggestions use it) nor a validator of any spec model: the implied
 connection input is made when the registry is loaded and kept in the cache with it. Without a
-store, the rate ledger (and its migrations) have nothing to share Xero's limits through. Each is
-a millisecond or a few of every command's start-up; these tests keep them out of it. That the
+store, the rate ledger (and its migrations) have nothing to share Xero's limits through. And a
+Xero action against the sandbox needs nothing of its WhatsApp side (its configuration models,
+the message templates of ``component.notify``). Each is a millisecond or a few of every
+command's start-up (the WhatsApp side about ten); these tests keep them out of it. That the
 suggestions and the implied input still reach users is tested where they are used (tests/cli/
 test_run.py, tests/test_registry.py) and below.
 """
@@ -36,6 +38,10 @@ print(json.dumps({
     "difflib": "difflib" in sys.modules,
     "spec_validator_built": InputSpec.__pydantic_complete__,
     "rate_ledger": "component.storage.rate_ledger" in sys.modules,
+    "whatsapp_side": sorted(
+        m for m in sys.modules
+        if m.startswith(("component.sandbox.whatsapp", "component.notify"))
+    ),
 }))
 """
 
@@ -68,6 +74,7 @@ def test_a_cached_run_imports_no_difflib_and_builds_no_spec_validator(tmp_path: 
     assert cached["difflib"] is False
     assert cached["spec_validator_built"] is False
     assert cached["rate_ledger"] is False  # no store: no ledger to share Xero's limits through
+    assert cached["whatsapp_side"] == []  # a Xero action: the sandbox's WhatsApp side is not made
 
 
 def test_the_implied_connection_input_survives_the_cache_unchanged() -> None:
