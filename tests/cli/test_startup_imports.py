@@ -3,7 +3,8 @@
 With the registry in the start-up cache, a command that makes no mistake needs neither difflib
 (only "did you mean" suggestions use it) nor a validator of any spec model: the implied
 connection input is made when the registry is loaded and kept in the cache with it. Without a
-store, the rate ledger (and its migrations) have nothing to share Xero's limits through. And a
+store, the rate ledger (and its migrations) have nothing to share Xero's limits through, and
+with an inline connection nothing opens SQLite (sqlite3 is loaded by what opens it). And a
 Xero action against the sandbox needs nothing of its WhatsApp side (its configuration models,
 the message templates of ``component.notify``). Each is a millisecond or a few of every
 command's start-up (the WhatsApp side about ten); these tests keep them out of it. That the
@@ -38,6 +39,7 @@ print(json.dumps({
     "difflib": "difflib" in sys.modules,
     "spec_validator_built": InputSpec.__pydantic_complete__,
     "rate_ledger": "component.storage.rate_ledger" in sys.modules,
+    "sqlite3": "sqlite3" in sys.modules,
     "whatsapp_side": sorted(
         m for m in sys.modules
         if m.startswith(("component.sandbox.whatsapp", "component.notify"))
@@ -74,6 +76,7 @@ def test_a_cached_run_imports_no_difflib_and_builds_no_spec_validator(tmp_path: 
     assert cached["difflib"] is False
     assert cached["spec_validator_built"] is False
     assert cached["rate_ledger"] is False  # no store: no ledger to share Xero's limits through
+    assert cached["sqlite3"] is False  # no store and an inline connection: no SQLite at all
     assert cached["whatsapp_side"] == []  # a Xero action: the sandbox's WhatsApp side is not made
 
 
