@@ -234,7 +234,8 @@ class Registry:
 
     def _implied_input(self, family: str) -> InputSpec:
         """``<family>Connection``, made on first use (and at load, for the start-up cache):
-        validating it was the one spec model a cached command still built (a few ms)."""
+        validating it was the one spec model a cached command still built (about a
+        millisecond). Kept, as the registry's connections do not change once loaded."""
         implied = self._implied.get(family)
         if implied is None:
             implied = self._implied[family] = InputSpec.model_validate(
