@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import difflib
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -181,6 +180,8 @@ class InputSet:
         return values
 
     def _unknown(self, name: str) -> FieldProblem:
+        import difflib  # only for a mistake: kept out of every command's start-up
+
         near = difflib.get_close_matches(name, list(self.by_key), n=3, cutoff=0.6)
         known = ", ".join(self.by_key) or "none"
         hint = f"; did you mean {', '.join(near)}?" if near else f"; known inputs: {known}"

@@ -7,7 +7,6 @@ connection families that exist. All problems are reported together, each with fi
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -43,6 +42,9 @@ class Registry:
     triggers: dict[str, Loaded[TriggerSpec]] = field(default_factory=dict)
     datasources: dict[str, Loaded[DataSourceSpec]] = field(default_factory=dict)
     connections: dict[str, Loaded[ConnectionSpec]] = field(default_factory=dict)
+    #: The implied connection input of each family (see ``connection_input``), made once at
+    #: load: the start-up cache then holds them, so a command validates no spec model at all.
+    _implied: dict[str, InputSpec] = field(default_factory=dict, repr=False, compare=False)
 
     # ----------------------------------------------------------------- loading
     @classmethod
@@ -73,6 +75,8 @@ class Registry:
         problems.extend(registry._cross_check())
         if problems:
             raise SpecError(problems)
+        for family in sorted({c.spec.family for c in registry.connections.values()}):
+            registry._implied_input(family)
         return registry
 
     @classmethod
@@ -226,16 +230,25 @@ class Registry:
         own = next((i for i in declared if self._input_family(i) in (None, spec.connection)), None)
         if own is not None:
             return own
-        return InputSpec.model_validate(
-            {
-                "key": f"{spec.connection}Connection",
-                "label": "Connection",
-                "type": "connection",
-                "required": True,
-                "comments": CONNECTION_INPUT_COMMENT,
-                "connections": self.family_connections(spec.connection),
-            }
-        )
+        return self._implied_input(spec.connection)
+
+    def _implied_input(self, family: str) -> InputSpec:
+        """``<family>Connection``, made on first use (and at load, for the start-up cache):
+        validating it was the one spec model a cached command still built (about a
+        millisecond). Kept, as the registry's connections do not change once loaded."""
+        implied = self._implied.get(family)
+        if implied is None:
+            implied = self._implied[family] = InputSpec.model_validate(
+                {
+                    "key": f"{family}Connection",
+                    "label": "Connection",
+                    "type": "connection",
+                    "required": True,
+                    "comments": CONNECTION_INPUT_COMMENT,
+                    "connections": self.family_connections(family),
+                }
+            )
+        return implied
 
     def extra_connection_inputs(
         self, spec: ActionSpec | TriggerSpec | DataSourceSpec
@@ -281,6 +294,8 @@ def _lookup(table: dict[str, Loaded[M]], key: str, kind: str) -> Loaded[M]:
 
 
 def _suggest(key: str, choices: Iterable[str]) -> list[str]:
+    import difflib  # only for a mistake: kept out of every command's start-up
+
     pool = list(choices)
     close = difflib.get_close_matches(key, pool, n=3, cutoff=0.6)
     if not close:

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported lazily: command modules import this one while --help is built
     from component.runtime import Runtime
 
 
+def _none(_family: str) -> dict[str, Any] | None:
+    return None
+
+
 @dataclass
 class CliRuntime:
     runtime: Runtime
-    #: Connection value per family to use when none was given (the sandbox's demo connections).
-    default_connections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The connection value of a family to use when none was given (the sandbox's demo
+    #: connections), made when asked for: only the family the command uses.
+    default_connection: Callable[[str], dict[str, Any] | None] = _none
 
     def default_for(self, family: str | None) -> dict[str, Any] | None:
-        return self.default_connections.get(family) if family else None
+        return self.default_connection(family) if family else None
 
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:
@@ -41,5 +47,5 @@ def build(args: argparse.Namespace) -> CliRuntime:
         runtime = Runtime(
             settings=sandbox.settings, transport=sandbox.transport, clock=sandbox.clock
         )
-        return CliRuntime(runtime, sandbox.demo_connections)
+        return CliRuntime(runtime, sandbox.demo_connection)
     return CliRuntime(Runtime(settings=settings))

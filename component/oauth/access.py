@@ -14,7 +14,6 @@ from component.oauth.backends import MemoryBackend, StoredBackend
 from component.oauth.refresh import Grant, TokenKeeper
 from component.runtime import Runtime
 from component.storage.crypto import Cipher, cipher_for
-from component.storage.locks import refresh_mutex
 from component.storage.pending import PendingRepo
 from component.storage.tokens import TokenRepo
 
@@ -53,6 +52,8 @@ def stored_keeper(
     key = f"stored:{name}:{_app_fingerprint(app)}"
     keeper = keepers.get(key)
     if keeper is None:
+        from component.storage.locks import refresh_mutex  # stored only: it loads sqlite3
+
         settings = runtime.settings
         backend = StoredBackend(
             token_repo(runtime),

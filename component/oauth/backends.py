@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from component import errors
 from component.oauth.token_set import TokenSet
 from component.storage.database import StoreError
-from component.storage.locks import AdvisoryRefreshMutex, RefreshMutex
 from component.storage.tokens import NEEDS_REAUTH, Inflight, TokenRecord, TokenRepo
+
+if TYPE_CHECKING:
+    from component.storage.locks import AdvisoryRefreshMutex, RefreshMutex
 
 T = TypeVar("T")
 
@@ -84,7 +85,7 @@ class StoredBackend:
             saved = await asyncio.to_thread(
                 self._repo.finish_refresh, self._name, tokens, used, generation, now
             )
-        except (sqlite3.Error, StoreError) as exc:
+        except _store_errors() as exc:
             raise errors.ConnectionError(
                 f"Xero issued new tokens for {self.label} but they could not be saved to "
                 f"{self._store_path} ({exc}); they were not used. The stored refresh token stays "
@@ -110,11 +111,19 @@ class StoredBackend:
     async def _io(self, fn: Callable[..., T], *args: object, doing: str) -> T:
         try:
             return await asyncio.to_thread(fn, *args)
-        except (sqlite3.Error, StoreError) as exc:
+        except _store_errors() as exc:
             raise errors.ConnectionError(
                 f"could not {doing} {self.label} in {self._store_path} ({exc})",
                 reconnect=f"check that {self._store_path} is readable and writable",
             ) from None
+
+
+def _store_errors() -> tuple[type[Exception], ...]:
+    """What a stored connection's I/O may raise. sqlite3 is imported only here, once such I/O
+    failed: an inline connection (``run --sandbox``) never loads it."""
+    import sqlite3
+
+    return (sqlite3.Error, StoreError)
 
 
 class MemoryBackend:

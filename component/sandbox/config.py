@@ -9,12 +9,22 @@ overridable there, so a client configured for the sandbox never needs a real sec
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    field_serializer,
+)
 
 from component.config import SANDBOX_BASE
-from component.sandbox.whatsapp import WhatsAppConfig
+
+if TYPE_CHECKING:
+    from component.sandbox.whatsapp import WhatsAppConfig
 
 
 class _Model(BaseModel):
@@ -112,7 +122,26 @@ class DemoConfig(_Model):
     tenants: list[TenantSpec] = Field(default_factory=_default_tenants, min_length=1)
 
 
+def _whatsapp_config(value: Any) -> WhatsAppConfig:
+    """``whatsapp`` as given, validated by WhatsAppConfig: its errors keep their places
+    (``whatsapp.templates.0.name``), as when the field was typed WhatsAppConfig."""
+    from component.sandbox.whatsapp import WhatsAppConfig
+
+    return value if isinstance(value, WhatsAppConfig) else WhatsAppConfig.model_validate(value)
+
+
 class SandboxConfig(_Model):
+    """The whole sandbox; ``whatsapp`` (the WhatsApp side) is made on first use.
+
+    The WhatsApp models and the message templates behind their defaults are most of this
+    configuration's code, and ``xero-wa run --sandbox`` against Xero never reads them: given,
+    ``whatsapp`` is validated as a WhatsAppConfig; not given, the default one is made when first
+    read (``config.whatsapp``) or dumped. Either way it reads, dumps and fails as a field typed
+    WhatsAppConfig did.
+    """
+
+    model_config = ConfigDict(serialize_by_alias=True)
+
     #: Where clients reach the sandbox; used in links it hands out (webhook resourceUrl,
     #: attachment Url). ``sandbox serve`` sets it to ``http://HOST:PORT``.
     base_url: str = SANDBOX_BASE
@@ -120,4 +149,32 @@ class SandboxConfig(_Model):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     faults: FaultsConfig = Field(default_factory=FaultsConfig)
     demo: DemoConfig = Field(default_factory=DemoConfig)
-    whatsapp: WhatsAppConfig = Field(default_factory=WhatsAppConfig)
+    #: ``whatsapp`` as given, or None until the default is made: read ``whatsapp`` instead.
+    whatsapp_given: Annotated[Any, PlainValidator(_whatsapp_config)] = Field(
+        default=None, alias="whatsapp", repr=False
+    )
+
+    @property
+    def whatsapp(self) -> WhatsAppConfig:
+        """The WhatsApp side: as given, else the default one, made now and kept."""
+        if self.whatsapp_given is None:
+            from component.sandbox.whatsapp import WhatsAppConfig
+
+            # straight into the instance: making the default does not count as setting it
+            self.__dict__["whatsapp_given"] = WhatsAppConfig()
+        config: WhatsAppConfig = self.whatsapp_given
+        return config
+
+    @whatsapp.setter
+    def whatsapp(self, value: WhatsAppConfig) -> None:
+        self.whatsapp_given = _whatsapp_config(value)
+
+    @field_serializer("whatsapp_given", mode="wrap")
+    def _dump_whatsapp(
+        self, _given: Any, handler: SerializerFunctionWrapHandler, _info: SerializationInfo
+    ) -> Any:
+        return handler(self.whatsapp)
+
+    def __repr_args__(self) -> Any:
+        yield from super().__repr_args__()
+        yield "whatsapp", self.whatsapp

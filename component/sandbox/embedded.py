@@ -9,6 +9,7 @@ and today → same ids every run).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from starlette.applications import Starlette
@@ -46,7 +47,18 @@ class EmbeddedSandbox:
     clock: SandboxClock
     state: SandboxState
     app: Starlette
-    demo_connections: dict[str, dict[str, Any]]
+
+    @cached_property
+    def demo_connections(self) -> dict[str, dict[str, Any]]:
+        """Both demo connections, made on first use (see ``demo_connection``)."""
+        return demo_connections(self.state)
+
+    def demo_connection(self, family: str) -> dict[str, Any] | None:
+        """One family's demo connection: ``xero-wa run --sandbox`` against Xero makes no
+        WhatsApp one, so the WhatsApp side of the sandbox is never made (nor imported)."""
+        if "demo_connections" in self.__dict__:
+            return self.demo_connections.get(family)
+        return demo_connection(self.state, family)
 
     async def drain(self) -> list[AttemptRecord]:
         """Deliver every webhook that is due now (Xero and WhatsApp)."""
@@ -70,6 +82,27 @@ class EmbeddedSandbox:
 def demo_connections(state: SandboxState) -> dict[str, dict[str, Any]]:
     """Connection values per family for the sandbox's demo organisation and phone number (through
     its provider when the sandbox plays one)."""
+    return {family: _DEMO[family](state) for family in _DEMO}
+
+
+def demo_connection(state: SandboxState, family: str) -> dict[str, Any] | None:
+    """One family's entry of ``demo_connections`` (None for a family it has none of)."""
+    make = _DEMO.get(family)
+    return make(state) if make else None
+
+
+def _xero_connection(state: SandboxState) -> dict[str, Any]:
+    # A custom connection: it fetches a new 30-minute token whenever the old one expires,
+    # so a long `serve --sandbox` or reminder run keeps working, as it would against Xero.
+    return {
+        "type": "xeroClientCredentials",
+        "clientId": state.config.xero.client_id,
+        "clientSecret": state.config.xero.client_secret,
+        "scopes": " ".join(sorted(DEMO_SCOPES - {"offline_access", "openid", "profile", "email"})),
+    }
+
+
+def _whatsapp_connection(state: SandboxState) -> dict[str, Any]:
     wa = state.config.whatsapp
     whatsapp: dict[str, Any] = {
         "type": "whatsappCloud",
@@ -82,19 +115,10 @@ def demo_connections(state: SandboxState) -> dict[str, dict[str, Any]]:
     }
     if wa.provider is not None:
         whatsapp.update(wa.provider.connection(state.config.base_url))
-    return {
-        # A custom connection: it fetches a new 30-minute token whenever the old one expires,
-        # so a long `serve --sandbox` or reminder run keeps working, as it would against Xero.
-        "xero": {
-            "type": "xeroClientCredentials",
-            "clientId": state.config.xero.client_id,
-            "clientSecret": state.config.xero.client_secret,
-            "scopes": " ".join(
-                sorted(DEMO_SCOPES - {"offline_access", "openid", "profile", "email"})
-            ),
-        },
-        "whatsapp": whatsapp,
-    }
+    return whatsapp
+
+
+_DEMO = {"xero": _xero_connection, "whatsapp": _whatsapp_connection}
 
 
 def embedded(
@@ -111,5 +135,4 @@ def embedded(
         clock=state.clock,
         state=state,
         app=app,
-        demo_connections=demo_connections(state),
     )

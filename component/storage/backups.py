@@ -9,7 +9,6 @@ names the newest of them, so the fix is one copy away.
 from __future__ import annotations
 
 import os
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,6 +44,8 @@ def restore_hint(store_path: Path) -> str:
 
 def backup(store_path: Path, now: datetime, dest: Path | None = None) -> Path:
     """Copy the store with the online backup API; the copy's path."""
+    import sqlite3  # only here: finding backups (every command's start-up) needs none
+
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = dest or backups_dir(store_path) / f"{store_path.stem}-{stamp}.db"
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,10 +31,10 @@ from typing import TYPE_CHECKING
 from component.storage.backups import newest_backup, restore_hint
 from component.storage.database import Database, StoreError
 from component.storage.database_url import mask_url
-from component.storage.sqlite_db import SqliteDatabase
 
 if TYPE_CHECKING:
     from component.config import Settings
+    from component.storage.sqlite_db import SqliteDatabase
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -99,6 +98,8 @@ def open_sqlite(path: Path) -> SqliteDatabase:
     read_only, immutable = _access(path)
     if not read_only and (path.stat().st_mode & 0o777) != 0o600:
         os.chmod(path, 0o600)
+    from component.storage.sqlite_db import SqliteDatabase
+
     db = SqliteDatabase(path, read_only=read_only, immutable=immutable)
     if not read_only:
         for suffix in ("-wal", "-shm"):
@@ -146,6 +147,8 @@ def _cut_short(path: Path, header: bytes, size: int) -> bool:
     counted = header[24:28] == header[92:96] and pages > 0
     if size % max(page_size, 1) == 0 and not (counted and size < pages * page_size):
         return False
+    import sqlite3
+
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -172,6 +175,7 @@ def _access(path: Path) -> tuple[bool, bool]:
 def _create(path: Path) -> SqliteDatabase:
     """Build a new store under a temporary name and link it into place when complete."""
     from component.storage import migrations
+    from component.storage.sqlite_db import SqliteDatabase
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -24,7 +24,6 @@ import httpx
 from component import errors
 from component.runtime import Runtime
 from component.sessions import Session
-from component.storage.rate_ledger import ledger_for
 from component.xero.errors import (
     day_limit_error,
     error_for,
@@ -265,7 +264,13 @@ class XeroClient:
 
 
 def shared_limits(runtime: Runtime) -> Shared | None:
-    """Xero's limits as every process on the store shares them (None: this process's own)."""
+    """Xero's limits as every process on the store shares them (None: this process's own).
+
+    Without a store there is nothing to share, and the ledger's code is not even loaded."""
+    if not runtime.has_store:
+        return None
+    from component.storage.rate_ledger import ledger_for
+
     ledger = ledger_for(runtime, "Xero's rate limits")
     if ledger is None:
         return None

@@ -43,11 +43,15 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from component import errors
 from component.clock import Clock
-from component.storage.rate_ledger import Admission, CallFeedback, CallLimits, RateLedger
+from component.storage.rate_calls import Admission, CallFeedback, CallLimits
 from component.xero.errors import day_limit_error
+
+if TYPE_CHECKING:
+    from component.storage.rate_ledger import RateLedger
 
 MINUTE = 60.0
 DAY = 86_400.0

@@ -119,3 +119,62 @@ def test_cli_sandbox_flag_builds_a_runtime_with_default_connections() -> None:
     assert cli.runtime.settings.xero_api_url == f"{SANDBOX_BASE}/api.xro/2.0"
     assert cli.default_for("xero") is not None
     assert cli.default_for("whatsapp") is not None
+
+
+def test_the_cli_runtime_makes_the_family_asked_for() -> None:
+    """``run --sandbox`` asks for its action's family only (that the WhatsApp side is then not
+    even imported is tested in tests/cli/test_startup_imports.py)."""
+    from component.cli.app import build
+
+    cli = build(argparse.Namespace(sandbox=True))
+    xero = cli.default_for("xero")
+    assert xero is not None
+    assert xero["type"] == "xeroClientCredentials"
+    assert cli.default_for(None) is None
+    assert cli.default_for("nothing") is None
+    whatsapp = cli.default_for("whatsapp")
+    assert whatsapp is not None
+    assert whatsapp["type"] == "whatsappCloud"
+
+
+def test_one_demo_connection_is_that_family_of_all_of_them(settings: Settings) -> None:
+    sandbox = embedded(settings)
+    xero, whatsapp = sandbox.demo_connection("xero"), sandbox.demo_connection("whatsapp")
+    assert sandbox.demo_connections == {"xero": xero, "whatsapp": whatsapp}
+    assert sandbox.demo_connection("whatsapp") is sandbox.demo_connections["whatsapp"]
+    assert sandbox.demo_connection("nothing") is None
+
+
+def test_sandbox_config_reads_dumps_and_fails_as_a_whatsapp_typed_field() -> None:
+    """``whatsapp`` is made on first use, yet reads, dumps, round-trips and fails as before."""
+    from pydantic import ValidationError
+
+    from component.sandbox.config import SandboxConfig
+    from component.sandbox.whatsapp import WhatsAppConfig
+
+    config = SandboxConfig()
+    assert config.model_fields_set == set()
+    dumped = config.model_dump()
+    assert dumped["whatsapp"] == WhatsAppConfig().model_dump()
+    assert list(dumped) == ["base_url", "xero", "limits", "faults", "demo", "whatsapp"]
+    assert config.model_fields_set == set()  # making the default does not set it
+    assert config.whatsapp is config.whatsapp  # made once, then kept (and shared)
+    config.whatsapp.access_token = "changed"
+    again = SandboxConfig.model_validate(config.model_dump())
+    assert again.whatsapp.access_token == "changed"
+    given = WhatsAppConfig(phone_number_id="123")
+    assert SandboxConfig(whatsapp=given).whatsapp is given
+    with pytest.raises(ValidationError) as failed:
+        SandboxConfig.model_validate(
+            {"whatsapp": {"templates": [{"name": "BAD", "body_text": "x"}], "zz": 1}}
+        )
+    assert [(e["loc"], e["type"]) for e in failed.value.errors()] == [
+        (("whatsapp", "templates", 0, "name"), "string_pattern_mismatch"),
+        (("whatsapp", "zz"), "extra_forbidden"),
+    ]
+    with pytest.raises(ValidationError) as failed:
+        SandboxConfig.model_validate({"whatsapp": None})
+    assert [(e["loc"], e["type"]) for e in failed.value.errors()] == [(("whatsapp",), "model_type")]
+    with pytest.raises(ValidationError) as failed:
+        SandboxConfig.model_validate({"whatsapp_given": {}})
+    assert failed.value.errors()[0]["type"] == "extra_forbidden"
