@@ -115,6 +115,30 @@ def load() -> str:
     return f"load {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
+class BusyLoad:
+    """``count`` CPU-bound child processes spinning while the block runs: a reproducible "machine
+    under load" for a bench (each takes a whole core when it can; none does any I/O). Stopped,
+    and waited for, when the block ends, whatever happened in it."""
+
+    SPIN = "while True: pass"
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def __enter__(self) -> BusyLoad:
+        for _ in range(self.count):
+            self.processes.append(subprocess.Popen([sys.executable, "-c", self.SPIN]))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for process in self.processes:
+            process.kill()
+        for process in self.processes:
+            process.wait(timeout=60)
+        self.processes.clear()
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
