@@ -211,6 +211,7 @@ class Alerts:
                 parts,
                 callback_data=envelope.key,
                 on_leaving=leaving,
+                on_accepted=leaving.accepted,
             )
             return result.message_id
 

@@ -18,7 +18,12 @@ A process killed before ``leaving`` leaves an ``intent``: simply due again. Only
 
 ``deliver`` runs a claimed message through these steps; what is sent is the caller's ``send``
 function, which calls ``leaving`` right before its request goes (the WhatsApp client's
-``on_leaving`` hook, after the pacer).
+``on_leaving`` hook, after the pacer). ``leaving.accepted`` is the "sent" step as a store write:
+a sender that commits the answer anyway (the WhatsApp client records every accepted message,
+``on_accepted``) runs it in that same transaction, so the answer costs one commit, not two in a
+row; the message is then ``sent`` together with its record, or (a kill before that commit)
+still ``sending`` with no record, never one without the other. A sender that does not run it
+(e-mail) leaves the step to ``deliver``, as before.
 
 Every step is written through the store's group commit (``storage.group_commit``): the steps of
 all messages in flight share one transaction and one fsync instead of queueing behind one commit
@@ -40,7 +45,32 @@ from component.storage.outbox import Claim, Item
 
 log = logging.getLogger("xero_wa.notify")
 
-Leaving = Callable[[], Awaitable[None]]
+
+class Leaving:
+    """What ``deliver`` hands the sender: await it right before the request leaves (the
+    "sending" step); ``accepted`` is the "sent" step, for the sender to run in the write that
+    commits the answer (see the module's docstring)."""
+
+    def __init__(self, runtime: Runtime, key: str) -> None:
+        self._outbox = runtime.store.outbox
+        self._writes = writes_for(runtime)
+        self._key = key
+        #: The message id ``accepted`` marked sent (in a transaction that may not have committed
+        #: yet: ``deliver`` reads it only once the sender returned, after that commit).
+        self.marked: str | None = None
+
+    async def __call__(self) -> None:
+        outbox, key = self._outbox, self._key
+        refused = await self._writes.run(lambda: outbox.start_sending(key))
+        if refused is not None:
+            raise NotSent(refused)
+
+    def accepted(self, message_id: str) -> None:
+        """Mark the message sent as ``message_id``: a store write, run inside the sender's."""
+        self._outbox.mark_sent(self._key, message_id)
+        self.marked = message_id
+
+
 #: Sends the message, awaiting ``leaving`` right before the request leaves; returns its id.
 Send = Callable[[Leaving], Awaitable[str]]
 
@@ -126,12 +156,7 @@ async def deliver(
     """
     outbox = runtime.store.outbox
     writes = writes_for(runtime)
-
-    async def leaving() -> None:
-        refused = await writes.run(lambda: outbox.start_sending(key))
-        if refused is not None:
-            raise NotSent(refused)
-
+    leaving = Leaving(runtime, key)
     try:
         message_id = await send(leaving)
     except NotSent as exc:
@@ -145,7 +170,8 @@ async def deliver(
             return Outcome("unknown", refusal=refusal)
         await _failed(runtime, key, refusal)
         return Outcome("failed", refusal=refusal)
-    await writes.run(lambda: outbox.mark_sent(key, message_id))
+    if leaving.marked != message_id:  # the sender did not commit the "sent" step with its own
+        await writes.run(lambda: outbox.mark_sent(key, message_id))
     return Outcome("sent", message_id=message_id)
 
 

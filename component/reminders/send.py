@@ -237,6 +237,7 @@ class Sender:
                 composed.components,
                 callback_data=message.key,
                 on_leaving=leaving,
+                on_accepted=leaving.accepted,
             )
             return result.message_id
 

@@ -132,7 +132,9 @@ async def _send(
 
     async def send(leaving: outbox.Leaving) -> str:
         if as_text:
-            result = await client.send_text(to, said.text, callback_data=key, on_leaving=leaving)
+            result = await client.send_text(
+                to, said.text, callback_data=key, on_leaving=leaving, on_accepted=leaving.accepted
+            )
         else:
             body = [tpl.text(value[:900]) for value in said.parameters]
             result = await client.send_template(
@@ -142,6 +144,7 @@ async def _send(
                 tpl.components(body_params=body),
                 callback_data=key,
                 on_leaving=leaving,
+                on_accepted=leaving.accepted,
             )
         return result.message_id
 

@@ -198,20 +198,9 @@ class GroupCommit:
 
     def _commit(self, writes: list[Callable[[], Any]]) -> list[tuple[bool, Any]]:
         def batch() -> list[tuple[bool, Any]]:
-            outcomes: list[tuple[bool, Any]] = []
-            with self._store.transaction() as conn:
-                for write in writes:
-                    conn.execute("SAVEPOINT group_write")
-                    try:
-                        value = write()
-                    except Exception as exc:  # this write only: its caller gets the error
-                        conn.execute("ROLLBACK TO SAVEPOINT group_write")
-                        conn.execute("RELEASE SAVEPOINT group_write")
-                        outcomes.append((False, exc))
-                    else:
-                        conn.execute("RELEASE SAVEPOINT group_write")
-                        outcomes.append((True, value))
-            return outcomes
+            with self._store.transaction():
+                # a write that raises is undone alone: its caller gets the error
+                return [alone(self._store, write) for write in writes]
 
         try:
             # a connection dropped before the commit: the whole batch runs again, once applied
@@ -222,6 +211,23 @@ class GroupCommit:
         self.batches += 1
         self.writes += len(writes)
         return outcomes
+
+
+def alone(store: Store, write: Callable[[], T]) -> tuple[bool, T | Exception]:
+    """``write()`` in a SAVEPOINT of the store's current transaction: (True, its value), or
+    (False, its exception) with everything it did undone and the rest of the transaction kept.
+    A group commit's writes each run so; a write may use it again for a part whose failure must
+    not undo the rest of it (the record of a WhatsApp send next to the outbox's "sent" mark)."""
+    with store.transaction() as conn:
+        conn.execute("SAVEPOINT group_write")
+        try:
+            value = write()
+        except Exception as exc:
+            conn.execute("ROLLBACK TO SAVEPOINT group_write")
+            conn.execute("RELEASE SAVEPOINT group_write")
+            return False, exc
+        conn.execute("RELEASE SAVEPOINT group_write")
+        return True, value
 
 
 def _answers(

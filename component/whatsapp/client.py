@@ -24,7 +24,12 @@ not known) is sent as Meta's ``recipient`` field instead of ``to`` (the answer t
 ``user_id`` rather than ``wa_id``).
 
 Every accepted message is recorded in the store (wamid, recipient, template, callback data) so
-``getWhatsAppMessageStatus`` and the status webhook can tie statuses back to it.
+``getWhatsAppMessageStatus`` and the status webhook can tie statuses back to it. The caller's
+``on_accepted`` write (the outbox's "sent" mark) runs in the same transaction as that record:
+one commit per answer instead of two in a row, each of which the send waited for (issue 13
+target 2). The record stays best-effort inside it: a record that fails is undone alone
+(``group_commit.alone``) and logged, the "sent" mark still commits; a failing ``on_accepted``
+raises (nothing of the answer is committed, as when the process dies before its commit).
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ import httpx
 from component import errors
 from component.runtime import ON_LEAVING, Runtime
 from component.sessions import Session
-from component.storage.group_commit import writes_for
+from component.storage.group_commit import alone, writes_for
 from component.values import Binary
 from component.whatsapp import errors as wa_errors
 from component.whatsapp.errors import Subject, meta_code
@@ -66,6 +71,8 @@ NUMBER_FIELDS = (
 )
 #: Called once, after the pacer admitted a send and right before its request leaves.
 Leaving = Callable[[], Awaitable[None]]
+#: A store write given the accepted message's id, committed with the record of the send.
+Accepted = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,7 @@ class WhatsAppClient:
         *,
         callback_data: str | None = None,
         on_leaving: Leaving | None = None,
+        on_accepted: Accepted | None = None,
     ) -> SendResult:
         """Send an approved template (the only kind allowed outside the 24-hour window)."""
         template: dict[str, Any] = {"name": name, "language": {"code": language}}
@@ -122,7 +130,7 @@ class WhatsAppClient:
         payload = self._envelope(to, "template", callback_data)
         payload["template"] = template
         subject = Subject(f"template '{name}' ({language}) to {to}", to, name, language)
-        return await self._send(payload, subject, on_leaving)
+        return await self._send(payload, subject, on_leaving, on_accepted)
 
     async def send_text(
         self,
@@ -132,11 +140,13 @@ class WhatsAppClient:
         preview_url: bool = False,
         callback_data: str | None = None,
         on_leaving: Leaving | None = None,
+        on_accepted: Accepted | None = None,
     ) -> SendResult:
         """Send free-form text: only within 24 hours of the customer's last message (131047)."""
         payload = self._envelope(to, "text", callback_data)
         payload["text"] = {"preview_url": preview_url, "body": body}
-        return await self._send(payload, Subject(f"text message to {to}", to), on_leaving)
+        subject = Subject(f"text message to {to}", to)
+        return await self._send(payload, subject, on_leaving, on_accepted)
 
     def _envelope(self, to: str, kind: str, callback_data: str | None) -> dict[str, Any]:
         if BSUID.match(to):
@@ -161,7 +171,11 @@ class WhatsAppClient:
         return payload
 
     async def _send(
-        self, payload: dict[str, Any], subject: Subject, on_leaving: Leaving | None
+        self,
+        payload: dict[str, Any],
+        subject: Subject,
+        on_leaving: Leaving | None,
+        on_accepted: Accepted | None = None,
     ) -> SendResult:
         url = self.provider.messages_url(self.phone_number_id)
         to = addressee(payload)
@@ -199,7 +213,7 @@ class WhatsAppClient:
                 raise
             if response.is_success:
                 result = self._accepted(response, payload, subject)
-                await self._record(result, payload)
+                await self._record(result, payload, on_accepted)
                 return result
             error = self._refusal(response, subject)
             if not isinstance(error, wa_errors.SendOutcomeUnknown):
@@ -259,26 +273,42 @@ class WhatsAppClient:
             ) from None
         return result
 
-    async def _record(self, result: SendResult, payload: dict[str, Any]) -> None:
-        """Remember the send (through the store's group commit: off the event loop, one fsync
-        for every send in flight); a store failure must not turn a sent message into an error."""
+    async def _record(
+        self, result: SendResult, payload: dict[str, Any], on_accepted: Accepted | None
+    ) -> None:
+        """Remember the send, and run ``on_accepted``, in one write of the store's group commit
+        (off the event loop, one fsync for every send in flight). A failure of the record alone
+        must not turn a sent message into an error: it is undone alone and logged. A failure
+        of ``on_accepted`` raises (the record goes with it)."""
         template = payload.get("template") or {}
-        messages = self.runtime.store.messages
+        store = self.runtime.store
         sent_at = self.runtime.clock.now()
-        try:
-            await writes_for(self.runtime).run(
-                lambda: messages.record_sent(
-                    result.message_id,
-                    result.to,
-                    kind=str(payload["type"]),
-                    template=template.get("name"),
-                    language=(template.get("language") or {}).get("code"),
-                    callback_data=payload.get("biz_opaque_callback_data"),
-                    sent_at=sent_at,
-                )
+
+        def record() -> None:
+            store.messages.record_sent(
+                result.message_id,
+                result.to,
+                kind=str(payload["type"]),
+                template=template.get("name"),
+                language=(template.get("language") or {}).get("code"),
+                callback_data=payload.get("biz_opaque_callback_data"),
+                sent_at=sent_at,
             )
+
+        def write() -> Exception | None:
+            _, failure = alone(store, record)  # None once recorded
+            if on_accepted is not None:
+                on_accepted(result.message_id)
+            return failure
+
+        try:
+            failure = await writes_for(self.runtime).run(write)
         except Exception as exc:
-            log.warning("message %s sent but not recorded: %s", result.message_id, exc)
+            if on_accepted is not None:
+                raise
+            failure = exc
+        if failure is not None:
+            log.warning("message %s sent but not recorded: %s", result.message_id, failure)
 
     async def _backoff(self, tries: Tries) -> None:
         rng: random.Random = self.runtime.shared_object("whatsapp.retry.random", random.Random)

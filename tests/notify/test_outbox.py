@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from pytest_httpx import HTTPXMock
 
 from component.notify import outbox
 from component.notify.outbox import Envelope, Leaving
 from component.runtime import Runtime
+from component.storage.group_commit import writes_for
 from component.storage.outbox import Item
 from component.whatsapp import errors as wa
+from component.whatsapp.client import WhatsAppClient
 from tests.storage import postgres_backends
+from tests.whatsapp.conftest import CUSTOMER, MESSAGES_URL, WAMID, accepted, make_session
 
 # Every test here runs on SQLite and on PostgreSQL.
 settings = postgres_backends.settings
@@ -138,3 +142,91 @@ async def test_a_refusal_before_the_request_left_fails_the_intent(runtime: Runti
         True,
     )
     assert runtime.store.outbox.item_states([ITEM]) == {ITEM: "open"}  # a later run may send it
+
+
+# ---------------------------------------------------------------- the answer: one commit
+# Issue 13 target 2: each send waited for the WhatsApp client's record of Meta's answer and then
+# for the outbox's "sent" mark, two commits in a row; they are one write of the group commit now.
+
+
+def whatsapp_send(runtime: Runtime) -> outbox.Send:
+    """A reminder sent by the real WhatsApp client (Meta answered by pytest-httpx)."""
+    client = WhatsAppClient(runtime, make_session())
+
+    async def send(leaving: Leaving) -> str:
+        result = await client.send_template(
+            CUSTOMER,
+            "payment_reminder",
+            "en",
+            [],
+            callback_data="rem-1",
+            on_leaving=leaving,
+            on_accepted=leaving.accepted,
+        )
+        return result.message_id
+
+    return send
+
+
+async def test_a_whatsapp_send_commits_its_answer_once(
+    runtime: Runtime, httpx_mock: HTTPXMock
+) -> None:
+    """Claim, "sending", then the record and the "sent" mark together: three writes a message
+    (four before, each awaited in turn by the send)."""
+    httpx_mock.add_response(method="POST", url=MESSAGES_URL, json=accepted())
+    writes = writes_for(runtime)
+    assert (await outbox.claim(runtime, envelope())).granted
+    before = writes.writes
+    outcome = await outbox.deliver(runtime, "rem-1", whatsapp_send(runtime))
+    assert (outcome.state, outcome.message_id) == ("sent", WAMID)
+    assert writes.writes - before == 2  # "sending", then the answer
+    message = runtime.store.outbox.get("rem-1")
+    assert message is not None
+    assert (message.state, message.message_id) == ("sent", WAMID)
+    [recorded] = runtime.store.messages.sent_with_callback("rem-1")
+    assert recorded.wamid == WAMID
+
+
+async def test_a_sent_mark_that_fails_takes_the_record_with_it(
+    runtime: Runtime, httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record and the mark commit together or not at all: a failing mark (as a kill before
+    the commit) leaves the message "sending" (held for review, never resent) and no record."""
+    httpx_mock.add_response(method="POST", url=MESSAGES_URL, json=accepted())
+    store_outbox = runtime.store.outbox
+
+    def broken(key: str, message_id: str) -> None:
+        raise RuntimeError("the disk is gone")
+
+    monkeypatch.setattr(store_outbox, "mark_sent", broken)
+    assert (await outbox.claim(runtime, envelope())).granted
+    with pytest.raises(RuntimeError, match="the disk is gone"):
+        await outbox.deliver(runtime, "rem-1", whatsapp_send(runtime))
+    [held] = store_outbox.needs_review()
+    assert (held.key, held.state) == ("rem-1", "sending")
+    assert runtime.store.messages.sent_with_callback("rem-1") == []
+
+
+async def test_a_record_that_fails_does_not_undo_the_sent_mark(
+    runtime: Runtime, httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client's record is best-effort: undone alone, the message still counts as sent."""
+    httpx_mock.add_response(method="POST", url=MESSAGES_URL, json=accepted())
+    messages = runtime.store.messages
+
+    def broken(*args: object, **kwargs: object) -> None:
+        with runtime.store.transaction() as conn:  # half done, then it fails
+            conn.execute(
+                "INSERT INTO whatsapp_messages (wamid, recipient, kind, sent_at) "
+                "VALUES ('wamid.half', '+1', 'template', '2026-01-01T00:00:00+00:00')"
+            )
+            raise RuntimeError("record refused")
+
+    monkeypatch.setattr(messages, "record_sent", broken)
+    assert (await outbox.claim(runtime, envelope())).granted
+    outcome = await outbox.deliver(runtime, "rem-1", whatsapp_send(runtime))
+    assert outcome.state == "sent"
+    message = runtime.store.outbox.get("rem-1")
+    assert message is not None
+    assert message.state == "sent"
+    assert messages.sent("wamid.half") is None  # the failed record was undone, alone

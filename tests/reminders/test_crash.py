@@ -3,8 +3,9 @@
 1. after the intent is recorded, before the send (e.g. waiting in WhatsApp's pacer): nothing
    reached Meta, so nothing is marked "sending" and the next run sends it;
 2. after Meta accepted the message, before the outbox recorded it: the next run must not send
-   it again. If the WhatsApp client had recorded the acceptance, the next run confirms it; if not
-   (the process died with the answer on the wire), it is held for review, never resent blindly.
+   it again. The WhatsApp client's record of the acceptance and the outbox's "sent" mark commit
+   together, so the message is held for review, never resent blindly; a record found next to a
+   "sending" message (an older version committed them apart) confirms it as sent.
 """
 
 from __future__ import annotations
@@ -93,19 +94,52 @@ async def test_killed_after_the_intent_the_rerun_sends_it(world: World) -> None:
 
 
 @pytest.mark.anyio
-async def test_killed_after_the_send_before_the_record_is_confirmed_not_resent(
+async def test_killed_before_the_answer_is_committed_keeps_neither_the_mark_nor_the_record(
     world: World,
 ) -> None:
+    """The WhatsApp client's record of an accepted message and the outbox's "sent" mark are one
+    commit (issue 13 target 2): a kill before it leaves the message "sending" with no record
+    (held for review, never resent), never one of the two without the other. (Before, they were
+    two commits in a row, and a kill between them left the record without the mark.)"""
     await three_customers(world)
     outbox = world.runtime.store.outbox
     outbox.mark_sent = kill_on_call(2, outbox.mark_sent)  # type: ignore[method-assign]
     with pytest.raises(Killed):
         await world.run(concurrency=1)
     assert sum(recipients(world).values()) == 2  # the second one reached Meta
+    [held] = outbox.needs_review()
+    assert held.state == "sending"
+    assert world.runtime.store.messages.sent_with_callback(held.key) == []
+    [sent] = outbox.messages(state="sent")
+    assert len(world.runtime.store.messages.sent_with_callback(sent.key)) == 1
 
     await world.restart()
     report = await world.run()
-    # the WhatsApp client had recorded Meta's acceptance: the rerun confirms it as sent
+    assert report.sent == 1  # the third customer: none missed
+    assert report.skipped == {p.ALREADY_SENT: 1, p.NEEDS_REVIEW: 1}  # the second: not resent
+    assert set(recipients(world).values()) == {1}
+    assert len(recipients(world)) == 3
+
+
+@pytest.mark.anyio
+async def test_a_recorded_acceptance_left_in_sending_is_confirmed_not_resent(
+    world: World,
+) -> None:
+    """A record of Meta's acceptance next to a message still "sending" (left by a version that
+    committed them apart): the rerun confirms it as sent instead of holding it for review."""
+    await three_customers(world)
+    outbox = world.runtime.store.outbox
+    outbox.mark_sent = kill_on_call(2, outbox.mark_sent)  # type: ignore[method-assign]
+    with pytest.raises(Killed):
+        await world.run(concurrency=1)
+    [held] = outbox.needs_review()
+    wamid = next(m["id"] for m in world.messages() if m["biz_opaque_callback_data"] == held.key)
+    world.runtime.store.messages.record_sent(
+        wamid, str(held.recipient), callback_data=held.key, sent_at=world.clock.now()
+    )
+
+    await world.restart()
+    report = await world.run()
     assert report.sent == 1
     assert "1 reminder(s) from an interrupted run were confirmed as sent" in report.warnings
     assert set(recipients(world).values()) == {1}
