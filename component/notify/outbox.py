@@ -16,6 +16,11 @@ the order of these steps (the store's side is ``component.storage.outbox``)::
 A process killed before ``leaving`` leaves an ``intent``: simply due again. Only a kill between
 ``leaving`` and the answer leaves a ``sending`` row, and then the request did leave.
 
+The sender is not the only writer of the outcome: the status webhook (``resolve``) and another
+run's ``reconcile`` (which reads the WhatsApp client's record of the acceptance, committed just
+before the sender's ``sent``) may mark the message sent first; the sender's own record then
+leaves it sent (``storage.outbox``), and the run goes on.
+
 ``deliver`` runs a claimed message through these steps; what is sent is the caller's ``send``
 function, which calls ``leaving`` right before its request goes (the WhatsApp client's
 ``on_leaving`` hook, after the pacer). ``leaving.accepted`` is the "sent" step as a store write:
@@ -166,8 +171,11 @@ async def deliver(
         refusal = classify_refusal(exc)
         if refusal.kind == "unknown":
             why = exc.message
-            await writes.run(lambda: outbox.mark_unknown(key, why))
-            return Outcome("unknown", refusal=refusal)
+            if await writes.run(lambda: outbox.mark_unknown(key, why)):
+                return Outcome("unknown", refusal=refusal)
+            # its status webhook came before the answer's timeout: it was sent
+            settled = await writes.run(lambda: outbox.get(key))
+            return Outcome("sent", message_id=settled.message_id if settled else None)
         await _failed(runtime, key, refusal)
         return Outcome("failed", refusal=refusal)
     if leaving.marked != message_id:  # the sender did not commit the "sent" step with its own

@@ -15,8 +15,10 @@ The life of a message, and what a crash at each point means on the next run::
                                (configuration and transient errors) or not (undeliverable)
 
 ``resolve()`` settles an unknown message when its status webhook arrives (the outbox key travels
-as ``biz_opaque_callback_data``). ``stop_subject()`` records that a subject (an invoice) must
-get nothing more, e.g. because it was paid: a claim made after that skips it.
+as ``biz_opaque_callback_data``). It may come first, while the sender still waits to record its
+answer (or the timeout of a lost one): ``mark_sent`` and ``mark_unknown`` then leave it sent.
+``stop_subject()`` records that a subject (an invoice) must get nothing more, e.g. because it
+was paid: a claim made after that skips it.
 
 On PostgreSQL, processes on several hosts share the outbox: every transition runs in a write
 transaction that takes the store's write lock (a transaction-level advisory lock, as SQLite's
@@ -233,13 +235,28 @@ class OutboxRepo:
             )
         return None
 
+    @rerun_on_drop
     def mark_sent(self, key: str, message_id: str) -> None:
-        self._transition(
-            key,
-            ("sending", "unknown"),
-            "state = 'sent', message_id = ?, error_code = NULL, error_message = NULL",
-            (message_id,),
-        )
+        """Meta accepted the message. Another writer may have recorded that first, between the
+        acceptance and this commit: the status webhook (``resolve``), or another run's
+        ``reconcile``, which reads the WhatsApp client's record of the acceptance (committed just
+        before this) and takes a live run's ``sending`` row for a killed run's. Then the message
+        stays as that writer left it (sent), with this id when it had none (settled by a person):
+        the outcome is the same, and raising here would crash the run after its message went."""
+        with self._store.transaction() as conn:
+            if self._transition(
+                key,
+                ("sending", "unknown"),
+                "state = 'sent', message_id = ?, error_code = NULL, error_message = NULL",
+                (message_id,),
+                already=("sent",),
+            ):
+                return
+            conn.execute(
+                "UPDATE outbox_messages SET message_id = ?, updated_at = ? "
+                "WHERE key = ? AND message_id IS NULL",
+                (message_id, self._stamp(), key),
+            )
 
     def mark_failed(self, key: str, code: str, message: str, *, retry: bool) -> None:
         """Meta refused the message (nothing delivered). ``retry``: may a later run try again?"""
@@ -250,9 +267,13 @@ class OutboxRepo:
             (1 if retry else 0, code, message),
         )
 
-    def mark_unknown(self, key: str, message: str) -> None:
-        """The request may have reached Meta but no answer came back: hold for review."""
-        self._transition(key, ("sending",), "state = 'unknown', error_message = ?", (message,))
+    def mark_unknown(self, key: str, message: str) -> bool:
+        """The request may have reached Meta but no answer came back: hold for review. False
+        when it is not held because its status webhook already proved it sent (Meta's status
+        can arrive before the lost answer times out): it stays sent."""
+        return self._transition(
+            key, ("sending",), "state = 'unknown', error_message = ?", (message,), already=("sent",)
+        )
 
     @rerun_on_drop
     def resolve(self, key: str, message_id: str) -> bool:
@@ -325,20 +346,30 @@ class OutboxRepo:
     # ------------------------------------------------------------------ helpers
     @rerun_on_drop
     def _transition(
-        self, key: str, allowed: tuple[str, ...], assignment: str, args: tuple[Any, ...] = ()
-    ) -> None:
+        self,
+        key: str,
+        allowed: tuple[str, ...],
+        assignment: str,
+        args: tuple[Any, ...] = (),
+        *,
+        already: tuple[str, ...] = (),
+    ) -> bool:
+        """Move ``key`` from one of ``allowed``; True when moved. False, and nothing written,
+        when it is in one of ``already`` (another writer recorded this outcome first); any
+        other state is a bug of the caller's (``ValueError``)."""
         marks = ",".join("?" for _ in allowed)
         with self._store.transaction() as conn:
             changed = conn.execute(
                 f"UPDATE outbox_messages SET {assignment}, updated_at = ? WHERE key = ? AND state IN ({marks})",  # noqa: S608 - fixed fragments
                 (*args, self._stamp(), key, *allowed),
             ).rowcount
-            if changed == 0:
-                row = conn.execute(
-                    "SELECT state FROM outbox_messages WHERE key = ?", (key,)
-                ).fetchone()
-                state = row["state"] if row else "absent"
-                raise ValueError(f"outbox message {key!r} is {state}, expected one of {allowed}")
+            if changed:
+                return True
+            row = conn.execute("SELECT state FROM outbox_messages WHERE key = ?", (key,)).fetchone()
+            state = row["state"] if row else "absent"
+            if state in already:
+                return False
+            raise ValueError(f"outbox message {key!r} is {state}, expected one of {allowed}")
 
     def _stamp(self) -> str:
         now: datetime = self._now()

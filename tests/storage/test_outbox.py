@@ -72,6 +72,47 @@ def test_crash_after_send_before_record_is_held_for_review(
     reopened.close()
 
 
+def test_a_send_another_writer_confirmed_first_is_recorded_without_error(store: Store) -> None:
+    """Between Meta's answer and the sender's record, a status webhook or another run's
+    reconcile may mark the message sent: the sender's record then changes nothing (it raised,
+    and the whole run crashed after its message went out)."""
+    outbox = store.outbox
+    outbox.claim("m1", kind="reminder", items=[A])
+    outbox.mark_sending("m1")
+    assert outbox.resolve("m1", "wamid.1")  # the other writer
+    outbox.mark_sent("m1", "wamid.1")
+    sent = outbox.get("m1")
+    assert sent is not None
+    assert (sent.state, sent.message_id) == ("sent", "wamid.1")
+    assert outbox.needs_review() == []
+
+
+def test_a_send_a_person_settled_first_gets_its_message_id(store: Store) -> None:
+    outbox = store.outbox
+    outbox.claim("m1", kind="reminder", items=[A])
+    outbox.mark_sending("m1")
+    assert outbox.settle("m1", sent=True, reason="seen in the chat", by="ops")
+    outbox.mark_sent("m1", "wamid.1")
+    settled = outbox.get("m1")
+    assert settled is not None
+    assert (settled.state, settled.message_id) == ("sent", "wamid.1")
+    assert settled.error_message == "settled as sent by ops: seen in the chat"
+
+
+def test_a_lost_answer_whose_status_came_first_stays_sent(store: Store) -> None:
+    outbox = store.outbox
+    outbox.claim("m1", kind="reminder", items=[A])
+    outbox.mark_sending("m1")
+    assert outbox.resolve("m1", "wamid.1")  # Meta's status webhook, before the timeout
+    assert outbox.mark_unknown("m1", "no answer") is False
+    assert outbox.get("m1").state == "sent"  # type: ignore[union-attr]
+    assert outbox.needs_review() == []
+    outbox.claim("m2", kind="reminder", items=[B])
+    outbox.mark_sending("m2")
+    assert outbox.mark_unknown("m2", "no answer") is True
+    assert [m.key for m in outbox.needs_review()] == ["m2"]
+
+
 def test_a_combined_message_replanned_after_a_crash_moves_its_items(store: Store) -> None:
     outbox = store.outbox
     outbox.claim("contact-1/v1", kind="reminder", items=[A, B])
@@ -116,6 +157,8 @@ def test_transitions_refuse_impossible_moves(store: Store) -> None:
     outbox.claim("m1", kind="reminder", items=[A])
     with pytest.raises(ValueError, match="is intent, expected one of"):
         outbox.mark_sent("m1", "wamid.1")
+    with pytest.raises(ValueError, match="is intent, expected one of"):
+        outbox.mark_unknown("m1", "no answer")
     outbox.release("m1")
     assert outbox.item_states([A]) == {}
 

@@ -120,7 +120,7 @@ def test_a_sent_record_is_stored_once(
     store.outbox.mark_sending("msg-1")
     mark = "UPDATE outbox_messages SET state = 'sent'"
     proxy.arm(commit_after(mark) if how == "after" else starts(mark), how)
-    store.outbox.mark_sent("msg-1", "wamid.1")  # run twice it raises: "is sent, expected ..."
+    store.outbox.mark_sent("msg-1", "wamid.1")
     assert len(proxy.fired) == 1
     assert rows(postgres_url, "SELECT state, message_id, attempts FROM outbox_messages") == [
         ("sent", "wamid.1", 1)

@@ -1,0 +1,123 @@
+"""Another process confirms a live run's message before the run records it: the run goes on.
+
+Two `xero-wa remind` runs of one organisation on one store (test_store_commands.py) crashed about
+once in 30 under load with ``ValueError: outbox message 'rem-…' is sent, expected one of
+('sending', 'unknown')``: between Meta's answer (which the WhatsApp client records at once) and
+the sending run's own ``sent``, the second run's start-up ``reconcile`` took the ``sending`` row
+for a killed run's and confirmed it. Meta's status webhook (``resolve``, in `xero-wa serve`) can
+come first just the same, also before a lost answer's timeout. Here the other process's write is
+put exactly in that gap (no timing): the message counts as sent, once, and the run ends normally.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from component.reminders.report import Report
+from component.reminders.run import reconcile
+from component.runtime import Runtime
+from component.whatsapp.client import WhatsAppClient
+from tests.reminders.conftest import TODAY, World
+from tests.storage import postgres_backends
+
+# Every test here runs on SQLite and on PostgreSQL (tests/storage/postgres_backends.py).
+settings = postgres_backends.settings
+store_backend = postgres_backends.store_backend
+
+
+@pytest.fixture
+async def other(world: World) -> AsyncIterator[Runtime]:
+    """A second process on the same store (another run starting, or `xero-wa serve`)."""
+    runtime = Runtime(
+        settings=world.sandbox.settings,
+        registry=world.runtime.registry,
+        transport=world.sandbox.transport,
+        clock=world.sandbox.clock,
+    )
+    yield runtime
+    await runtime.aclose()
+
+
+async def three_customers(world: World) -> None:
+    for n in range(3):
+        contact = await world.customer(f"Customer {n}", f"98200 1000{n + 1}")
+        await world.invoice(contact, "5000", TODAY - timedelta(days=7 + n))
+
+
+def recipients(world: World) -> Counter[str]:
+    return Counter(m["to"] for m in world.messages())
+
+
+@pytest.mark.anyio
+async def test_another_runs_reconcile_before_the_record_leaves_the_message_sent(
+    world: World, other: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await three_customers(world)
+    original = WhatsAppClient.send_template
+    confirmed: list[int] = []
+
+    async def answered_then_another_run_starts(self: WhatsAppClient, *a: Any, **kw: Any) -> Any:
+        result = await original(self, *a, **kw)  # Meta accepted; the client recorded it
+        if not confirmed:  # the second run's start-up, before this run records the answer
+            confirmed.append(reconcile(other, Report("other-run", dry_run=False)))
+        return result
+
+    monkeypatch.setattr(WhatsAppClient, "send_template", answered_then_another_run_starts)
+    report = await world.run(concurrency=1)  # before the fix: ValueError "is sent, expected …"
+
+    assert confirmed == [1]
+    assert report.sent == 3
+    assert report.failed == {}
+    assert set(recipients(world).values()) == {1}
+    assert len(recipients(world)) == 3
+    outbox = world.runtime.store.outbox
+    sent = outbox.messages(state="sent")
+    assert len(sent) == 3
+    wamids = {m["biz_opaque_callback_data"]: m["id"] for m in world.messages()}
+    assert {m.key: m.message_id for m in sent} == wamids
+    assert outbox.needs_review() == []
+
+
+class StatusBeforeTheAnswer(httpx.AsyncBaseTransport):
+    """Meta accepts the first send, its status webhook reaches the other process (which settles
+    the message), and only then the answer is lost (a read timeout)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, other: Runtime) -> None:
+        self.inner, self.other, self.settled = inner, other, False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        sent = request.method == "POST" and request.url.path.endswith("/messages")
+        if sent and not self.settled:
+            self.settled = True
+            await response.aread()
+            wamid = response.json()["messages"][0]["id"]
+            key = json.loads(request.content)["biz_opaque_callback_data"]
+            assert self.other.store.outbox.resolve(key, wamid)  # inbound.py's "sent" status
+            raise httpx.ReadTimeout("no answer")
+        return response
+
+
+@pytest.mark.anyio
+async def test_a_status_webhook_before_a_lost_answer_leaves_the_message_sent(
+    world: World, other: Runtime
+) -> None:
+    await three_customers(world)
+    wire = StatusBeforeTheAnswer(world.sandbox.transport, other)
+    await world.restart(wire)
+    report = await world.run(concurrency=1)  # before the fix: ValueError "is sent, expected …"
+
+    assert wire.settled
+    assert report.sent == 3  # the webhook proved it sent: not held for review
+    assert report.failed == {}
+    assert report.review == []
+    assert set(recipients(world).values()) == {1}
+    assert len(recipients(world)) == 3
+    assert world.runtime.store.outbox.needs_review() == []
