@@ -325,15 +325,29 @@ class WhatsAppPacer:
 
     async def _keep_block(self, shared: SharedSchedule, now: float) -> float:
         """Share a 130429's pause and how late this process sent its slots; claim a block when
-        none is left (dropping slots too late to use): now."""
-        if self._unshared_pause > 0:
-            length, self._unshared_pause = self._unshared_pause, 0.0
-            wall = self._clock.now().timestamp()
-            await asyncio.to_thread(shared.ledger.slow_down, shared.phone_number_id, length, wall)
-        while self._block and self._block[0] < now - self.catch_up:
-            self._block.popleft()  # too late to use: the schedule has long moved on
-        if self._block and self._debt <= 0:
-            return now
+        none is left (dropping slots too late to use): now, with at least one slot held.
+
+        A claim is awaited, and a 130429 may arrive meanwhile and drop the slots held (they were
+        claimed before Meta said stop); then the pause is shared and a block claimed again.
+        """
+        while True:
+            if self._unshared_pause > 0:
+                length, self._unshared_pause = self._unshared_pause, 0.0
+                wall = self._clock.now().timestamp()
+                await asyncio.to_thread(
+                    shared.ledger.slow_down, shared.phone_number_id, length, wall
+                )
+            while self._block and self._block[0] < now - self.catch_up:
+                self._block.popleft()  # too late to use: the schedule has long moved on
+            if self._block and self._debt <= 0:
+                return now
+            now = await self._claim(shared, now)
+            if self._block:
+                return now
+
+    async def _claim(self, shared: SharedSchedule, now: float) -> float:
+        """Claim a block (none while slots are held: then only this process's lateness is told
+        to the shared schedule); the slots go to the held ones. Returns the time it came back."""
         wanted = 0 if self._block else max(1, min(self._waiting, self._block_size))
         debt, self._debt = self._debt, 0.0
         wall = self._clock.now().timestamp()

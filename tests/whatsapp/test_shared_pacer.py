@@ -203,3 +203,48 @@ async def test_without_a_store_the_schedule_stays_local(
     assert not pacer_for(runtime, NUMBER).shared
     assert not settings.store_path.exists()  # asking did not create one
     await runtime.aclose()
+
+
+def slow_claims(vclock: VirtualClock, monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Every claim of slots takes ``seconds`` (of the virtual clock) to come back."""
+    real = asyncio.to_thread
+
+    async def slow(fn: Callable[..., object], /, *args: object, **kwargs: object) -> object:
+        if getattr(fn, "__name__", "") == "claim_slots":
+            await vclock.sleep(seconds)
+        return await real(fn, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "to_thread", slow)
+
+
+@pytest.mark.anyio
+async def test_a_130429_while_a_claim_is_on_its_way_leaves_the_pacer_working(
+    process: Process, vclock: VirtualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A send leaves late (its lateness goes to the ledger with a claim), and Meta's 130429
+    arrives while that claim is on its way (40 ms). The 130429 drops the slots held; the pacer
+    claims again after the pause instead of looking for a slot in an empty block (the claim
+    made inside the gate came back with no slots and the next send failed: IndexError)."""
+    slow_claims(vclock, monkeypatch, 0.040)
+    one = process()
+    log: list[float] = []
+
+    async def send(n: int) -> None:
+        ticket = await one.acquire(f"+9198200{n:05d}")
+        if n == 5:
+            ticket.sent.slot = vclock.monotonic() - 0.2  # it leaves 200 ms after its slot
+        one.left(ticket)
+        log.append(vclock.monotonic())
+
+    async def meta_says_130429() -> float:
+        while one.stats.admitted < 6:
+            await vclock.sleep(0.001)
+        await vclock.sleep(0.010)  # the claim with the lateness is on its way
+        one.slow_down()
+        return vclock.monotonic()
+
+    said, _ = await vclock.run(
+        asyncio.gather(meta_says_130429(), asyncio.gather(*(send(n) for n in range(12))))
+    )
+    assert len(log) == 12
+    assert min(t for t in log if t > said) >= said + one.window - 1e-6
