@@ -57,8 +57,25 @@ this process's sends, at ``left``, so solo or shared the schedule keeps the cap 
   machine's requests reach Meta with more jitter than that (``bench/remind.py`` rate80 with
   solo catch-up: 11-16 answers 130429 a run at load 3.4-3.8 on 2 cores, 2-4 with a 30 ms
   window at load 4.7-7.7; none in 8 runs without catch-up at load 3.0-7.5);
-- a new block starts no sooner than a claim takes to come back, and slots more than
-  ``catch_up`` late are dropped;
+- a new block starts no sooner than a claim takes to come back;
+- the next block is claimed ahead, in the background (``_claiming``): once the slots held
+  cover less than two claims' time (plus two spacings), while more callers wait than slots are
+  held, a claim runs outside the gate and its slots are appended when it returns; a late send's
+  lateness goes to the ledger the same way. Claimed only once the block ran out, every block's
+  first send waited for a write transaction inside the gate, and a claim slower than one
+  spacing (a commit on a loaded machine) started the next block that much after the previous
+  one's end: lost slots at every block (40 ms claims: 0.87 of the cap). The ledger hands out the
+  slots that follow the ones held, the same slots as before, only asked for sooner;
+- a held slot already later than the window guard (10 ms) is never sent: it is dropped and the
+  schedule moves on, as after a late send. Held slots are late after a stall (a busy loop, a
+  slow claim, a paused process) and with a block claimed ahead there are always some: sent at
+  once, they were catch-up by another door, a burst that fills a second to within the window
+  guard (``bench/remind.py`` rate80 with the block claimed ahead and late slots kept for
+  ``catch_up``: 130429 in 3 of 11 runs). A slot up to 10 ms late leaves 81 consecutive sends
+  at least 1.02 s apart at ``left`` (solo pace), the 20 ms the guards leave for delays to Meta.
+  A block claimed ahead and not used when the sends stop stays claimed: the ledger's next slot
+  is at most a block (``BLOCK_SECONDS``) past the last slot used, so the next process to claim
+  starts that much later, once (and after the handover gap, as after any solo sender);
 - the handover: when a second process appears, the first may hold a solo block at the tight
   pace, which is not taken back. The claim that finds the number newly shared starts
   ``capacity * (shared - solo spacing)`` (30 ms, the guards' difference) after the end of the
@@ -209,6 +226,10 @@ class WhatsAppPacer:
         self._delay_count = 0
         #: How long a claim takes to come back (lately): a new block starts that far ahead.
         self._claim_lead = 0.0
+        #: A held slot later than this is dropped, not sent (see the docstring).
+        self._held_late = max(0.0, window_guard)
+        #: The claim running in the background (the next block, or lateness for the ledger).
+        self._claiming: asyncio.Task[None] | None = None
         #: Callers in ``acquire``: how many slots the next claim asks for.
         self._waiting = 0
         #: A 130429's pause, for the shared schedule (written before the next admission).
@@ -324,31 +345,49 @@ class WhatsAppPacer:
             await self._sleep(wait)
 
     async def _keep_block(self, shared: SharedSchedule, now: float) -> float:
-        """Share a 130429's pause and how late this process sent its slots; claim a block when
-        none is left (dropping slots too late to use): now, with at least one slot held.
-
-        A claim is awaited, and a 130429 may arrive meanwhile and drop the slots held (they were
-        claimed before Meta said stop); then the pause is shared and a block claimed again.
-        """
+        """Share a 130429's pause; drop the held slots too late to send; claim the next block
+        ahead (and pass on how late this process sent its slots) in the background, or wait
+        for a block when none is held: now."""
+        if self._unshared_pause > 0:
+            length, self._unshared_pause = self._unshared_pause, 0.0
+            wall = self._clock.now().timestamp()
+            await asyncio.to_thread(shared.ledger.slow_down, shared.phone_number_id, length, wall)
         while True:
-            if self._unshared_pause > 0:
-                length, self._unshared_pause = self._unshared_pause, 0.0
-                wall = self._clock.now().timestamp()
-                await asyncio.to_thread(
-                    shared.ledger.slow_down, shared.phone_number_id, length, wall
-                )
-            while self._block and self._block[0] < now - self.catch_up:
-                self._block.popleft()  # too late to use: the schedule has long moved on
-            if self._block and self._debt <= 0:
-                return now
-            now = await self._claim(shared, now)
+            self._claimed()
+            while self._block and self._block[0] < now - self._held_late:
+                self._block.popleft()  # too late to send: the schedule moves on without it
             if self._block:
+                if self._claiming is None and (self._debt > 0 or self._runs_low(now)):
+                    wanted = self._wanted() if self._runs_low(now) else 0
+                    self._claiming = asyncio.ensure_future(self._claim(shared, wanted))
+                    self._claiming.add_done_callback(_seen)
                 return now
+            if self._claiming is not None:  # the next block is on its way: wait for it
+                await asyncio.wait((self._claiming,))
+            else:
+                await self._claim(shared, self._wanted())
+            now = self._clock.monotonic()
 
-    async def _claim(self, shared: SharedSchedule, now: float) -> float:
-        """Claim a block (none while slots are held: then only this process's lateness is told
-        to the shared schedule); the slots go to the held ones. Returns the time it came back."""
-        wanted = 0 if self._block else max(1, min(self._waiting, self._block_size))
+    def _claimed(self) -> None:
+        """Forget the background claim once it is over; one that failed fails this caller."""
+        claiming = self._claiming
+        if claiming is not None and claiming.done():
+            self._claiming = None
+            claiming.result()
+
+    def _wanted(self) -> int:
+        """Slots a claim asks for: one per caller waiting, at most a block."""
+        return max(1, min(self._waiting, self._block_size))
+
+    def _runs_low(self, now: float) -> bool:
+        """The slots held end within two claims' time (plus two spacings) and more callers wait
+        than they serve: time to claim the next block, so it is back before they run out."""
+        ahead = 2 * (self._claim_lead + self.spacing)
+        return self._block[-1] - now < ahead and self._waiting > len(self._block)
+
+    async def _claim(self, shared: SharedSchedule, wanted: int) -> None:
+        """Claim ``wanted`` slots (and pass on this process's lateness); append them."""
+        now = self._clock.monotonic()
         debt, self._debt = self._debt, 0.0
         wall = self._clock.now().timestamp()
         # the block starts no sooner than the claim is expected to come back (its first slot
@@ -368,8 +407,8 @@ class WhatsAppPacer:
         back = self._clock.monotonic()
         self._claim_lead = min(self.catch_up, max(back - now, self._claim_lead * 0.9))
         offset = block.first - wall  # the ledger's wall time, as this clock's monotonic time
+        # after the slots held: the ledger hands out the slots that follow them
         self._block.extend(now + offset + i * block.spacing for i in range(block.count))
-        return back
 
     def _global_wait(self, now: float) -> float:
         """Seconds until the next slot is due, the pause is over and the window has room."""
@@ -425,6 +464,13 @@ class WhatsAppPacer:
         self.stats.waited_seconds += seconds
         self.stats.longest_wait = max(self.stats.longest_wait, seconds)
         await self._clock.sleep(seconds)
+
+
+def _seen(task: asyncio.Task[None]) -> None:
+    """Mark a background claim's failure as seen: the next caller raises it (``_claimed``), and
+    with no next caller there is nobody it concerns."""
+    if not task.cancelled():
+        task.exception()
 
 
 def pacer_for(runtime: Runtime, phone_number_id: str) -> WhatsAppPacer:
