@@ -16,10 +16,9 @@ the order of these steps (the store's side is ``component.storage.outbox``)::
 A process killed before ``leaving`` leaves an ``intent``: simply due again. Only a kill between
 ``leaving`` and the answer leaves a ``sending`` row, and then the request did leave.
 
-The sender is not the only writer of the outcome: the status webhook (``resolve``) and another
-run's ``reconcile`` (which reads the WhatsApp client's record of the acceptance, committed just
-before the sender's ``sent``) may mark the message sent first; the sender's own record then
-leaves it sent (``storage.outbox``), and the run goes on.
+The sender is not the only writer of the outcome: the status webhook (``resolve``) may mark the
+message sent before the sender commits Meta's answer, or before a lost answer's timeout; the
+sender's own step then leaves it sent (``storage.outbox``), and the run goes on.
 
 ``deliver`` runs a claimed message through these steps; what is sent is the caller's ``send``
 function, which calls ``leaving`` right before its request goes (the WhatsApp client's

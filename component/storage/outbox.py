@@ -238,10 +238,8 @@ class OutboxRepo:
     @rerun_on_drop
     def mark_sent(self, key: str, message_id: str) -> None:
         """Meta accepted the message. Another writer may have recorded that first, between the
-        acceptance and this commit: the status webhook (``resolve``), or another run's
-        ``reconcile``, which reads the WhatsApp client's record of the acceptance (committed just
-        before this) and takes a live run's ``sending`` row for a killed run's. Then the message
-        stays as that writer left it (sent), with this id when it had none (settled by a person):
+        acceptance and this commit: the status webhook (``resolve``), or a person settling it.
+        Then the message stays as that writer left it (sent), with this id when it had none:
         the outcome is the same, and raising here would crash the run after its message went."""
         with self._store.transaction() as conn:
             if self._transition(
