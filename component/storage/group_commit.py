@@ -3,10 +3,11 @@
 On SQLite with ``synchronous=FULL`` every commit waits for the disk and commits are serialised
 by the write lock, so N coroutines committing alone queue behind N fsyncs (four per WhatsApp
 message in the outbox protocol, one per webhook delivery). Here one writer thread takes every
-write waiting, runs them in one transaction, each inside its own SAVEPOINT (a write that raises
-is rolled back alone and raises to its own caller only), commits once, then answers every
-caller. A caller's ``await`` returns only after that commit, so what it wrote is durable when
-it goes on: a webhook's 200, the outbox's "sending" mark before the request leaves.
+write waiting, runs them in one transaction, commits once, then answers every caller. A write
+that raises is rolled back alone and raises to its own caller only (the batch runs again with
+each write in its own SAVEPOINT: ``GroupCommit._commit``). A caller's ``await`` returns only
+after that commit, so what it wrote is durable when it goes on: a webhook's 200, the outbox's
+"sending" mark before the request leaves.
 
 A write is a plain function using the store's repositories as usual: their own
 ``store.transaction()``/``store.read()`` blocks join the writer's transaction (nested blocks
@@ -197,14 +198,42 @@ class GroupCommit:
             loop.call_soon_threadsafe(_settle_all, answers)
 
     def _commit(self, writes: list[Callable[[], Any]]) -> list[tuple[bool, Any]]:
-        def batch() -> list[tuple[bool, Any]]:
-            with self._store.transaction():
+        """Commit ``writes`` in one transaction; each one's (True, value) or (False, error).
+
+        Writes seldom raise, so a batch first runs without a SAVEPOINT around each write: two
+        statements a write fewer, each a trip of the writer thread out of the GIL and back,
+        which the event loop's thread holds most of the time (issue 13: a WhatsApp message is
+        three writes, a webhook delivery one). When a write raises, nothing of that attempt
+        was committed and the batch runs again the careful way, each write in its own
+        SAVEPOINT, so only the write that raised fails. A write alone in its batch needs no
+        second run: its transaction rolled back is exactly its SAVEPOINT rolled back. Running
+        a write again is what a dropped PostgreSQL connection already does to a whole batch
+        (``Database.retrying``): writes are database work only."""
+        store = self._store
+        every_write_ran = False
+
+        def fast() -> list[tuple[bool, Any]]:
+            nonlocal every_write_ran
+            every_write_ran = False
+            with store.transaction():
+                values = [(True, write()) for write in writes]
+                every_write_ran = True
+                return values
+
+        def careful() -> list[tuple[bool, Any]]:
+            with store.transaction():
                 # a write that raises is undone alone: its caller gets the error
-                return [alone(self._store, write) for write in writes]
+                return [alone(store, write) for write in writes]
 
         try:
             # a connection dropped before the commit: the whole batch runs again, once applied
-            outcomes = self._store.db.retrying(batch)
+            try:
+                outcomes = store.db.retrying(fast)
+            except Exception as exc:
+                if every_write_ran:  # the transaction itself failed
+                    raise
+                # a write alone: its transaction rolled back is its SAVEPOINT rolled back
+                outcomes = store.db.retrying(careful) if len(writes) > 1 else [(False, exc)]
         except Exception as exc:  # the transaction failed: nothing of the batch was committed
             log.warning("a group commit of %d write(s) failed: %s", len(writes), exc)
             return [(False, exc)] * len(writes)

@@ -92,22 +92,68 @@ async def test_a_failing_write_fails_alone_and_the_rest_of_its_batch_commits(
     store: Store, store_target: Path | Settings
 ) -> None:
     writer = GroupCommit(store)
+    runs: list[str] = []
+
+    def good(n: int) -> int:
+        runs.append(f"good {n}")
+        return store.events.enqueue([event(n)], NOW)
 
     def broken() -> int:
+        runs.append("broken")
         store.events.enqueue([event(99)], NOW)  # written, then rolled back with its savepoint
         raise ValueError("bad write")
 
     results = await asyncio.gather(
-        writer.run(lambda: store.events.enqueue([event(1)], NOW)),
-        writer.run(broken),
-        writer.run(lambda: store.events.enqueue([event(2)], NOW)),
+        writer.run(lambda: good(1)), writer.run(broken), writer.run(lambda: good(2)),
         return_exceptions=True,
-    )
+    )  # fmt: skip
 
     assert (results[0], results[2]) == (1, 1)
     assert isinstance(results[1], ValueError)
     assert (writer.batches, writer.writes) == (1, 3)  # one transaction for the three
     assert stored(store_target) == {"inv-1", "inv-2"}
+    # the first attempt, without savepoints, was rolled back whole at the failure; the batch
+    # then ran again with each write in its own savepoint
+    assert runs == ["good 1", "broken", "good 1", "broken", "good 2"]
+
+
+async def test_a_batch_whose_writes_succeed_takes_no_savepoints(
+    store: Store, store_target: Path | Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = GroupCommit(store)
+    savepoints: list[object] = []
+    alone = group_commit.alone
+    monkeypatch.setattr(
+        group_commit, "alone", lambda store, write: savepoints.append(write) or alone(store, write)
+    )
+
+    results = await asyncio.gather(
+        *(writer.run(lambda n=n: store.events.enqueue([event(n)], NOW)) for n in range(3))
+    )
+
+    assert results == [1, 1, 1]
+    assert savepoints == []
+    assert stored(store_target) == {"inv-0", "inv-1", "inv-2"}
+
+
+async def test_a_write_alone_in_its_batch_that_fails_runs_once(
+    store: Store, store_target: Path | Settings
+) -> None:
+    writer = GroupCommit(store)
+    runs: list[str] = []
+
+    def broken() -> int:
+        runs.append("broken")
+        store.events.enqueue([event(99)], NOW)
+        raise ValueError("bad write")
+
+    with pytest.raises(ValueError, match="bad write"):
+        await writer.run(broken)
+
+    assert runs == ["broken"]  # its rolled-back transaction was its savepoint: nothing to redo
+    assert stored(store_target) == set()
+    assert await writer.run(lambda: store.events.enqueue([event(1)], NOW)) == 1
+    assert stored(store_target) == {"inv-1"}
 
 
 async def test_the_await_returns_after_the_commit(
