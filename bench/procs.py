@@ -109,6 +109,13 @@ def child_env(**extra: str) -> dict[str, str]:
     return {**keep, **extra}
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, every thread) a running process has used so far, read from
+    ``/proc/<pid>/stat`` outside it: what a bench divides by the work done between two reads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def load() -> str:
     """The machine's load averages (1, 5, 15 min) and cores: shared machines vary."""
     one, five, fifteen = os.getloadavg()

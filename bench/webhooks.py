@@ -9,6 +9,10 @@ shifts both alike; the median round of each is reported. Printed per concurrency
 
 - deliveries per second of each and their ratio (issue 13 target 1: >= 0.6);
 - the service's p50/p99 latency (target at concurrency 16: p99 <= 20 ms);
+- the CPU time a delivery of each server (user + system, all its threads, read from /proc outside
+  it): where the ratio comes from, steadier than the rates on a shared machine, and what a change
+  to the delivery path has to bring down (the ratio is about bare's CPU over the service's once
+  the service is CPU-bound);
 - accepted events missing from the store after a graceful stop (target 0): every delivery
   answered 200 must have its event stored;
 - the disk's floor: the median durable SQLite commit (WAL, ``synchronous=FULL``, one row) on
@@ -36,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from procs import BIN, ROOT, child_env, load, verdict
+from procs import BIN, ROOT, child_env, cpu_seconds, load, verdict
 
 KEY = "bench-webhook-key"
 LOADGEN = Path(__file__).resolve().parent / "loadgen.py"
@@ -104,6 +108,8 @@ class Level:
     concurrency: int
     rates: dict[str, list[float]] = field(default_factory=lambda: {"service": [], "bare": []})
     latencies: dict[str, list[float]] = field(default_factory=lambda: {"service": [], "bare": []})
+    #: CPU seconds a delivery, one entry a round
+    cpu: dict[str, list[float]] = field(default_factory=lambda: {"service": [], "bare": []})
     statuses: dict[str, int] = field(default_factory=dict)
 
 
@@ -182,7 +188,10 @@ def main() -> int:
             for level in levels:
                 for _ in range(args.rounds):
                     for name in ("bare", "service"):
+                        pid = (service if name == "service" else bare).pid
+                        before = cpu_seconds(pid)
                         result = drive(ports[name], args.deliveries, level.concurrency)
+                        level.cpu[name].append((cpu_seconds(pid) - before) / args.deliveries)
                         level.rates[name].append(args.deliveries / result["seconds"])
                         level.latencies[name] += result["latencies"]
                         for status, n in result["statuses"].items():
@@ -222,6 +231,8 @@ def main() -> int:
             line += f" (a commit a delivery alone caps it near {1 / (1 + floor * base):.2f})"
         if level.concurrency == 16:
             line += f" (target <= 20 ms: {verdict(p99 <= 20)})"
+        cpu = {name: statistics.median(values) * 1000 for name, values in level.cpu.items()}
+        line += f"; CPU a delivery: bare {cpu['bare']:.3f} ms, service {cpu['service']:.3f} ms"
         print(line + f"; statuses {level.statuses}")
     print(
         f"  accepted {len(accepted)}, missing from the store {missing} (target 0: {verdict(missing == 0)})"
