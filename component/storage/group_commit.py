@@ -210,14 +210,15 @@ class GroupCommit:
         a write again is what a dropped PostgreSQL connection already does to a whole batch
         (``Database.retrying``): writes are database work only."""
         store = self._store
-        every_write_ran = False
+        stage = ""  # how far the last fast attempt got: "begin", "writes" or "commit"
 
         def fast() -> list[tuple[bool, Any]]:
-            nonlocal every_write_ran
-            every_write_ran = False
+            nonlocal stage
+            stage = "begin"
             with store.transaction():
+                stage = "writes"
                 values = [(True, write()) for write in writes]
-                every_write_ran = True
+                stage = "commit"
                 return values
 
         def careful() -> list[tuple[bool, Any]]:
@@ -230,7 +231,7 @@ class GroupCommit:
             try:
                 outcomes = store.db.retrying(fast)
             except Exception as exc:
-                if every_write_ran:  # the transaction itself failed
+                if stage != "writes":  # the transaction itself failed (BEGIN or COMMIT)
                     raise
                 # a write alone: its transaction rolled back is its SAVEPOINT rolled back
                 outcomes = store.db.retrying(careful) if len(writes) > 1 else [(False, exc)]

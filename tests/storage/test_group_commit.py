@@ -222,7 +222,9 @@ def failing_commits(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
         yield
 
 
+@pytest.mark.parametrize("count", [1, 5])  # a write alone: its COMMIT is not its own failure
 async def test_a_failed_batch_answers_every_caller_with_its_error_and_keeps_nothing(
+    count: int,
     store: Store,
     store_target: Path | Settings,
     monkeypatch: pytest.MonkeyPatch,
@@ -231,12 +233,12 @@ async def test_a_failed_batch_answers_every_caller_with_its_error_and_keeps_noth
     writer = GroupCommit(store)
     with failing_commits(store, monkeypatch):
         results = await asyncio.gather(
-            *(writer.run(lambda n=n: store.events.enqueue([event(n)], NOW)) for n in range(5)),
+            *(writer.run(lambda n=n: store.events.enqueue([event(n)], NOW)) for n in range(count)),
             return_exceptions=True,
         )
-    assert [str(r) for r in results] == ["database or disk is full"] * 5
+    assert [str(r) for r in results] == ["database or disk is full"] * count
     assert all(isinstance(r, sqlite3.OperationalError) for r in results)
-    assert "a group commit of 5 write(s) failed: database or disk is full" in caplog.text
+    assert f"a group commit of {count} write(s) failed: database or disk is full" in caplog.text
     assert stored(store_target) == set()
     # the writer goes on: the next batch commits
     assert await writer.run(lambda: store.events.enqueue([event(9)], NOW)) == 1
