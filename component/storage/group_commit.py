@@ -210,15 +210,15 @@ class GroupCommit:
         a write again is what a dropped PostgreSQL connection already does to a whole batch
         (``Database.retrying``): writes are database work only."""
         store = self._store
-        stage = ""  # how far the last fast attempt got: "begin", "writes" or "commit"
+        in_writes = False  # whether the fast attempt failed inside a write (not BEGIN or COMMIT)
 
         def fast() -> list[tuple[bool, Any]]:
-            nonlocal stage
-            stage = "begin"
+            nonlocal in_writes
+            in_writes = False  # each attempt (a dropped connection runs it again) anew
             with store.transaction():
-                stage = "writes"
+                in_writes = True
                 values = [(True, write()) for write in writes]
-                stage = "commit"
+                in_writes = False
                 return values
 
         def careful() -> list[tuple[bool, Any]]:
@@ -231,7 +231,7 @@ class GroupCommit:
             try:
                 outcomes = store.db.retrying(fast)
             except Exception as exc:
-                if stage != "writes":  # the transaction itself failed (BEGIN or COMMIT)
+                if not in_writes:  # the transaction itself failed (BEGIN or COMMIT)
                     raise
                 # a write alone: its transaction rolled back is its SAVEPOINT rolled back
                 outcomes = store.db.retrying(careful) if len(writes) > 1 else [(False, exc)]
