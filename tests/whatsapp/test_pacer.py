@@ -105,6 +105,38 @@ async def test_a_stall_is_made_up_by_the_slots_already_due_and_no_more(clock: Fa
     assert max_in_any_second(times, 1.01) <= 80
 
 
+@pytest.mark.parametrize(("rate", "steady"), [(80, 79), (1000, 981)])
+async def test_catching_up_never_fills_a_window_more_than_the_steady_pace(
+    rate: int, steady: int
+) -> None:
+    """Stalls of 200 ms every 150 wake-ups are caught up, yet no guarded window (1.01 s) at the
+    wire holds more sends than the schedule itself puts in one (79 at 80/s): the rest of the cap
+    stays free for requests that reach Meta with different delays. Filling windows to the cap
+    let one send delayed less than its neighbours make a 130429."""
+    stalls = dict.fromkeys(range(10, 10 * rate, 150), 0.2)
+    late = LateClock(lambda n: stalls.get(n, 0.0))
+    pacer = WhatsAppPacer(late, rate, 0)
+    start = late.monotonic()
+
+    times = await burst(pacer, late, [f"+9198{n:08d}" for n in range(10 * rate)])
+
+    assert pacer.window_capacity == steady
+    assert max_in_any_second(times, 1.01) == steady
+    assert len(times) / (max(times) - start) >= 0.95 * rate
+
+
+async def test_the_steady_pace_alone_fills_a_window_as_far_as_its_count(clock: FakeClock) -> None:
+    """The count is what the schedule puts in a window anyway: without lateness it never holds a
+    send back (admission k at exactly k * spacing), so it costs no throughput."""
+    pacer = WhatsAppPacer(clock, 80, 0)
+    start = clock.monotonic()
+
+    times = await burst(pacer, clock, ["+919820012345"] * 400)
+
+    assert times == pytest.approx([start + k * 1.03 / 80 for k in range(400)])
+    assert max_in_any_second(times, 1.01) == pacer.window_capacity == 79
+
+
 async def test_lateness_does_not_accumulate_the_old_way(clock: FakeClock) -> None:
     """5 ms late on every wake (less than one spacing): 800 sends take 800 slots plus 5 ms, not
     800 * (spacing + 5 ms) as a pacer counting from its last send would."""
