@@ -11,8 +11,8 @@ which backend runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -164,11 +164,10 @@ class Store:
         """The store's schema version against this code's."""
         return migrations.status(self.db)
 
-    @contextmanager
-    def transaction(self, *, immediate: bool = True) -> Iterator[Conn]:
-        """A write transaction; ``immediate`` takes the database write lock at BEGIN."""
-        with self.db.transaction(immediate=immediate) as conn:
-            yield conn
+    def transaction(self, *, immediate: bool = True) -> AbstractContextManager[Conn]:
+        """A write transaction; ``immediate`` takes the database write lock at BEGIN. The
+        database's own block, not one wrapped around it: every write enters several."""
+        return self.db.transaction(immediate=immediate)
 
     def write(self, work: Callable[[Conn], T], *, immediate: bool = True) -> T:
         """``work(conn)`` in a write transaction; on PostgreSQL it runs again whole on a fresh
@@ -176,11 +175,9 @@ class Store:
         database). Repository methods get the same with ``@rerun_on_drop``."""
         return self.db.run(work, immediate=immediate)
 
-    @contextmanager
-    def read(self) -> Iterator[Conn]:
+    def read(self) -> AbstractContextManager[Conn]:
         """A short consistent read: fetch every row you need inside the block."""
-        with self.db.read() as conn:
-            yield conn
+        return self.db.read()
 
     def fetchone(self, sql: str, params: Params = ()) -> Any:
         """One row of a query run in its own short read (or the caller's read/transaction),

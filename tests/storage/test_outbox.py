@@ -216,3 +216,58 @@ def test_a_claim_reads_its_items_in_two_statements_however_many_they_are(store: 
     one = claim("m1", [A])
     many = claim("m2", [Item("t1", f"inv-{n}", "overdue_7") for n in range(8)])
     assert one == many == 3  # stops, items and messages, the message's own row
+
+
+def test_start_sending_moves_an_intent_and_counts_the_attempt(store: Store) -> None:
+    outbox = store.outbox
+    outbox.claim("m1", kind="reminder", items=[A, B])
+
+    assert outbox.start_sending("m1") is None
+
+    message = outbox.get("m1")
+    assert (message.state, message.attempts) == ("sending", 1)  # type: ignore[union-attr]
+
+
+def test_start_sending_says_why_a_message_may_not_go(store: Store) -> None:
+    """Already on its way (another process started it), released, or a subject stopped since
+    the claim: not sent, and a stopped message's items are free again (the stop keeps them)."""
+    outbox = store.outbox
+    outbox.claim("m1", kind="reminder", items=[A])
+    outbox.mark_sending("m1")
+    outbox.claim("m2", kind="reminder", items=[B])
+    outbox.release("m2")
+    outbox.claim("m3", kind="reminder", items=[C, Item("t1", "inv-d", "overdue_7")])
+    outbox.stop_subject("t1", "inv-c", "paid")
+
+    assert outbox.start_sending("m1") == "message already sending"
+    assert outbox.start_sending("m2") == "message already released"
+    assert outbox.start_sending("m3") == "stopped: paid"
+
+    assert outbox.get("m3") is None
+    assert outbox.item_states([C, Item("t1", "inv-d", "overdue_7")]) == {C: "stopped: paid"}
+    assert outbox.get("m1").attempts == 1  # type: ignore[union-attr]
+
+
+def test_a_stop_of_another_tenant_or_subject_does_not_hold_a_message(store: Store) -> None:
+    outbox = store.outbox
+    outbox.stop_subject("t2", "inv-a", "paid")  # same invoice id, another organisation
+    outbox.stop_subject("t1", "inv-z", "paid")
+    outbox.claim("m1", kind="reminder", items=[A])
+
+    assert outbox.start_sending("m1") is None
+
+
+@postgres_backends.sqlite_only("statements are counted with SQLite's trace callback")
+def test_start_sending_is_one_statement_when_the_message_may_go(store: Store) -> None:
+    """The usual case runs inside the group commit's writer at every send: one UPDATE, no
+    reads (three statements before)."""
+    store.outbox.claim("m1", kind="reminder", items=[A, B])
+    seen: list[str] = []
+    with store.transaction() as conn:
+        conn.set_trace_callback(seen.append)  # type: ignore[attr-defined]
+        try:
+            assert store.outbox.start_sending("m1") is None
+        finally:
+            conn.set_trace_callback(None)  # type: ignore[attr-defined]
+
+    assert [s.split()[0] for s in seen] == ["UPDATE"]

@@ -164,3 +164,44 @@ def test_nested_blocks_on_one_thread_share_the_transaction(store: Store) -> None
             assert inner.execute("SELECT value FROM secret_meta").fetchone()[0] == "1"
     with pytest.raises(RuntimeError, match="inside a read"), store.read(), store.transaction():
         pass
+
+
+def test_a_nested_transaction_rolls_back_with_its_outer_one(store: Store) -> None:
+    """The nested block is the outer one's connection and transaction: it commits nothing of its
+    own, so the outer block's failure undoes its writes too."""
+
+    def outer_fails() -> None:
+        with store.transaction() as outer, store.transaction() as inner:
+            assert inner is outer
+            inner.execute("INSERT INTO secret_meta (key, value) VALUES ('a', '1')")
+            raise ValueError("outer fails")
+
+    with pytest.raises(ValueError, match="outer fails"):
+        outer_fails()
+
+    with store.read() as conn:
+        assert conn.execute("SELECT count(*) FROM secret_meta WHERE key = 'a'").fetchone()[0] == 0
+
+
+def test_a_damaged_file_is_named_by_a_nested_block_too(store: Store) -> None:
+    """The nested block says which file and what to do, as the outermost one does, instead of
+    letting a bare sqlite3 error past (an internal error for the caller)."""
+    damaged = sqlite3.DatabaseError("database disk image is malformed")
+    with (
+        store.read(),
+        pytest.raises(StoreError, match=r"state\.db is damaged") as raised,
+        store.read(),
+    ):
+        raise damaged
+
+    assert raised.value.__cause__ is damaged
+
+
+def test_a_nested_block_leaves_other_errors_as_they_are(store: Store) -> None:
+
+    def nested_query() -> None:
+        with store.transaction(), store.transaction() as inner:
+            inner.execute("SELECT * FROM no_such_table")
+
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        nested_query()
