@@ -121,11 +121,11 @@ def named_command(arguments: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command line (``argv``, else this process's own: the ``xero-wa`` script)."""
-    from component.cli import startup
+    from component import collector
 
-    startup.own_process(argv is None)
+    collector.own_process(argv is None)
     arguments = list(sys.argv[1:] if argv is None else argv)
-    with startup.setting_up():
+    with collector.setting_up():
         parser = build_parser(named_command(arguments))
         try:
             args = parser.parse_args(arguments)

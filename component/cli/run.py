@@ -68,7 +68,7 @@ def register(commands: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from component.cli.startup import setting_up
+    from component.collector import setting_up
 
     with setting_up():  # everything up to the call lives until the command ends
         import asyncio

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from component import errors
+from component import collector, errors
 from component.notify.budget import OptionalCalls
 from component.notify.fallback import email_invoices
 from component.notify.locale import message_locale
@@ -293,6 +293,7 @@ async def _plan_and_send(
     total = await asyncio.to_thread(store.candidates.contact_ids, run_id, ctx.tenant_id)
 
     eligible = _Eligible(runtime, ctx.tenant_id)
+    collector.settle()  # no full collection of the set-up's objects pausing the sends
 
     async def produce() -> None:
         planner = PlanAhead(store, ctx, run_id)

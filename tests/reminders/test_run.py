@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from component import collector
 from component.config import Settings
 from component.registry import Registry
 from component.reminders import plan as p
@@ -325,3 +326,22 @@ def test_a_run_keeps_half_a_second_of_the_whatsapp_rate_in_flight() -> None:
     assert in_flight(1000) == 500
     assert in_flight(10) == 16
     assert in_flight(100_000) == 512
+
+
+@pytest.mark.anyio
+async def test_the_collector_settles_before_the_first_send(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full collection of the set-up's objects during the sends paused them and let them leave
+    as a burst (a 130429 at the cap): the job settles the collector before its first send."""
+    sent_when_settled: list[int] = []
+    monkeypatch.setattr(
+        collector, "settle", lambda: sent_when_settled.append(len(world.messages()))
+    )
+    priya = await world.customer("Priya Textiles")
+    await world.invoice(priya, "48500", TODAY - timedelta(days=7))
+
+    report = await world.run()
+
+    assert report.sent == 1
+    assert sent_when_settled == [0]

@@ -1,5 +1,6 @@
-"""Start-up without the garbage collector (component.cli.startup): the same results, and a
-process that calls ``main(argv)`` keeps its collector as it was and nothing of it frozen."""
+"""The collector of a command's process (component.collector): start-up without it gives the
+same results, a process that calls ``main(argv)`` keeps its collector as it was and nothing of
+it frozen, and the reminder job's sends start settled."""
 
 from __future__ import annotations
 
@@ -8,13 +9,23 @@ import json
 import os
 import subprocess
 import sys
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from component.cli import startup
+from component import collector
+
+
+class _Node:
+    """Garbage in a reference cycle (only the cyclic collector frees it), weakly referable."""
+
+    def __init__(self, ref: Any) -> None:
+        self.ref = ref
+        ref.append(self)
+
 
 RUN = ("run", "getInvoice", "--sandbox", "--input", "invoiceId=INV-0001")
 SCRIPT = Path(sys.executable).parent / "xero-wa"
@@ -34,7 +45,7 @@ def _same_each_call(result: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def own_process_reset() -> Iterator[None]:
     yield
-    startup.own_process(False)
+    collector.own_process(False)
     gc.unfreeze()  # what a test froze goes back to the collector
     gc.enable()
 
@@ -79,7 +90,7 @@ def test_a_callers_paused_collector_stays_paused(cli: Any) -> None:
 
 
 def _failing_set_up() -> None:
-    with startup.setting_up():
+    with collector.setting_up():
         assert not gc.isenabled()
         raise RuntimeError("set-up failed")
 
@@ -91,9 +102,45 @@ def test_setting_up_pauses_the_collector_and_restores_it_on_failure() -> None:
 
 
 def test_the_commands_own_process_freezes_its_set_up(own_process_reset: None) -> None:
-    startup.own_process(True)
+    collector.own_process(True)
     before = gc.get_freeze_count()
-    with startup.setting_up():
+    with collector.setting_up():
         made = [[index] for index in range(1000)]  # lives as long as the command
     assert gc.get_freeze_count() >= before + len(made)
     assert gc.isenabled()
+
+
+def test_settle_collects_then_freezes_once_in_the_commands_own_process(
+    own_process_reset: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the reminder job's sends: garbage now is freed first, the rest frozen; a command
+    that runs the job again in its own process (serve's scheduler) freezes only the first time."""
+    monkeypatch.setattr(collector, "_settled", False)
+    collector.own_process(True)
+    gc.disable()  # so that only settle() can free the cycle (the fixture enables it again)
+    cycle: list[Any] = []
+    cycle.append(cycle)
+    garbage = weakref.ref(_Node(cycle))
+    del cycle
+    kept = [[index] for index in range(1000)]
+    before = gc.get_freeze_count()
+
+    collector.settle()
+    first = gc.get_freeze_count()
+    collector.settle()
+
+    assert garbage() is None  # collected, not frozen
+    assert first >= before + len(kept)
+    assert gc.get_freeze_count() == first
+
+
+def test_settle_freezes_nothing_for_a_caller_running_commands_in_its_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(collector, "_settled", False)
+    frozen = gc.get_freeze_count()
+
+    collector.settle()
+
+    assert gc.get_freeze_count() == frozen
+    assert not collector._settled
