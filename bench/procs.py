@@ -70,11 +70,13 @@ def start_sandbox(config: dict[str, Any]) -> Sandbox:
 
 @dataclass
 class Finished:
-    """A child process that ran to its end: exit code, wall time, peak RSS (from the kernel)."""
+    """A child process that ran to its end: exit code, wall time, peak RSS (from the kernel) and
+    CPU time (user + system, every thread; read with the RSS, so its last 20 ms may be missed)."""
 
     code: int
     seconds: float
     peak_rss_mb: float
+    cpu_seconds: float = 0.0
 
 
 def run_measured(
@@ -87,17 +89,18 @@ def run_measured(
     started = time.perf_counter()
     process = subprocess.Popen(argv, env=env, stdout=stdout, stderr=stderr, cwd=ROOT)
     status = Path(f"/proc/{process.pid}/status")
-    peak_kb = 0
+    peak_kb, cpu = 0, 0.0
     while process.poll() is None:
         try:
             for line in status.read_text().splitlines():
                 if line.startswith("VmHWM:"):
                     peak_kb = max(peak_kb, int(line.split()[1]))
-        except (OSError, ValueError):
+            cpu = cpu_seconds(process.pid)
+        except (OSError, ValueError, IndexError):
             pass
         time.sleep(0.02)
     seconds = time.perf_counter() - started
-    return Finished(process.returncode, seconds, peak_kb / 1024)
+    return Finished(process.returncode, seconds, peak_kb / 1024, cpu)
 
 
 def child_env(**extra: str) -> dict[str, str]:

@@ -47,6 +47,7 @@ from procs import (
     BusyLoad,
     Sandbox,
     child_env,
+    cpu_seconds,
     load,
     run_measured,
     start_sandbox,
@@ -106,6 +107,9 @@ class Result:
     send_rate: float
     refused_130429: int
     exit_code: int
+    #: CPU seconds of the job's process and of the sandbox's during the run (both from /proc).
+    job_cpu: float = 0.0
+    sandbox_cpu: float = 0.0
 
 
 def policy(shipped: bool) -> dict[str, Any]:
@@ -182,8 +186,10 @@ def run_case(case: Case, tmp: Path) -> Result:
         argv += ["--connection-value", json.dumps(xero)]
         argv += ["--whatsapp-connection-value", json.dumps(whatsapp)]
         out_path = home / "report.jsonl"
+        sandbox_before = cpu_seconds(sandbox.process.pid)
         with out_path.open("w") as out, (home / "stderr.txt").open("w") as err:
             finished = run_measured(argv, env=env, stdout=out, stderr=err)
+        sandbox_cpu = cpu_seconds(sandbox.process.pid) - sandbox_before
         summary = last_line(out_path)
         accepted, refused = sandbox_figures(sandbox)
     finally:
@@ -196,7 +202,7 @@ def run_case(case: Case, tmp: Path) -> Result:
     rate = (len(times) - 1) / window if window else 0.0
     return Result(
         case, summary, finished.seconds, finished.peak_rss_mb, len(times), rate, refused,
-        finished.code,
+        finished.code, finished.cpu_seconds, sandbox_cpu,
     )  # fmt: skip
 
 
@@ -234,6 +240,13 @@ def show(result: Result) -> None:
         f"130429 ×{result.refused_130429}"
     )
     print(f"     Xero calls by purpose: {s['xeroCalls']}; history notes {s['historyNotes']}")
+    if result.sends:  # what each message cost on the machine's cores: the job's and the sandbox's
+        print(
+            f"     CPU a message sent: the job {1000 * result.job_cpu / result.sends:.2f} ms, "
+            f"the sandbox {1000 * result.sandbox_cpu / result.sends:.2f} ms (whole run, listing "
+            f"included; {result.job_cpu:.1f} s and {result.sandbox_cpu:.1f} s in "
+            f"{result.seconds:.1f} s)"
+        )
 
 
 def verdicts(results: dict[str, Result]) -> None:
