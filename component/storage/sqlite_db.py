@@ -56,8 +56,8 @@ class _Joined:
 
     A plain object rather than a generator context manager: a write nests about six blocks (the
     repository method, its helpers, the group commit's), and entering and leaving two stacked
-    generator blocks took ~8 µs against ~1.4 for this, paid on every write the group commit's
-    writer runs.
+    generator blocks took 5.2 µs against 0.6 for this (a nested read 4.8 against 0.5), paid on
+    every write the group commit's writer runs.
     """
 
     __slots__ = ("_conn", "_db")
