@@ -12,9 +12,9 @@ sliding one-second window. The pacer schedules against the clock, not against th
   behind (nobody asked for a while, or a long stall), so a lull never turns into more than
   ``catch_up * rate`` sends at once;
 - window: whatever the slots say, at most ``window_capacity`` sends in any ``1 s + 10 ms``,
-  counted when each request actually leaves (``left``, called by the client right before the request
-  goes, after the outbox's "sending" commit): a send admitted but not gone yet counts as leaving
-  now. So however long a request waits between admission and the wire (a commit, a busy loop),
+  counted when each request actually leaves (``left``, called by the client right before the
+  request goes, after the outbox's "sending" commit): a send admitted but not gone yet counts as
+  leaving now. So however long a request waits between admission and the wire (a commit, a busy loop),
   no one-second window at the wire holds more than the cap, and catching up never bursts above
   it;
 - guards: requests reach Meta a little later than they are admitted, by varying amounts. The

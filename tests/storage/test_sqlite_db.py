@@ -198,6 +198,7 @@ def test_a_damaged_file_is_named_by_a_nested_block_too(store: Store) -> None:
 
 
 def test_a_nested_block_leaves_other_errors_as_they_are(store: Store) -> None:
+    """Only a damaged or read-only file is renamed; a bad query reaches its caller as it is."""
 
     def nested_query() -> None:
         with store.transaction(), store.transaction() as inner:
