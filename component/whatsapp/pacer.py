@@ -14,9 +14,9 @@ sliding one-second window. The pacer schedules against the clock, not against th
 - window: whatever the slots say, at most ``window_capacity`` sends in any ``1 s + 10 ms``,
   counted when each request actually leaves (``left``, called by the client right before the
   request goes, after the outbox's "sending" commit): a send admitted but not gone yet counts as
-  leaving now. So however long a request waits between admission and the wire (a commit, a busy loop),
-  no one-second window at the wire holds more than the cap, and catching up never bursts above
-  it;
+  leaving now. So however long a request waits between admission and the wire (a commit, a
+  busy loop), no one-second window at the wire holds more than the cap, and catching up never
+  bursts above it;
 - guards: requests reach Meta a little later than they are admitted, by varying amounts. The
   schedule's 30 ms per window absorbs that jitter on average; the window's 10 ms bounds it for a
   catch-up burst. The 20 ms between them is also what keeps lateness from accumulating: slot
