@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from component.reminders import run as reminders_run
 from component.reminders.plan import WITHHELD
 from tests.web.conftest import Web, csrf_of
 
@@ -110,14 +111,30 @@ async def test_an_invoice_nothing_was_sent_about_is_a_404(connected: Web) -> Non
     assert "Nothing was sent about invoice INV-9999" in response.text
 
 
-async def test_a_second_start_while_a_run_goes_on_is_refused(connected: Web) -> None:
+async def test_a_second_start_while_a_run_goes_on_is_refused(
+    connected: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first run is held just before its sends, so it is surely under way (recorded as
+    running) when the second start comes: without the hold, a run quick enough to end between
+    the two requests made the test depend on the machine's speed."""
+    under_way, release = asyncio.Event(), asyncio.Event()
+    plan_and_send = reminders_run._plan_and_send
+
+    async def held(*args: Any, **kwargs: Any) -> None:
+        under_way.set()
+        await release.wait()
+        await plan_and_send(*args, **kwargs)
+
+    monkeypatch.setattr(reminders_run, "_plan_and_send", held)
     page = await connected.client.get("/")
     token = csrf_of(page.text)
     first = await connected.client.post("/reminders/run", data={"csrf_token": token})
     assert "Reminder run started" in first.text
     assert 'hx-trigger="every 2s"' in first.text  # the page follows the run
+    await under_way.wait()
     second = await connected.client.post("/reminders/run", data={"csrf_token": token})
     assert "already going" in second.text
+    release.set()
     await asyncio.gather(*connected.app.state.web.tasks)
     after = (await connected.client.get("/")).text
     assert 'hx-trigger="every 2s"' not in after
