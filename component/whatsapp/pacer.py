@@ -22,14 +22,9 @@ sliding one-second window. The pacer schedules against the clock, not against th
   catch-up burst. The 20 ms between them is also what keeps lateness from accumulating: slot
   ``k + capacity`` is due 1.03 s after slot ``k``, so a wake-up up to 20 ms late does not delay
   the slot one window later (a pacer counting from its last send loses every late wake-up);
-- the window's count: no more than the schedule itself puts in a window (79 at 80/s, 981 at
-  1,000/s), so catching up never makes a second at the wire denser than the steady pace does.
-  Counting up to the cap left nothing for requests that reach Meta with different delays: after
-  a stall (a GC pause here or at the receiver) the slots still due went out until the window
-  held the cap, the sandbox's densest second held exactly 80 in every ``bench/remind.py``
-  rate80 run (16 of 16), and one send delayed less than its neighbours made a 130429 (1 run in
-  16; 8 in 30 with faster client code). The send kept free is one spacing (12.9 ms at 80/s) of
-  such delay; the steady pace never meets the count, so it costs no throughput;
+- the window's count: what the schedule itself puts in a window (79 at 80/s), so catching up
+  never makes a second denser than the steady pace (which never meets it). At the cap, one send
+  reaching Meta sooner than its neighbours made a 130429 (``bench/remind.py`` rate80);
 - pairs: a recipient's next send is admitted ``pair_interval`` (+ guard) after its previous one.
   A recipient waiting for its pair slot waits outside the global gate, so it never holds up
   sends to other recipients.
@@ -119,8 +114,7 @@ if TYPE_CHECKING:
     from component.runtime import Runtime
 
 WINDOW_SECONDS = 1.0
-#: Hard limit: at most ``window_capacity`` admissions in any ``WINDOW_SECONDS +
-#: WINDOW_GUARD_SECONDS``.
+#: Hard limit: at most ``window_capacity`` admissions in any window plus this.
 WINDOW_GUARD_SECONDS = 0.01
 #: Pace: ``capacity`` slots per ``WINDOW_SECONDS + SCHEDULE_GUARD_SECONDS``.
 SCHEDULE_GUARD_SECONDS = 0.03
@@ -208,8 +202,7 @@ class WhatsAppPacer:
         #: How late a send may leave its shared slot without moving the schedule on (see above).
         self._late = max(0.0, schedule_guard - window_guard)
         solo = self._spacing(schedule_guard)
-        #: The most sends this process lets leave in any window: what the solo schedule puts in
-        #: one (see the docstring), never more than the cap.
+        #: What the solo schedule puts in a window, never more than the cap (see the docstring).
         self.window_capacity = min(self.capacity, int(self.window / solo + _EPSILON) + 1)
         # room for several processes' (and hosts') delays to Meta when they share the number
         shared_spacing = self._spacing(max(schedule_guard, SHARED_SCHEDULE_GUARD_SECONDS))
