@@ -35,12 +35,33 @@ class WebState:
     csp: str
     #: Work started by a page that outlives its request (a reminder run): kept until done.
     tasks: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
+    #: Keys of page-started work under way (``reminders:<tenant>``), see :meth:`claim`.
+    claimed: set[str] = field(default_factory=set, repr=False)
 
-    def background(self, work: Coroutine[Any, Any, Any]) -> None:
-        """Run ``work`` after the answer is sent; its failure is logged (and recorded by it)."""
+    def background(self, work: Coroutine[Any, Any, Any], *, claim: str | None = None) -> None:
+        """Run ``work`` after the answer is sent; its failure is logged (and recorded by it).
+
+        ``claim`` (taken with :meth:`claim`) is given back when the work ends, however it ends.
+        """
         task = asyncio.get_running_loop().create_task(work)
         self.tasks.add(task)
         task.add_done_callback(self._finished)
+        if claim is not None:
+            task.add_done_callback(lambda _task: self.claimed.discard(claim))
+
+    def claim(self, key: str) -> bool:
+        """Take ``key`` unless page-started work holds it; False when it is held.
+
+        Why not only the store's record of the work? A reminder run records itself once its
+        task runs, after the page has answered; two clicks close together both found no record
+        and started two runs. Checking and taking the key happen with no ``await`` between
+        them, so two requests of this process cannot both take it; other processes (the
+        scheduler of another host) are still seen through the store.
+        """
+        if key in self.claimed:
+            return False
+        self.claimed.add(key)
+        return True
 
     async def drain(self, grace: float = 30.0) -> None:
         """Let page-started work (a reminder run) finish before the store closes; cancel what

@@ -141,6 +141,53 @@ async def test_a_second_start_while_a_run_goes_on_is_refused(
     assert len(connected.runtime.store.runs.list(job="reminders")) == 1
 
 
+async def test_two_clicks_before_the_run_records_itself_start_one_run(
+    connected: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run records itself only once its task runs, after the page has answered: the second
+    click, made before that, is refused all the same, and the claim is given back when the run
+    ends, so a later click starts the next run."""
+    from component.web.pages import dashboard
+
+    release = asyncio.Event()
+    invoke = dashboard.invoke
+
+    async def not_yet_recorded(*args: Any, **kwargs: Any) -> Any:
+        await release.wait()
+        return await invoke(*args, **kwargs)
+
+    monkeypatch.setattr(dashboard, "invoke", not_yet_recorded)
+    token = csrf_of((await connected.client.get("/")).text)
+    first = await connected.client.post("/reminders/run", data={"csrf_token": token})
+    second = await connected.client.post("/reminders/run", data={"csrf_token": token})
+    assert "Reminder run started" in first.text
+    assert "already going" in second.text
+    assert connected.runtime.store.runs.list(job="reminders") == []  # not yet recorded
+    release.set()
+    await asyncio.gather(*connected.app.state.web.tasks)
+    assert len(connected.runtime.store.runs.list(job="reminders")) == 1
+    third = await connected.client.post("/reminders/run", data={"csrf_token": token})
+    assert "Reminder run started" in third.text
+    await asyncio.gather(*connected.app.state.web.tasks)
+    assert len(connected.runtime.store.runs.list(job="reminders")) == 2
+
+
+async def test_a_run_that_fails_gives_its_claim_back(
+    connected: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from component.web.pages import dashboard
+
+    async def fails(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(dashboard, "invoke", fails)
+    token = csrf_of((await connected.client.get("/")).text)
+    first = await connected.client.post("/reminders/run", data={"csrf_token": token})
+    assert "Reminder run started" in first.text
+    await asyncio.gather(*connected.app.state.web.tasks, return_exceptions=True)
+    assert connected.app.state.web.claimed == set()
+
+
 async def test_eligible_counts_each_invoice_once_however_many_runs_found_it(
     connected: Web,
 ) -> None:

@@ -102,15 +102,27 @@ async def run_now(page: Page) -> Response:
     org = orgs.pick(known, page.value("org"))
     if org is None:
         return page.redirect("/connections")
-    running = await page.db(_running, runtime, org.tenant_id)
-    if running:
-        return await show(page, notice="A reminder run is already going; its figures appear below.")
-    text = await page.db(orgs.policy_text, runtime, org)
-    inputs = {"tenant": org.tenant_id, "policy": text}
-    page.web.background(invoke(page.web.executor, "sendPaymentReminders", inputs, org))
+    key = f"reminders:{org.tenant_id}"
+    if not page.web.claim(key):
+        return await show(page, notice=_ALREADY_GOING)
+    started = False
+    try:
+        if await page.db(_running, runtime, org.tenant_id):
+            return await show(page, notice=_ALREADY_GOING)
+        text = await page.db(orgs.policy_text, runtime, org)
+        inputs = {"tenant": org.tenant_id, "policy": text}
+        work = invoke(page.web.executor, "sendPaymentReminders", inputs, org)
+        page.web.background(work, claim=key)
+        started = True
+    finally:
+        if not started:
+            page.web.claimed.discard(key)
     return await show(
         page, notice="Reminder run started: this page follows it until it ends.", follow=True
     )
+
+
+_ALREADY_GOING = "A reminder run is already going; its figures appear below."
 
 
 def _running(runtime: Runtime, tenant_id: str) -> bool:
