@@ -8,8 +8,7 @@ and today → same ids every run).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
@@ -48,17 +47,22 @@ class EmbeddedSandbox:
     state: SandboxState
     app: Starlette
 
-    @cached_property
+    #: Demo connections made so far, by family (``demo_connection``).
+    _made: dict[str, dict[str, Any] | None] = field(default_factory=dict, repr=False)
+
+    @property
     def demo_connections(self) -> dict[str, dict[str, Any]]:
-        """Both demo connections, made on first use (see ``demo_connection``)."""
-        return demo_connections(self.state)
+        """Both demo connections (each made on first use and kept, see ``demo_connection``)."""
+        made = {family: self.demo_connection(family) for family in _DEMO}
+        return {family: value for family, value in made.items() if value is not None}
 
     def demo_connection(self, family: str) -> dict[str, Any] | None:
-        """One family's demo connection: ``xero-wa run --sandbox`` against Xero makes no
-        WhatsApp one, so the WhatsApp side of the sandbox is never made (nor imported)."""
-        if "demo_connections" in self.__dict__:
-            return self.demo_connections.get(family)
-        return demo_connection(self.state, family)
+        """One family's demo connection, made on first use: ``xero-wa run --sandbox`` against
+        Xero makes no WhatsApp one, so the WhatsApp side of the sandbox is never made (nor
+        imported)."""
+        if family not in self._made:
+            self._made[family] = demo_connection(self.state, family)
+        return self._made[family]
 
     async def drain(self) -> list[AttemptRecord]:
         """Deliver every webhook that is due now (Xero and WhatsApp)."""

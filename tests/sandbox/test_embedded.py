@@ -30,6 +30,18 @@ def test_settings_point_every_service_at_the_sandbox(settings: Settings) -> None
     assert isinstance(sandbox.transport, httpx.ASGITransport)
 
 
+def test_a_demo_connection_is_made_once_and_only_for_its_family(settings: Settings) -> None:
+    """Asking for the Xero connection makes no WhatsApp one; each is then kept, so the demo's
+    connections and a later single ask hand out the same values."""
+    sandbox = embedded(settings, clock=FakeClock())
+    xero = sandbox.demo_connection("xero")
+    assert set(sandbox._made) == {"xero"}
+    both = sandbox.demo_connections
+    assert both["xero"] is xero
+    assert sandbox.demo_connection("whatsapp") is both["whatsapp"]
+    assert sandbox.demo_connection("email") is None
+
+
 def test_demo_connections_have_the_agreed_shapes(settings: Settings) -> None:
     sandbox = embedded(settings, clock=FakeClock())
     xero, whatsapp = sandbox.demo_connections["xero"], sandbox.demo_connections["whatsapp"]
