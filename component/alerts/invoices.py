@@ -38,7 +38,7 @@ from component.runtime import Runtime
 from component.service.config import ServiceConfig
 from component.service.connections import ServiceConnections
 from component.sessions import Session
-from component.storage.outbox import Item
+from component.storage.outbox_reads import Item
 from component.whatsapp.client import WhatsAppClient
 from component.xero.client import XeroClient
 from component.xero.dates import calendar_date

@@ -29,7 +29,7 @@ from component.notify.budget import DEFAULT_RESERVE_CALLS, OptionalCalls, XeroCa
 from component.notify.refusals import Refusal
 from component.runtime import Runtime
 from component.sessions import Session
-from component.storage.outbox import Item
+from component.storage.outbox_reads import Item
 from component.xero.client import XeroClient
 
 KIND = "email"

@@ -45,7 +45,8 @@ from component import errors
 from component.notify.refusals import Refusal, classify
 from component.runtime import Runtime
 from component.storage.group_commit import writes_for
-from component.storage.outbox import Claim, Item
+from component.storage.outbox import Claim
+from component.storage.outbox_reads import Item
 
 log = logging.getLogger("xero_wa.notify")
 

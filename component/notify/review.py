@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from component.runtime import Runtime
-from component.storage.outbox import OutboxMessage
+from component.storage.outbox_reads import OutboxMessage
 
 
 def held_for_review(runtime: Runtime) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from functools import cached_property
 from component.notify.recipient import choose_number
 from component.reminders.policy import Policy, Stage
 from component.reminders.stages import days_from_due, reached_stage, too_old
-from component.storage.outbox import Item
+from component.storage.outbox_reads import Item
 from component.storage.reminder_cache import CachedContact, Candidate
 
 # Skip reasons: stable codes for reports, JSON and tests.

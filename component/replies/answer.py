@@ -22,7 +22,7 @@ from typing import Any
 
 from component.notify import outbox
 from component.runtime import Runtime
-from component.storage.outbox import Item
+from component.storage.outbox_reads import Item
 from component.storage.replies import Reply
 from component.whatsapp import templates as tpl
 from component.whatsapp.client import WhatsAppClient

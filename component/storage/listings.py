@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from component.storage.events import Event, _event
 from component.storage.invoice_facts import InvoiceFact, _fact
 from component.storage.optouts import OptOut, _optout
-from component.storage.outbox import OutboxMessage, _message
+from component.storage.outbox_reads import OutboxMessage, _message
 from component.storage.replies import Reply, _reply
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from component.alerts.invoices import outbox_key
-from component.storage.outbox import Item
+from component.storage.outbox_reads import Item
 from tests.service.conftest import Stack, service_config
 
 pytestmark = pytest.mark.anyio

@@ -10,7 +10,7 @@ from component.notify import outbox
 from component.notify.outbox import Envelope, Leaving
 from component.runtime import Runtime
 from component.storage.group_commit import writes_for
-from component.storage.outbox import Item
+from component.storage.outbox_reads import Item
 from component.whatsapp import errors as wa
 from component.whatsapp.client import WhatsAppClient
 from tests.storage import postgres_backends

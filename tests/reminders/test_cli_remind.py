@@ -156,7 +156,7 @@ def test_review_lines_show_the_contact_and_the_invoice_of_an_alert(
     from component.config import get_settings
     from component.notify import outbox
     from component.runtime import Runtime
-    from component.storage.outbox import Item
+    from component.storage.outbox_reads import Item
 
     async def held_alert() -> None:
         runtime = Runtime(settings=get_settings())

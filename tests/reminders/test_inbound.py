@@ -11,7 +11,7 @@ from component.alerts.invoices import stop
 from component.notify.fallback import on_undeliverable
 from component.notify.inbound import FALLBACK_CATEGORY, on_inbound, on_status
 from component.reminders import plan as p
-from component.storage.outbox import Item
+from component.storage.outbox_reads import Item
 from component.whatsapp.payload import Inbound, StatusUpdate
 from tests.reminders.conftest import TODAY, World
 from tests.storage import postgres_backends

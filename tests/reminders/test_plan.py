@@ -8,7 +8,7 @@ from typing import Any
 
 from component.reminders import plan as p
 from component.reminders.policy import load_policy
-from component.storage.outbox import Item
+from component.storage.outbox_reads import Item
 from component.storage.reminder_cache import CachedContact, Candidate
 
 POLICY = load_policy()

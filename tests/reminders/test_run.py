@@ -257,7 +257,7 @@ async def test_invoices_not_due_or_too_small_are_left_alone(world: World) -> Non
 @pytest.mark.anyio
 async def test_reconcile_confirms_a_recorded_acceptance(world: World) -> None:
     outbox = world.runtime.store.outbox
-    from component.storage.outbox import Item
+    from component.storage.outbox_reads import Item
 
     outbox.claim("rem-x", kind="reminder", items=[Item(world.tenant_id, "inv", "overdue_7")])
     outbox.mark_sending("rem-x")

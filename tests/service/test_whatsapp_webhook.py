@@ -17,7 +17,7 @@ from component.config import Settings
 from component.oauth.manage import save_whatsapp
 from component.registry import Registry
 from component.runtime import Runtime
-from component.storage.outbox import Item
+from component.storage.outbox_reads import Item
 from component.whatsapp.signature import WebhookSignature
 from tests.service.conftest import (
     APP_SECRET,

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from component.storage.events import NewEvent
-from component.storage.outbox import Item
+from component.storage.outbox_reads import Item
 from component.storage.store import Store
 
 BASE = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)

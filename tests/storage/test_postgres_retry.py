@@ -26,7 +26,8 @@ from component.storage.connections import write_connection
 from component.storage.crypto import PLAIN
 from component.storage.events import NewEvent
 from component.storage.group_commit import GroupCommit
-from component.storage.outbox import Claim, Item
+from component.storage.outbox import Claim
+from component.storage.outbox_reads import Item
 from component.storage.postgres_errors import DatabaseError
 from component.storage.store import Store
 from component.storage.tokens import TokenRepo

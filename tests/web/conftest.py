@@ -122,7 +122,7 @@ def park_event(web: Web, resource_id: str, error: str, tenant_id: str | None = N
 
 def unknown_reminder(web: Web, key: str, invoice_id: str = "inv-1") -> None:
     """A reminder whose send crashed mid-request: claimed, marked sending, then unknown."""
-    from component.storage.outbox import Item
+    from component.storage.outbox_reads import Item
 
     outbox = web.runtime.store.outbox
     tenant = web.sandbox.state.xero.demo_tenant_id

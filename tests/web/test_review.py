@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from component.storage.listings import PER_PAGE
-from component.storage.outbox import Item
+from component.storage.outbox_reads import Item
 from component.storage.replies import Reply
 from tests.web.conftest import Web, park_event, unknown_reminder
 

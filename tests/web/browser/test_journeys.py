@@ -142,7 +142,7 @@ def test_replay_a_parked_event(journey: Journey) -> None:
 
 
 def test_settle_a_review_item(journey: Journey) -> None:
-    from component.storage.outbox import Item
+    from component.storage.outbox_reads import Item
 
     connect_demo(journey)
     outbox = journey.live.runtime.store.outbox
