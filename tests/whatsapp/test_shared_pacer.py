@@ -20,6 +20,7 @@ from component.registry import Registry
 from component.runtime import Runtime
 from component.storage.rate_ledger import OVERLAP_SECONDS, SHARED_HOLD_SECONDS
 from component.whatsapp.pacer import WhatsAppPacer, pacer_for
+from component.whatsapp.shared_schedule import SharedSlots
 from tests.storage import postgres_backends
 from tests.virtual_clock import VirtualClock
 
@@ -63,6 +64,12 @@ async def sends(
         log.append(ticket.admitted_at if commit is None else commit[0].monotonic())
 
     await asyncio.gather(*(one(n) for n in range(first, first + count)))
+
+
+def slots(pacer: WhatsAppPacer) -> SharedSlots:
+    """The pacer's part of the shared schedule (the slots it holds, its pace)."""
+    assert pacer._slots is not None
+    return pacer._slots
 
 
 def most_in_any_second(log: list[float]) -> int:
@@ -274,7 +281,7 @@ async def test_after_a_stall_the_slots_held_do_not_crowd_a_second(
     async def stall_midway() -> None:
         run = asyncio.ensure_future(sends(one, 0, 300, log))
         await vclock.sleep(1.5 + 0.3 * one.spacing)  # between two slots, mid-run
-        assert len(one._block) > 1  # slots held, some due during the stall
+        assert len(slots(one).held) > 1  # slots held, some due during the stall
         vclock.advance(stall * one.spacing)  # nothing runs meanwhile: everyone wakes late
         await run
 
@@ -302,13 +309,13 @@ async def test_slots_claimed_ahead_and_left_unused_delay_the_next_process_once(
     one, two = process(), process()
     first: list[float] = []
     await vclock.run(sends(one, 0, 100, first))
-    unused = list(one._block)
+    unused = list(slots(one).held)
     assert unused  # claimed ahead for callers that were served by the slots held before
     assert len(unused) <= 18  # at most a block
     stopped = max(first)
     later: list[float] = []
     await vclock.run(sends(two, 1000, 1500, later))
-    handover = 80 * (two._pace.shared - two._pace.solo)
+    handover = 80 * (slots(two).pace.shared - slots(two).pace.solo)
     # two's first send: after one's unused slots and the gap, and no later than a claim after
     assert unused[-1] + one.spacing + handover - 1e-6 <= min(later)
     assert min(later) <= stopped + 0.25 + handover + 0.040 + 1e-6
