@@ -8,6 +8,7 @@ One ``Runtime`` per process (a CLI run, the HTTP service, a test). It owns the s
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +83,10 @@ class Runtime:
     store_policy: str = "auto"
     _http: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
     _store: Store | None = field(default=None, init=False, repr=False)
+    #: Awaited first when the runtime closes (``close_with``).
+    _closers: list[Callable[[], Awaitable[None]]] = field(
+        default_factory=list, init=False, repr=False
+    )
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -126,7 +131,16 @@ class Runtime:
             self.shared[name] = factory()
         return self.shared[name]
 
+    def close_with(self, closer: Callable[[], Awaitable[None]]) -> None:
+        """Have ``aclose`` await ``closer`` before it closes the HTTP client and the store: for a
+        shared object that runs tasks of its own (a pacer's claim of its next block), so none
+        outlives the runtime or uses the store once it is closed. Kept after a close: the object
+        stays in ``shared``, and a runtime used again closes it again (a closer may run twice)."""
+        self._closers.append(closer)
+
     async def aclose(self) -> None:
+        for closer in self._closers:
+            await closer()
         if self._http is not None:
             await self._http.aclose()
             self._http = None

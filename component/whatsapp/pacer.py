@@ -253,6 +253,12 @@ class WhatsAppPacer:
         self.stats.pair_backoffs += 1
         return wait
 
+    async def aclose(self) -> None:
+        """Stop what the pacer runs in the background (the claim of the shared schedule's next
+        block) before its runtime closes the store (``pacer_for`` has the runtime do it)."""
+        if self._slots is not None:
+            await self._slots.aclose()
+
     # ------------------------------------------------------------------ internals
     async def _wait_global(self) -> float:
         """Sleep (holding the gate) until the global schedule admits one more; returns now."""
@@ -327,12 +333,14 @@ def pacer_for(runtime: Runtime, phone_number_id: str) -> WhatsAppPacer:
 
     def create() -> WhatsAppPacer:
         ledger = ledger_for(runtime, "WhatsApp's throughput cap")
-        return WhatsAppPacer(
+        pacer = WhatsAppPacer(
             runtime.clock,
             settings.whatsapp_messages_per_second,
             settings.whatsapp_pair_interval_seconds,
             shared=SharedSchedule(ledger, phone_number_id) if ledger is not None else None,
         )
+        runtime.close_with(pacer.aclose)
+        return pacer
 
     pacer: WhatsAppPacer = runtime.shared_object(f"whatsapp.pacer:{phone_number_id}", create)
     return pacer

@@ -174,6 +174,17 @@ class SharedSlots:
                 await self._claim(self._wanted())
             now = self._clock.monotonic()
 
+    async def aclose(self) -> None:
+        """Cancel the claim still running in the background and wait until it stopped: the
+        runtime closes the store next, and no task of the pacer may outlive it."""
+        claiming, self._claiming = self._claiming, None
+        if claiming is None or claiming.done():
+            return
+        if claiming.get_loop() is not asyncio.get_running_loop():
+            return  # its loop is gone (``asyncio.run`` cancels what is left): nothing runs it
+        claiming.cancel()
+        await asyncio.wait((claiming,))
+
     def _usual_delay(self, delay: float) -> float:
         """The least delay from slot to wire among this process's last ``capacity`` sends
         (``delay`` the newest): what every send here pays, such as the outbox's commit.

@@ -360,3 +360,51 @@ async def test_a_130429_while_a_claim_is_on_its_way_leaves_the_pacer_working(
     )
     assert len(log) == 12
     assert min(t for t in log if t > said) >= said + one.window - 1e-6
+
+
+@pytest.mark.anyio
+async def test_closing_the_runtime_cancels_a_claim_still_on_its_way(
+    processes: Callable[[], Runtime], vclock: VirtualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A send left late, so the next send's admission claims in the background (to pass the
+    lateness on) and the run ends before that claim comes back. Closing the runtime cancels the
+    claim and waits for it: no task of the pacer outlives the runtime, and the claim never
+    reaches the store, which closes right after (it did, and failed on the closed store)."""
+    runtime = processes()
+    one = pacer_for(runtime, NUMBER)
+    store = runtime.store
+    flowing = asyncio.Event()  # claims wait here while it is clear
+    flowing.set()
+    reached: list[bool] = []  # for each claim that reached the store: whether it was closed
+    real = asyncio.to_thread
+
+    async def held(fn: Callable[..., object], /, *args: object, **kwargs: object) -> object:
+        if getattr(fn, "__name__", "") == "claim_slots":
+            await flowing.wait()
+            reached.append(store.db.closed)
+        return await real(fn, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "to_thread", held)
+    log: list[float] = []
+    await vclock.run(sends(one, 0, 20, log))
+    assert slots(one).held  # slots claimed ahead, left over
+    flowing.clear()  # from here a claim does not come back
+
+    async def late_then_one_more() -> None:
+        ticket = await one.acquire("+919820000100")
+        ticket.sent.slot = vclock.monotonic() - 0.2  # it leaves 200 ms after its slot
+        one.left(ticket)
+        one.left(await one.acquire("+919820000101"))  # a held slot; the lateness is claimed
+
+    await vclock.run(late_then_one_more())
+    claiming = slots(one)._claiming
+    assert claiming is not None
+    assert not claiming.done()
+
+    await runtime.aclose()
+
+    assert claiming.cancelled()
+    flowing.set()  # a claim still running would go on to the store now
+    await vclock.run(vclock.sleep(1.0))
+    assert reached
+    assert not any(reached)
