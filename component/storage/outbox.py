@@ -43,10 +43,6 @@ from component.storage.outbox_reads import Item, OutboxReads, item_links
 if TYPE_CHECKING:
     from component.storage.store import Store
 
-#: States in which an item may be (re)claimed: nothing reached the customer.
-OPEN_STATES = ("intent",)
-FINAL_STATES = ("sent", "failed", "sending", "unknown", "cancelled")
-
 #: ``start_sending``'s usual case: an unstopped intent becomes "sending" (time, key).
 _START_SENDING = """UPDATE outbox_messages SET state = 'sending', attempts = attempts + 1,
     updated_at = ? WHERE key = ? AND state = 'intent' AND NOT EXISTS (SELECT 1 FROM outbox_items i
