@@ -26,6 +26,7 @@ from pydantic import SecretStr
 from component.config import Settings, get_settings
 from component.registry import Registry
 from component.runtime import Runtime
+from component.storage.store import Store
 from tests.virtual_clock import VirtualClock
 
 BACKENDS = ("sqlite", "postgres")
@@ -112,6 +113,15 @@ def store_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
 def store_target(tmp_path: Path, store_backend: str, settings: Settings) -> Path | Settings:
     """What ``Store.open`` takes: the SQLite file, or settings naming the PostgreSQL schema."""
     return tmp_path / "state.db" if store_backend == "sqlite" else settings
+
+
+@pytest.fixture
+def opened_store(store_target: Path | Settings) -> Iterator[Store]:
+    """A store opened on the backend of this run, closed after the test (modules that need no
+    more than that take it as their ``store``: ``store = postgres_backends.opened_store``)."""
+    opened = Store.open(store_target)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture

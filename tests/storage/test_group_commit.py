@@ -55,11 +55,7 @@ def stored(target: Path | Settings) -> set[str]:
         other.close()
 
 
-@pytest.fixture
-def store(store_target: Path | Settings) -> Iterator[Store]:
-    opened = Store.open(store_target)
-    yield opened
-    opened.close()
+store = postgres_backends.opened_store
 
 
 async def test_writes_waiting_together_are_committed_in_one_transaction(

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-
-from component.config import Settings
 from component.storage.store import Store
 from tests.storage import postgres_backends
 
@@ -20,11 +15,7 @@ store_target = postgres_backends.store_target
 WAMID = "wamid.HBgMOTE5ODIwMDEyMzQ1FQIAERgSQUJDREVGMDEyMzQ1Njc4OQA="
 
 
-@pytest.fixture
-def store(store_target: Path | Settings) -> Iterator[Store]:
-    opened = Store.open(store_target)
-    yield opened
-    opened.close()
+store = postgres_backends.opened_store
 
 
 def test_a_status_is_recorded_once_and_duplicates_are_reported(store: Store) -> None:

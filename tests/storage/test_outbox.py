@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,11 +17,7 @@ store_backend = postgres_backends.store_backend
 store_target = postgres_backends.store_target
 
 
-@pytest.fixture
-def store(store_target: Path | Settings) -> Iterator[Store]:
-    store = Store.open(store_target)
-    yield store
-    store.close()
+store = postgres_backends.opened_store
 
 
 A = Item("t1", "inv-a", "overdue_7")

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from component.config import Settings
 from component.storage.outbox_reads import Item
 from component.storage.store import Store
 from tests.storage import postgres_backends
@@ -18,11 +12,7 @@ store_backend = postgres_backends.store_backend
 store_target = postgres_backends.store_target
 
 
-@pytest.fixture
-def store(store_target: Path | Settings) -> Iterator[Store]:
-    store = Store.open(store_target)
-    yield store
-    store.close()
+store = postgres_backends.opened_store
 
 
 def test_subject_states_answer_for_every_item_as_item_states_does(store: Store) -> None:
