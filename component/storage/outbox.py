@@ -43,11 +43,15 @@ from component.storage.outbox_reads import Item, OutboxReads, item_links
 if TYPE_CHECKING:
     from component.storage.store import Store
 
-#: ``start_sending``'s usual case: an unstopped intent becomes "sending" (time, key).
-_START_SENDING = """UPDATE outbox_messages SET state = 'sending', attempts = attempts + 1,
-    updated_at = ? WHERE key = ? AND state = 'intent' AND NOT EXISTS (SELECT 1 FROM outbox_items i
-    JOIN outbox_stops s ON s.tenant_id = i.tenant_id AND s.subject_id = i.subject_id
-    WHERE i.message_key = outbox_messages.key)"""
+#: ``start_sending``'s usual case in one statement: an intent none of whose subjects is stopped
+#: becomes "sending" (parameters: the time, the key).
+_START_SENDING = """
+    UPDATE outbox_messages SET state = 'sending', attempts = attempts + 1, updated_at = ?
+    WHERE key = ? AND state = 'intent' AND NOT EXISTS (
+        SELECT 1 FROM outbox_items i JOIN outbox_stops s
+            ON s.tenant_id = i.tenant_id AND s.subject_id = i.subject_id
+        WHERE i.message_key = outbox_messages.key)
+"""
 
 
 @dataclass(frozen=True)
@@ -145,8 +149,11 @@ class OutboxRepo(OutboxReads):
         may have sent it meanwhile), and none of its subjects may have been stopped since the
         claim (an invoice paid while the message waited for WhatsApp's pacing). A stopped message
         is released (its items become free, and the stop keeps them from being claimed again).
-        Returns why it must not be sent. The usual case is one guarded ``UPDATE`` (every send
-        pays it in the group commit's writer); only when it moves nothing are the reasons read.
+        Returns why it must not be sent.
+
+        The usual case (still an intent, nothing stopped) is one guarded ``UPDATE``; only when
+        it moves nothing are the reasons read. Every send pays this inside the group commit's
+        writer, which the 1,000/s tier keeps busy: three statements a send were one too many.
         """
         with self._store.transaction() as conn:
             if conn.execute(_START_SENDING, (self._stamp(), key)).rowcount:
@@ -164,6 +171,7 @@ class OutboxRepo(OutboxReads):
                 conn.execute("DELETE FROM outbox_items WHERE message_key = ?", (key,))
                 conn.execute("DELETE FROM outbox_messages WHERE key = ?", (key,))
                 return f"stopped: {stop['reason']}"
+            # an intent with no stop now: another PostgreSQL transaction changed it meanwhile
             conn.execute(
                 "UPDATE outbox_messages SET state = 'sending', attempts = attempts + 1, "
                 "updated_at = ? WHERE key = ?",
