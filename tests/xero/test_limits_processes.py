@@ -58,8 +58,9 @@ def test_three_processes_together_stay_under_xeros_per_tenant_limits(
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline and any(p.poll() is None for p in processes):
             tenants = control.get("/stats").json()["limits"]["tenants"]
-            if any(t["minute_used"] >= 60 for t in tenants.values()):
-                time.sleep(0.5)  # the processes now wait for the window (or were refused)
+            # the minute is used and its last calls have answered: every process now waits for
+            # the next window (a poll of the other processes' state, not a guess at a duration)
+            if any(t["minute_used"] >= 60 and t["in_flight"] == 0 for t in tenants.values()):
                 control.post("/clock/advance", json={"seconds": 61}).raise_for_status()
                 advanced.append(True)
                 return
