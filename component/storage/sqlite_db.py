@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 from component.storage.backups import restore_hint
 from component.storage.database import Dialect, StoreError
+from component.storage.wal_checkpoints import WalCheckpointer
 
 T = TypeVar("T")
 
@@ -97,6 +98,10 @@ class SqliteDatabase:
         self._active = 0
         self._closed = False
         self._local = _ThreadState()
+        #: checkpoints of the log, off the commits' path (``wal_checkpoints``); writable only
+        self.checkpoints = (
+            None if self.read_only else WalCheckpointer(self._connect, self.path.name)
+        )
         # Open one connection now, so a file that is not a database fails here, named.
         self._checkin(self._checkout())
 
@@ -129,6 +134,8 @@ class SqliteDatabase:
             conn.execute("PRAGMA foreign_keys=ON")
             if not self.read_only:
                 conn.execute("PRAGMA journal_mode=WAL")
+                # this process's checkpoints run in their own thread (``wal_checkpoints``)
+                conn.execute("PRAGMA wal_autocheckpoint=0")
             else:
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.Error as exc:
@@ -274,6 +281,8 @@ class SqliteDatabase:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+            if self.checkpoints is not None:
+                self.checkpoints.committed()
 
     @contextmanager
     def _read(self) -> Iterator[SqliteConn]:
@@ -312,6 +321,8 @@ class SqliteDatabase:
         safe against that): that is why this waits instead."""
         if self._local.conn is not None:
             raise RuntimeError("close() called inside a read() or transaction()")
+        if self.checkpoints is not None:
+            self.checkpoints.stop()
         with self._cond:
             self._closed = True
             while self._active:
