@@ -4,7 +4,7 @@ In WAL mode every commit appends to the ``-wal`` file; a *checkpoint* copies tho
 into the database file and syncs it. SQLite's default runs one inside whichever commit finds the
 log over 1,000 pages, so that commit, and everyone waiting for it, waits for the copy and a
 second sync: a webhook's 200 (``bench/webhooks.py``: at concurrency 16 a checkpoint every few
-hundred deliveries, the tail of the latency), the outbox's "sending" mark before a request leaves
+hundred deliveries, part of the latency's tail), the outbox's "sending" mark before a request leaves
 (``bench/remind.py`` rate80large: 1,078 commits over 15 ms in one run, up to 100 ms, five a
 second by the end as the larger store's commits dirtied more pages; 15 in the 10,000-invoice run).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -55,10 +55,10 @@ def _log_pages(path: Path) -> int:
     return wal.stat().st_size // 4096 if wal.exists() else 0
 
 
-def _until(done: object, what: str) -> None:
+def _until(done: Callable[[], bool], what: str) -> None:
     """Wait for the checkpoint thread (another thread: polled, with a deadline)."""
     deadline = time.monotonic() + PATIENCE
-    while not done():  # type: ignore[operator]
+    while not done():
         assert time.monotonic() < deadline, what
         time.sleep(0.01)
 
