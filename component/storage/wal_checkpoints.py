@@ -4,8 +4,8 @@ In WAL mode every commit appends to the ``-wal`` file; a *checkpoint* copies tho
 into the database file and syncs it. SQLite's default runs one inside whichever commit finds the
 log over 1,000 pages, so that commit, and everyone waiting for it, waits for the copy and a
 second sync: a webhook's 200 (``bench/webhooks.py``: at concurrency 16 a checkpoint every few
-hundred deliveries, part of the latency's tail), the outbox's "sending" mark before a request leaves
-(``bench/remind.py`` rate80large: 1,078 commits over 15 ms in one run, up to 100 ms, five a
+hundred deliveries, part of the latency's tail), the outbox's "sending" mark before a request
+leaves (``bench/remind.py`` rate80large: 1,078 commits over 15 ms in one run, up to 100 ms, five a
 second by the end as the larger store's commits dirtied more pages; 15 in the 10,000-invoice run).
 
 So a process that writes to the store turns the automatic checkpoint off on its connections
@@ -31,8 +31,6 @@ log = logging.getLogger("xero_wa.storage")
 
 #: How often the thread looks for commits to checkpoint (seconds).
 INTERVAL_SECONDS = 0.5
-#: How long a checkpoint waits for a lock another connection holds (milliseconds).
-BUSY_TIMEOUT_MS = 1_000
 
 
 class WalCheckpointer:
@@ -96,9 +94,8 @@ class WalCheckpointer:
             while not self._stopping.wait(INTERVAL_SECONDS):
                 if not self._committed:
                     continue
-                if conn is None:
+                if conn is None:  # a passive checkpoint never waits on a lock: no busy timeout
                     conn = self._connect()
-                    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
                 self.checkpoint_now(conn)
         except Exception as exc:  # cannot even connect: commits go on, the log only grows
             log.warning("WAL checkpoints of %s stopped: %s", self._name, exc)
