@@ -5,7 +5,9 @@ Three processes per measurement: the server under test (the service with `--no-w
 defaults, INFO access logging to a file; or the bare app), and `bench/loadgen.py`, a one-thread
 selectors client that builds and signs every request before its clock starts. At each
 concurrency (1, 4, 16) rounds alternate bare, service, bare, service... so a noisy neighbour
-shifts both alike; the median round of each is reported. Printed per concurrency:
+shifts both alike; the median round of each is reported. Both servers run on what uvicorn picks
+from the same venv (httptools parses HTTP, a dependency) and on uvloop (``uvicorn.run``'s "auto"
+loop for the bare app, ``component.event_loop`` for the service). Printed per concurrency:
 
 - deliveries per second of each and their ratio (issue 13 target 1: >= 0.6);
 - the service's p50/p99 latency (target at concurrency 16: p99 <= 20 ms);

@@ -80,16 +80,15 @@ def register(commands: Any) -> None:
 
 
 def cmd_remind(args: argparse.Namespace) -> int:
-    import asyncio
-
     if args.review:
         return _review(args)
+    from component import event_loop
     from component.reminders.report import ENTRY_SINK
 
     stream = _stream(args)
     token = ENTRY_SINK.set(stream.entry)  # entries go out as they are made, none is kept
     try:
-        report = asyncio.run(_run(args))
+        report = event_loop.run(_run(args))
     finally:
         ENTRY_SINK.reset(token)
     stream.finish(report)

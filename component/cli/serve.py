@@ -54,11 +54,11 @@ def register(commands: Any) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import asyncio
     import gc
 
     import uvicorn
 
+    from component import event_loop
     from component.service.app import create_app
 
     runtime, config = _service_runtime(args)
@@ -98,7 +98,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # thread allocates (a worker parsing a 1 MB body), walks ~100k objects holding the GIL and
     # stalls the event loop for a quarter of a second.
     gc.freeze()
-    asyncio.run(run())
+    event_loop.run(run())
     return 0
 
 
@@ -129,6 +129,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import asyncio
     import signal
 
+    from component import event_loop
     from component.cli.output import emit
     from component.orgs.sync import sync_stored
     from component.service import background
@@ -176,7 +177,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         finally:
             await runtime.aclose()
 
-    emit({"data": asyncio.run(run())})
+    emit({"data": event_loop.run(run())})
     return 0
 
 

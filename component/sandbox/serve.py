@@ -18,6 +18,7 @@ import socket
 import sys
 from typing import Any, TextIO
 
+from component import event_loop
 from component.sandbox.app import create_app
 from component.sandbox.config import SandboxConfig
 from component.sandbox.env_block import env_block
@@ -101,7 +102,7 @@ def serve(
     stream = out or sys.stdout
     stream.write(json.dumps(banner(state)) + "\n")
     stream.flush()
-    asyncio.run(_run(state, sock))
+    event_loop.run(_run(state, sock))
 
 
 def keep_collections_short() -> None:

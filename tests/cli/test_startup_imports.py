@@ -40,6 +40,7 @@ print(json.dumps({
     "spec_validator_built": InputSpec.__pydantic_complete__,
     "rate_ledger": "component.storage.rate_ledger" in sys.modules,
     "sqlite3": "sqlite3" in sys.modules,
+    "uvloop": "uvloop" in sys.modules,
     "whatsapp_side": sorted(
         m for m in sys.modules
         if m.startswith(("component.sandbox.whatsapp", "component.notify"))
@@ -78,6 +79,7 @@ def test_a_cached_run_imports_no_difflib_and_builds_no_spec_validator(tmp_path: 
     assert cached["rate_ledger"] is False  # no store: no ledger to share Xero's limits through
     assert cached["sqlite3"] is False  # no store and an inline connection: no SQLite at all
     assert cached["whatsapp_side"] == []  # a Xero action: the sandbox's WhatsApp side is not made
+    assert cached["uvloop"] is False  # a one-off command keeps asyncio's loop (~40 ms to import)
 
 
 def test_the_implied_connection_input_survives_the_cache_unchanged() -> None:
