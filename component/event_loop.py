@@ -1,12 +1,13 @@
 """The event loop of the long-running commands: uvloop where it is installed, asyncio's own
 elsewhere.
 
-``serve``, ``worker``, ``remind`` and ``sandbox serve`` spend their CPU on the event loop's own
-work (sockets, timers, callbacks) as much as on ours; uvloop does that work in C. Measured with
-``bench/remind.py`` (limits removed, alternated runs on one machine): the job's CPU a message
-1.77 / 1.90 ms on uvloop against 2.11 / 1.96 ms on asyncio's loop. It is a dependency only where
-it is built (not on Windows), so every command also runs on asyncio's loop, and the tests run
-on the loop pytest gives them.
+``serve``, ``worker``, ``remind`` and ``sandbox serve`` spend much of their CPU on the event
+loop's own work (sockets, timers, callbacks); uvloop does that work in C. Measured with
+``bench/remind.py``, limits removed, two runs of each one after the other: the job's CPU a
+message 1.77 / 1.90 ms on uvloop against 2.11 / 1.96 ms on asyncio's loop (at the 80/s cap, where
+the job mostly waits, no difference); ``bench/webhooks.py``: about 10% less CPU a delivery at
+concurrency 1 and 4. It is a dependency only where it is built (not on Windows), so every
+command also runs on asyncio's loop, and the tests run on the loop pytest gives them.
 
 One-off commands (``run``, ``actions``, ``connect``...) keep ``asyncio.run``: importing uvloop
 costs about 40 ms, more than such a command spends on its loop, and start-up is what they are

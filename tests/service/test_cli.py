@@ -129,7 +129,8 @@ def test_serve_commands_keep_the_parser_light() -> None:
 
 def test_served_requests_are_parsed_by_httptools() -> None:
     """uvicorn picks its HTTP parser by what is installed: httptools (a dependency) rather than
-    h11, whose pure-Python parsing held webhook intake to about half the deliveries a second."""
+    h11, whose pure-Python parsing held webhook intake to about two thirds of the deliveries a
+    second."""
     import uvicorn
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
