@@ -6,6 +6,7 @@ Not a test and not part of the package: the benches import it from their own fol
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import resource
@@ -68,39 +69,95 @@ def start_sandbox(config: dict[str, Any]) -> Sandbox:
     return Sandbox(process, banner)
 
 
+@dataclass(frozen=True)
+class Sample:
+    """CPU seconds used so far (user + system), read from outside at ``at`` (seconds since the
+    epoch): by the measured process (every thread), by its main thread alone (where an asyncio
+    program runs its event loop), and by each watched process (every thread)."""
+
+    at: float
+    cpu: float
+    main_cpu: float
+    watched: tuple[float, ...] = ()
+
+
 @dataclass
 class Finished:
     """A child process that ran to its end: exit code, wall time, peak RSS (from the kernel) and
-    CPU time (user + system, every thread; read with the RSS, so its last 20 ms may be missed)."""
+    CPU time (user + system, every thread; read with the RSS, so its last 20 ms may be missed),
+    with the CPU readings taken along the way (``samples``: what part of the run cost what)."""
 
     code: int
     seconds: float
     peak_rss_mb: float
     cpu_seconds: float = 0.0
+    samples: tuple[Sample, ...] = ()
 
 
 def run_measured(
-    argv: list[str], *, env: dict[str, str], stdout: Any = None, stderr: Any = None
+    argv: list[str],
+    *,
+    env: dict[str, str],
+    stdout: Any = None,
+    stderr: Any = None,
+    watch: tuple[int, ...] = (),
 ) -> Finished:
     """Run ``argv`` to its end; its peak RSS is the kernel's high-water mark of that process's
     memory (``VmHWM`` in ``/proc/<pid>/status``), polled from outside every 20 ms: nothing in
     the measured process counts or traces. (``wait4``'s ``ru_maxrss`` is not used: Linux keeps
-    it across ``exec``, so a child forked from a large bench would report the bench's size.)"""
+    it across ``exec``, so a child forked from a large bench would report the bench's size.)
+    Each poll also reads the CPU used so far by the process, its main thread and the ``watch``
+    processes (a sandbox serving it), kept as ``samples``."""
     started = time.perf_counter()
     process = subprocess.Popen(argv, env=env, stdout=stdout, stderr=stderr, cwd=ROOT)
     status = Path(f"/proc/{process.pid}/status")
+    main_thread = Path(f"/proc/{process.pid}/task/{process.pid}/stat")
     peak_kb, cpu = 0, 0.0
+    samples: list[Sample] = []
     while process.poll() is None:
         try:
             for line in status.read_text().splitlines():
                 if line.startswith("VmHWM:"):
                     peak_kb = max(peak_kb, int(line.split()[1]))
+            at = time.time()
             cpu = cpu_seconds(process.pid)
+            watched = tuple(cpu_seconds(pid) for pid in watch)
+            samples.append(Sample(at, cpu, _stat_cpu(main_thread), watched))
         except (OSError, ValueError, IndexError):
             pass
         time.sleep(0.02)
     seconds = time.perf_counter() - started
-    return Finished(process.returncode, seconds, peak_kb / 1024, cpu)
+    return Finished(process.returncode, seconds, peak_kb / 1024, cpu, tuple(samples))
+
+
+def cpu_during(samples: tuple[Sample, ...], start: float, end: float) -> Sample:
+    """The CPU used from ``start`` to ``end`` (seconds since the epoch), each reading
+    interpolated between the polls around it: ``at`` holds the span's length. The span must lie
+    within the readings (a bench asks for a stretch of the run it measured)."""
+    if not samples or not samples[0].at <= start <= end <= samples[-1].at:
+        raise ValueError("the span is not within the readings")
+
+    def at(when: float) -> Sample:
+        index = bisect.bisect_left(samples, when, key=lambda sample: sample.at)
+        after = samples[index]
+        before = samples[max(0, index - 1)]
+        share = (when - before.at) / (after.at - before.at) if after.at > before.at else 1.0
+
+        def mix(a: float, b: float) -> float:
+            return a + (b - a) * share
+
+        watched = tuple(mix(a, b) for a, b in zip(before.watched, after.watched, strict=True))
+        return Sample(
+            when, mix(before.cpu, after.cpu), mix(before.main_cpu, after.main_cpu), watched
+        )
+
+    first, last = at(start), at(end)
+    return Sample(
+        end - start,
+        last.cpu - first.cpu,
+        last.main_cpu - first.main_cpu,
+        tuple(b - a for a, b in zip(first.watched, last.watched, strict=True)),
+    )
 
 
 def child_env(**extra: str) -> dict[str, str]:
@@ -115,7 +172,12 @@ def child_env(**extra: str) -> dict[str, str]:
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system, every thread) a running process has used so far, read from
     ``/proc/<pid>/stat`` outside it: what a bench divides by the work done between two reads."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return _stat_cpu(Path(f"/proc/{pid}/stat"))
+
+
+def _stat_cpu(stat: Path) -> float:
+    """User + system CPU seconds from a process's or a thread's ``stat`` file."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 

@@ -32,6 +32,7 @@ Usage: python bench/remind.py [--only NAME ...] [--background-load N]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -48,8 +49,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from procs import (
     BIN,
     BusyLoad,
+    Sample,
     Sandbox,
     child_env,
+    cpu_during,
     cpu_seconds,
     load,
     run_measured,
@@ -116,6 +119,9 @@ class Result:
     #: CPU seconds of the job's process and of the sandbox's during the run (both from /proc).
     job_cpu: float = 0.0
     sandbox_cpu: float = 0.0
+    #: The CPU used from the sandbox's first acceptance to its last (``procs.cpu_during``):
+    #: what the sends cost, without the listing and planning before them.
+    sending: Sample | None = None
 
 
 def policy(shipped: bool) -> dict[str, Any]:
@@ -194,7 +200,9 @@ def run_case(case: Case, tmp: Path) -> Result:
         out_path = home / "report.jsonl"
         sandbox_before = cpu_seconds(sandbox.process.pid)
         with out_path.open("w") as out, (home / "stderr.txt").open("w") as err:
-            finished = run_measured(argv, env=env, stdout=out, stderr=err)
+            finished = run_measured(
+                argv, env=env, stdout=out, stderr=err, watch=(sandbox.process.pid,)
+            )
         sandbox_cpu = cpu_seconds(sandbox.process.pid) - sandbox_before
         summary = last_line(out_path)
         accepted, refused = sandbox_figures(sandbox)
@@ -206,9 +214,14 @@ def run_case(case: Case, tmp: Path) -> Result:
     times = sorted(datetime.fromisoformat(a) for a in accepted)
     window = (times[-1] - times[0]).total_seconds() if len(times) > 1 else 0.0
     rate = (len(times) - 1) / window if window else 0.0
+    sending = None
+    if window:
+        start, end = times[0].timestamp(), times[-1].timestamp()
+        with contextlib.suppress(ValueError):  # a run too short for two readings around it
+            sending = cpu_during(finished.samples, start, end)
     return Result(
         case, summary, finished.seconds, finished.peak_rss_mb, len(times), rate, refused,
-        finished.code, finished.cpu_seconds, sandbox_cpu,
+        finished.code, finished.cpu_seconds, sandbox_cpu, sending,
     )  # fmt: skip
 
 
@@ -252,6 +265,16 @@ def show(result: Result) -> None:
             f"the sandbox {1000 * result.sandbox_cpu / result.sends:.2f} ms (whole run, listing "
             f"included; {result.job_cpu:.1f} s and {result.sandbox_cpu:.1f} s in "
             f"{result.seconds:.1f} s)"
+        )
+    if (sending := result.sending) is not None and result.sends > 1:
+        # the job's event loop runs on its main thread; the rest is the store's writer thread
+        # and the worker threads: together they share one interpreter lock
+        per = 1000 / (result.sends - 1)
+        print(
+            f"     During the sends ({sending.at:.1f} s, first to last acceptance): CPU a message "
+            f"the job {per * sending.cpu:.2f} ms ({sending.cpu / sending.at:.2f} of a core, "
+            f"{sending.main_cpu / sending.at:.2f} of it on the event loop's thread), the sandbox "
+            f"{per * sending.watched[0]:.2f} ms ({sending.watched[0] / sending.at:.2f} of a core)"
         )
 
 
