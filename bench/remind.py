@@ -215,8 +215,11 @@ def run_case(case: Case, tmp: Path) -> Result:
     window = (times[-1] - times[0]).total_seconds() if len(times) > 1 else 0.0
     rate = (len(times) - 1) / window if window else 0.0
     sending = None
-    if window:
-        start, end = times[0].timestamp(), times[-1].timestamp()
+    if window and finished.samples:
+        # the job may end within one poll (20 ms) of its last send: the span then ends at the
+        # last reading, a few ms short of the last acceptance
+        start = times[0].timestamp()
+        end = min(times[-1].timestamp(), finished.samples[-1].at)
         with contextlib.suppress(ValueError):  # a run too short for two readings around it
             sending = cpu_during(finished.samples, start, end)
     return Result(
