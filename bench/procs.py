@@ -130,11 +130,21 @@ def run_measured(
     return Finished(process.returncode, seconds, peak_kb / 1024, cpu, tuple(samples))
 
 
-def cpu_during(samples: tuple[Sample, ...], start: float, end: float) -> Sample:
+@dataclass(frozen=True)
+class Usage:
+    """The CPU seconds a stretch of ``seconds`` of a run used, as ``Sample`` counts them."""
+
+    seconds: float
+    cpu: float
+    main_cpu: float
+    watched: tuple[float, ...] = ()
+
+
+def cpu_during(samples: tuple[Sample, ...], start: float, end: float) -> Usage:
     """The CPU used from ``start`` to ``end`` (seconds since the epoch), each reading
-    interpolated between the polls around it: ``at`` holds the span's length. The span must lie
-    within the readings (a bench asks for a stretch of the run it measured)."""
-    if not samples or not samples[0].at <= start <= end <= samples[-1].at:
+    interpolated between the polls around it. The span must lie within the readings and last
+    (a bench asks for a stretch of the run it measured)."""
+    if not samples or not samples[0].at <= start < end <= samples[-1].at:
         raise ValueError("the span is not within the readings")
 
     def at(when: float) -> Sample:
@@ -152,7 +162,7 @@ def cpu_during(samples: tuple[Sample, ...], start: float, end: float) -> Sample:
         )
 
     first, last = at(start), at(end)
-    return Sample(
+    return Usage(
         end - start,
         last.cpu - first.cpu,
         last.main_cpu - first.main_cpu,

@@ -49,8 +49,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from procs import (
     BIN,
     BusyLoad,
-    Sample,
     Sandbox,
+    Usage,
     child_env,
     cpu_during,
     cpu_seconds,
@@ -121,7 +121,7 @@ class Result:
     sandbox_cpu: float = 0.0
     #: The CPU used from the sandbox's first acceptance to its last (``procs.cpu_during``):
     #: what the sends cost, without the listing and planning before them.
-    sending: Sample | None = None
+    sending: Usage | None = None
 
 
 def policy(shipped: bool) -> dict[str, Any]:
@@ -220,7 +220,7 @@ def run_case(case: Case, tmp: Path) -> Result:
         # last reading, a few ms short of the last acceptance
         start = times[0].timestamp()
         end = min(times[-1].timestamp(), finished.samples[-1].at)
-        with contextlib.suppress(ValueError):  # a run too short for two readings around it
+        with contextlib.suppress(ValueError):  # too short a run for readings around its sends
             sending = cpu_during(finished.samples, start, end)
     return Result(
         case, summary, finished.seconds, finished.peak_rss_mb, len(times), rate, refused,
@@ -274,10 +274,11 @@ def show(result: Result) -> None:
         # and the worker threads: together they share one interpreter lock
         per = 1000 / (result.sends - 1)
         print(
-            f"     During the sends ({sending.at:.1f} s, first to last acceptance): CPU a message "
-            f"the job {per * sending.cpu:.2f} ms ({sending.cpu / sending.at:.2f} of a core, "
-            f"{sending.main_cpu / sending.at:.2f} of it on the event loop's thread), the sandbox "
-            f"{per * sending.watched[0]:.2f} ms ({sending.watched[0] / sending.at:.2f} of a core)"
+            f"     During the sends ({sending.seconds:.1f} s, first to last acceptance): CPU a "
+            f"message the job {per * sending.cpu:.2f} ms ({sending.cpu / sending.seconds:.2f} of a "
+            f"core, {sending.main_cpu / sending.seconds:.2f} of it on the event loop's thread), "
+            f"the sandbox {per * sending.watched[0]:.2f} ms "
+            f"({sending.watched[0] / sending.seconds:.2f} of a core)"
         )
 
 
