@@ -18,7 +18,11 @@ Runs (each a fresh store, a fresh sandbox seeded so that exactly N invoices are 
   (Xero's limits raised for the listing), the issue's "0 × 130429 over 100,000" at the cap
   where a burst matters most: 17,958 messages, sends/s against the cap, 130429 answers.
 
-Peak RSS is the measured process's own high-water mark (``VmHWM``), polled from outside.
+Peak RSS is the measured process's own high-water mark (``VmHWM``), polled from outside. So is
+CPU time: over the whole run, and over the sends alone (from the sandbox's first acceptance to
+its last), for the job's process, its main thread (where its event loop runs) and the sandbox:
+the job's threads share one interpreter lock, so its share of a core during the sends shows
+whether its CPU a message is what sets the rate.
 
 ``--background-load N`` starts N CPU-bound busy processes (``procs.BusyLoad``) for each measured
 run, from before the sandbox starts until the run is over: "under load" made reproducible, so
