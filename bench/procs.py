@@ -84,14 +84,18 @@ class Sample:
 @dataclass
 class Finished:
     """A child process that ran to its end: exit code, wall time, peak RSS (from the kernel) and
-    CPU time (user + system, every thread; read with the RSS, so its last 20 ms may be missed),
-    with the CPU readings taken along the way (``samples``: what part of the run cost what)."""
+    the CPU readings taken along the way (``samples``: what part of the run cost what)."""
 
     code: int
     seconds: float
     peak_rss_mb: float
-    cpu_seconds: float = 0.0
     samples: tuple[Sample, ...] = ()
+
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU time of the whole run (user + system, every thread), as the last poll read it:
+        its last 20 ms may be missed."""
+        return self.samples[-1].cpu if self.samples else 0.0
 
 
 def run_measured(
@@ -112,7 +116,7 @@ def run_measured(
     process = subprocess.Popen(argv, env=env, stdout=stdout, stderr=stderr, cwd=ROOT)
     status = Path(f"/proc/{process.pid}/status")
     main_thread = Path(f"/proc/{process.pid}/task/{process.pid}/stat")
-    peak_kb, cpu = 0, 0.0
+    peak_kb = 0
     samples: list[Sample] = []
     while process.poll() is None:
         try:
@@ -127,7 +131,7 @@ def run_measured(
             pass
         time.sleep(0.02)
     seconds = time.perf_counter() - started
-    return Finished(process.returncode, seconds, peak_kb / 1024, cpu, tuple(samples))
+    return Finished(process.returncode, seconds, peak_kb / 1024, tuple(samples))
 
 
 @dataclass(frozen=True)

@@ -273,7 +273,7 @@ def show(result: Result) -> None:
             f"included; {result.job_cpu:.1f} s and {result.sandbox_cpu:.1f} s in "
             f"{result.seconds:.1f} s)"
         )
-    if (sending := result.sending) is not None and result.sends > 1:
+    if (sending := result.sending) is not None:  # set only when the sandbox saw two or more
         # the job's event loop runs on its main thread; the rest is the store's writer thread
         # and the worker threads: together they share one interpreter lock
         per = 1000 / (result.sends - 1)
